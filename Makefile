@@ -1,0 +1,55 @@
+# tieredis top-level Makefile: drives CMake.
+#
+#   make            install missing Debian packages, build src/redis-server
+#   make run        ... and start it in the foreground with redis.conf
+#   make test       ... and run every test (GoogleTest via ctest, pytest)
+#   make asan       build with ASan+UBSan in build-asan/ and run the unit tests
+#   make bench-alloc  the allocator micro-benchmark (Google Benchmark)
+#   make clean
+
+PY     := /usr/bin/python3
+JOBS   ?= $(shell nproc)
+BUILD  ?= build
+ASAN   ?= build-asan
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test test-unit test-integration asan bench-alloc clean
+
+all: build
+
+deps:
+	@sh deps/install.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+	@ln -sf ../$(BUILD)/src/redis-server src/redis-server
+
+run: build
+	./src/redis-server redis.conf
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(PY) -m pytest -q tests/integration || [ $$? -eq 5 ]
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+
+test-integration: build
+	$(PY) -m pytest -q tests/integration
+
+$(ASAN)/CMakeCache.txt:
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DTIEREDIS_SANITIZE=ON $(CMAKE_FLAGS)
+
+asan: deps $(ASAN)/CMakeCache.txt
+	cmake --build $(ASAN) -j$(JOBS)
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS) -L unit
+
+bench-alloc: build
+	$(BUILD)/utils/alloc_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+clean:
+	rm -rf $(BUILD) $(ASAN) src/redis-server

@@ -1,0 +1,38 @@
+// Logging in Redis's format, so operators' log tooling keeps working:
+//
+//   <pid>:<role> <day> <mon> <year> <hh:mm:ss.mmm> <level-char> <message>
+//
+// with level chars '.' debug, '-' verbose, '*' notice, '#' warning, and role
+// 'M' (main), 'C' (forked child). Output goes to stdout until SetLogFile()
+// names a file. Lines below the configured level cost one compare.
+#pragma once
+
+#include <cstdarg>
+#include <string>
+
+namespace common {
+
+enum class LogLevel : int { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3, kNothing = 4 };
+
+void SetLogLevel(LogLevel level);
+LogLevel GetLogLevel();
+// Empty path: standard output. Returns false (and keeps the old target) if
+// the file cannot be opened for appending.
+bool SetLogFile(const std::string& path);
+// The role character in each line: 'M' in the server, 'C' in a forked child.
+void SetLogRole(char role);
+
+void LogRaw(LogLevel level, const char* fmt, va_list ap);
+void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+}  // namespace common
+
+#define TD_LOG(level, ...)                                            \
+  do {                                                                \
+    if (static_cast<int>(level) >= static_cast<int>(::common::GetLogLevel())) \
+      ::common::Log(level, __VA_ARGS__);                              \
+  } while (0)
+#define LOG_DEBUG(...) TD_LOG(::common::LogLevel::kDebug, __VA_ARGS__)
+#define LOG_VERBOSE(...) TD_LOG(::common::LogLevel::kVerbose, __VA_ARGS__)
+#define LOG_NOTICE(...) TD_LOG(::common::LogLevel::kNotice, __VA_ARGS__)
+#define LOG_WARNING(...) TD_LOG(::common::LogLevel::kWarning, __VA_ARGS__)
