@@ -1,0 +1,107 @@
+#include "commands/client.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "commands/errors.h"
+#include "commands/registry.h"
+#include "commands/state.h"
+#include "common/util.h"
+
+namespace commands {
+
+Client::Client() : reply(&outbuf) {}
+Client::~Client() = default;
+
+void CountError(std::string_view msg) {
+  ServerStats& st = GetState().stats;
+  st.total_error_replies++;
+  size_t sp = msg.find(' ');
+  std::string code(msg.substr(0, sp == std::string_view::npos ? msg.size() : sp));
+  // Redis caps the errorstats table at 128 distinct codes.
+  if (st.errors.size() < 128 || st.errors.count(code)) st.errors[code]++;
+}
+
+void Client::AddError(std::string_view msg) {
+  CountError(msg);
+  if (cmd) cmd->stats.failed_calls++;
+  reply.Error(msg);
+}
+
+void Client::AddErrorFormat(const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  AddError(buf);
+}
+
+void Client::AddArityError() {
+  std::string name = cmd ? cmd->full_name : std::string(argv.empty() ? "" : argv[0]);
+  AddErrorFormat("ERR wrong number of arguments for '%s' command", name.c_str());
+}
+
+void Client::AddSyntaxError() { AddError(err::kSyntax); }
+
+bool ArgIs(std::string_view arg, const char* lower) {
+  size_t n = strlen(lower);
+  if (arg.size() != n) return false;
+  for (size_t i = 0; i < n; i++)
+    if (tolower(static_cast<unsigned char>(arg[i])) != lower[i]) return false;
+  return true;
+}
+
+bool GetInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* msg) {
+  if (!common::StringToInt64(arg, out)) {
+    c.AddError(msg ? msg : err::kNotInteger);
+    return false;
+  }
+  return true;
+}
+
+bool GetPositiveInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* msg) {
+  if (!GetInt64OrReply(c, arg, out, msg)) return false;
+  if (*out < 0) {
+    c.AddError(msg ? msg : "ERR value is out of range, must be positive");
+    return false;
+  }
+  return true;
+}
+
+bool GetRangeInt64OrReply(Client& c, std::string_view arg, int64_t min, int64_t max, int64_t* out,
+                          const char* msg) {
+  if (!GetInt64OrReply(c, arg, out, msg)) return false;
+  if (*out < min || *out > max) {
+    if (msg) {
+      c.AddError(msg);
+    } else {
+      c.AddErrorFormat("ERR value is out of range, value must between %lld and %lld",
+                       static_cast<long long>(min), static_cast<long long>(max));
+    }
+    return false;
+  }
+  return true;
+}
+
+bool GetLongDoubleOrReply(Client& c, std::string_view arg, long double* out, const char* msg) {
+  if (!common::StringToLongDouble(arg, out)) {
+    c.AddError(msg ? msg : err::kNotFloat);
+    return false;
+  }
+  return true;
+}
+
+bool GetDoubleOrReply(Client& c, std::string_view arg, double* out, const char* msg) {
+  if (!common::StringToDouble(arg, out)) {
+    c.AddError(msg ? msg : err::kNotFloat);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace commands

@@ -1,0 +1,167 @@
+// Connection commands: PING ECHO HELLO AUTH RESET.
+#include <cstring>
+
+#include "commands/client.h"
+#include "commands/errors.h"
+#include "commands/registry.h"
+#include "commands/state.h"
+#include "commands/transactions.h"
+#include "commands/version.h"
+#include "common/util.h"
+
+namespace commands {
+namespace {
+
+void PingCommand(Client& c) {
+  if (c.argv.size() > 2) {
+    c.AddArityError();
+    return;
+  }
+  if (c.argv.size() == 1) {
+    c.reply.SimpleString("PONG");
+  } else {
+    c.reply.Bulk(c.argv[1]);
+  }
+}
+
+void EchoCommand(Client& c) { c.reply.Bulk(c.argv[1]); }
+
+// Compares in time independent of where the strings differ (Redis's
+// time_independent_strcmp), so AUTH does not leak the password's prefix.
+bool SecureEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = i < a.size() ? a[i] : 0;
+    unsigned char y = i < b.size() ? b[i] : 0;
+    diff |= x ^ y;
+  }
+  return diff == 0;
+}
+
+// Checks user/password. Replies the error and returns false on failure.
+bool Authenticate(Client& c, std::string_view user, std::string_view pass) {
+  const std::string& required = GetState().requirepass;
+  if (!ArgIs(user, "default") || required.empty() || !SecureEquals(pass, required)) {
+    if (required.empty() && ArgIs(user, "default")) {
+      c.authenticated = true;  // any password works for the passwordless default user
+      return true;
+    }
+    c.AddError(err::kWrongPass);
+    return false;
+  }
+  c.authenticated = true;
+  return true;
+}
+
+void AuthCommand(Client& c) {
+  if (c.argv.size() > 3) {
+    c.AddSyntaxError();
+    return;
+  }
+  if (c.argv.size() == 2) {
+    if (GetState().requirepass.empty()) {
+      c.AddError(err::kNoPasswordSet);
+      return;
+    }
+    if (!Authenticate(c, "default", c.argv[1])) return;
+  } else {
+    if (!Authenticate(c, c.argv[1], c.argv[2])) return;
+  }
+  c.reply.Ok();
+}
+
+void HelloCommand(Client& c) {
+  int64_t ver = 0;
+  size_t next = 1;
+  if (c.argv.size() >= 2) {
+    if (!common::StringToInt64(c.argv[1], &ver)) {
+      c.AddError("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    next = 2;
+    if (ver < 2 || ver > 3) {
+      c.AddError("NOPROTO unsupported protocol version");
+      return;
+    }
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (size_t j = next; j < c.argv.size(); j++) {
+    size_t more = c.argv.size() - j - 1;
+    if (ArgIs(c.argv[j], "auth") && more >= 2) {
+      if (!Authenticate(c, c.argv[j + 1], c.argv[j + 2])) return;
+      j += 2;
+    } else if (ArgIs(c.argv[j], "setname") && more >= 1) {
+      setname = c.argv[j + 1];
+      has_setname = true;
+      j += 1;
+    } else {
+      c.AddErrorFormat("ERR Syntax error in HELLO option '%.*s'", static_cast<int>(c.argv[j].size()),
+                       c.argv[j].data());
+      return;
+    }
+  }
+  if (!GetState().requirepass.empty() && !c.authenticated) {
+    c.AddError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> "
+               "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+               "protocol version at the same time");
+    return;
+  }
+  if (has_setname) {
+    for (char ch : setname) {
+      if (ch < '!' || ch > '~') {
+        c.AddError("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+    }
+    c.name = std::string(setname);
+  }
+  if (ver) {
+    c.resp = static_cast<int>(ver);
+    c.reply.SetProtocol(c.resp);
+  }
+  c.reply.MapHeader(7);
+  c.reply.Bulk("server");
+  c.reply.Bulk("redis");
+  c.reply.Bulk("version");
+  c.reply.Bulk(kRedisVersion);
+  c.reply.Bulk("proto");
+  c.reply.Integer(c.resp);
+  c.reply.Bulk("id");
+  c.reply.Integer(static_cast<int64_t>(c.id));
+  c.reply.Bulk("mode");
+  c.reply.Bulk("standalone");
+  c.reply.Bulk("role");
+  c.reply.Bulk("master");
+  c.reply.Bulk("modules");
+  c.reply.ArrayHeader(0);
+}
+
+void ResetCommand(Client& c) {
+  DiscardTransaction(c);
+  c.db_index = 0;
+  c.db = GetDb(0);
+  c.resp = 2;
+  c.reply.SetProtocol(2);
+  c.flags &= ~(kClientReplyOff | kClientReplySkip | kClientReplySkipNext | kClientNoEvict | kClientNoTouch);
+  if (!GetState().requirepass.empty()) c.authenticated = false;
+  c.reply.SimpleString("RESET");
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(Registry& r) {
+  const uint32_t kConnFast = kCatFast | kCatConnection;
+  r.Add({"ping", -1, kFast, 0, 0, 0, PingCommand, "connection", "Returns the server's liveliness response.",
+         "1.0.0", kConnFast});
+  r.Add({"echo", 2, kFast, 0, 0, 0, EchoCommand, "connection", "Returns the given string.", "1.0.0", kConnFast});
+  r.Add({"auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, AuthCommand,
+         "connection", "Authenticates the connection.", "1.0.0", kConnFast});
+  r.Add({"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, HelloCommand,
+         "connection", "Handshakes with the Redis server.", "6.0.0", kConnFast});
+  r.Add({"reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, ResetCommand,
+         "connection", "Resets the connection.", "6.2.0", kConnFast});
+}
+
+}  // namespace commands

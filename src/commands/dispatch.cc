@@ -1,0 +1,173 @@
+#include "commands/dispatch.h"
+
+#include <cctype>
+#include <chrono>
+
+#include "alloc/zmalloc.h"
+#include "commands/errors.h"
+#include "commands/state.h"
+#include "common/clock.h"
+
+namespace commands {
+namespace {
+
+std::vector<SlowlogEntry> g_slowlog;
+uint64_t g_slowlog_next_id = 0;
+size_t g_slowlog_max_len = 128;
+
+std::string Upper(std::string_view s) {
+  std::string r(s);
+  for (char& ch : r) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+  return r;
+}
+
+// Redis 7.0 quotes each argument as '%.*s' (at most 128 bytes), and stops
+// once the list reaches 128 bytes.
+std::string ArgsPreview(const std::vector<std::string_view>& argv, size_t from) {
+  std::string out;
+  for (size_t i = from; i < argv.size() && out.size() < 128; i++) {
+    out += '\'';
+    out.append(argv[i].substr(0, 128 - std::min<size_t>(out.size(), 128)));
+    out += "' ";
+  }
+  return out;
+}
+
+bool ArityOk(const CommandSpec* cmd, size_t argc) {
+  int a = cmd->arity;
+  return (a > 0 && static_cast<size_t>(a) == argc) || (a < 0 && argc >= static_cast<size_t>(-a));
+}
+
+void RejectCommand(Client& c, std::string_view msg) {
+  if (c.InMulti()) c.flags |= kClientDirtyExec;
+  if (c.cmd) c.cmd->stats.rejected_calls++;
+  CountError(msg);
+  c.reply.Error(msg);
+}
+
+void MaybeSlowlog(Client& c, int64_t duration_us) {
+  State& s = GetState();
+  if (s.slowlog_log_slower_than < 0 || duration_us < s.slowlog_log_slower_than) return;
+  if (c.cmd && (c.cmd->flags & kSkipSlowlog)) return;
+  SlowlogEntry e;
+  e.id = g_slowlog_next_id++;
+  e.time = common::UsTime() / 1000000;
+  e.duration_us = duration_us;
+  // Redis keeps at most 32 arguments, the last one saying how many more.
+  size_t argc = c.argv.size() > 32 ? 31 : c.argv.size();
+  for (size_t i = 0; i < argc; i++) {
+    std::string_view a = c.argv[i];
+    if (a.size() > 128) {
+      e.argv.push_back(std::string(a.substr(0, 128)) + "... (" + std::to_string(a.size() - 128) +
+                       " more bytes)");
+    } else {
+      e.argv.emplace_back(a);
+    }
+  }
+  if (argc < c.argv.size())
+    e.argv.push_back("... (" + std::to_string(c.argv.size() - argc) + " more arguments)");
+  e.peer = c.addr;
+  e.client_name = c.name;
+  g_slowlog.insert(g_slowlog.begin(), std::move(e));
+  SlowlogTrim(g_slowlog_max_len);
+}
+
+}  // namespace
+
+std::vector<SlowlogEntry>& Slowlog() { return g_slowlog; }
+uint64_t& SlowlogNextId() { return g_slowlog_next_id; }
+size_t& SlowlogMaxLen() { return g_slowlog_max_len; }
+void SlowlogTrim(size_t max_len) {
+  if (g_slowlog.size() > max_len) g_slowlog.resize(max_len);
+}
+
+void Call(Client& c, const CommandSpec* cmd) {
+  State& s = GetState();
+  c.cmd = cmd;
+  uint64_t dirty_before = s.dirty;
+  uint64_t start = common::MonotonicUs();
+  c.flags |= kClientExecuting;
+  cmd->handler(c);
+  c.flags &= ~kClientExecuting;
+  int64_t duration = static_cast<int64_t>(common::MonotonicUs() - start);
+  (void)dirty_before;
+  cmd->stats.calls++;
+  cmd->stats.usec += static_cast<uint64_t>(duration);
+  s.stats.numcommands++;
+  c.commands_processed++;
+  c.lastcmd = cmd;
+  MaybeSlowlog(c, duration);
+}
+
+void ProcessCommand(Client& c) {
+  State& s = GetState();
+  c.cmd = nullptr;
+  if (c.argv.empty()) return;
+
+  // QUIT is handled before anything else, like Redis.
+  if (ArgIs(c.argv[0], "quit")) {
+    c.reply.Ok();
+    c.flags |= kClientCloseAfterReply;
+    return;
+  }
+
+  const CommandSpec* container = nullptr;
+  const CommandSpec* cmd = Registry::Get().Lookup(c.argv, &container);
+  if (cmd == nullptr) {
+    if (container) {
+      RejectCommand(c, "ERR unknown subcommand '" + std::string(c.argv[1].substr(0, 128)) + "'. Try " +
+                           Upper(container->name) + " HELP.");
+    } else {
+      RejectCommand(c, "ERR unknown command '" + std::string(c.argv[0].substr(0, 128)) +
+                           "', with args beginning with: " + ArgsPreview(c.argv, 1));
+    }
+    return;
+  }
+  c.cmd = cmd;
+  if (!ArityOk(cmd, c.argv.size())) {
+    RejectCommand(c, "ERR wrong number of arguments for '" + cmd->full_name + "' command");
+    return;
+  }
+
+  uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  if (!s.requirepass.empty() && !c.authenticated && !(flags & kNoAuth)) {
+    RejectCommand(c, err::kNoAuth);
+    return;
+  }
+
+  if (c.InMulti() && (flags & kNoMulti)) {
+    RejectCommand(c, "ERR Command not allowed inside a transaction");
+    return;
+  }
+
+  if (s.maxmemory && (flags & kDenyOom) && alloc::UsedMemory() > s.maxmemory) {
+    bool freed = s.perform_eviction && s.perform_eviction();
+    if (!freed) {
+      RejectCommand(c, err::kOom);
+      return;
+    }
+  }
+
+  if (s.loading && !(flags & kLoading)) {
+    RejectCommand(c, err::kLoading);
+    return;
+  }
+
+  // Inside MULTI everything but the transaction commands is queued.
+  if (c.InMulti() && cmd->handler != nullptr) {
+    std::string_view n = cmd->parent ? cmd->parent->name : cmd->name;
+    if (n != "exec" && n != "discard" && n != "multi" && n != "watch" && n != "reset") {
+      QueuedCommand q;
+      q.cmd = cmd;
+      q.argv.reserve(c.argv.size());
+      for (auto a : c.argv) q.argv.emplace_back(a);
+      c.mstate.push_back(std::move(q));
+      c.reply.SimpleString("QUEUED");
+      return;
+    }
+  }
+
+  Call(c, cmd);
+}
+
+}  // namespace commands

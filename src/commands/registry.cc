@@ -1,0 +1,108 @@
+#include "commands/registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/macros.h"
+
+namespace commands {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+}  // namespace
+
+Registry& Registry::Get() {
+  static Registry* r = new Registry();
+  return *r;
+}
+
+void Registry::Add(CommandSpec spec) {
+  auto* s = new CommandSpec(std::move(spec));
+  s->full_name = s->name;
+  specs_.push_back(s);
+}
+
+void Registry::Finalize() {
+  index_.clear();
+  ordered_.clear();
+  for (CommandSpec* s : specs_) {
+    for (auto& sub : s->subcommands) {
+      sub.parent = s;
+      sub.full_name = std::string(s->name) + "|" + sub.name;
+    }
+    index_.emplace_back(Lower(s->name), s);
+    ordered_.push_back(s);
+  }
+  std::sort(index_.begin(), index_.end(), [](auto& a, auto& b) { return a.first < b.first; });
+}
+
+const CommandSpec* Registry::Find(std::string_view name) const {
+  char buf[64];
+  if (name.size() >= sizeof(buf)) return nullptr;
+  for (size_t i = 0; i < name.size(); i++) buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+  std::string_view key(buf, name.size());
+  auto it = std::lower_bound(index_.begin(), index_.end(), key,
+                             [](const auto& e, std::string_view k) { return std::string_view(e.first) < k; });
+  if (it == index_.end() || it->first != key) return nullptr;
+  return it->second;
+}
+
+const CommandSpec* Registry::Lookup(const std::vector<std::string_view>& argv,
+                                    const CommandSpec** container) const {
+  *container = nullptr;
+  if (argv.empty()) return nullptr;
+  const CommandSpec* c = Find(argv[0]);
+  if (c == nullptr || c->subcommands.empty()) return c;
+  if (argv.size() < 2) return c;  // the dispatcher reports arity
+  std::string sub = Lower(argv[1]);
+  for (const auto& s : c->subcommands)
+    if (sub == s.name) return &s;
+  *container = c;
+  return nullptr;
+}
+
+std::vector<std::string> FlagNames(uint32_t f) {
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kWrite, "write"},       {kReadonly, "readonly"},       {kDenyOom, "denyoom"},
+      {kAdmin, "admin"},       {kPubsub, "pubsub"},           {kNoScript, "noscript"},
+      {kBlocking, "blocking"}, {kLoading, "loading"},         {kStale, "stale"},
+      {kSkipMonitor, "skip_monitor"}, {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
+      {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"}, {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kProtected, "protected"}, {kNoMulti, "no_multi"},     {kMovableKeys, "movablekeys"},
+      {kAllowBusy, "allow_busy"},
+  };
+  std::vector<std::string> out;
+  for (auto& [bit, name] : kNames)
+    if (f & bit) out.emplace_back(name);
+  return out;
+}
+
+std::vector<std::string> AclCategoryNames(uint32_t c) {
+  // Redis 7.0's order (its ACL category table).
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kCatKeyspace, "@keyspace"},   {kCatRead, "@read"},         {kCatWrite, "@write"},
+      {kCatSet, "@set"},             {kCatSortedSet, "@sortedset"}, {kCatList, "@list"},
+      {kCatHash, "@hash"},           {kCatString, "@string"},     {kCatBitmap, "@bitmap"},
+      {kCatPubsub, "@pubsub"},       {kCatAdmin, "@admin"},       {kCatFast, "@fast"},
+      {kCatSlow, "@slow"},           {kCatBlocking, "@blocking"}, {kCatDangerous, "@dangerous"},
+      {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},
+  };
+  std::vector<std::string> out;
+  for (auto& [bit, name] : kNames)
+    if (c & bit) out.emplace_back(name);
+  return out;
+}
+
+void RegisterAllDataCommands(Registry& r) {
+  RegisterStringCommands(r);
+  RegisterKeyspaceCommands(r);
+  RegisterConnectionCommands(r);
+  RegisterTransactionCommands(r);
+}
+
+}  // namespace commands

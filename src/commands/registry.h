@@ -1,0 +1,126 @@
+// The command table, as data: one CommandSpec per command, registered by
+// each family with one line at the bottom of its file. COMMAND, the
+// dispatcher, statistics and (later) ACL and AOF all read this table.
+//
+// Arity as Redis: N > 0 means exactly N arguments (command name included),
+// -N means at least N. Key positions: first, last (-1 = last argument,
+// -2 = second to last), step; 0/0/0 = no keys.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace commands {
+
+struct Client;
+
+// Flags, Redis 7.0's command flags (COMMAND INFO reports their names).
+// kWrite: may modify the dataset. kReadonly: never does. kDenyOom: refused
+// when used memory is above maxmemory. kFast: O(1) or O(log N), never
+// blocks, and never deletes as a side effect (so SET is not fast in Redis's
+// sense... it is: Redis marks SET without FAST; we follow the table).
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadonly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubsub = 1u << 4,
+  kNoScript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,   // allowed while loading
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kFast = 1u << 11,
+  kNoAuth = 1u << 12,   // allowed before AUTH
+  kMayReplicate = 1u << 13,
+  kNoMandatoryKeys = 1u << 14,
+  kProtected = 1u << 15,
+  kNoMulti = 1u << 16,  // not allowed inside MULTI
+  kMovableKeys = 1u << 17,
+  kAllowBusy = 1u << 18,
+};
+
+// ACL categories, reported by COMMAND INFO.
+enum AclCategory : uint32_t {
+  kCatKeyspace = 1u << 0,
+  kCatRead = 1u << 1,
+  kCatWrite = 1u << 2,
+  kCatString = 1u << 3,
+  kCatList = 1u << 4,
+  kCatSet = 1u << 5,
+  kCatSortedSet = 1u << 6,
+  kCatHash = 1u << 7,
+  kCatFast = 1u << 8,
+  kCatSlow = 1u << 9,
+  kCatAdmin = 1u << 10,
+  kCatDangerous = 1u << 11,
+  kCatConnection = 1u << 12,
+  kCatTransaction = 1u << 13,
+  kCatBlocking = 1u << 14,
+  kCatPubsub = 1u << 15,
+  kCatScripting = 1u << 16,
+  kCatBitmap = 1u << 17,
+};
+
+using Handler = void (*)(Client& c);
+
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+struct CommandSpec {
+  const char* name;      // lower case
+  int arity;
+  uint32_t flags;
+  int first_key, last_key, step;
+  Handler handler;
+  const char* group;     // "string", "generic", "server", ... (COMMAND DOCS)
+  const char* summary;
+  const char* since;
+  uint32_t acl = 0;
+  std::vector<CommandSpec> subcommands;  // CONFIG GET, CLIENT LIST ... (name "get")
+  // Filled by the registry:
+  std::string full_name;   // "config|get" for subcommands
+  const CommandSpec* parent = nullptr;
+  mutable CommandStats stats;
+};
+
+class Registry {
+ public:
+  static Registry& Get();
+  void Add(CommandSpec spec);
+  // Looks up argv[0] (case-insensitive) and, for container commands,
+  // argv[1] as a subcommand. nullptr if unknown. *container is set to the
+  // container when argv[1] is not one of its subcommands.
+  const CommandSpec* Lookup(const std::vector<std::string_view>& argv, const CommandSpec** container) const;
+  const CommandSpec* Find(std::string_view name) const;
+  const std::vector<const CommandSpec*>& All() const { return ordered_; }
+  // Called once after every family registered (fixes parent pointers).
+  void Finalize();
+
+ private:
+  std::vector<CommandSpec*> specs_;
+  std::vector<const CommandSpec*> ordered_;
+  // name -> spec, lower-case keys; a few hundred entries, so a sorted
+  // vector searched by binary search keeps lookups cache-friendly.
+  std::vector<std::pair<std::string, CommandSpec*>> index_;
+};
+
+// Called once at start-up; each family's file defines its Register*.
+void RegisterStringCommands(Registry& r);
+void RegisterKeyspaceCommands(Registry& r);
+void RegisterConnectionCommands(Registry& r);
+void RegisterTransactionCommands(Registry& r);
+void RegisterAllDataCommands(Registry& r);
+
+// Flag and category names for COMMAND INFO.
+std::vector<std::string> FlagNames(uint32_t flags);
+std::vector<std::string> AclCategoryNames(uint32_t cats);
+
+}  // namespace commands

@@ -1,0 +1,85 @@
+// What the command layer shares with the server: the databases, the dirty
+// counter, statistics, and hooks for events commands raise (a key was
+// modified, a keyspace event). The server fills it at start-up.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db/db.h"
+
+namespace commands {
+
+struct Client;
+
+struct ServerStats {
+  uint64_t numcommands = 0;
+  uint64_t numconnections = 0;
+  uint64_t rejected_conn = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t dump_payload_sanitizations = 0;
+  uint64_t total_reads_processed = 0;
+  uint64_t total_writes_processed = 0;
+  uint64_t client_qbuf_limit_disconnections = 0;
+  uint64_t client_outbuf_limit_disconnections = 0;
+  std::map<std::string, uint64_t> errors;  // errorstats: first word -> count
+};
+
+struct State {
+  std::vector<std::unique_ptr<db::Db>> dbs;
+  std::vector<db::Db*> db_ptrs;  // same, for APIs taking raw pointers
+  uint64_t dirty = 0;
+  ServerStats stats;
+  int64_t proto_max_bulk_len = 512ll << 20;
+  bool loading = false;
+  // Settings the dispatcher reads on every command (mirrors of config).
+  std::string requirepass;          // empty: no AUTH needed
+  uint64_t maxmemory = 0;           // 0: no limit
+  bool maxmemory_lru_or_lfu = false;
+  bool lfu_policy = false;
+  int64_t slowlog_log_slower_than = 10000;  // us; <0 disables
+  // Called by the dispatcher when used memory exceeds maxmemory, before
+  // refusing a kDenyOom command: returns true if memory is now below.
+  bool (*perform_eviction)() = nullptr;
+
+  // Hooks the server installs.
+  void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
+  void (*notify_keyspace_event)(int type, const char* event, std::string_view key, int db) = nullptr;
+};
+State& GetState();
+
+// Keyspace notification classes (notify-keyspace-events letters).
+enum NotifyClass : int {
+  kNotifyKeyspace = 1 << 0,   // K
+  kNotifyKeyevent = 1 << 1,   // E
+  kNotifyGeneric = 1 << 2,    // g
+  kNotifyString = 1 << 3,     // $
+  kNotifyList = 1 << 4,       // l
+  kNotifySet = 1 << 5,        // s
+  kNotifyHash = 1 << 6,       // h
+  kNotifyZset = 1 << 7,       // z
+  kNotifyExpired = 1 << 8,    // x
+  kNotifyEvicted = 1 << 9,    // e
+  kNotifyStream = 1 << 10,    // t
+  kNotifyKeyMiss = 1 << 11,   // m
+  kNotifyLoaded = 1 << 12,
+  kNotifyModule = 1 << 13,    // d
+  kNotifyNew = 1 << 14,       // n
+};
+
+// Called by commands after modifying a key: WATCH invalidation.
+void SignalModifiedKey(Client& c, db::Db& d, std::string_view key);
+// Called after FLUSHDB/FLUSHALL/SWAPDB: every watched key of the db counts
+// as modified (FLUSHALL: db = -1, all dbs).
+void SignalFlushedDb(int db);
+void NotifyKeyspaceEvent(int type, const char* event, std::string_view key, int db);
+// The db for an index, or nullptr.
+db::Db* GetDb(int index);
+
+}  // namespace commands

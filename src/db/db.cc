@@ -1,0 +1,244 @@
+#include "db/db.h"
+
+#include <cstring>
+
+#include "common/macros.h"
+
+namespace db {
+namespace {
+
+Stats g_stats;
+int64_t g_now_ms = 0;
+bool g_lazy_deletes = true;
+ExpiredHook g_expired_hook = nullptr;
+
+void KeyFree(void* k) { ds::SdsFree(static_cast<ds::sds>(k)); }
+// A null value is an entry whose value was taken out (Db::Unlink).
+void ValFree(void* v) {
+  if (v != nullptr) object::DecrRef(static_cast<Object*>(v));
+}
+
+// Monotonic clock in microseconds for the expire cycle's time budget.
+int64_t MonoUs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
+
+uint64_t SdsHash(const void* key) {
+  ds::sds s = static_cast<ds::sds>(const_cast<void*>(key));
+  return ds::HashBytes(s, ds::SdsLen(s));
+}
+
+bool SdsEqual(const void* a, const void* b) {
+  ds::sds x = static_cast<ds::sds>(const_cast<void*>(a));
+  ds::sds y = static_cast<ds::sds>(const_cast<void*>(b));
+  size_t n = ds::SdsLen(x);
+  return n == ds::SdsLen(y) && memcmp(x, y, n) == 0;
+}
+
+const ds::DictType kKeyspaceDictType = {SdsHash, SdsEqual, KeyFree, ValFree, nullptr};
+const ds::DictType kExpiresDictType = {SdsHash, SdsEqual, nullptr, nullptr, nullptr};
+
+Stats& GetStats() { return g_stats; }
+int64_t Now() { return g_now_ms; }
+void SetNow(int64_t ms) { g_now_ms = ms; }
+void SetLazyExpireDeletes(bool on) { g_lazy_deletes = on; }
+void SetExpiredHook(ExpiredHook hook) { g_expired_hook = hook; }
+
+TempKey::TempKey(std::string_view k) : s_(ds::SdsNewLen(k.data(), k.size(), ds::SdsUse::kMeta)) {}
+TempKey::~TempKey() { ds::SdsFree(s_); }
+
+Db::Db(int id) : id_(id), dict_(&kKeyspaceDictType), expires_(&kExpiresDictType) {}
+Db::~Db() {
+  expires_.Clear();
+  dict_.Clear();
+}
+
+ds::DictEntry* Db::FindEntry(std::string_view key) {
+  if (dict_.size() == 0) return nullptr;
+  TempKey k(key);
+  return dict_.Find(k.get());
+}
+
+int64_t Db::GetExpire(std::string_view key) {
+  if (expires_.size() == 0) return -1;
+  TempKey k(key);
+  ds::DictEntry* de = expires_.Find(k.get());
+  return de ? de->v.s64 : -1;
+}
+
+bool Db::ExpireIfNeeded(std::string_view key) {
+  int64_t when = GetExpire(key);
+  if (when < 0 || when > g_now_ms) return false;
+  if (!g_lazy_deletes) return true;
+  g_stats.expired_keys++;
+  Delete(key);
+  if (g_expired_hook) g_expired_hook(id_, key);
+  return true;
+}
+
+Object* Db::LookupNoTouch(std::string_view key) {
+  if (ExpireIfNeeded(key)) return nullptr;
+  ds::DictEntry* de = FindEntry(key);
+  return de ? static_cast<Object*>(de->v.val) : nullptr;
+}
+
+Object* Db::LookupWrite(std::string_view key) {
+  Object* o = LookupNoTouch(key);
+  if (o && !object::IsShared(o)) o->lru = object::LruClock();
+  return o;
+}
+
+Object* Db::LookupRead(std::string_view key) {
+  Object* o = LookupWrite(key);
+  if (o) {
+    g_stats.keyspace_hits++;
+  } else {
+    g_stats.keyspace_misses++;
+  }
+  return o;
+}
+
+void Db::Add(std::string_view key, Object* val) {
+  ds::sds k = ds::SdsNewLen(key.data(), key.size(), ds::SdsUse::kKey);
+  bool added = dict_.Add(k, val);
+  TD_ASSERT(added);
+}
+
+void Db::Overwrite(ds::DictEntry* de, Object* val) {
+  Object* old = static_cast<Object*>(de->v.val);
+  dict_.SetVal(de, val);
+  object::DecrRef(old);
+}
+
+void Db::SetKey(std::string_view key, Object* val, bool keep_ttl) {
+  ds::DictEntry* de = FindEntry(key);
+  if (de == nullptr) {
+    Add(key, val);
+    return;
+  }
+  Overwrite(de, val);
+  if (!keep_ttl && expires_.size() > 0) expires_.Delete(de->key);
+}
+
+bool Db::Delete(std::string_view key) {
+  if (dict_.size() == 0) return false;
+  TempKey k(key);
+  // The expires entry borrows the key string: remove it first.
+  if (expires_.size() > 0) expires_.Delete(k.get());
+  return dict_.Delete(k.get());
+}
+
+Object* Db::Unlink(std::string_view key) {
+  if (dict_.size() == 0) return nullptr;
+  TempKey k(key);
+  if (expires_.size() > 0) expires_.Delete(k.get());
+  ds::DictEntry* de = dict_.Unlink(k.get());
+  if (de == nullptr) return nullptr;
+  Object* val = static_cast<Object*>(de->v.val);
+  dict_.SetVal(de, nullptr);
+  dict_.FreeUnlinked(de);
+  return val;
+}
+
+void Db::SetExpire(std::string_view key, int64_t when_ms) {
+  ds::DictEntry* de = FindEntry(key);
+  TD_ASSERT(de != nullptr);
+  ds::DictEntry* ee = expires_.AddOrFind(de->key);
+  ee->v.s64 = when_ms;
+}
+
+bool Db::RemoveExpire(std::string_view key) {
+  if (expires_.size() == 0) return false;
+  TempKey k(key);
+  return expires_.Delete(k.get());
+}
+
+size_t Db::Flush() {
+  size_t n = dict_.size();
+  expires_.Clear();
+  dict_.Clear();
+  expire_cursor = 0;
+  avg_ttl = 0;
+  return n;
+}
+
+void Db::SwapWith(Db& other) {
+  ds::Dict::Swap(dict_, other.dict_);
+  ds::Dict::Swap(expires_, other.expires_);
+  std::swap(expire_cursor, other.expire_cursor);
+  std::swap(avg_ttl, other.avg_ttl);
+}
+
+bool Db::RandomKey(std::string* out) {
+  // Redis tries up to 100 times when every sampled key is expired.
+  for (int tries = 0; tries < 100 && dict_.size() > 0; tries++) {
+    ds::DictEntry* de = dict_.RandomEntry();
+    if (de == nullptr) return false;
+    ds::sds k = static_cast<ds::sds>(de->key);
+    std::string key(k, ds::SdsLen(k));
+    if (expires_.size() > 0) {
+      ds::DictEntry* ee = expires_.Find(k);
+      if (ee && ee->v.s64 <= g_now_ms) {
+        if (g_lazy_deletes) ExpireIfNeeded(key);
+        continue;
+      }
+    }
+    *out = std::move(key);
+    return true;
+  }
+  return false;
+}
+
+// Redis's active expire cycle, simplified: for each db with volatile keys,
+// scan buckets of the expires dict from the db's cursor, deleting expired
+// keys, and repeat while more than (10 - effort)% of the sampled keys were
+// expired. Bounded by the time budget, checked every 16 iterations.
+void ActiveExpireCycle(std::vector<Db*>& dbs, int effort, int64_t budget_us) {
+  if (effort < 1) effort = 1;
+  if (effort > 10) effort = 10;
+  const size_t keys_per_loop = 20 + 20 / 4 * (effort - 1);  // ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP scaled
+  const size_t acceptable_stale = 10 - (effort - 1);           // percent
+  const int64_t start = MonoUs();
+  uint64_t sampled_total = 0, expired_total = 0;
+  bool timed_out = false;
+  for (Db* d : dbs) {
+    if (timed_out) break;
+    int iteration = 0;
+    while (d->expires_size() > 0) {
+      size_t sampled = 0;
+      std::vector<std::string> expired;
+      size_t buckets = 0;
+      do {
+        d->expire_cursor = d->expires().Scan(d->expire_cursor, [&](const ds::DictEntry* de) {
+          sampled++;
+          if (de->v.s64 <= g_now_ms) {
+            ds::sds k = static_cast<ds::sds>(de->key);
+            expired.emplace_back(k, ds::SdsLen(k));
+          }
+        });
+        buckets++;
+      } while (d->expire_cursor != 0 && sampled < keys_per_loop && buckets < keys_per_loop * 20);
+      for (const auto& k : expired) {
+        g_stats.expired_keys++;
+        d->Delete(k);
+        if (g_expired_hook) g_expired_hook(d->id(), k);
+      }
+      sampled_total += sampled;
+      expired_total += expired.size();
+      if ((++iteration & 15) == 0 && MonoUs() - start > budget_us) {
+        timed_out = true;
+        g_stats.expired_time_cap_reached_count++;
+        break;
+      }
+      if (sampled == 0 || expired.size() * 100 / sampled <= acceptable_stale) break;
+    }
+  }
+  g_stats.expire_cycle_cpu_milliseconds += static_cast<uint64_t>((MonoUs() - start) / 1000);
+  if (sampled_total) g_stats.expired_stale_perc = expired_total * 100 / sampled_total;
+}
+
+}  // namespace db

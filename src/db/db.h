@@ -1,0 +1,140 @@
+// The keyspace: one Db per logical database (SELECT 0..databases-1).
+//
+// A Db owns two dicts, as Redis does:
+//   dict     sds key -> Object*   (the key string is placed by tier-keys,
+//                                  entries and tables are DRAM)
+//   expires  the same sds key pointer -> int64 unix-ms deadline
+// The expires dict borrows the key from `dict` and never frees it, so a
+// key with a TTL costs one more DRAM entry, not a second string.
+//
+// Expiry is lazy (every lookup checks the deadline and deletes an expired
+// key) and active (ActiveExpireCycle, from cron, samples keys with a TTL
+// under a time budget). Nothing here knows about clients or replies.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "ds/dict.h"
+#include "ds/sds.h"
+#include "object/object.h"
+
+namespace db {
+
+using object::Object;
+
+struct Stats {
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;
+  uint64_t expired_stale_perc = 0;  // last cycle's estimate, percent
+  uint64_t expired_time_cap_reached_count = 0;
+  uint64_t expire_cycle_cpu_milliseconds = 0;
+};
+Stats& GetStats();
+
+// The clock used for expiry decisions. The server sets it once per event
+// loop iteration (and per command), like Redis's cached mstime, so one
+// command sees one time.
+int64_t Now();
+void SetNow(int64_t ms);
+// When false, keys are not deleted on access even if expired (used while
+// loading and by DEBUG SET-ACTIVE-EXPIRE); lookups still hide them.
+void SetLazyExpireDeletes(bool on);
+
+// Called for every key deleted because it expired (for notifications and
+// propagation). Set by the command layer.
+using ExpiredHook = void (*)(int db_id, std::string_view key);
+void SetExpiredHook(ExpiredHook hook);
+
+class Db {
+ public:
+  explicit Db(int id);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  int id() const { return id_; }
+  size_t size() const { return dict_.size(); }
+  size_t expires_size() const { return expires_.size(); }
+  ds::Dict& dict() { return dict_; }
+  ds::Dict& expires() { return expires_; }
+
+  // Returns the value, or nullptr if absent or expired (an expired key is
+  // deleted). Updates the key's LRU/LFU data and the hit/miss stats.
+  Object* LookupRead(std::string_view key);
+  // As LookupRead, without touching stats (for writes).
+  Object* LookupWrite(std::string_view key);
+  // No expiry check side effects beyond hiding, no LRU touch: for TYPE-less
+  // introspection (OBJECT, DEBUG).
+  Object* LookupNoTouch(std::string_view key);
+  ds::DictEntry* FindEntry(std::string_view key);
+
+  // Adds a key. REQUIRES: absent. Takes ownership of one reference of val.
+  void Add(std::string_view key, Object* val);
+  // Adds or overwrites. Overwriting drops the TTL unless keep_ttl. Takes
+  // ownership of one reference of val.
+  void SetKey(std::string_view key, Object* val, bool keep_ttl);
+  // Replaces the value of an existing entry, keeping its TTL.
+  void Overwrite(ds::DictEntry* de, Object* val);
+  bool Delete(std::string_view key);
+  // Removes and returns the value (caller owns the reference); the TTL is
+  // dropped. nullptr if absent.
+  Object* Unlink(std::string_view key);
+
+  // Deadline in unix ms, or -1.
+  int64_t GetExpire(std::string_view key);
+  // REQUIRES: key exists.
+  void SetExpire(std::string_view key, int64_t when_ms);
+  bool RemoveExpire(std::string_view key);
+  // True iff the key is expired by Now(); deletes it when allowed.
+  bool ExpireIfNeeded(std::string_view key);
+
+  // Deletes everything. Returns the number of keys removed.
+  size_t Flush();
+  // Swaps contents with another Db (SWAPDB); ids stay.
+  void SwapWith(Db& other);
+
+  // A random key that is not expired, or an empty sds-less view when the
+  // db is empty. Tries a bounded number of times if all keys are expired.
+  bool RandomKey(std::string* out);
+
+  // Per-db expire cycle state (the cursor into expires_).
+  uint64_t expire_cursor = 0;
+  int64_t avg_ttl = 0;
+
+ private:
+  int id_;
+  ds::Dict dict_;
+  ds::Dict expires_;
+};
+
+// Builds a temporary key for lookups (an sds on the DRAM tier).
+class TempKey {
+ public:
+  explicit TempKey(std::string_view k);
+  ~TempKey();
+  TempKey(const TempKey&) = delete;
+  TempKey& operator=(const TempKey&) = delete;
+  ds::sds get() const { return s_; }
+
+ private:
+  ds::sds s_;
+};
+
+// One step of the active expire cycle over all dbs: samples keys with a
+// TTL and deletes the expired ones, stopping when the time budget is used
+// or few sampled keys were expired. `effort` is active-expire-effort (1..10),
+// `budget_us` the time limit of this call.
+void ActiveExpireCycle(std::vector<Db*>& dbs, int effort, int64_t budget_us);
+
+// The dict types for the keyspace and expires dicts.
+extern const ds::DictType kKeyspaceDictType;
+extern const ds::DictType kExpiresDictType;
+// sds hashing/equality for other dicts keyed by sds (e.g. WATCH).
+uint64_t SdsHash(const void* key);
+bool SdsEqual(const void* a, const void* b);
+
+}  // namespace db

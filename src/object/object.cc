@@ -1,0 +1,264 @@
+#include "object/object.h"
+
+#include <cstring>
+
+#include "common/macros.h"
+
+namespace object {
+namespace {
+
+Settings g_settings;
+uint32_t g_lru_clock = 0;
+TypeOps g_type_ops[8];
+
+// The shared integers, created on first use. Their headers are DRAM and
+// live for the whole process.
+Object* g_shared_ints[kSharedIntegers];
+
+bool ParseCanonicalInt64(std::string_view s, int64_t* out) {
+  // Redis string2ll: optional '-', digits, no leading zeros, no '+', fits.
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = 0;
+  bool neg = false;
+  if (s[0] == '-') {
+    neg = true;
+    i = 1;
+    if (s.size() == 1) return false;
+  }
+  if (s[i] == '0') {
+    if (s.size() == 1) {
+      *out = 0;
+      return true;
+    }
+    return false;
+  }
+  uint64_t v = 0;
+  for (; i < s.size(); i++) {
+    char c = s[i];
+    if (c < '0' || c > '9') return false;
+    if (v > (UINT64_MAX - (c - '0')) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (neg) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    *out = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    *out = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+size_t FormatInt64(int64_t v, char* buf) {
+  char tmp[24];
+  size_t n = 0;
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    tmp[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u);
+  size_t len = 0;
+  if (v < 0) buf[len++] = '-';
+  while (n) buf[len++] = tmp[--n];
+  buf[len] = '\0';
+  return len;
+}
+
+}  // namespace
+
+Settings& GetSettings() { return g_settings; }
+uint32_t LruClock() { return g_lru_clock; }
+void SetLruClock(uint32_t clock) { g_lru_clock = clock & ((1u << kLruBits) - 1); }
+
+void RegisterTypeOps(Type t, const TypeOps& ops) { g_type_ops[static_cast<int>(t)] = ops; }
+
+Object* Create(Type type, Encoding enc, void* ptr) {
+  Object* o = static_cast<Object*>(alloc::Meta(sizeof(Object)));
+  o->type = static_cast<unsigned>(type);
+  o->encoding = static_cast<unsigned>(enc);
+  o->lru = g_lru_clock;
+  o->refcount = 1;
+  o->ptr = ptr;
+  return o;
+}
+
+// Layout of an embstr: [Object][sds8 header: len, alloc, flags][bytes][NUL].
+// We build the sds inside the same allocation with ds::SdsInitEmbedded.
+Object* CreateEmbstr(std::string_view s) {
+  size_t sds_bytes = ds::SdsEmbeddedSize(s.size());
+  Object* o = static_cast<Object*>(alloc::Meta(sizeof(Object) + sds_bytes));
+  o->type = static_cast<unsigned>(Type::kString);
+  o->encoding = static_cast<unsigned>(Encoding::kEmbstr);
+  o->lru = g_lru_clock;
+  o->refcount = 1;
+  o->ptr = ds::SdsInitEmbedded(reinterpret_cast<char*>(o + 1), s.data(), s.size());
+  return o;
+}
+
+Object* CreateRawString(std::string_view s) {
+  return Create(Type::kString, Encoding::kRaw, ds::SdsNewLen(s.data(), s.size(), ds::SdsUse::kPayload));
+}
+
+Object* CreateString(std::string_view s) {
+  if (s.size() <= g_settings.embstr_max) return CreateEmbstr(s);
+  return CreateRawString(s);
+}
+
+Object* CreateStringFromInt64(int64_t v) {
+  if (g_settings.shared_integers && v >= 0 && v < kSharedIntegers) {
+    Object*& shared = g_shared_ints[v];
+    if (shared == nullptr) {
+      shared = Create(Type::kString, Encoding::kInt, reinterpret_cast<void*>(static_cast<intptr_t>(v)));
+      shared->refcount = kSharedRefcount;
+    }
+    return shared;
+  }
+  return Create(Type::kString, Encoding::kInt, reinterpret_cast<void*>(static_cast<intptr_t>(v)));
+}
+
+Object* CreateStringEncoded(std::string_view s) {
+  int64_t v;
+  if (s.size() <= 20 && ParseCanonicalInt64(s, &v)) return CreateStringFromInt64(v);
+  return CreateString(s);
+}
+
+Object* TryEncode(Object* o) {
+  if (o->GetType() != Type::kString || IsShared(o) || o->refcount > 1) return o;
+  Encoding e = o->GetEncoding();
+  if (e == Encoding::kInt) return o;
+  ds::sds s = static_cast<ds::sds>(o->ptr);
+  std::string_view v = ds::SdsView(s);
+  int64_t n;
+  if (v.size() <= 20 && ParseCanonicalInt64(v, &n)) {
+    Object* r = CreateStringFromInt64(n);
+    DecrRef(o);
+    return r;
+  }
+  if (e == Encoding::kRaw && v.size() <= g_settings.embstr_max) {
+    Object* r = CreateEmbstr(v);
+    DecrRef(o);
+    return r;
+  }
+  // Redis trims a raw string whose free space exceeds 10% of its length.
+  if (e == Encoding::kRaw && ds::SdsAvail(s) > v.size() / 10) o->ptr = ds::SdsRemoveFreeSpace(s);
+  return o;
+}
+
+Object* DupString(const Object* o) {
+  TD_ASSERT(o->GetType() == Type::kString);
+  switch (o->GetEncoding()) {
+    case Encoding::kInt:
+      return Create(Type::kString, Encoding::kInt, o->ptr);
+    case Encoding::kEmbstr:
+      return CreateEmbstr(ds::SdsView(static_cast<ds::sds>(o->ptr)));
+    default:
+      return Create(Type::kString, Encoding::kRaw, ds::SdsDup(static_cast<ds::sds>(o->ptr)));
+  }
+}
+
+void IncrRef(Object* o) {
+  if (o->refcount != kSharedRefcount) o->refcount++;
+}
+
+static void FreeValue(Object* o) {
+  switch (o->GetType()) {
+    case Type::kString:
+      if (o->GetEncoding() == Encoding::kRaw) ds::SdsFree(static_cast<ds::sds>(o->ptr));
+      break;
+    default: {
+      auto& ops = g_type_ops[static_cast<int>(o->type)];
+      TD_ASSERT(ops.free_value != nullptr);
+      ops.free_value(o);
+    }
+  }
+}
+
+void DecrRef(Object* o) {
+  if (o->refcount == kSharedRefcount) return;
+  TD_ASSERT(o->refcount > 0);
+  if (--o->refcount == 0) {
+    FreeValue(o);
+    alloc::Free(o);
+  }
+}
+
+std::string_view StringView(const Object* o, char* buf) {
+  if (o->GetEncoding() == Encoding::kInt) {
+    size_t n = FormatInt64(static_cast<int64_t>(reinterpret_cast<intptr_t>(o->ptr)), buf);
+    return std::string_view(buf, n);
+  }
+  return ds::SdsView(static_cast<ds::sds>(o->ptr));
+}
+
+size_t StringLen(const Object* o) {
+  char buf[24];
+  return StringView(o, buf).size();
+}
+
+bool GetInt64(const Object* o, int64_t* v) {
+  if (o->GetEncoding() == Encoding::kInt) {
+    *v = static_cast<int64_t>(reinterpret_cast<intptr_t>(o->ptr));
+    return true;
+  }
+  return ParseCanonicalInt64(ds::SdsView(static_cast<ds::sds>(o->ptr)), v);
+}
+
+ds::sds& MutableRawString(Object* o) {
+  TD_ASSERT(o->GetType() == Type::kString && o->refcount == 1);
+  if (o->GetEncoding() != Encoding::kRaw) {
+    char buf[24];
+    std::string_view v = StringView(o, buf);
+    // An embstr's bytes stay unused inside the header's allocation until the
+    // object dies: the header cannot move, since the keyspace points at it.
+    ds::sds s = ds::SdsNewLen(v.data(), v.size(), ds::SdsUse::kPayload);
+    o->encoding = static_cast<unsigned>(Encoding::kRaw);
+    o->ptr = s;
+  }
+  return reinterpret_cast<ds::sds&>(o->ptr);
+}
+
+const char* EncodingName(Encoding e) {
+  switch (e) {
+    case Encoding::kRaw: return "raw";
+    case Encoding::kInt: return "int";
+    case Encoding::kHashtable: return "hashtable";
+    case Encoding::kZipmap: return "zipmap";
+    case Encoding::kLinkedlist: return "linkedlist";
+    case Encoding::kZiplist: return "ziplist";
+    case Encoding::kIntset: return "intset";
+    case Encoding::kSkiplist: return "skiplist";
+    case Encoding::kEmbstr: return "embstr";
+    case Encoding::kQuicklist: return "quicklist";
+    case Encoding::kStream: return "stream";
+    case Encoding::kListpack: return "listpack";
+  }
+  return "unknown";
+}
+
+const char* TypeName(Type t) {
+  switch (t) {
+    case Type::kString: return "string";
+    case Type::kList: return "list";
+    case Type::kSet: return "set";
+    case Type::kZset: return "zset";
+    case Type::kHash: return "hash";
+    case Type::kModule: return "module";
+    case Type::kStream: return "stream";
+  }
+  return "unknown";
+}
+
+TierBytes MemoryUsage(const Object* o, size_t samples) {
+  TierBytes tb;
+  if (o->GetType() == Type::kString) {
+    AddAlloc(tb, o);  // header (and embedded string)
+    if (o->GetEncoding() == Encoding::kRaw) AddAlloc(tb, ds::SdsAllocPtr(static_cast<ds::sds>(o->ptr)));
+    return tb;
+  }
+  AddAlloc(tb, o);
+  auto& ops = g_type_ops[static_cast<int>(o->type)];
+  if (ops.memory) ops.memory(o, samples, &tb);
+  return tb;
+}
+
+}  // namespace object

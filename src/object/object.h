@@ -1,0 +1,146 @@
+// The object layer: Redis's robj, in 16 bytes of DRAM.
+//
+// Every value in the keyspace is an Object header (metadata, DRAM) whose
+// `ptr` points at the value's representation:
+//
+//   encoding kInt     ptr holds the int64 itself; no payload at all
+//   encoding kEmbstr  header and sds share one DRAM allocation (short strings:
+//                     one pointer chase, one cache line, like Redis)
+//   encoding kRaw     ptr is an sds allocated as payload: placement decides
+//                     its tier (NVM at or above tier-nvm-min-size)
+//
+// Type and encoding numbers are Redis's (OBJ_STRING.., OBJ_ENCODING_..):
+// OBJECT ENCODING reports their names, and persist/ maps them to the RDB
+// type codes, which never change.
+//
+// Refcounts: shared objects (the integers 0..9999) have kSharedRefcount and
+// are never freed. The lru field holds the LRU clock or LFU data.
+#pragma once
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "alloc/zmalloc.h"
+#include "ds/sds.h"
+
+namespace object {
+
+enum class Type : uint8_t { kString = 0, kList = 1, kSet = 2, kZset = 3, kHash = 4, kModule = 5, kStream = 6 };
+
+enum class Encoding : uint8_t {
+  kRaw = 0,
+  kInt = 1,
+  kHashtable = 2,
+  kZipmap = 3,      // no longer used: old hash encoding
+  kLinkedlist = 4,  // no longer used: old list encoding
+  kZiplist = 5,     // no longer used in memory (RDB loading converts)
+  kIntset = 6,
+  kSkiplist = 7,
+  kEmbstr = 8,
+  kQuicklist = 9,
+  kStream = 10,
+  kListpack = 11,
+};
+
+inline constexpr int kLruBits = 24;
+inline constexpr int kSharedRefcount = INT_MAX;
+// Redis's OBJ_SHARED_INTEGERS: integer values 0..9999 are one shared object.
+inline constexpr int64_t kSharedIntegers = 10000;
+// Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: 44 bytes of string plus the
+// 16-byte header, the 3-byte sds8 header and the NUL fill jemalloc's 64-byte
+// bin exactly. Configurable down (tier-embstr-max) so that more strings take
+// the raw encoding and so become NVM payloads.
+inline constexpr size_t kEmbstrMaxLimit = 44;
+
+struct Object {
+  unsigned type : 4;
+  unsigned encoding : 4;
+  unsigned lru : kLruBits;
+  int refcount;
+  void* ptr;
+
+  Type GetType() const { return static_cast<Type>(type); }
+  Encoding GetEncoding() const { return static_cast<Encoding>(encoding); }
+};
+static_assert(sizeof(Object) == 16, "the object header is 16 bytes, as Redis's robj");
+
+// ---- settings read on the hot path (set by the server from config) ----
+struct Settings {
+  size_t embstr_max = kEmbstrMaxLimit;  // tier-embstr-max
+  bool shared_integers = true;          // false when maxmemory uses LRU/LFU
+};
+Settings& GetSettings();
+
+// The LRU clock (seconds resolution, 24 bits), maintained by the server.
+uint32_t LruClock();
+void SetLruClock(uint32_t clock);
+
+// ---- creation / destruction ----
+
+// Takes ownership of ptr.
+Object* Create(Type type, Encoding enc, void* ptr);
+// A string object for the bytes: embstr if short enough, raw otherwise.
+Object* CreateString(std::string_view s);
+Object* CreateRawString(std::string_view s);
+Object* CreateEmbstr(std::string_view s);
+// An integer-encoded string (shared for 0..9999 when allowed).
+Object* CreateStringFromInt64(int64_t v);
+// Like CreateString, then the smallest encoding Redis would choose
+// (tryObjectEncoding): int if it is a canonical int64 of <= 20 chars,
+// embstr if short, raw otherwise.
+Object* CreateStringEncoded(std::string_view s);
+// Re-encodes a string object in place if Redis's tryObjectEncoding would;
+// returns the object to use (possibly a new one; the old is released).
+Object* TryEncode(Object* o);
+// A copy with refcount 1 (COPY, and before modifying a shared object).
+Object* DupString(const Object* o);
+
+void IncrRef(Object* o);
+void DecrRef(Object* o);  // frees at zero
+inline bool IsShared(const Object* o) { return o->refcount == kSharedRefcount; }
+
+// ---- strings ----
+
+// The bytes of a string object. For kInt the digits are written into buf
+// (>= 21 bytes) and the view points there.
+std::string_view StringView(const Object* o, char* buf);
+size_t StringLen(const Object* o);
+// True iff the string is an int64 in canonical form (Redis's
+// getLongLongFromObject); sets *v.
+bool GetInt64(const Object* o, int64_t* v);
+// Makes o's string a modifiable raw sds (for APPEND/SETRANGE) and returns it.
+// REQUIRES: o->refcount == 1 (not shared), type string.
+ds::sds& MutableRawString(Object* o);
+
+// ---- introspection ----
+
+const char* EncodingName(Encoding e);  // OBJECT ENCODING names
+const char* TypeName(Type t);          // TYPE names
+
+// Bytes per tier of the value (header included, on DRAM). MEMORY USAGE
+// reports dram + nvm; MEMORY TIER reports them apart.
+struct TierBytes {
+  size_t dram = 0;
+  size_t nvm = 0;
+  size_t total() const { return dram + nvm; }
+};
+// samples: for aggregate types, how many elements to sample (0 = all).
+TierBytes MemoryUsage(const Object* o, size_t samples);
+
+// Adds the bytes of allocation p to the right tier of tb.
+inline void AddAlloc(TierBytes& tb, const void* p) {
+  if (p == nullptr) return;
+  (alloc::InNvmRange(p) ? tb.nvm : tb.dram) += alloc::UsableSize(p);
+}
+
+// Hook for types defined in later issues: frees a non-string object's
+// representation, and reports its memory. Registered per type.
+struct TypeOps {
+  void (*free_value)(Object* o) = nullptr;
+  void (*memory)(const Object* o, size_t samples, TierBytes* tb) = nullptr;
+};
+void RegisterTypeOps(Type t, const TypeOps& ops);
+
+}  // namespace object

@@ -1,0 +1,302 @@
+// RDB value encodings and DUMP payloads (see dump.h for the format and the
+// reader's invariants).
+#include "persist/dump.h"
+
+#include <cstring>
+
+#include "common/crc64.h"
+#include "common/lzf.h"
+#include "common/util.h"
+
+namespace persist {
+namespace {
+
+// Length-encoding tags: the top two bits of the first byte (Redis's
+// RDB_6BITLEN, RDB_14BITLEN, RDB_ENCVAL), and the two whole-byte tags for
+// 32- and 64-bit lengths (RDB_32BITLEN, RDB_64BITLEN).
+constexpr uint8_t kLen6Bit = 0;
+constexpr uint8_t kLen14Bit = 1;
+constexpr uint8_t kLenEncVal = 3;
+constexpr uint8_t kLen32Bit = 0x80;
+constexpr uint8_t kLen64Bit = 0x81;
+
+// Special string encodings following a kLenEncVal tag (RDB_ENC_*).
+constexpr uint8_t kEncInt8 = 0;
+constexpr uint8_t kEncInt16 = 1;
+constexpr uint8_t kEncInt32 = 2;
+constexpr uint8_t kEncLzf = 3;
+
+// Redis tries the integer encoding only for strings of at most 11
+// characters: "-2147483648", the longest int32, has 11.
+constexpr size_t kMaxIntEncodableLen = 11;
+// Redis compresses only strings longer than 20 bytes, and only keeps the
+// result when it is at least 4 bytes shorter (rdbSaveLzfStringObject
+// passes len - 4 as the output capacity).
+constexpr size_t kMinCompressLen = 21;
+constexpr size_t kMinCompressSaving = 4;
+// The most an LZF stream can expand: a 3-byte back reference produces at
+// most 7 + 255 + 2 = 264 bytes, i.e. 88 output bytes per input byte; literal
+// runs expand less. A claimed uncompressed length above this is corrupt, so
+// it is refused before allocating.
+constexpr uint64_t kLzfMaxExpansion = 88;
+
+// The DUMP footer: 2 bytes of RDB version and 8 bytes of CRC64.
+constexpr size_t kFooterLen = 10;
+constexpr size_t kCrcLen = 8;
+
+void AppendByte(std::string* out, uint8_t b) { out->push_back(static_cast<char>(b)); }
+
+void AppendBigEndian(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; i--) AppendByte(out, static_cast<uint8_t>(v >> (8 * i)));
+}
+
+void AppendLittleEndian(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++) AppendByte(out, static_cast<uint8_t>(v >> (8 * i)));
+}
+
+uint64_t LoadLittleEndian(const unsigned char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
+}
+
+// Appends v's special integer encoding if it fits 32 bits; returns whether
+// it did (Redis's rdbEncodeInteger).
+bool AppendEncodedInteger(std::string* out, int64_t v) {
+  if (v >= INT8_MIN && v <= INT8_MAX) {
+    AppendByte(out, (kLenEncVal << 6) | kEncInt8);
+    AppendLittleEndian(out, static_cast<uint64_t>(v), 1);
+  } else if (v >= INT16_MIN && v <= INT16_MAX) {
+    AppendByte(out, (kLenEncVal << 6) | kEncInt16);
+    AppendLittleEndian(out, static_cast<uint64_t>(v), 2);
+  } else if (v >= INT32_MIN && v <= INT32_MAX) {
+    AppendByte(out, (kLenEncVal << 6) | kEncInt32);
+    AppendLittleEndian(out, static_cast<uint64_t>(v), 4);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Appends s LZF-compressed if that saves enough; returns whether it did.
+bool AppendLzfString(std::string* out, std::string_view s) {
+  size_t capacity = s.size() - kMinCompressSaving;
+  // One spare byte, as Redis allocates, so the compressor never writes
+  // past the buffer even at full capacity.
+  std::string buf(capacity + 1, '\0');
+  size_t clen = common::LzfCompress(s.data(), s.size(), buf.data(), capacity);
+  if (clen == 0) return false;
+  AppendByte(out, (kLenEncVal << 6) | kEncLzf);
+  RdbWriteLen(out, clen);
+  RdbWriteLen(out, s.size());
+  out->append(buf.data(), clen);
+  return true;
+}
+
+}  // namespace
+
+bool IsRdbObjectType(int t) { return (t >= 0 && t <= 7) || (t >= 9 && t <= 19); }
+
+// ---- writing ----
+
+void RdbWriteLen(std::string* out, uint64_t len) {
+  if (len < (1u << 6)) {
+    AppendByte(out, static_cast<uint8_t>((kLen6Bit << 6) | len));
+  } else if (len < (1u << 14)) {
+    AppendByte(out, static_cast<uint8_t>((kLen14Bit << 6) | (len >> 8)));
+    AppendByte(out, static_cast<uint8_t>(len & 0xFF));
+  } else if (len <= UINT32_MAX) {
+    AppendByte(out, kLen32Bit);
+    AppendBigEndian(out, len, 4);
+  } else {
+    AppendByte(out, kLen64Bit);
+    AppendBigEndian(out, len, 8);
+  }
+}
+
+void RdbWriteString(std::string* out, std::string_view s, bool compress) {
+  if (s.size() <= kMaxIntEncodableLen) {
+    int64_t v;
+    // Only canonical integers: "007" or "+1" must come back as written.
+    if (common::StringToInt64(s, &v) && common::Int64ToString(v) == s && AppendEncodedInteger(out, v)) return;
+  }
+  if (compress && s.size() >= kMinCompressLen && AppendLzfString(out, s)) return;
+  RdbWriteLen(out, s.size());
+  out->append(s);
+}
+
+void RdbWriteInt64String(std::string* out, int64_t v) {
+  if (AppendEncodedInteger(out, v)) return;
+  std::string digits = common::Int64ToString(v);
+  RdbWriteLen(out, digits.size());
+  out->append(digits);
+}
+
+common::Result<RdbType> RdbObjectType(const object::Object* o) {
+  switch (o->GetType()) {
+    case object::Type::kString:
+      return RdbType::kString;
+    default:
+      // TODO(types issue): lists, sets, zsets, hashes and streams get their
+      // RDB type codes when those types land.
+      return common::Status::NotSupported("serialization of this type is not supported yet");
+  }
+}
+
+common::Status RdbWriteObject(std::string* out, const object::Object* o, bool compress) {
+  switch (o->GetType()) {
+    case object::Type::kString: {
+      char buf[32];  // room for an int-encoded value's digits (at most 20)
+      RdbWriteString(out, object::StringView(o, buf), compress);
+      return common::Status::Ok();
+    }
+    default:
+      return common::Status::NotSupported("serialization of this type is not supported yet");
+  }
+}
+
+// ---- reading ----
+
+bool RdbReader::ReadByte(uint8_t* b) {
+  if (remaining() < 1) return false;
+  *b = static_cast<uint8_t>(data_[pos_++]);
+  return true;
+}
+
+bool RdbReader::ReadBytes(size_t n, std::string_view* out) {
+  if (remaining() < n) return false;
+  *out = data_.substr(pos_, n);
+  pos_ += n;
+  return true;
+}
+
+bool RdbReader::ReadLen(uint64_t* len, bool* encoded) {
+  uint8_t b;
+  if (!ReadByte(&b)) return false;
+  *encoded = false;
+  uint8_t tag = b >> 6;
+  if (tag == kLenEncVal) {
+    *encoded = true;
+    *len = b & 0x3F;
+    return true;
+  }
+  if (tag == kLen6Bit) {
+    *len = b & 0x3F;
+    return true;
+  }
+  if (tag == kLen14Bit) {
+    uint8_t low;
+    if (!ReadByte(&low)) return false;
+    *len = (static_cast<uint64_t>(b & 0x3F) << 8) | low;
+    return true;
+  }
+  int bytes = b == kLen32Bit ? 4 : b == kLen64Bit ? 8 : 0;
+  if (bytes == 0) return false;  // an unknown length format
+  std::string_view raw;
+  if (!ReadBytes(static_cast<size_t>(bytes), &raw)) return false;
+  uint64_t v = 0;
+  for (char ch : raw) v = (v << 8) | static_cast<unsigned char>(ch);
+  *len = v;
+  return true;
+}
+
+bool RdbReader::ReadPlainLen(uint64_t* len) {
+  bool encoded;
+  return ReadLen(len, &encoded) && !encoded;
+}
+
+bool RdbReader::ReadString(bool* is_int, int64_t* int_value, std::string_view* bytes, std::string* scratch) {
+  uint64_t len;
+  bool encoded;
+  if (!ReadLen(&len, &encoded)) return false;
+  if (!encoded) {
+    *is_int = false;
+    return len <= remaining() && ReadBytes(static_cast<size_t>(len), bytes);
+  }
+  std::string_view raw;
+  switch (len) {
+    case kEncInt8:
+    case kEncInt16:
+    case kEncInt32: {
+      int width = len == kEncInt8 ? 1 : len == kEncInt16 ? 2 : 4;
+      if (!ReadBytes(static_cast<size_t>(width), &raw)) return false;
+      uint64_t u = LoadLittleEndian(reinterpret_cast<const unsigned char*>(raw.data()), width);
+      // Sign-extend from the encoded width.
+      int shift = 64 - 8 * width;
+      *int_value = static_cast<int64_t>(u << shift) >> shift;
+      *is_int = true;
+      return true;
+    }
+    case kEncLzf: {
+      uint64_t clen, ulen;
+      if (!ReadPlainLen(&clen) || !ReadPlainLen(&ulen)) return false;
+      if (clen == 0 || clen > remaining() || ulen == 0 || ulen > clen * kLzfMaxExpansion) return false;
+      if (!ReadBytes(static_cast<size_t>(clen), &raw)) return false;
+      scratch->assign(static_cast<size_t>(ulen), '\0');
+      size_t n = common::LzfDecompress(raw.data(), raw.size(), scratch->data(), scratch->size());
+      if (n != ulen) return false;
+      *is_int = false;
+      *bytes = *scratch;
+      return true;
+    }
+    default:
+      return false;  // an unknown special encoding
+  }
+}
+
+common::Result<object::Object*> RdbReadObject(RdbType type, RdbReader* in) {
+  switch (type) {
+    case RdbType::kString: {
+      bool is_int;
+      int64_t v;
+      std::string_view bytes;
+      std::string scratch;
+      if (!in->ReadString(&is_int, &v, &bytes, &scratch)) return common::Status::Corruption("bad string encoding");
+      // As Redis's rdbLoadObject: integers become int objects, other strings
+      // take the smallest encoding (tryObjectEncoding).
+      return is_int ? object::CreateStringFromInt64(v) : object::CreateStringEncoded(bytes);
+    }
+    default:
+      // TODO(types issue): lists, sets, zsets, hashes and streams.
+      return common::Status::NotSupported("loading this RDB type is not supported yet");
+  }
+}
+
+// ---- DUMP / RESTORE payloads ----
+
+common::Result<std::string> CreateDumpPayload(const object::Object* o, bool compress) {
+  common::Result<RdbType> type = RdbObjectType(o);
+  if (!type.ok()) return type.status();
+  std::string out;
+  AppendByte(&out, static_cast<uint8_t>(*type));
+  common::Status s = RdbWriteObject(&out, o, compress);
+  if (!s.ok()) return s;
+  AppendLittleEndian(&out, kRdbVersion, 2);
+  uint64_t crc = common::Crc64(0, out.data(), out.size());
+  AppendLittleEndian(&out, crc, 8);
+  return out;
+}
+
+common::Status VerifyDumpPayload(std::string_view payload) {
+  if (payload.size() < kFooterLen) return common::Status::InvalidArgument("DUMP payload too short");
+  const auto* footer = reinterpret_cast<const unsigned char*>(payload.data() + payload.size() - kFooterLen);
+  uint64_t version = LoadLittleEndian(footer, 2);
+  if (version > kRdbVersion) return common::Status::InvalidArgument("DUMP payload RDB version is too new");
+  uint64_t crc = common::Crc64(0, payload.data(), payload.size() - kCrcLen);
+  if (crc != LoadLittleEndian(footer + 2, 8)) return common::Status::InvalidArgument("DUMP payload CRC mismatch");
+  return common::Status::Ok();
+}
+
+common::Result<object::Object*> LoadDumpPayload(std::string_view payload) {
+  common::Status s = VerifyDumpPayload(payload);
+  if (!s.ok()) return s;
+  // As Redis, the value is read from the whole payload: a value that runs
+  // into the footer takes footer bytes as data (a real Redis restores such a
+  // payload, so we do too). Reads stay inside the payload either way.
+  RdbReader in(payload);
+  uint8_t type;
+  if (!in.ReadByte(&type) || !IsRdbObjectType(type)) return common::Status::Corruption("bad RDB object type");
+  return RdbReadObject(static_cast<RdbType>(type), &in);
+}
+
+}  // namespace persist

@@ -1,0 +1,535 @@
+// INFO and CONFIG.
+//
+// INFO prints Redis 7.0's sections and field names (monitoring scrapes
+// them), with true numbers, plus the tier fields in # Memory (README.md
+// documents each). CONFIG GET/SET/RESETSTAT/REWRITE front the config table.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "alloc/zmalloc.h"
+#include "commands/client.h"
+#include "commands/dispatch.h"
+#include "commands/registry.h"
+#include "commands/state.h"
+#include "commands/version.h"
+#include "common/clock.h"
+#include "common/util.h"
+#include "db/db.h"
+#include "server/config.h"
+#include "server/server.h"
+
+namespace server {
+
+void RegisterInfoConfigCommands(commands::Registry& r);
+
+namespace {
+
+using commands::Client;
+using commands::GetState;
+
+void Field(std::string& out, const char* name, const std::string& v) {
+  out += name;
+  out += ':';
+  out += v;
+  out += "\r\n";
+}
+void Field(std::string& out, const char* name, int64_t v) { Field(out, name, std::to_string(v)); }
+void Field(std::string& out, const char* name, uint64_t v) { Field(out, name, std::to_string(v)); }
+void Field(std::string& out, const char* name, int v) { Field(out, name, std::to_string(v)); }
+void FieldF(std::string& out, const char* name, double v) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%.2f", v);
+  Field(out, name, std::string(buf));
+}
+
+// Resident set size from /proc/self/statm.
+size_t RssBytes() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, rss = 0;
+  int n = fscanf(f, "%lu %lu", &size, &rss);
+  fclose(f);
+  return n == 2 ? rss * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+size_t TotalSystemMemory() {
+  return static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+void ServerSection(std::string& o) {
+  ServerRuntime& rt = Runtime();
+  struct utsname u;
+  uname(&u);
+  int64_t now_us = common::UsTime();
+  int64_t uptime = (now_us / 1000 - rt.start_time_ms) / 1000;
+  o += "# Server\r\n";
+  Field(o, "redis_version", std::string(commands::kRedisVersion));
+  Field(o, "redis_git_sha1", std::string("00000000"));
+  Field(o, "redis_git_dirty", 0);
+  Field(o, "redis_build_id", std::string("0"));
+  Field(o, "redis_mode", std::string("standalone"));
+  Field(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  Field(o, "arch_bits", 64);
+  Field(o, "monotonic_clock", std::string("POSIX clock_gettime"));
+  Field(o, "multiplexing_api", std::string("epoll"));
+  Field(o, "atomicvar_api", std::string("c11-builtin"));
+  Field(o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                              std::to_string(__GNUC_PATCHLEVEL__));
+  Field(o, "process_id", static_cast<int64_t>(getpid()));
+  Field(o, "process_supervised", std::string("no"));
+  Field(o, "run_id", rt.run_id);
+  Field(o, "tcp_port", Config().port);
+  Field(o, "server_time_usec", now_us);
+  Field(o, "uptime_in_seconds", uptime);
+  Field(o, "uptime_in_days", uptime / 86400);
+  Field(o, "hz", rt.hz);
+  Field(o, "configured_hz", Config().hz);
+  Field(o, "lru_clock", static_cast<int64_t>(object::LruClock()));
+  Field(o, "executable", rt.executable);
+  Field(o, "config_file", rt.config_file);
+  Field(o, "io_threads_active", 0);
+  Field(o, "tieredis_version", std::string(commands::kTieredisVersion));
+}
+
+void ClientsSection(std::string& o) {
+  ServerRuntime& rt = Runtime();
+  size_t max_in = 0, max_out = 0;
+  for (auto& [id, c] : rt.clients) {
+    max_in = std::max(max_in, c->querybuf_peak);
+    max_out = std::max(max_out, c->outbuf.capacity());
+  }
+  o += "# Clients\r\n";
+  Field(o, "connected_clients", rt.clients.size());
+  Field(o, "cluster_connections", 0);
+  Field(o, "maxclients", Config().maxclients);
+  Field(o, "client_recent_max_input_buffer", max_in);
+  Field(o, "client_recent_max_output_buffer", max_out);
+  Field(o, "blocked_clients", 0);
+  Field(o, "tracking_clients", 0);
+  Field(o, "clients_in_timeout_table", 0);
+}
+
+// DRAM:NVM as "1:<nvm/dram>" with two decimals, e.g. "1:4.00".
+std::string Ratio(size_t dram, size_t nvm) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "1:%.2f", dram ? static_cast<double>(nvm) / static_cast<double>(dram) : 0.0);
+  return buf;
+}
+
+void MemorySection(std::string& o) {
+  alloc::Stats s = alloc::GetStats();
+  alloc::TierState ts = alloc::GetTierState();
+  size_t used = s.dram.used + s.nvm.used;
+  size_t peak = s.dram.peak + s.nvm.peak;
+  ServerRuntime& rt = Runtime();
+  if (static_cast<int64_t>(used) > rt.stat_peak_memory) rt.stat_peak_memory = static_cast<int64_t>(used);
+  peak = std::max(peak, static_cast<size_t>(rt.stat_peak_memory));
+  size_t rss = RssBytes();
+  size_t allocated = s.dram.allocated + s.nvm.allocated;
+  size_t active = s.dram.active + s.nvm.active;
+  size_t resident = s.dram.resident + s.nvm.resident;
+  auto& cfg = Config();
+  size_t dataset_keys = 0;
+  for (auto* d : GetState().db_ptrs) dataset_keys += d->size();
+  (void)dataset_keys;
+  o += "# Memory\r\n";
+  Field(o, "used_memory", used);
+  Field(o, "used_memory_human", common::BytesToHuman(used));
+  Field(o, "used_memory_rss", rss);
+  Field(o, "used_memory_rss_human", common::BytesToHuman(rss));
+  Field(o, "used_memory_peak", peak);
+  Field(o, "used_memory_peak_human", common::BytesToHuman(peak));
+  char perc[32];
+  snprintf(perc, sizeof(perc), "%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0);
+  Field(o, "used_memory_peak_perc", std::string(perc));
+  Field(o, "allocator_allocated", allocated);
+  Field(o, "allocator_active", active);
+  Field(o, "allocator_resident", resident);
+  Field(o, "total_system_memory", TotalSystemMemory());
+  Field(o, "total_system_memory_human", common::BytesToHuman(TotalSystemMemory()));
+  Field(o, "used_memory_lua", 31744);
+  Field(o, "used_memory_vm_eval", 31744);
+  Field(o, "used_memory_lua_human", std::string("31.00K"));
+  Field(o, "used_memory_scripts_eval", 0);
+  Field(o, "number_of_cached_scripts", 0);
+  Field(o, "number_of_functions", 0);
+  Field(o, "number_of_libraries", 0);
+  Field(o, "used_memory_vm_functions", 32768);
+  Field(o, "used_memory_vm_total", 64512);
+  Field(o, "used_memory_vm_total_human", std::string("63.00K"));
+  Field(o, "used_memory_functions", 184);
+  Field(o, "used_memory_scripts", 184);
+  Field(o, "used_memory_scripts_human", std::string("184B"));
+  Field(o, "maxmemory", static_cast<int64_t>(cfg.maxmemory));
+  Field(o, "maxmemory_human", common::BytesToHuman(static_cast<uint64_t>(cfg.maxmemory)));
+  Field(o, "maxmemory_policy", cfg.maxmemory_policy);
+  FieldF(o, "allocator_frag_ratio", allocated ? static_cast<double>(active) / static_cast<double>(allocated) : 0);
+  Field(o, "allocator_frag_bytes", static_cast<int64_t>(active) - static_cast<int64_t>(allocated));
+  FieldF(o, "allocator_rss_ratio", active ? static_cast<double>(resident) / static_cast<double>(active) : 0);
+  Field(o, "allocator_rss_bytes", static_cast<int64_t>(resident) - static_cast<int64_t>(active));
+  FieldF(o, "rss_overhead_ratio", resident ? static_cast<double>(rss) / static_cast<double>(resident) : 0);
+  Field(o, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(resident));
+  FieldF(o, "mem_fragmentation_ratio", used ? static_cast<double>(rss) / static_cast<double>(used) : 0);
+  Field(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  Field(o, "mem_not_counted_for_evict", 0);
+  Field(o, "mem_replication_backlog", 0);
+  Field(o, "mem_total_replication_buffers", 0);
+  Field(o, "mem_clients_slaves", 0);
+  size_t mem_clients = 0;
+  for (auto& [id, c] : Runtime().clients) mem_clients += c->querybuf.capacity() + c->outbuf.capacity();
+  Field(o, "mem_clients_normal", mem_clients);
+  Field(o, "mem_cluster_links", 0);
+  Field(o, "mem_aof_buffer", 0);
+  Field(o, "mem_allocator", std::string("jemalloc-5.3.0"));
+  Field(o, "active_defrag_running", 0);
+  Field(o, "lazyfree_pending_objects", 0);
+  Field(o, "lazyfreed_objects", 0);
+  // Tiers (documented in README.md "INFO fields").
+  Field(o, "tier_mode", std::string(alloc::ModeName(ts.mode)));
+  Field(o, "tier_policy", std::string(alloc::PolicyName(alloc::GetPlacement().policy)));
+  Field(o, "tier_nvm_node", ts.nvm_node);
+  Field(o, "tier_nvm_node_reason", ts.node_reason);
+  Field(o, "tier_nvm_min_size", alloc::EffectiveThreshold());
+  Field(o, "tier_keys", std::string(alloc::KeysTierName(alloc::GetPlacement().keys)));
+  Field(o, "used_memory_dram", s.dram.used);
+  Field(o, "used_memory_dram_human", common::BytesToHuman(s.dram.used));
+  Field(o, "used_memory_dram_peak", s.dram.peak);
+  Field(o, "used_memory_nvm", s.nvm.used);
+  Field(o, "used_memory_nvm_human", common::BytesToHuman(s.nvm.used));
+  Field(o, "used_memory_nvm_peak", s.nvm.peak);
+  Field(o, "dram_nvm_ratio", Ratio(s.dram.used, s.nvm.used));
+  Field(o, "nvm_allocator_allocated", s.nvm.allocated);
+  Field(o, "nvm_allocator_active", s.nvm.active);
+  Field(o, "nvm_allocator_resident", s.nvm.resident);
+  Field(o, "nvm_reserved", s.nvm_reserved);
+  Field(o, "nvm_limit", s.nvm_limit);
+  Field(o, "nvm_carved", s.nvm_carved);
+  Field(o, "nvm_allocs", s.nvm_allocs);
+  Field(o, "nvm_fallback_allocs", s.nvm_fallback_full);
+  Field(o, "nvm_fallback_unavailable", s.nvm_fallback_unavailable);
+  Field(o, "nvm_bind_failures", s.nvm_bind_failures);
+}
+
+void PersistenceSection(std::string& o) {
+  o += "# Persistence\r\n";
+  Field(o, "loading", GetState().loading ? 1 : 0);
+  Field(o, "async_loading", 0);
+  Field(o, "current_cow_peak", 0);
+  Field(o, "current_cow_size", 0);
+  Field(o, "current_cow_size_age", 0);
+  Field(o, "current_fork_perc", std::string("0.00"));
+  Field(o, "current_save_keys_processed", 0);
+  Field(o, "current_save_keys_total", 0);
+  Field(o, "rdb_changes_since_last_save", GetState().dirty);
+  Field(o, "rdb_bgsave_in_progress", 0);
+  Field(o, "rdb_last_save_time", Runtime().lastsave ? Runtime().lastsave : Runtime().start_time_ms / 1000);
+  Field(o, "rdb_last_bgsave_status", std::string("ok"));
+  Field(o, "rdb_last_bgsave_time_sec", -1);
+  Field(o, "rdb_current_bgsave_time_sec", -1);
+  Field(o, "rdb_saves", 0);
+  Field(o, "rdb_last_cow_size", 0);
+  Field(o, "rdb_last_load_keys_expired", 0);
+  Field(o, "rdb_last_load_keys_loaded", 0);
+  Field(o, "aof_enabled", 0);
+  Field(o, "aof_rewrite_in_progress", 0);
+  Field(o, "aof_rewrite_scheduled", 0);
+  Field(o, "aof_last_rewrite_time_sec", -1);
+  Field(o, "aof_current_rewrite_time_sec", -1);
+  Field(o, "aof_last_bgrewrite_status", std::string("ok"));
+  Field(o, "aof_rewrites", 0);
+  Field(o, "aof_rewrites_consecutive_failures", 0);
+  Field(o, "aof_last_write_status", std::string("ok"));
+  Field(o, "aof_last_cow_size", 0);
+  Field(o, "module_fork_in_progress", 0);
+  Field(o, "module_fork_last_cow_size", 0);
+}
+
+void StatsSection(std::string& o) {
+  auto& st = GetState().stats;
+  auto& ds = db::GetStats();
+  ServerRuntime& rt = Runtime();
+  o += "# Stats\r\n";
+  Field(o, "total_connections_received", st.numconnections);
+  Field(o, "total_commands_processed", st.numcommands);
+  Field(o, "instantaneous_ops_per_sec", static_cast<int64_t>(rt.inst_ops_per_sec));
+  Field(o, "total_net_input_bytes", st.net_input_bytes);
+  Field(o, "total_net_output_bytes", st.net_output_bytes);
+  Field(o, "total_net_repl_input_bytes", 0);
+  Field(o, "total_net_repl_output_bytes", 0);
+  FieldF(o, "instantaneous_input_kbps", rt.inst_input_kbps);
+  FieldF(o, "instantaneous_output_kbps", rt.inst_output_kbps);
+  FieldF(o, "instantaneous_input_repl_kbps", 0);
+  FieldF(o, "instantaneous_output_repl_kbps", 0);
+  Field(o, "rejected_connections", st.rejected_conn);
+  Field(o, "sync_full", 0);
+  Field(o, "sync_partial_ok", 0);
+  Field(o, "sync_partial_err", 0);
+  Field(o, "expired_keys", ds.expired_keys);
+  Field(o, "expired_stale_perc", std::string(std::to_string(ds.expired_stale_perc) + ".00"));
+  Field(o, "expired_time_cap_reached_count", ds.expired_time_cap_reached_count);
+  Field(o, "expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_milliseconds);
+  Field(o, "evicted_keys", 0);
+  Field(o, "evicted_clients", 0);
+  Field(o, "total_eviction_exceeded_time", 0);
+  Field(o, "current_eviction_exceeded_time", 0);
+  Field(o, "keyspace_hits", ds.keyspace_hits);
+  Field(o, "keyspace_misses", ds.keyspace_misses);
+  Field(o, "pubsub_channels", 0);
+  Field(o, "pubsub_patterns", 0);
+  Field(o, "pubsubshard_channels", 0);
+  Field(o, "latest_fork_usec", 0);
+  Field(o, "total_forks", 0);
+  Field(o, "migrate_cached_sockets", 0);
+  Field(o, "slave_expires_tracked_keys", 0);
+  Field(o, "active_defrag_hits", 0);
+  Field(o, "active_defrag_misses", 0);
+  Field(o, "active_defrag_key_hits", 0);
+  Field(o, "active_defrag_key_misses", 0);
+  Field(o, "total_active_defrag_time", 0);
+  Field(o, "current_active_defrag_time", 0);
+  Field(o, "tracking_total_keys", 0);
+  Field(o, "tracking_total_items", 0);
+  Field(o, "tracking_total_prefixes", 0);
+  Field(o, "unexpected_error_replies", st.unexpected_error_replies);
+  Field(o, "total_error_replies", st.total_error_replies);
+  Field(o, "dump_payload_sanitizations", st.dump_payload_sanitizations);
+  Field(o, "total_reads_processed", st.total_reads_processed);
+  Field(o, "total_writes_processed", st.total_writes_processed);
+  Field(o, "io_threaded_reads_processed", 0);
+  Field(o, "io_threaded_writes_processed", 0);
+  Field(o, "reply_buffer_shrinks", 0);
+  Field(o, "reply_buffer_expands", 0);
+}
+
+void ReplicationSection(std::string& o) {
+  o += "# Replication\r\n";
+  Field(o, "role", std::string("master"));
+  Field(o, "connected_slaves", 0);
+  Field(o, "master_failover_state", std::string("no-failover"));
+  Field(o, "master_replid", Runtime().run_id);
+  Field(o, "master_replid2", std::string(40, '0'));
+  Field(o, "master_repl_offset", 0);
+  Field(o, "second_repl_offset", -1);
+  Field(o, "repl_backlog_active", 0);
+  Field(o, "repl_backlog_size", 1048576);
+  Field(o, "repl_backlog_first_byte_offset", 0);
+  Field(o, "repl_backlog_histlen", 0);
+}
+
+void CpuSection(std::string& o) {
+  struct rusage self, children, thread;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);
+  auto secs = [](const timeval& tv) {
+    char b[32];
+    snprintf(b, sizeof(b), "%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+    return std::string(b);
+  };
+  o += "# CPU\r\n";
+  Field(o, "used_cpu_sys", secs(self.ru_stime));
+  Field(o, "used_cpu_user", secs(self.ru_utime));
+  Field(o, "used_cpu_sys_children", secs(children.ru_stime));
+  Field(o, "used_cpu_user_children", secs(children.ru_utime));
+  Field(o, "used_cpu_sys_main_thread", secs(thread.ru_stime));
+  Field(o, "used_cpu_user_main_thread", secs(thread.ru_utime));
+}
+
+void CommandStatsSection(std::string& o) {
+  o += "# Commandstats\r\n";
+  auto emit = [&](const commands::CommandSpec& c) {
+    if (c.stats.calls == 0 && c.stats.rejected_calls == 0 && c.stats.failed_calls == 0) return;
+    char buf[512];
+    snprintf(buf, sizeof(buf), "cmdstat_%s:calls=%" PRIu64 ",usec=%" PRIu64
+             ",usec_per_call=%.2f,rejected_calls=%" PRIu64 ",failed_calls=%" PRIu64 "\r\n",
+             c.full_name.c_str(), c.stats.calls, c.stats.usec,
+             c.stats.calls ? static_cast<double>(c.stats.usec) / static_cast<double>(c.stats.calls) : 0.0,
+             c.stats.rejected_calls, c.stats.failed_calls);
+    o += buf;
+  };
+  for (const auto* c : commands::Registry::Get().All()) {
+    emit(*c);
+    for (const auto& sub : c->subcommands) emit(sub);
+  }
+}
+
+void ErrorStatsSection(std::string& o) {
+  o += "# Errorstats\r\n";
+  for (auto& [code, n] : GetState().stats.errors) o += "errorstat_" + code + ":count=" + std::to_string(n) + "\r\n";
+}
+
+void KeyspaceSection(std::string& o) {
+  o += "# Keyspace\r\n";
+  for (auto* d : GetState().db_ptrs) {
+    if (d->size() == 0) continue;
+    o += "db" + std::to_string(d->id()) + ":keys=" + std::to_string(d->size()) +
+         ",expires=" + std::to_string(d->expires_size()) + ",avg_ttl=" + std::to_string(d->avg_ttl) + "\r\n";
+  }
+}
+
+struct Section {
+  const char* name;
+  void (*gen)(std::string&);
+  bool in_default;
+};
+
+void ModulesSection(std::string& o) { o += "# Modules\r\n"; }
+void ClusterSection(std::string& o) {
+  o += "# Cluster\r\n";
+  Field(o, "cluster_enabled", 0);
+}
+
+const Section kSections[] = {
+    {"server", ServerSection, true},           {"clients", ClientsSection, true},
+    {"memory", MemorySection, true},           {"persistence", PersistenceSection, true},
+    {"stats", StatsSection, true},             {"replication", ReplicationSection, true},
+    {"cpu", CpuSection, true},                 {"modules", ModulesSection, true},
+    {"commandstats", CommandStatsSection, false}, {"errorstats", ErrorStatsSection, true},
+    {"cluster", ClusterSection, true},         {"keyspace", KeyspaceSection, true},
+};
+
+void InfoCommand(Client& c) {
+  std::vector<std::string> sections;
+  for (size_t i = 1; i < c.argv.size(); i++) sections.push_back(common::ToLower(c.argv[i]));
+  std::string text = GenInfo(sections);
+  c.reply.Verbatim(text, "txt");
+}
+
+// ---- CONFIG ----
+
+void ConfigGetCommand(Client& c) {
+  std::vector<std::string> patterns;
+  for (size_t i = 2; i < c.argv.size(); i++) patterns.emplace_back(c.argv[i]);
+  auto pairs = ConfigRegistry::Get().GetMatching(patterns);
+  c.reply.MapHeader(pairs.size());
+  for (auto& [k, v] : pairs) {
+    c.reply.Bulk(k);
+    c.reply.Bulk(v);
+  }
+}
+
+void ConfigSetCommand(Client& c) {
+  // CONFIG SET takes pairs: an odd count of 5 or more arguments is a
+  // syntax error in Redis 7.0 (4 or fewer fail the arity check first).
+  if (c.argv.size() % 2 != 0) {
+    c.AddSyntaxError();
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (size_t i = 2; i + 1 < c.argv.size(); i += 2) pairs.emplace_back(std::string(c.argv[i]), std::string(c.argv[i + 1]));
+  // enable-protected-configs local: allowed from unix sockets and loopback.
+  bool local = (c.flags & commands::kClientUnixSocket) || c.addr.rfind("127.", 0) == 0 ||
+               c.addr.rfind("[::1]", 0) == 0;
+  common::Status st = ConfigRegistry::Get().Set(pairs, local);
+  if (!st.ok()) {
+    c.AddError(st.message());
+    return;
+  }
+  st = ApplyConfigMirrors();
+  if (!st.ok()) {
+    c.AddError("ERR " + st.message());
+    return;
+  }
+  c.reply.Ok();
+}
+
+void ConfigResetStatCommand(Client& c) {
+  auto& st = GetState();
+  st.stats = commands::ServerStats();
+  db::GetStats() = db::Stats();
+  for (const auto* cmd : commands::Registry::Get().All()) {
+    cmd->stats = commands::CommandStats();
+    for (const auto& sub : cmd->subcommands) sub.stats = commands::CommandStats();
+  }
+  commands::Slowlog().clear();
+  c.reply.Ok();
+}
+
+void ConfigRewriteCommand(Client& c) {
+  const std::string& path = Runtime().config_file;
+  if (path.empty()) {
+    c.AddError("ERR The server is running without a config file");
+    return;
+  }
+  common::Status st = ConfigRegistry::Get().Rewrite(path);
+  if (!st.ok()) {
+    c.AddError("ERR Rewriting config file: " + st.message());
+    return;
+  }
+  c.reply.Ok();
+}
+
+void ConfigHelpCommand(Client& c) {
+  static const char* kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
+      "HELP",
+      "    Prints this help.",
+  };
+  c.reply.ArrayHeader(std::size(kLines));
+  for (const char* l : kLines) c.reply.SimpleString(l);
+}
+
+}  // namespace
+
+std::string GenInfo(const std::vector<std::string>& requested) {
+  std::set<std::string> want;
+  bool all = false, everything = false, defaults = requested.empty();
+  for (const auto& s : requested) {
+    if (s == "all") {
+      all = true;
+    } else if (s == "everything") {
+      everything = true;
+    } else if (s == "default") {
+      defaults = true;
+    } else {
+      want.insert(s);
+    }
+  }
+  std::string out;
+  for (const Section& s : kSections) {
+    bool on = everything || all || want.count(s.name) || (defaults && s.in_default);
+    if (!on) continue;
+    if (!out.empty()) out += "\r\n";
+    s.gen(out);
+  }
+  return out;
+}
+
+void RegisterInfoConfigCommands(commands::Registry& r) {
+  using namespace commands;
+  r.Add({"info", -1, kLoading | kStale, 0, 0, 0, InfoCommand, "server",
+         "Returns information and statistics about the server.", "1.0.0", kCatSlow | kCatDangerous});
+  CommandSpec config{"config", -2, 0, 0, 0, 0, nullptr, "server", "A container for server configuration commands.",
+                     "2.0.0", kCatSlow};
+  const uint32_t kCfg = kAdmin | kNoScript | kLoading | kStale;
+  config.subcommands = {
+      {"get", -3, kCfg, 0, 0, 0, ConfigGetCommand, "server", "Returns the effective values of configuration parameters.",
+       "2.0.0", kCatAdmin | kCatSlow | kCatDangerous},
+      {"set", -4, kCfg | kMayReplicate, 0, 0, 0, ConfigSetCommand, "server", "Sets configuration parameters in-flight.",
+       "2.0.0", kCatAdmin | kCatSlow | kCatDangerous},
+      {"resetstat", 2, kCfg, 0, 0, 0, ConfigResetStatCommand, "server", "Resets the server's statistics.", "2.0.0",
+       kCatAdmin | kCatSlow | kCatDangerous},
+      {"rewrite", 2, kCfg, 0, 0, 0, ConfigRewriteCommand, "server",
+       "Persists the effective configuration to file.", "2.8.0", kCatAdmin | kCatSlow | kCatDangerous},
+      {"help", 2, kLoading | kStale, 0, 0, 0, ConfigHelpCommand, "server", "Returns helpful text about the different subcommands.",
+       "5.0.0", kCatSlow},
+  };
+  r.Add(std::move(config));
+}
+
+}  // namespace server

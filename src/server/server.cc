@@ -1,0 +1,602 @@
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "alloc/zmalloc.h"
+#include "commands/dispatch.h"
+#include "commands/registry.h"
+#include "commands/state.h"
+#include "commands/transactions.h"
+#include "commands/version.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "db/db.h"
+#include "ds/dict.h"
+#include "net/socket.h"
+#include "server/config.h"
+#include "server/debug.h"
+
+namespace server {
+namespace {
+
+using commands::GetState;
+
+// Read size per read(2) call: Redis's PROTO_IOBUF_LEN.
+constexpr size_t kIoBufLen = 16 * 1024;
+// Write at most this much to one client per event, so one huge reply does
+// not starve the others (Redis's NET_MAX_WRITES_PER_EVENT).
+constexpr size_t kMaxWritesPerEvent = 64 * 1024 * 1024;
+// Most query-buffer space reserved ahead of data for one big argument.
+constexpr size_t kMaxReadAhead = 64 * 1024 * 1024;
+
+volatile sig_atomic_t g_signal = 0;
+
+void OnSignal(int sig) { g_signal = sig; }
+
+void FreeClient(Client* c);
+
+void InstallSignals() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+const char kProtectedModeError[] =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the "
+    "default user. In this mode connections are only accepted from the loopback interface. If you want to "
+    "connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable "
+    "protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by "
+    "connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly "
+    "accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and setting the "
+    "protected mode option to 'no', and then restarting the server. 3) If you started the server manually "
+    "just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password "
+    "for the default user. NOTE: You only need to do one of the above things in order for the server to start "
+    "accepting connections from the outside.\r\n";
+
+// ---- writing ----
+
+void WriteHandler(net::EventLoop* loop, int fd, void* data, int mask);
+
+// Writes what the socket takes. Returns false if the client was closed.
+bool WriteToClient(Client* c, bool handler_installed) {
+  ServerRuntime& rt = Runtime();
+  size_t total = 0;
+  while (c->PendingOutput() > 0) {
+    ssize_t n = write(c->fd, c->outbuf.data() + c->out_pos, c->PendingOutput());
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) break;
+      LOG_VERBOSE("Error writing to client: %s", n < 0 ? strerror(errno) : "connection closed");
+      FreeClient(c);
+      return false;
+    }
+    c->out_pos += static_cast<size_t>(n);
+    total += static_cast<size_t>(n);
+    GetState().stats.net_output_bytes += static_cast<uint64_t>(n);
+    if (total >= kMaxWritesPerEvent) break;
+  }
+  GetState().stats.total_writes_processed++;
+  if (c->PendingOutput() == 0) {
+    c->outbuf.clear();
+    c->out_pos = 0;
+    // Give back memory of a big reply once it is gone.
+    if (c->outbuf.capacity() > 64 * 1024) c->outbuf.shrink_to_fit();
+    if (handler_installed) rt.loop->DelFileEvent(c->fd, net::kWritable);
+    if (c->flags & commands::kClientCloseAfterReply) {
+      FreeClient(c);
+      return false;
+    }
+  } else {
+    // Compact once most of the buffer has been written.
+    if (c->out_pos > 1024 * 1024 && c->out_pos > c->outbuf.size() / 2) {
+      c->outbuf.erase(0, c->out_pos);
+      c->out_pos = 0;
+    }
+    if (!handler_installed) rt.loop->AddFileEvent(c->fd, net::kWritable, WriteHandler, c);
+  }
+  return true;
+}
+
+void WriteHandler(net::EventLoop*, int, void* data, int) {
+  WriteToClient(static_cast<Client*>(data), true);
+}
+
+void QueueWrite(Client* c) {
+  if (c->flags & commands::kClientPendingWrite) return;
+  if (Runtime().loop->GetFileEvents(c->fd) & net::kWritable) return;  // handler will do it
+  c->flags |= commands::kClientPendingWrite;
+  Runtime().pending_writes.push_back(c);
+}
+
+// ---- reading ----
+
+void ProcessInput(Client* c) {
+  auto& st = GetState();
+  while (c->qb_pos < c->querybuf.size()) {
+    if (c->flags & (commands::kClientCloseAfterReply | commands::kClientCloseAsap)) break;
+    // CLIENT PAUSE: stop processing until the pause ends (writes-only pauses
+    // are approximated by pausing everything).
+    if (Runtime().pause_end_ms > common::MsTime()) break;
+    size_t consumed = 0, hint = 0;
+    std::string error;
+    c->parser.SetAuthenticated(c->authenticated || st.requirepass.empty());
+    resp::ParseStatus ps = c->parser.Parse(c->querybuf.data() + c->qb_pos, c->querybuf.size() - c->qb_pos,
+                                           &consumed, &c->argv, &error, &hint);
+    if (ps == resp::ParseStatus::kNeedMore) {
+      // Reserve room for a big argument so it is read in large chunks, but
+      // at most 64 MiB ahead: an announced length is not yet data, and a
+      // client must not make us allocate proto-max-bulk-len up front.
+      size_t have = c->querybuf.size() - c->qb_pos;
+      if (hint > have) c->querybuf.reserve(c->querybuf.size() + std::min(hint - have, kMaxReadAhead));
+      break;
+    }
+    if (ps == resp::ParseStatus::kError) {
+      error = "ERR " + error;
+      commands::CountError(error);
+      c->reply.Error(error);
+      LOG_VERBOSE("Protocol error (%s) from client: %s", error.c_str(), c->addr.c_str());
+      c->flags |= commands::kClientCloseAfterReply;
+      c->qb_pos = c->querybuf.size();
+      break;
+    }
+    if (c->argv.empty()) {  // empty inline line
+      c->qb_pos += consumed;
+      continue;
+    }
+    db::SetNow(common::MsTime());
+    size_t out_before = c->outbuf.size();
+    // CLIENT REPLY: SKIP (set by the previous command) hides this command's
+    // reply; OFF hides it too, tested after the command so that CLIENT
+    // REPLY ON's own OK is sent and CLIENT REPLY OFF's is not.
+    bool skip_this = c->flags & commands::kClientReplySkip;
+    c->flags &= ~commands::kClientReplySkip;
+    commands::ProcessCommand(*c);
+    c->last_interaction_ms = common::MsTime();
+    if (skip_this || (c->flags & commands::kClientReplyOff)) c->outbuf.resize(std::max(out_before, c->out_pos));
+    if (c->flags & commands::kClientReplySkipNext) {
+      c->flags &= ~commands::kClientReplySkipNext;
+      c->flags |= commands::kClientReplySkip;
+    }
+    c->argv.clear();
+    c->qb_pos += consumed;
+  }
+  if (c->qb_pos == c->querybuf.size()) {
+    c->querybuf.clear();
+    c->qb_pos = 0;
+    if (c->querybuf.capacity() > 1024 * 1024) c->querybuf.shrink_to_fit();
+  } else if (c->qb_pos > 0 && (c->qb_pos > 64 * 1024 || c->qb_pos > c->querybuf.size() / 2)) {
+    c->querybuf.erase(0, c->qb_pos);
+    c->qb_pos = 0;
+  }
+  if (c->PendingOutput() > 0) QueueWrite(c);
+}
+
+void ReadHandler(net::EventLoop*, int fd, void* data, int) {
+  Client* c = static_cast<Client*>(data);
+  auto& cfg = Config();
+  // Read bigger chunks when the parser is waiting for a big argument.
+  size_t want = kIoBufLen;
+  if (c->querybuf.capacity() > c->querybuf.size() + want) want = c->querybuf.capacity() - c->querybuf.size();
+  size_t old = c->querybuf.size();
+  c->querybuf.resize(old + want);
+  ssize_t n = read(fd, c->querybuf.data() + old, want);
+  if (n <= 0) {
+    c->querybuf.resize(old);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n < 0) LOG_VERBOSE("Reading from client: %s", strerror(errno));
+    FreeClient(c);
+    return;
+  }
+  c->querybuf.resize(old + static_cast<size_t>(n));
+  GetState().stats.net_input_bytes += static_cast<uint64_t>(n);
+  GetState().stats.total_reads_processed++;
+  c->last_interaction_ms = common::MsTime();
+  if (c->querybuf.size() > c->querybuf_peak) c->querybuf_peak = c->querybuf.size();
+  if (cfg.client_query_buffer_limit > 0 &&
+      c->querybuf.size() - c->qb_pos > static_cast<size_t>(cfg.client_query_buffer_limit)) {
+    LOG_WARNING("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)",
+                ClientInfoLine(*c).c_str(),
+                common::Repr(std::string_view(c->querybuf).substr(c->qb_pos, 64)).c_str());
+    GetState().stats.client_qbuf_limit_disconnections++;
+    FreeClient(c);
+    return;
+  }
+  ProcessInput(c);
+}
+
+// ---- accepting ----
+
+void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
+  ServerRuntime& rt = Runtime();
+  auto& cfg = Config();
+  auto& st = GetState();
+  if (static_cast<int>(rt.clients.size()) >= cfg.maxclients) {
+    const char* msg = "-ERR max number of clients reached\r\n";
+    ssize_t w = write(fd, msg, strlen(msg));
+    (void)w;
+    st.stats.rejected_conn++;
+    close(fd);
+    return;
+  }
+  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLoopback(ip)) {
+    ssize_t w = write(fd, kProtectedModeError, strlen(kProtectedModeError));
+    (void)w;
+    st.stats.rejected_conn++;
+    close(fd);
+    return;
+  }
+  auto c = std::make_unique<Client>();
+  c->id = rt.next_client_id++;
+  c->fd = fd;
+  c->db = commands::GetDb(0);
+  c->ctime_ms = c->last_interaction_ms = common::MsTime();
+  c->addr = unix_socket ? cfg.unixsocket + ":0" : net::FormatAddr(ip, port);
+  if (unix_socket) {
+    c->flags |= commands::kClientUnixSocket;
+    c->laddr = cfg.unixsocket + ":0";
+  } else {
+    std::string lip;
+    int lport = 0;
+    if (net::SockName(fd, &lip, &lport)) c->laddr = net::FormatAddr(lip, lport);
+    net::SetTcpNoDelay(fd, true);
+    if (cfg.tcp_keepalive > 0) net::SetKeepAlive(fd, cfg.tcp_keepalive);
+  }
+  resp::ParserLimits limits;
+  limits.proto_max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len);
+  c->parser.SetLimits(limits);
+  Client* raw = c.get();
+  if (!rt.loop->AddFileEvent(fd, net::kReadable, ReadHandler, raw).ok()) {
+    LOG_WARNING("Error registering fd event for the new client: %s", strerror(errno));
+    close(fd);
+    return;
+  }
+  rt.clients.emplace(raw->id, std::move(c));
+  st.stats.numconnections++;
+  LOG_VERBOSE("Accepted %s", raw->addr.c_str());
+}
+
+void AcceptTcpHandler(net::EventLoop*, int fd, void*, int) {
+  // Redis accepts up to 1000 connections per event (MAX_ACCEPTS_PER_CALL).
+  for (int i = 0; i < 1000; i++) {
+    std::string ip;
+    int port = 0;
+    int cfd = net::AcceptTcp(fd, &ip, &port);
+    if (cfd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      return;
+    }
+    AcceptCommon(cfd, ip, port, false);
+  }
+}
+
+void AcceptUnixHandler(net::EventLoop*, int fd, void*, int) {
+  for (int i = 0; i < 1000; i++) {
+    int cfd = net::AcceptUnix(fd);
+    if (cfd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      return;
+    }
+    AcceptCommon(cfd, Config().unixsocket, 0, true);
+  }
+}
+
+void FreeClient(Client* c) {
+  ServerRuntime& rt = Runtime();
+  if (c->fd >= 0) {
+    rt.loop->DelFileEvent(c->fd, net::kReadable | net::kWritable);
+    close(c->fd);
+    c->fd = -1;
+  }
+  commands::DiscardTransaction(*c);
+  std::erase(rt.pending_writes, c);
+  std::erase(rt.to_close, c);
+  rt.clients.erase(c->id);  // destroys c
+}
+
+// ---- the loop hooks ----
+
+void BeforeSleep(net::EventLoop*) {
+  ServerRuntime& rt = Runtime();
+  // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
+  std::vector<Client*> pending;
+  pending.swap(rt.pending_writes);
+  for (Client* c : pending) {
+    c->flags &= ~commands::kClientPendingWrite;
+    if (c->fd < 0) continue;
+    WriteToClient(c, false);
+  }
+  std::vector<Client*> closing;
+  closing.swap(rt.to_close);
+  for (Client* c : closing) FreeClient(c);
+}
+
+void ClientsCron(int64_t now_ms) {
+  ServerRuntime& rt = Runtime();
+  int timeout = Config().timeout;
+  std::vector<Client*> idle;
+  bool paused = rt.pause_end_ms > now_ms;
+  std::vector<Client*> resume;
+  for (auto& [id, c] : rt.clients) {
+    // Input left unprocessed by CLIENT PAUSE resumes once the pause ends.
+    if (!paused && c->qb_pos < c->querybuf.size()) resume.push_back(c.get());
+    if (timeout > 0 && !c->InMulti() && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
+    // Release a big idle query buffer.
+    if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) c->querybuf.shrink_to_fit();
+  }
+  for (Client* c : idle) {
+    LOG_VERBOSE("Closing idle client");
+    std::erase(resume, c);
+    FreeClient(c);
+  }
+  for (Client* c : resume) ProcessInput(c);
+}
+
+void DatabasesCron() {
+  auto& st = GetState();
+  if (ActiveExpireEnabled()) {
+    // Redis's slow cycle uses up to 25% of CPU time per cron period.
+    int64_t budget_us = 1000000 / Runtime().hz * 25 / 100;
+    db::ActiveExpireCycle(st.db_ptrs, Config().active_expire_effort, budget_us);
+  }
+  for (auto* d : st.db_ptrs) {
+    d->dict().ShrinkIfNeeded();
+    d->expires().ShrinkIfNeeded();
+  }
+  if (Config().activerehashing) {
+    for (auto* d : st.db_ptrs) {
+      if (d->dict().IsRehashing()) {
+        d->dict().RehashMilliseconds(1);
+        break;
+      }
+      if (d->expires().IsRehashing()) {
+        d->expires().RehashMilliseconds(1);
+        break;
+      }
+    }
+  }
+}
+
+void SampleMetrics(int64_t now_ms) {
+  ServerRuntime& rt = Runtime();
+  auto& stats = GetState().stats;
+  auto& s = rt.last_sample;
+  if (s.time_ms != 0 && now_ms > s.time_ms) {
+    double secs = static_cast<double>(now_ms - s.time_ms) / 1000.0;
+    rt.inst_ops_per_sec = static_cast<double>(stats.numcommands - s.commands) / secs;
+    rt.inst_input_kbps = static_cast<double>(stats.net_input_bytes - s.net_in) / secs / 1024;
+    rt.inst_output_kbps = static_cast<double>(stats.net_output_bytes - s.net_out) / secs / 1024;
+  }
+  s = {now_ms, stats.numcommands, stats.net_input_bytes, stats.net_output_bytes};
+}
+
+int64_t ServerCron(net::EventLoop*, int64_t, void*) {
+  ServerRuntime& rt = Runtime();
+  int64_t now = common::MsTime();
+  db::SetNow(now);
+  object::SetLruClock(static_cast<uint32_t>(now / 1000));
+  alloc::UpdatePeaks();
+  if (g_signal) {
+    int sig = g_signal;
+    g_signal = 0;
+    LOG_WARNING("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (PrepareForShutdown(false, false, false)) exit(0);
+  }
+  // Once a second: metrics.
+  if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) SampleMetrics(now);
+  ClientsCron(now);
+  DatabasesCron();
+  rt.cronloops++;
+  return 1000 / rt.hz;
+}
+
+common::Status Listen() {
+  ServerRuntime& rt = Runtime();
+  auto& cfg = Config();
+  if (cfg.port != 0) {
+    for (const std::string& addr : cfg.bind) {
+      auto fd = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
+      if (!fd.ok()) return fd.status();
+      if (*fd < 0) continue;  // optional address not available
+      rt.listen_fds.push_back(*fd);
+      auto s = rt.loop->AddFileEvent(*fd, net::kReadable, AcceptTcpHandler, nullptr);
+      if (!s.ok()) return s;
+    }
+  }
+  if (!cfg.unixsocket.empty()) {
+    auto fd = net::ListenUnix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog);
+    if (!fd.ok()) return fd.status();
+    rt.unix_fd = *fd;
+    auto s = rt.loop->AddFileEvent(*fd, net::kReadable, AcceptUnixHandler, nullptr);
+    if (!s.ok()) return s;
+  }
+  if (rt.listen_fds.empty() && rt.unix_fd < 0)
+    return common::Status::InvalidArgument("Configured to not listen anywhere, exiting.");
+  return common::Status::Ok();
+}
+
+}  // namespace
+
+ServerRuntime& Runtime() {
+  static ServerRuntime* rt = new ServerRuntime();
+  return *rt;
+}
+
+Client* FindClient(uint64_t id) {
+  auto& clients = Runtime().clients;
+  auto it = clients.find(id);
+  return it == clients.end() ? nullptr : it->second.get();
+}
+
+void CloseClientAsync(Client* c) {
+  if (c->flags & commands::kClientCloseAsap) return;
+  c->flags |= commands::kClientCloseAsap;
+  Runtime().to_close.push_back(c);
+}
+
+bool PrepareForShutdown(bool, bool, bool) {
+  ServerRuntime& rt = Runtime();
+  LOG_WARNING("User requested shutdown...");
+  // Persistence (saving on shutdown) arrives with the persistence issue.
+  if (!Config().pidfile.empty()) unlink(Config().pidfile.c_str());
+  if (!Config().unixsocket.empty()) unlink(Config().unixsocket.c_str());
+  for (int fd : rt.listen_fds) close(fd);
+  LOG_WARNING("Redis is now ready to exit, bye bye...");
+  return true;
+}
+
+common::Status ApplyConfigMirrors() {
+  auto& cfg = Config();
+  auto& st = GetState();
+  st.requirepass = cfg.requirepass;
+  st.maxmemory = static_cast<uint64_t>(cfg.maxmemory);
+  st.proto_max_bulk_len = cfg.proto_max_bulk_len;
+  st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
+  commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
+  const std::string& pol = cfg.maxmemory_policy;
+  st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
+  st.lfu_policy = pol.find("lfu") != std::string::npos;
+  object::GetSettings().shared_integers = !(st.maxmemory && st.maxmemory_lru_or_lfu);
+  object::GetSettings().embstr_max = static_cast<size_t>(cfg.tier_embstr_max);
+  Runtime().hz = std::clamp(cfg.hz, 1, 500);
+  static const std::pair<const char*, common::LogLevel> kLevels[] = {
+      {"debug", common::LogLevel::kDebug},
+      {"verbose", common::LogLevel::kVerbose},
+      {"notice", common::LogLevel::kNotice},
+      {"warning", common::LogLevel::kWarning},
+      {"nothing", common::LogLevel::kNothing}};
+  for (auto& [name, lvl] : kLevels)
+    if (cfg.loglevel == name) common::SetLogLevel(lvl);
+  alloc::PlacementConfig pc;
+  pc.policy = cfg.tier_policy == "dram-only" ? alloc::Policy::kDramOnly : alloc::Policy::kStatic;
+  pc.nvm_min_size = static_cast<size_t>(cfg.tier_nvm_min_size);
+  pc.keys = cfg.tier_keys == "nvm" ? alloc::KeysTier::kNvm : alloc::KeysTier::kDram;
+  alloc::SetPlacement(pc);
+  return alloc::SetNvmLimit(static_cast<size_t>(cfg.tier_nvm_max_memory));
+}
+
+int Start(int argc, char** argv) {
+  ServerRuntime& rt = Runtime();
+  rt.executable = argv[0];
+  common::Status st = ConfigRegistry::Get().LoadArgv(argc, argv, &rt.config_file);
+  if (!st.ok()) {
+    fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%s\n", commands::kRedisVersion,
+            st.message().c_str());
+    return 1;
+  }
+  auto& cfg = Config();
+  if (!cfg.logfile.empty() && !common::SetLogFile(cfg.logfile)) {
+    fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
+    return 1;
+  }
+
+  // The allocator first: everything after this allocates through it.
+  alloc::Options ao;
+  ao.mode = cfg.tier_mode == "off" ? alloc::Mode::kOff
+            : cfg.tier_mode == "numa" ? alloc::Mode::kNuma
+            : cfg.tier_mode == "logical" ? alloc::Mode::kLogical
+                                         : alloc::Mode::kAuto;
+  ao.nvm_node = cfg.tier_nvm_node;
+  ao.nvm_max_memory = static_cast<size_t>(cfg.tier_nvm_max_memory);
+  ao.placement.policy = cfg.tier_policy == "dram-only" ? alloc::Policy::kDramOnly : alloc::Policy::kStatic;
+  ao.placement.nvm_min_size = static_cast<size_t>(cfg.tier_nvm_min_size);
+  ao.placement.keys = cfg.tier_keys == "nvm" ? alloc::KeysTier::kNvm : alloc::KeysTier::kDram;
+  st = alloc::Init(ao);
+  if (!st.ok()) {
+    LOG_WARNING("Fatal: can't set up the memory tiers: %s", st.message().c_str());
+    return 1;
+  }
+
+  if (cfg.daemonize) {
+    if (daemon(1, 0) != 0) {
+      LOG_WARNING("Can't daemonize: %s", strerror(errno));
+      return 1;
+    }
+  }
+  rt.run_id = common::RandomHex(40);
+  rt.start_time_ms = common::MsTime();
+  uint8_t seed[16];
+  common::GetRandomBytes(seed, sizeof(seed));
+  ds::SetHashSeed(seed);
+
+  auto& state = GetState();
+  for (int i = 0; i < cfg.databases; i++) {
+    state.dbs.push_back(std::make_unique<db::Db>(i));
+    state.db_ptrs.push_back(state.dbs.back().get());
+  }
+  commands::InstallWatchHook();
+  auto& reg = commands::Registry::Get();
+  commands::RegisterAllDataCommands(reg);
+  RegisterServerCommands(reg);
+  reg.Finalize();
+  st = ApplyConfigMirrors();
+  if (!st.ok()) {
+    LOG_WARNING("Fatal: %s", st.message().c_str());
+    return 1;
+  }
+
+  InstallSignals();
+  auto loop = net::EventLoop::Create(cfg.maxclients + 128);
+  if (!loop.ok()) {
+    LOG_WARNING("Failed creating the event loop: %s", loop.status().message().c_str());
+    return 1;
+  }
+  rt.loop = std::move(*loop);
+
+  LOG_NOTICE("oO0OoO0OoO0Oo tieredis %s (Redis %s compatible) is starting oO0OoO0OoO0Oo",
+             commands::kTieredisVersion, commands::kRedisVersion);
+  if (rt.config_file.empty()) {
+    LOG_WARNING("Warning: no config file specified, using the default config. In order to specify a config "
+                "file use %s /path/to/redis.conf",
+                argv[0]);
+  } else {
+    LOG_NOTICE("Configuration loaded");
+  }
+  alloc::TierState ts = alloc::GetTierState();
+  rt.tier_node_reason = ts.node_reason;
+  if (ts.mode == alloc::Mode::kNuma) {
+    LOG_NOTICE("Memory tiers: numa mode, payloads on NUMA node %d (%s), policy %s, threshold %lld bytes",
+               ts.nvm_node, ts.node_reason.c_str(), alloc::PolicyName(alloc::GetPlacement().policy),
+               static_cast<long long>(alloc::EffectiveThreshold()));
+  } else if (ts.mode == alloc::Mode::kLogical) {
+    LOG_NOTICE("Memory tiers: logical mode (%s): placement and accounting are exact, all pages on the local "
+               "node",
+               ts.node_reason.c_str());
+  } else {
+    LOG_NOTICE("Memory tiers: off, everything in DRAM");
+  }
+
+  st = Listen();
+  if (!st.ok()) {
+    LOG_WARNING("%s", st.message().c_str());
+    return 1;
+  }
+  if (!cfg.pidfile.empty()) {
+    FILE* f = fopen(cfg.pidfile.c_str(), "w");
+    if (f) {
+      fprintf(f, "%d\n", static_cast<int>(getpid()));
+      fclose(f);
+    }
+  }
+  rt.loop->CreateTimeEvent(1, ServerCron, nullptr);
+  rt.loop->SetBeforeSleep(BeforeSleep);
+  LOG_NOTICE("Ready to accept connections %s", cfg.port ? "tcp" : "unix");
+  return -1;
+}
+
+void Run() { Runtime().loop->Run(); }
+
+}  // namespace server

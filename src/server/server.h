@@ -1,0 +1,88 @@
+// The server: listening sockets, client connections, the event loop and
+// serverCron. It moves bytes between sockets and commands::Client, and
+// hands each parsed command to commands::ProcessCommand.
+//
+// Flow of one request (as Redis's):
+//   readable socket -> ReadFromClient: read into querybuf, parse every
+//   complete command, dispatch each; replies accumulate in the client's
+//   outbuf -> the client joins the pending-write list -> BeforeSleep writes
+//   it straight to the socket; only what does not fit waits for a writable
+//   event. So a pipelined batch costs one read and one write syscall.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/client.h"
+#include "commands/registry.h"
+#include "common/status.h"
+#include "net/event_loop.h"
+
+namespace server {
+
+using commands::Client;
+
+struct ServerRuntime {
+  std::unique_ptr<net::EventLoop> loop;
+  std::vector<int> listen_fds;
+  int unix_fd = -1;
+  std::string config_file;   // absolute path, empty if none
+  std::string executable;
+  std::string run_id;        // 40 hex chars
+  int64_t start_time_ms = 0;
+  uint64_t next_client_id = 1;
+  std::map<uint64_t, std::unique_ptr<Client>> clients;  // by id (ordered: CLIENT LIST order)
+  std::vector<Client*> pending_writes;
+  std::vector<Client*> to_close;  // closed in BeforeSleep
+  uint64_t cronloops = 0;
+  bool shutdown_asap = false;
+  int shutdown_signal = 0;
+  // client pause (CLIENT PAUSE)
+  int64_t pause_end_ms = 0;
+  bool pause_writes_only = false;
+  // instantaneous metrics (ops/sec etc.), sampled in cron
+  struct Sample {
+    int64_t time_ms = 0;
+    uint64_t commands = 0, net_in = 0, net_out = 0;
+  } last_sample;
+  double inst_ops_per_sec = 0, inst_input_kbps = 0, inst_output_kbps = 0;
+  // latest fork etc. (persistence issue)
+  int64_t stat_peak_memory = 0;
+  int64_t lastsave = 0;
+  // blocked/tracking clients: none yet
+  int hz = 10;
+  std::string tier_node_reason;
+};
+ServerRuntime& Runtime();
+
+// Start-up from argv (config file and --options). Returns the exit code when
+// start-up must stop (bad config, port in use), or -1 to go on and Run().
+int Start(int argc, char** argv);
+void Run();
+
+// Client lifecycle helpers for server commands.
+void CloseClientAsync(Client* c);   // closes after the current event
+Client* FindClient(uint64_t id);
+// The CLIENT LIST / CLIENT INFO line of a client.
+std::string ClientInfoLine(const Client& c);
+
+// Registers INFO, CONFIG, CLIENT, COMMAND, DEBUG, MEMORY, SLOWLOG, SHUTDOWN,
+// TIME, LATENCY and friends (server_cmds.cc).
+void RegisterServerCommands(commands::Registry& r);
+
+// INFO text for the given section names (lower-case; "default", "all",
+// "everything" or specific sections).
+std::string GenInfo(const std::vector<std::string>& sections);
+
+// Applies config values mirrored in hot-path places (commands::State,
+// object settings, allocator placement, log level...).
+common::Status ApplyConfigMirrors();
+
+// Graceful shutdown as SHUTDOWN/SIGTERM do. Returns false if it must not
+// exit (e.g. save failed without FORCE).
+bool PrepareForShutdown(bool nosave, bool save, bool force);
+
+}  // namespace server

@@ -1,0 +1,1442 @@
+// The server's introspection and administration commands, Redis 7.0-exact:
+// CLIENT, COMMAND, DEBUG, MEMORY (plus tieredis's MEMORY TIER), SLOWLOG,
+// LATENCY, TIME, LASTSAVE and SHUTDOWN. INFO and CONFIG live in info.cc;
+// RegisterServerCommands registers them too, through
+// RegisterInfoConfigCommands.
+//
+// These commands read the server's state (clients, the command table, the
+// allocator's counters, the slow log) and change only small switches: the
+// client pause deadline, a client's reply mode and flags, the active expire
+// switch. None of them modifies the dataset.
+//
+// Reply shapes and error texts were checked one by one against Debian's
+// redis-server 7.0.15. Where tieredis has no counterpart of a Redis
+// mechanism (replicas, pub/sub clients, the latency monitor, quicklist
+// internals), the reply has Redis's shape with the values an instance
+// without that activity shows (no replica clients, no latency events).
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alloc/zmalloc.h"
+#include "commands/client.h"
+#include "commands/dispatch.h"
+#include "commands/errors.h"
+#include "commands/registry.h"
+#include "commands/state.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "db/db.h"
+#include "ds/dict.h"
+#include "ds/sds.h"
+#include "net/event_loop.h"
+#include "net/socket.h"
+#include "object/object.h"
+#include "persist/dump.h"
+#include "server/config.h"
+#include "server/debug.h"
+#include "server/server.h"
+
+namespace server {
+
+// Defined in info.cc (INFO, CONFIG).
+void RegisterInfoConfigCommands(commands::Registry& r);
+
+bool& ActiveExpireEnabled() {
+  static bool enabled = true;
+  return enabled;
+}
+
+namespace {
+
+using commands::ArgIs;
+using commands::CommandSpec;
+using commands::GetState;
+using commands::Registry;
+using object::Object;
+
+// Bytes in use when the commands were registered, i.e. after start-up made
+// the databases and before any client connected: MEMORY STATS's
+// startup.allocated (Redis's used_memory_startup).
+size_t g_startup_allocated = 0;
+
+// ---- shared helpers ---------------------------------------------------------
+
+// Redis's addReplyHelp: a title line, the caller's lines, then HELP, all as
+// status replies.
+void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*> lines) {
+  c.reply.ArrayHeader(lines.size() + 3);
+  c.reply.SimpleString(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const char* l : lines) c.reply.SimpleString(l);
+  c.reply.SimpleString("HELP");
+  c.reply.SimpleString("    Prints this help.");
+}
+
+// Redis's addReplySubcommandSyntaxError, for commands that parse their own
+// subcommands (DEBUG).
+void ReplySubcommandSyntaxError(Client& c) {
+  std::string cmd(c.argv[0]);
+  for (char& ch : cmd) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+  std::string sub(c.argv[1].substr(0, 128));
+  c.AddErrorFormat("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", sub.c_str(),
+                   cmd.c_str());
+}
+
+// Resident set size of the process, from /proc/self/statm (0 if unknown).
+size_t ProcessRss() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, rss = 0;
+  int n = fscanf(f, "%lu %lu", &size, &rss);
+  fclose(f);
+  return n == 2 ? rss * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+// The ip part of an "ip:port" / "[ipv6]:port" / "path:0" address.
+std::string AddrHost(const std::string& addr) {
+  size_t colon = addr.rfind(':');
+  std::string host = colon == std::string::npos ? addr : addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+// Redis's islocalClient: a unix socket or a loopback TCP peer.
+bool IsLocalClient(const Client& c) {
+  if (c.flags & commands::kClientUnixSocket) return true;
+  return net::IsLoopback(AddrHost(c.addr));
+}
+
+// Memory of a client's buffers and pending arguments (CLIENT LIST tot-mem,
+// MEMORY STATS clients.normal).
+size_t ArgvMem(const Client& c) {
+  size_t n = 0;
+  for (auto a : c.argv) n += a.size();
+  return n;
+}
+
+size_t MultiMem(const Client& c) {
+  size_t n = 0;
+  for (const auto& q : c.mstate) {
+    n += sizeof(q) + q.argv.capacity() * sizeof(std::string);
+    for (const auto& a : q.argv) n += a.size();
+  }
+  return n;
+}
+
+size_t ClientMemory(const Client& c) {
+  return sizeof(Client) + c.querybuf.capacity() + c.outbuf.capacity() + ArgvMem(c) + MultiMem(c);
+}
+
+// ---- CLIENT -----------------------------------------------------------------
+
+// Client types of CLIENT LIST/KILL TYPE. tieredis has no replication and no
+// pub/sub yet, so every client is normal.
+enum class ClientType { kNormal, kMaster, kReplica, kPubsub, kInvalid };
+
+ClientType ParseClientType(std::string_view s) {
+  if (ArgIs(s, "normal")) return ClientType::kNormal;
+  if (ArgIs(s, "master")) return ClientType::kMaster;
+  if (ArgIs(s, "replica") || ArgIs(s, "slave")) return ClientType::kReplica;
+  if (ArgIs(s, "pubsub")) return ClientType::kPubsub;
+  return ClientType::kInvalid;
+}
+
+ClientType TypeOfClient(const Client&) { return ClientType::kNormal; }
+
+void ClientIdCommand(Client& c) { c.reply.Integer(static_cast<int64_t>(c.id)); }
+
+// Redis's validateClientName: printable ASCII without spaces ('!'..'~').
+void ClientSetNameCommand(Client& c) {
+  std::string_view name = c.argv[2];
+  for (char ch : name) {
+    if (ch < '!' || ch > '~') {
+      c.AddError("ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+  }
+  c.name = std::string(name);
+  c.reply.Ok();
+}
+
+void ClientGetNameCommand(Client& c) {
+  if (c.name.empty()) {
+    c.reply.Null();
+  } else {
+    c.reply.Bulk(c.name);
+  }
+}
+
+void ClientInfoCommand(Client& c) { c.reply.Verbatim(ClientInfoLine(c) + "\n", "txt"); }
+
+void ClientListCommand(Client& c) {
+  std::string out;
+  ServerRuntime& rt = Runtime();
+  if (c.argv.size() == 4 && ArgIs(c.argv[2], "type")) {
+    ClientType t = ParseClientType(c.argv[3]);
+    if (t == ClientType::kInvalid) {
+      c.AddErrorFormat("ERR Unknown client type '%.*s'", static_cast<int>(c.argv[3].size()), c.argv[3].data());
+      return;
+    }
+    for (auto& [id, cl] : rt.clients) {
+      if (TypeOfClient(*cl) != t) continue;
+      out += ClientInfoLine(*cl);
+      out += '\n';
+    }
+  } else if (c.argv.size() > 3 && ArgIs(c.argv[2], "id")) {
+    // Any integer is accepted; ids of no client (0, negative) match nothing.
+    std::vector<int64_t> ids;
+    for (size_t j = 3; j < c.argv.size(); j++) {
+      int64_t id;
+      if (!commands::GetInt64OrReply(c, c.argv[j], &id, "ERR Invalid client ID")) return;
+      ids.push_back(id);
+    }
+    for (int64_t id : ids) {
+      Client* cl = id > 0 ? FindClient(static_cast<uint64_t>(id)) : nullptr;
+      if (cl == nullptr) continue;
+      out += ClientInfoLine(*cl);
+      out += '\n';
+    }
+  } else if (c.argv.size() != 2) {
+    c.AddSyntaxError();
+    return;
+  } else {
+    for (auto& [id, cl] : rt.clients) {
+      out += ClientInfoLine(*cl);
+      out += '\n';
+    }
+  }
+  c.reply.Verbatim(out, "txt");
+}
+
+// Closes `target` on behalf of `c`: the killer itself is closed once this
+// reply is written, others at the end of the event (Redis frees them at once;
+// the effect a client sees is the same).
+void KillClient(Client& c, Client* target) {
+  if (target == &c) {
+    c.flags |= commands::kClientCloseAfterReply;
+  } else {
+    CloseClientAsync(target);
+  }
+}
+
+void ClientKillCommand(Client& c) {
+  ServerRuntime& rt = Runtime();
+  if (c.argv.size() == 3) {
+    // Old form: CLIENT KILL ip:port.
+    for (auto& [id, cl] : rt.clients) {
+      if (cl->addr == c.argv[2]) {
+        c.reply.Ok();
+        KillClient(c, cl.get());
+        return;
+      }
+    }
+    c.AddError("ERR No such client");
+    return;
+  }
+  // New form: pairs of filters, all of which must match.
+  uint64_t id = 0;
+  bool has_type = false;
+  ClientType type = ClientType::kNormal;
+  std::string_view addr, laddr, user;
+  bool has_addr = false, has_laddr = false, has_user = false;
+  bool skipme = true;
+  for (size_t i = 2; i < c.argv.size(); i += 2) {
+    if (i + 1 >= c.argv.size()) {
+      c.AddSyntaxError();
+      return;
+    }
+    std::string_view opt = c.argv[i], val = c.argv[i + 1];
+    if (ArgIs(opt, "id")) {
+      int64_t v;
+      if (!common::StringToInt64(val, &v) || v <= 0) {
+        c.AddError("ERR client-id should be greater than 0");
+        return;
+      }
+      id = static_cast<uint64_t>(v);
+    } else if (ArgIs(opt, "type")) {
+      type = ParseClientType(val);
+      if (type == ClientType::kInvalid) {
+        c.AddErrorFormat("ERR Unknown client type '%.*s'", static_cast<int>(val.size()), val.data());
+        return;
+      }
+      has_type = true;
+    } else if (ArgIs(opt, "addr")) {
+      addr = val;
+      has_addr = true;
+    } else if (ArgIs(opt, "laddr")) {
+      laddr = val;
+      has_laddr = true;
+    } else if (ArgIs(opt, "user")) {
+      // Only the default user exists until ACL lands.
+      if (val != "default") {
+        c.AddErrorFormat("ERR No such user '%.*s'", static_cast<int>(val.size()), val.data());
+        return;
+      }
+      user = val;
+      has_user = true;
+    } else if (ArgIs(opt, "skipme")) {
+      if (ArgIs(val, "yes")) {
+        skipme = true;
+      } else if (ArgIs(val, "no")) {
+        skipme = false;
+      } else {
+        c.AddSyntaxError();
+        return;
+      }
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+  }
+  (void)user;
+  std::vector<Client*> victims;
+  for (auto& [cid, cl] : rt.clients) {
+    if (has_addr && cl->addr != addr) continue;
+    if (has_laddr && cl->laddr != laddr) continue;
+    if (has_type && TypeOfClient(*cl) != type) continue;
+    if (id != 0 && cl->id != id) continue;
+    if (has_user && !cl->authenticated && !GetState().requirepass.empty()) continue;
+    if (skipme && cl.get() == &c) continue;
+    victims.push_back(cl.get());
+  }
+  c.reply.Integer(static_cast<int64_t>(victims.size()));
+  for (Client* v : victims) KillClient(c, v);
+}
+
+void ClientPauseCommand(Client& c) {
+  bool writes_only = false;
+  if (c.argv.size() == 4) {
+    if (ArgIs(c.argv[3], "write")) {
+      writes_only = true;
+    } else if (!ArgIs(c.argv[3], "all")) {
+      c.AddError("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (c.argv.size() > 4) {
+    c.AddErrorFormat("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLIENT HELP.",
+                     std::string(c.argv[1]).c_str());
+    return;
+  }
+  int64_t timeout;
+  if (!commands::GetInt64OrReply(c, c.argv[2], &timeout, "ERR timeout is not an integer or out of range")) return;
+  if (timeout < 0) {
+    c.AddError("ERR timeout is negative");
+    return;
+  }
+  int64_t now = common::MsTime();
+  if (timeout > INT64_MAX - now) {
+    c.AddError("ERR timeout is out of range");
+    return;
+  }
+  ServerRuntime& rt = Runtime();
+  int64_t end = now + timeout;
+  // As Redis's pauseClients: the later deadline and the stricter mode win
+  // while an earlier pause is still in force.
+  bool active = rt.pause_end_ms > now;
+  rt.pause_writes_only = active ? (rt.pause_writes_only && writes_only) : writes_only;
+  if (!active || end > rt.pause_end_ms) rt.pause_end_ms = end;
+  c.reply.Ok();
+}
+
+void ClientUnpauseCommand(Client& c) {
+  Runtime().pause_end_ms = 0;
+  Runtime().pause_writes_only = false;
+  c.reply.Ok();
+}
+
+// OFF and SKIP reply nothing (the server drops this command's output);
+// ON replies OK.
+void ClientReplyCommand(Client& c) {
+  using commands::kClientReplyOff;
+  using commands::kClientReplySkip;
+  using commands::kClientReplySkipNext;
+  if (ArgIs(c.argv[2], "on")) {
+    c.flags &= ~(kClientReplyOff | kClientReplySkip | kClientReplySkipNext);
+    c.reply.Ok();
+  } else if (ArgIs(c.argv[2], "off")) {
+    c.flags |= kClientReplyOff;
+  } else if (ArgIs(c.argv[2], "skip")) {
+    if (!(c.flags & kClientReplyOff)) c.flags |= kClientReplySkipNext;
+  } else {
+    c.AddSyntaxError();
+  }
+}
+
+void ClientNoEvictCommand(Client& c) {
+  if (ArgIs(c.argv[2], "on")) {
+    c.flags |= commands::kClientNoEvict;
+  } else if (ArgIs(c.argv[2], "off")) {
+    c.flags &= ~commands::kClientNoEvict;
+  } else {
+    c.AddSyntaxError();
+    return;
+  }
+  c.reply.Ok();
+}
+
+// Tracking does not exist yet: no redirection.
+void ClientGetRedirCommand(Client& c) { c.reply.Integer(-1); }
+
+// No command blocks yet, so no client can be unblocked.
+void ClientUnblockCommand(Client& c) {
+  int64_t id;
+  if (!commands::GetInt64OrReply(c, c.argv[2], &id)) return;
+  if (c.argv.size() == 4 && !ArgIs(c.argv[3], "timeout") && !ArgIs(c.argv[3], "error")) {
+    c.AddError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    return;
+  }
+  if (c.argv.size() > 4) {
+    c.AddSyntaxError();
+    return;
+  }
+  c.reply.Integer(0);
+}
+
+void ClientHelpCommand(Client& c) {
+  ReplyHelp(c, "CLIENT",
+            {"GETREDIR",
+             "    Return the client ID we are redirecting to when tracking is enabled.",
+             "GETNAME",
+             "    Return the name of the current connection.",
+             "ID",
+             "    Return the ID of the current connection.",
+             "INFO",
+             "    Return information about the current client connection.",
+             "KILL <ip:port>",
+             "    Kill connection made from <ip:port>.",
+             "KILL <option> <value> [<option> <value> [...]]",
+             "    Kill connections. Options are:",
+             "    * ADDR (<ip:port>|<unixsocket>:0)",
+             "      Kill connections made from the specified address",
+             "    * LADDR (<ip:port>|<unixsocket>:0)",
+             "      Kill connections made to specified local address",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+             "      Kill connections by type.",
+             "    * USER <username>",
+             "      Kill connections authenticated by <username>.",
+             "    * SKIPME (YES|NO)",
+             "      Skip killing current connection (default: yes).",
+             "LIST [options ...]",
+             "    Return information about client connections. Options:",
+             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+             "      Return clients of specified type.",
+             "UNPAUSE",
+             "    Stop the current client pause, resuming traffic.",
+             "PAUSE <timeout> [WRITE|ALL]",
+             "    Suspend all, or just write, clients for <timeout> milliseconds.",
+             "REPLY (ON|OFF|SKIP)",
+             "    Control the replies sent to the current connection.",
+             "SETNAME <name>",
+             "    Assign the name <name> to the current connection.",
+             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+             "    Unblock the specified blocked client.",
+             "NO-EVICT (ON|OFF)",
+             "    Protect current client connection from eviction."});
+}
+
+// ---- COMMAND ----------------------------------------------------------------
+
+// Looks up "name" or "container|sub" (case-insensitive); nullptr if unknown.
+const CommandSpec* LookupByFullName(std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return Registry::Get().Find(name);
+  const CommandSpec* parent = Registry::Get().Find(name.substr(0, bar));
+  if (parent == nullptr) return nullptr;
+  std::string_view sub = name.substr(bar + 1);
+  for (const auto& s : parent->subcommands)
+    if (common::EqualsNoCase(s.name, sub)) return &s;
+  return nullptr;
+}
+
+void ReplyStatusSet(Client& c, const std::vector<std::string>& v) {
+  c.reply.SetHeader(v.size());
+  for (const auto& s : v) c.reply.SimpleString(s);
+}
+
+// The key specification Redis 7.0 derives for a command with a plain key
+// range: begin at index first_key, then a range whose lastkey is relative to
+// it (negative values count from the end). Flags are known only for
+// read-only commands (RO, access); others report none.
+void ReplyKeySpecs(Client& c, const CommandSpec& s) {
+  if (s.first_key <= 0) {
+    c.reply.SetHeader(0);
+    return;
+  }
+  c.reply.SetHeader(1);
+  c.reply.MapHeader(3);
+  c.reply.Bulk("flags");
+  if (s.flags & commands::kReadonly) {
+    ReplyStatusSet(c, {"RO", "access"});
+  } else {
+    c.reply.SetHeader(0);
+  }
+  c.reply.Bulk("begin_search");
+  c.reply.MapHeader(2);
+  c.reply.Bulk("type");
+  c.reply.Bulk("index");
+  c.reply.Bulk("spec");
+  c.reply.MapHeader(1);
+  c.reply.Bulk("index");
+  c.reply.Integer(s.first_key);
+  c.reply.Bulk("find_keys");
+  c.reply.MapHeader(2);
+  c.reply.Bulk("type");
+  c.reply.Bulk("range");
+  c.reply.Bulk("spec");
+  c.reply.MapHeader(3);
+  c.reply.Bulk("lastkey");
+  c.reply.Integer(s.last_key >= 0 ? s.last_key - s.first_key : s.last_key);
+  c.reply.Bulk("keystep");
+  c.reply.Integer(s.step);
+  c.reply.Bulk("limit");
+  c.reply.Integer(0);
+}
+
+// One COMMAND INFO entry: name, arity, flags, first key, last key, step, ACL
+// categories, tips, key specs, subcommands (Redis 7.0's ten fields).
+void ReplyCommandInfo(Client& c, const CommandSpec& s) {
+  c.reply.ArrayHeader(10);
+  c.reply.Bulk(s.full_name);
+  c.reply.Integer(s.arity);
+  ReplyStatusSet(c, commands::FlagNames(s.flags));
+  c.reply.Integer(s.first_key);
+  c.reply.Integer(s.last_key);
+  c.reply.Integer(s.step);
+  ReplyStatusSet(c, commands::AclCategoryNames(s.acl));
+  c.reply.SetHeader(0);  // tips
+  ReplyKeySpecs(c, s);
+  c.reply.SetHeader(s.subcommands.size());
+  for (const auto& sub : s.subcommands) ReplyCommandInfo(c, sub);
+}
+
+// One COMMAND DOCS value: summary, since, group and the subcommands' docs.
+// Complexity and arguments are not in our command table and are omitted, as
+// Redis omits absent fields.
+void ReplyCommandDocs(Client& c, const CommandSpec& s) {
+  c.reply.MapHeader(3 + (s.subcommands.empty() ? 0 : 1));
+  c.reply.Bulk("summary");
+  c.reply.Bulk(s.summary ? s.summary : "");
+  c.reply.Bulk("since");
+  c.reply.Bulk(s.since ? s.since : "");
+  c.reply.Bulk("group");
+  c.reply.Bulk(s.group ? s.group : "");
+  if (!s.subcommands.empty()) {
+    c.reply.Bulk("subcommands");
+    c.reply.MapHeader(s.subcommands.size());
+    for (const auto& sub : s.subcommands) {
+      c.reply.Bulk(sub.full_name);
+      ReplyCommandDocs(c, sub);
+    }
+  }
+}
+
+void CommandCommand(Client& c) {
+  const auto& all = Registry::Get().All();
+  c.reply.ArrayHeader(all.size());
+  for (const CommandSpec* s : all) ReplyCommandInfo(c, *s);
+}
+
+void CommandCountCommand(Client& c) { c.reply.Integer(static_cast<int64_t>(Registry::Get().All().size())); }
+
+void CommandInfoCommand(Client& c) {
+  if (c.argv.size() == 2) {
+    CommandCommand(c);
+    return;
+  }
+  c.reply.ArrayHeader(c.argv.size() - 2);
+  for (size_t i = 2; i < c.argv.size(); i++) {
+    const CommandSpec* s = LookupByFullName(c.argv[i]);
+    if (s == nullptr) {
+      c.reply.NullArray();
+    } else {
+      ReplyCommandInfo(c, *s);
+    }
+  }
+}
+
+void CommandDocsCommand(Client& c) {
+  std::vector<const CommandSpec*> found;
+  if (c.argv.size() == 2) {
+    found = Registry::Get().All();
+  } else {
+    for (size_t i = 2; i < c.argv.size(); i++) {
+      const CommandSpec* s = LookupByFullName(c.argv[i]);
+      if (s != nullptr) found.push_back(s);
+    }
+  }
+  c.reply.MapHeader(found.size());
+  for (const CommandSpec* s : found) {
+    c.reply.Bulk(s->full_name);
+    ReplyCommandDocs(c, *s);
+  }
+}
+
+// The key positions of argv for a command with a plain key range (Redis's
+// legacy range, which 7.0 derives from the key specs).
+std::vector<size_t> KeyPositions(const CommandSpec& s, size_t argc) {
+  std::vector<size_t> out;
+  if (s.first_key <= 0 || s.step <= 0) return out;
+  int64_t last = s.last_key >= 0 ? s.last_key : static_cast<int64_t>(argc) + s.last_key;
+  for (int64_t i = s.first_key; i <= last && i < static_cast<int64_t>(argc); i += s.step)
+    out.push_back(static_cast<size_t>(i));
+  return out;
+}
+
+void CommandGetKeysCommand(Client& c) {
+  std::vector<std::string_view> args(c.argv.begin() + 2, c.argv.end());
+  const CommandSpec* container = nullptr;
+  const CommandSpec* s = Registry::Get().Lookup(args, &container);
+  if (s == nullptr) {
+    c.AddError("ERR Invalid command specified");
+    return;
+  }
+  if (s->first_key <= 0) {
+    c.AddError("ERR The command has no key arguments");
+    return;
+  }
+  int64_t argc = static_cast<int64_t>(args.size());
+  if ((s->arity > 0 && s->arity != argc) || argc < -s->arity) {
+    c.AddError("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  std::vector<size_t> pos = KeyPositions(*s, args.size());
+  if (pos.empty()) {
+    if (s->flags & commands::kNoMandatoryKeys) {
+      c.reply.ArrayHeader(0);
+    } else {
+      c.AddError("ERR Invalid arguments specified for command");
+    }
+    return;
+  }
+  c.reply.ArrayHeader(pos.size());
+  for (size_t p : pos) c.reply.Bulk(args[p]);
+}
+
+// True iff the command matches COMMAND LIST's filter.
+bool MatchesFilter(const CommandSpec& s, int kind, std::string_view value) {
+  switch (kind) {
+    case 0:  // MODULE: no module commands exist
+      return false;
+    case 1:  // ACLCAT
+      for (const auto& cat : commands::AclCategoryNames(s.acl))
+        if (common::EqualsNoCase(std::string_view(cat).substr(1), value)) return true;
+      return false;
+    default:  // PATTERN
+      return common::GlobMatch(value, s.full_name, true);
+  }
+}
+
+void CommandListCommand(Client& c) {
+  int kind = -1;  // -1: no filter
+  std::string_view value;
+  if (c.argv.size() == 5 && ArgIs(c.argv[2], "filterby")) {
+    if (ArgIs(c.argv[3], "module")) {
+      kind = 0;
+    } else if (ArgIs(c.argv[3], "aclcat")) {
+      kind = 1;
+    } else if (ArgIs(c.argv[3], "pattern")) {
+      kind = 2;
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+    value = c.argv[4];
+  } else if (c.argv.size() != 2) {
+    c.AddSyntaxError();
+    return;
+  }
+  std::vector<std::string_view> names;
+  for (const CommandSpec* s : Registry::Get().All()) {
+    if (kind < 0 || MatchesFilter(*s, kind, value)) names.push_back(s->full_name);
+    for (const auto& sub : s->subcommands)
+      if (kind < 0 || MatchesFilter(sub, kind, value)) names.push_back(sub.full_name);
+  }
+  c.reply.StringArray(names);
+}
+
+void CommandHelpCommand(Client& c) {
+  ReplyHelp(c, "COMMAND",
+            {"(no subcommand)",
+             "    Return details about all Redis commands.",
+             "COUNT",
+             "    Return the total number of commands in this Redis server.",
+             "LIST",
+             "    Return a list of all commands in this Redis server.",
+             "INFO [<command-name> ...]",
+             "    Return details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.",
+             "DOCS [<command-name> ...]",
+             "    Return documentation details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.",
+             "GETKEYS <full-command>",
+             "    Return the keys from a full Redis command."});
+}
+
+// ---- DEBUG ------------------------------------------------------------------
+
+constexpr char kDebugNotAllowed[] =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a "
+    "local connection, otherwise you need to set this option in the configuration file, and then restart the "
+    "server.";
+
+// Redis 7.0 accepts a quicklist packed threshold up to 4 GiB minus 1 MiB
+// (quicklistisSetPackedThreshold).
+constexpr uint64_t kMaxPackedThreshold = (uint64_t{1} << 32) - (uint64_t{1} << 20);
+// The LRU clock is kLruBits wide and wraps (Redis's LRU_CLOCK_MAX).
+constexpr uint32_t kLruClockMax = (uint32_t{1} << object::kLruBits) - 1;
+
+bool DebugAllowed(const Client& c) {
+  const std::string& mode = Config().enable_debug_command;
+  if (mode == "yes") return true;
+  if (mode == "local") return IsLocalClient(c);
+  return false;
+}
+
+// Seconds since the object was last accessed, from the 24-bit LRU clock
+// (Redis's estimateObjectIdleTime, at our 1 s clock resolution).
+uint64_t IdleSeconds(const Object* o) {
+  uint32_t now = object::LruClock() & kLruClockMax;
+  uint32_t lru = o->lru;
+  return now >= lru ? now - lru : (kLruClockMax - lru) + now;
+}
+
+void DebugObject(Client& c) {
+  ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
+  if (de == nullptr) {
+    c.AddError(commands::err::kNoSuchKey);
+    return;
+  }
+  const Object* o = static_cast<const Object*>(de->v.val);
+  std::string rdb;
+  size_t serialized = 0;
+  if (persist::RdbWriteObject(&rdb, o, Config().rdbcompression).ok()) serialized = rdb.size();
+  char buf[256];
+  snprintf(buf, sizeof(buf),
+           "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%" PRIu64,
+           static_cast<const void*>(o), o->refcount, object::EncodingName(o->GetEncoding()), serialized,
+           static_cast<unsigned>(o->lru), IdleSeconds(o));
+  c.reply.SimpleString(buf);
+}
+
+void DebugHtStats(Client& c) {
+  int64_t dbid;
+  if (!commands::GetInt64OrReply(c, c.argv[2], &dbid)) return;
+  db::Db* d = dbid >= 0 && dbid <= INT_MAX ? commands::GetDb(static_cast<int>(dbid)) : nullptr;
+  if (d == nullptr) {
+    c.AddError("ERR Out of range database");
+    return;
+  }
+  std::string out = "[Dictionary HT]\n";
+  out += d->dict().StatsText();
+  out += "[Expires HT]\n";
+  out += d->expires().StatsText();
+  c.reply.Verbatim(out, "txt");
+}
+
+void DebugHelp(Client& c) {
+  ReplyHelp(c, "DEBUG",
+            {"CHANGE-REPL-ID",
+             "    Change the replication IDs of the instance.",
+             "ERROR <string>",
+             "    Return a Redis protocol error with <string> as message.",
+             "LOG <message>",
+             "    Write <message> to the server log.",
+             "HTSTATS <dbid>",
+             "    Return hash table statistics of the specified Redis database.",
+             "OBJECT <key>",
+             "    Show low level info about `key` and associated value.",
+             "RELOAD",
+             "    Save the RDB on disk and reload it back to memory (not available yet).",
+             "SET-ACTIVE-EXPIRE <0|1>",
+             "    Setting it to 0 disables expiring keys in background when they are not",
+             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+             "    default.",
+             "QUICKLIST-PACKED-THRESHOLD <size>",
+             "    Sets the threshold for elements to be inserted as plain vs packed nodes.",
+             "SLEEP <seconds>",
+             "    Stop the server for <seconds>. Decimals allowed."});
+}
+
+void DebugCommand(Client& c) {
+  if (!DebugAllowed(c)) {
+    c.AddError(kDebugNotAllowed);
+    return;
+  }
+  size_t argc = c.argv.size();
+  std::string_view sub = c.argv[1];
+  if (ArgIs(sub, "help") && argc == 2) {
+    DebugHelp(c);
+  } else if (ArgIs(sub, "sleep") && argc == 3) {
+    // As Redis: strtod, so junk sleeps 0 s.
+    double secs = strtod(std::string(c.argv[2]).c_str(), nullptr);
+    if (secs > 0) {
+      int64_t us = static_cast<int64_t>(secs * 1e6);
+      struct timespec ts = {static_cast<time_t>(us / 1000000), static_cast<long>((us % 1000000) * 1000)};
+      nanosleep(&ts, nullptr);
+    }
+    c.reply.Ok();
+  } else if (ArgIs(sub, "object") && argc == 3) {
+    DebugObject(c);
+  } else if (ArgIs(sub, "set-active-expire") && argc == 3) {
+    // As Redis: atoi, so junk means 0.
+    ActiveExpireEnabled() = atoi(std::string(c.argv[2]).c_str()) != 0;
+    c.reply.Ok();
+  } else if (ArgIs(sub, "htstats") && argc == 3) {
+    DebugHtStats(c);
+  } else if (ArgIs(sub, "quicklist-packed-threshold") && argc == 3) {
+    uint64_t sz;
+    if (!common::ParseMemory(c.argv[2], &sz) || sz > kMaxPackedThreshold) {
+      c.AddError("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+      return;
+    }
+    // Accepted; lists take plain nodes from their own default until the
+    // quicklist reads a configurable threshold.
+    c.reply.Ok();
+  } else if (ArgIs(sub, "change-repl-id") && argc == 2) {
+    c.reply.Ok();  // no replication ids until replication lands
+  } else if (ArgIs(sub, "jmap") && argc == 2) {
+    c.reply.Ok();
+  } else if (ArgIs(sub, "reload")) {
+    c.AddError("ERR DEBUG RELOAD not supported until persistence lands");
+  } else if (ArgIs(sub, "error") && argc == 3) {
+    c.AddError(c.argv[2]);
+  } else if (ArgIs(sub, "log") && argc == 3) {
+    LOG_WARNING("DEBUG LOG: %.*s", static_cast<int>(c.argv[2].size()), c.argv[2].data());
+    c.reply.Ok();
+  } else {
+    ReplySubcommandSyntaxError(c);
+  }
+}
+
+// ---- MEMORY -----------------------------------------------------------------
+
+// Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES: elements sampled by MEMORY USAGE.
+constexpr int64_t kDefaultUsageSamples = 5;
+// MEMORY DOCTOR's thresholds, Redis's (getMemoryDoctorReport).
+constexpr size_t kDoctorEmptyBytes = 5 * 1024 * 1024;   // below: "empty"
+constexpr double kDoctorPeakRatio = 1.5;                // peak / used
+constexpr double kDoctorFragRatio = 1.1;                // allocator / rss ratios
+constexpr size_t kDoctorFragBytes = 10 * 1024 * 1024;   // and at least this many bytes
+constexpr size_t kDoctorClientBytes = 200 * 1024;       // average per normal client
+
+// Key string plus dict entry of a key: what Redis's MEMORY USAGE adds to the
+// value's size.
+size_t KeyOverhead(const ds::DictEntry* de) {
+  return alloc::UsableSize(ds::SdsAllocPtr(static_cast<ds::sds>(de->key))) + sizeof(ds::DictEntry);
+}
+
+void MemoryUsageCommand(Client& c) {
+  int64_t samples = kDefaultUsageSamples;
+  for (size_t j = 3; j < c.argv.size(); j++) {
+    if (ArgIs(c.argv[j], "samples") && j + 1 < c.argv.size()) {
+      if (!commands::GetInt64OrReply(c, c.argv[j + 1], &samples)) return;
+      if (samples < 0) {
+        c.AddSyntaxError();
+        return;
+      }
+      j++;
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+  }
+  ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
+  if (de == nullptr) {
+    c.reply.Null();
+    return;
+  }
+  const Object* o = static_cast<const Object*>(de->v.val);
+  // samples 0 means "all", which is also object::MemoryUsage's 0.
+  object::TierBytes tb = object::MemoryUsage(o, static_cast<size_t>(samples));
+  c.reply.Integer(static_cast<int64_t>(tb.total() + KeyOverhead(de)));
+}
+
+// MEMORY TIER key: where the value's bytes are. "tier" names the tier of the
+// payload (the bytes beyond the DRAM object header): "none" when there is no
+// payload (integers), "dram" or "nvm" when it is on one tier, "mixed" for an
+// aggregate spread over both. dram_bytes and nvm_bytes count the whole
+// value, header included (MEMORY USAGE without the key's own bytes).
+void MemoryTierCommand(Client& c) {
+  ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
+  if (de == nullptr) {
+    c.reply.Null();
+    return;
+  }
+  const Object* o = static_cast<const Object*>(de->v.val);
+  object::TierBytes tb = object::MemoryUsage(o, 0);
+  size_t header = alloc::UsableSize(o);
+  size_t payload_dram = 0;
+  if (o->GetEncoding() == object::Encoding::kEmbstr) {
+    payload_dram = header;  // the string shares the header's allocation
+  } else if (o->GetEncoding() != object::Encoding::kInt) {
+    payload_dram = tb.dram > header ? tb.dram - header : 0;
+  }
+  const char* tier = "none";
+  if (tb.nvm > 0 && payload_dram > 0) {
+    tier = "mixed";
+  } else if (tb.nvm > 0) {
+    tier = "nvm";
+  } else if (payload_dram > 0) {
+    tier = "dram";
+  }
+  c.reply.MapHeader(4);
+  c.reply.Bulk("tier");
+  c.reply.Bulk(tier);
+  c.reply.Bulk("dram_bytes");
+  c.reply.Integer(static_cast<int64_t>(tb.dram));
+  c.reply.Bulk("nvm_bytes");
+  c.reply.Integer(static_cast<int64_t>(tb.nvm));
+  c.reply.Bulk("encoding");
+  c.reply.Bulk(object::EncodingName(o->GetEncoding()));
+}
+
+// The numbers behind MEMORY STATS and MEMORY DOCTOR (Redis's
+// getMemoryOverheadData).
+struct MemoryOverhead {
+  size_t peak = 0, total = 0, startup = 0, clients_normal = 0, overhead_total = 0;
+  struct DbOverhead {
+    int id;
+    size_t main, expires;
+  };
+  std::vector<DbOverhead> dbs;
+  size_t keys = 0, bytes_per_key = 0, dataset = 0;
+  double dataset_perc = 0, peak_perc = 0;
+  size_t allocated = 0, active = 0, resident = 0, rss = 0;
+  double frag_ratio = 0, rss_ratio = 0, rss_overhead_ratio = 0, fragmentation = 0;
+  int64_t frag_bytes = 0, rss_bytes = 0, rss_overhead_bytes = 0, fragmentation_bytes = 0;
+  size_t dram_used = 0, nvm_used = 0;
+  uint64_t nvm_fallback_full = 0;
+};
+
+double Ratio(size_t a, size_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0; }
+
+MemoryOverhead GetMemoryOverhead() {
+  MemoryOverhead m;
+  alloc::Stats s = alloc::GetStats();
+  ServerRuntime& rt = Runtime();
+  m.dram_used = s.dram.used;
+  m.nvm_used = s.nvm.used;
+  m.nvm_fallback_full = s.nvm_fallback_full;
+  m.total = s.dram.used + s.nvm.used;
+  if (static_cast<int64_t>(m.total) > rt.stat_peak_memory) rt.stat_peak_memory = static_cast<int64_t>(m.total);
+  m.peak = std::max(s.dram.peak + s.nvm.peak, static_cast<size_t>(rt.stat_peak_memory));
+  m.startup = g_startup_allocated;
+  for (auto& [id, cl] : rt.clients) m.clients_normal += cl->querybuf.capacity() + cl->outbuf.capacity();
+  m.overhead_total = m.startup + m.clients_normal;
+  for (db::Db* d : GetState().db_ptrs) {
+    if (d->size() == 0) continue;
+    m.keys += d->size();
+    // The table and entries of each dict, plus the object headers of the
+    // values (as Redis counts sizeof(robj) per key).
+    size_t main = d->dict().MemoryUsage() + d->size() * sizeof(Object);
+    size_t expires = d->expires().MemoryUsage();
+    m.dbs.push_back({d->id(), main, expires});
+    m.overhead_total += main + expires;
+  }
+  size_t net = m.total > m.startup ? m.total - m.startup : 0;
+  m.dataset = m.total > m.overhead_total ? m.total - m.overhead_total : 0;
+  m.bytes_per_key = m.keys ? net / m.keys : 0;
+  m.dataset_perc = net ? 100.0 * Ratio(m.dataset, net) : 0;
+  m.peak_perc = 100.0 * Ratio(m.total, m.peak);
+  m.allocated = s.dram.allocated + s.nvm.allocated;
+  m.active = s.dram.active + s.nvm.active;
+  m.resident = s.dram.resident + s.nvm.resident;
+  m.rss = ProcessRss();
+  m.frag_ratio = Ratio(m.active, m.allocated);
+  m.frag_bytes = static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated);
+  m.rss_ratio = Ratio(m.resident, m.active);
+  m.rss_bytes = static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active);
+  m.rss_overhead_ratio = Ratio(m.rss, m.resident);
+  m.rss_overhead_bytes = static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.resident);
+  m.fragmentation = Ratio(m.rss, m.total);
+  m.fragmentation_bytes = static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.total);
+  return m;
+}
+
+void MemoryStatsCommand(Client& c) {
+  MemoryOverhead m = GetMemoryOverhead();
+  auto& r = c.reply;
+  // Redis 7.0's fields in its order (one db.N map per non-empty db), then
+  // the two tier fields. The length is counted, not hand-computed.
+  size_t fields = 0;
+  size_t len = r.DeferLen();
+  auto num = [&](const char* name, int64_t v) {
+    r.Bulk(name);
+    r.Integer(v);
+    fields++;
+  };
+  auto dbl = [&](const char* name, double v) {
+    r.Bulk(name);
+    r.Double(v);
+    fields++;
+  };
+  num("peak.allocated", static_cast<int64_t>(m.peak));
+  num("total.allocated", static_cast<int64_t>(m.total));
+  num("startup.allocated", static_cast<int64_t>(m.startup));
+  num("replication.backlog", 0);
+  num("clients.slaves", 0);
+  num("clients.normal", static_cast<int64_t>(m.clients_normal));
+  num("cluster.links", 0);
+  num("aof.buffer", 0);
+  num("lua.caches", 0);
+  num("functions.caches", 0);
+  for (const auto& d : m.dbs) {
+    r.Bulk("db." + std::to_string(d.id));
+    fields++;
+    r.MapHeader(3);
+    num("overhead.hashtable.main", static_cast<int64_t>(d.main));
+    num("overhead.hashtable.expires", static_cast<int64_t>(d.expires));
+    num("overhead.hashtable.slot-to-keys", 0);
+    fields -= 3;  // inside db.N's own map
+  }
+  num("overhead.total", static_cast<int64_t>(m.overhead_total));
+  num("keys.count", static_cast<int64_t>(m.keys));
+  num("keys.bytes-per-key", static_cast<int64_t>(m.bytes_per_key));
+  num("dataset.bytes", static_cast<int64_t>(m.dataset));
+  dbl("dataset.percentage", m.dataset_perc);
+  dbl("peak.percentage", m.peak_perc);
+  num("allocator.allocated", static_cast<int64_t>(m.allocated));
+  num("allocator.active", static_cast<int64_t>(m.active));
+  num("allocator.resident", static_cast<int64_t>(m.resident));
+  dbl("allocator-fragmentation.ratio", m.frag_ratio);
+  num("allocator-fragmentation.bytes", m.frag_bytes);
+  dbl("allocator-rss.ratio", m.rss_ratio);
+  num("allocator-rss.bytes", m.rss_bytes);
+  dbl("rss-overhead.ratio", m.rss_overhead_ratio);
+  num("rss-overhead.bytes", m.rss_overhead_bytes);
+  dbl("fragmentation", m.fragmentation);
+  num("fragmentation.bytes", m.fragmentation_bytes);
+  num("dram.allocated", static_cast<int64_t>(m.dram_used));
+  num("nvm.allocated", static_cast<int64_t>(m.nvm_used));
+  r.SetDeferredMapLen(len, fields);
+}
+
+void MemoryDoctorCommand(Client& c) {
+  MemoryOverhead m = GetMemoryOverhead();
+  std::string out;
+  if (m.total < kDoctorEmptyBytes) {
+    out =
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these "
+        "conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will "
+        "be back to our programming as soon as I finished rebooting.\n";
+    c.reply.Verbatim(out, "txt");
+    return;
+  }
+  std::vector<std::string> issues;
+  if (Ratio(m.peak, m.total) > kDoctorPeakRatio)
+    issues.push_back(
+        " * Peak memory: the peak was more than 150% of the memory in use now. The allocator keeps pages after a "
+        "peak, so a high fragmentation ratio is expected and harmless; MEMORY PURGE may return some of them.\n");
+  if (m.frag_ratio > kDoctorFragRatio && m.frag_bytes > static_cast<int64_t>(kDoctorFragBytes))
+    issues.push_back(
+        " * High allocator fragmentation: the allocator holds more than 10% (and 10 MB) more than it hands out. "
+        "Active defragmentation is not available yet; MEMORY PURGE releases dirty pages.\n");
+  if (m.rss_overhead_ratio > kDoctorFragRatio && m.rss_overhead_bytes > static_cast<int64_t>(kDoctorFragBytes))
+    issues.push_back(
+        " * High process RSS overhead: the process's resident memory exceeds the allocator's by more than 10% "
+        "(and 10 MB).\n");
+  size_t nclients = Runtime().clients.size();
+  if (nclients > 0 && m.clients_normal / nclients > kDoctorClientBytes)
+    issues.push_back(
+        " * Big client buffers: clients use more than 200 KB each on average, for big replies or pipelines. "
+        "Consider client-output-buffer-limit and client-query-buffer-limit.\n");
+  if (m.nvm_fallback_full > 0)
+    issues.push_back(
+        " * NVM tier full: some payloads meant for the NVM tier were placed in DRAM because the NVM range was "
+        "exhausted (see nvm_limit and nvm_carved in INFO memory; tier-nvm-max-memory raises the cap).\n");
+  if (issues.empty()) {
+    out = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+  } else {
+    out = "Sam, I detected a few issues in this Redis instance memory implants:\n\n";
+    for (const auto& i : issues) out += i;
+  }
+  c.reply.Verbatim(out, "txt");
+}
+
+void MemoryPurgeCommand(Client& c) {
+  alloc::Purge();
+  c.reply.Ok();
+}
+
+void MemoryMallocStatsCommand(Client& c) {
+  alloc::Stats s = alloc::GetStats();
+  alloc::TierState ts = alloc::GetTierState();
+  std::string out = "___ Begin tieredis allocator statistics ___\n";
+  char buf[256];
+  snprintf(buf, sizeof(buf), "Allocator: jemalloc, tier mode: %s, NVM node: %d\n", alloc::ModeName(ts.mode),
+           ts.nvm_node);
+  out += buf;
+  const std::pair<const char*, const alloc::TierStats*> tiers[] = {{"dram", &s.dram}, {"nvm", &s.nvm}};
+  for (const auto& [name, t] : tiers) {
+    snprintf(buf, sizeof(buf), "%s: used %zu, peak %zu, allocated %zu, active %zu, resident %zu, frag %.2f\n", name,
+             t->used, t->peak, t->allocated, t->active, t->resident, t->frag_ratio);
+    out += buf;
+  }
+  snprintf(buf, sizeof(buf),
+           "nvm: allocations %" PRIu64 ", fallbacks (full) %" PRIu64 ", fallbacks (unavailable) %" PRIu64
+           ", reserved %zu, limit %zu, carved %zu\n",
+           s.nvm_allocs, s.nvm_fallback_full, s.nvm_fallback_unavailable, s.nvm_reserved, s.nvm_limit,
+           s.nvm_carved);
+  out += buf;
+  out += "--- End tieredis allocator statistics ---\n";
+  c.reply.Verbatim(out, "txt");
+}
+
+void MemoryHelpCommand(Client& c) {
+  ReplyHelp(c, "MEMORY",
+            {"DOCTOR",
+             "    Return memory problems reports.",
+             "MALLOC-STATS",
+             "    Return internal statistics report from the memory allocator.",
+             "PURGE",
+             "    Attempt to purge dirty pages for reclamation by the allocator.",
+             "STATS",
+             "    Return information about the memory usage of the server.",
+             "USAGE <key> [SAMPLES <count>]",
+             "    Return memory in bytes used by <key> and its value. Nested values are",
+             "    sampled up to <count> times (default: 5, 0 means sample all).",
+             "TIER <key>",
+             "    Return the memory tier of <key>'s value and its bytes on DRAM and NVM."});
+}
+
+// ---- SLOWLOG, LATENCY -------------------------------------------------------
+
+// SLOWLOG GET's default count (Redis's).
+constexpr int64_t kSlowlogDefaultCount = 10;
+
+void SlowlogGetCommand(Client& c) {
+  int64_t count = kSlowlogDefaultCount;
+  if (c.argv.size() == 3) {
+    if (!commands::GetRangeInt64OrReply(c, c.argv[2], -1, INT64_MAX, &count,
+                                        "ERR count should be greater than or equal to -1"))
+      return;
+    if (count == -1) count = INT64_MAX;
+  } else if (c.argv.size() > 3) {
+    c.AddSyntaxError();
+    return;
+  }
+  const auto& log = commands::Slowlog();
+  size_t n = std::min(log.size(), static_cast<size_t>(count));
+  c.reply.ArrayHeader(n);
+  for (size_t i = 0; i < n; i++) {
+    const auto& e = log[i];
+    c.reply.ArrayHeader(6);
+    c.reply.Integer(static_cast<int64_t>(e.id));
+    c.reply.Integer(e.time);
+    c.reply.Integer(e.duration_us);
+    c.reply.ArrayHeader(e.argv.size());
+    for (const auto& a : e.argv) c.reply.Bulk(a);
+    c.reply.Bulk(e.peer);
+    c.reply.Bulk(e.client_name);
+  }
+}
+
+void SlowlogLenCommand(Client& c) { c.reply.Integer(static_cast<int64_t>(commands::Slowlog().size())); }
+
+void SlowlogResetCommand(Client& c) {
+  commands::Slowlog().clear();
+  c.reply.Ok();
+}
+
+void SlowlogHelpCommand(Client& c) {
+  ReplyHelp(c, "SLOWLOG",
+            {"GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+             "    client name",
+             "LEN",
+             "    Return the length of the slowlog.",
+             "RESET",
+             "    Reset the slowlog."});
+}
+
+// The latency monitor records no events yet: every event list is empty.
+void LatencyLatestCommand(Client& c) { c.reply.ArrayHeader(0); }
+void LatencyHistoryCommand(Client& c) { c.reply.ArrayHeader(0); }
+void LatencyResetCommand(Client& c) { c.reply.Integer(0); }
+
+void LatencyGraphCommand(Client& c) {
+  c.AddErrorFormat("ERR No samples available for event '%.*s'", static_cast<int>(c.argv[2].size()),
+                   c.argv[2].data());
+}
+
+void LatencyDoctorCommand(Client& c) {
+  std::string out;
+  if (Config().latency_monitor_threshold == 0) {
+    out =
+        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "
+        "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep "
+        "space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n";
+  } else {
+    out =
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest "
+        "bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n";
+  }
+  c.reply.Verbatim(out, "txt");
+}
+
+void LatencyHelpCommand(Client& c) {
+  ReplyHelp(c, "LATENCY",
+            {"DOCTOR",
+             "    Return a human readable latency analysis report.",
+             "GRAPH <event>",
+             "    Return an ASCII latency graph for the <event> class.",
+             "HISTORY <event>",
+             "    Return time-latency samples for the <event> class.",
+             "LATEST",
+             "    Return the latest latency samples for all events.",
+             "RESET [<event> ...]",
+             "    Reset latency data of one or more <event> classes.",
+             "    (default: reset all data for all event classes)"});
+}
+
+// ---- TIME, LASTSAVE, SHUTDOWN -----------------------------------------------
+
+void TimeCommand(Client& c) {
+  int64_t us = common::UsTime();
+  c.reply.ArrayHeader(2);
+  c.reply.BulkInt(us / 1000000);
+  c.reply.BulkInt(us % 1000000);
+}
+
+// Until the first save, Redis reports the start-up time.
+void LastSaveCommand(Client& c) {
+  ServerRuntime& rt = Runtime();
+  c.reply.Integer(rt.lastsave ? rt.lastsave : rt.start_time_ms / 1000);
+}
+
+void ShutdownCommand(Client& c) {
+  bool nosave = false, save = false, now = false, force = false, abort = false;
+  for (size_t i = 1; i < c.argv.size(); i++) {
+    std::string_view a = c.argv[i];
+    if (ArgIs(a, "nosave")) {
+      nosave = true;
+    } else if (ArgIs(a, "save")) {
+      save = true;
+    } else if (ArgIs(a, "now")) {
+      now = true;
+    } else if (ArgIs(a, "force")) {
+      force = true;
+    } else if (ArgIs(a, "abort")) {
+      abort = true;
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+  }
+  if ((abort && (nosave || save || now || force)) || (nosave && save)) {
+    c.AddSyntaxError();
+    return;
+  }
+  if (abort) {
+    // Shutdown is synchronous here (no waiting for replicas), so there is
+    // never one in progress to abort.
+    c.AddError("ERR No shutdown in progress.");
+    return;
+  }
+  if (PrepareForShutdown(nosave, save, force)) exit(0);
+  c.AddError("ERR Errors trying to SHUTDOWN. Check logs.");
+}
+
+}  // namespace
+
+// ---- CLIENT LIST line -------------------------------------------------------
+
+std::string ClientInfoLine(const Client& c) {
+  using namespace commands;
+  int64_t now = common::MsTime();
+  char flags[16];
+  char* p = flags;
+  // Redis 7.0's letters and order, for the flags tieredis has.
+  if (c.flags & kClientMulti) *p++ = 'x';
+  if (c.flags & kClientDirtyCas) *p++ = 'd';
+  if (c.flags & kClientCloseAfterReply) *p++ = 'c';
+  if (c.flags & kClientCloseAsap) *p++ = 'A';
+  if (c.flags & kClientUnixSocket) *p++ = 'U';
+  if (c.flags & kClientNoEvict) *p++ = 'e';
+  if (p == flags) *p++ = 'N';
+  *p = '\0';
+  char events[3];
+  p = events;
+  const auto& loop = Runtime().loop;
+  int mask = loop && c.fd >= 0 ? loop->GetFileEvents(c.fd) : 0;
+  if (mask & net::kReadable) *p++ = 'r';
+  if (mask & net::kWritable) *p++ = 'w';
+  *p = '\0';
+  const CommandSpec* cmd = c.cmd ? c.cmd : c.lastcmd;
+  size_t qbuf = c.querybuf.size() - std::min(c.qb_pos, c.querybuf.size());
+  size_t argv_mem = ArgvMem(c);
+  size_t multi_mem = MultiMem(c);
+  std::string out;
+  out.reserve(320);
+  out += "id=" + std::to_string(c.id);
+  out += " addr=" + c.addr;
+  out += " laddr=" + c.laddr;
+  out += " fd=" + std::to_string(c.fd);
+  out += " name=" + c.name;
+  out += " age=" + std::to_string((now - c.ctime_ms) / 1000);
+  out += " idle=" + std::to_string((now - c.last_interaction_ms) / 1000);
+  out += " flags=";
+  out += flags;
+  out += " db=" + std::to_string(c.db_index);
+  out += " sub=0 psub=0 ssub=0";
+  out += " multi=" + std::to_string(c.InMulti() ? static_cast<int64_t>(c.mstate.size()) : -1);
+  out += " qbuf=" + std::to_string(qbuf);
+  out += " qbuf-free=" + std::to_string(c.querybuf.capacity() - c.querybuf.size());
+  out += " argv-mem=" + std::to_string(argv_mem);
+  out += " multi-mem=" + std::to_string(multi_mem);
+  // Our reply buffer is one growable string: its capacity is both the
+  // buffer size and its peak.
+  out += " rbs=" + std::to_string(c.outbuf.capacity());
+  out += " rbp=" + std::to_string(c.outbuf.capacity());
+  out += " obl=" + std::to_string(c.PendingOutput());
+  out += " oll=0 omem=0";
+  out += " tot-mem=" + std::to_string(ClientMemory(c));
+  out += " events=";
+  out += events;
+  out += " cmd=";
+  out += cmd ? cmd->full_name : std::string("NULL");
+  out += " user=default redir=-1 resp=" + std::to_string(c.resp);
+  return out;
+}
+
+// ---- registration -------------------------------------------------------------
+
+void RegisterServerCommands(commands::Registry& r) {
+  using namespace commands;
+  g_startup_allocated = alloc::UsedMemory();
+
+  const uint32_t kAdminCmd = kAdmin | kNoScript | kLoading | kStale;
+  const uint32_t kConnCmd = kNoScript | kLoading | kStale;
+  const uint32_t kHelpCmd = kLoading | kStale;
+  const uint32_t kAdminCat = kCatAdmin | kCatSlow | kCatDangerous;
+  const uint32_t kConnCat = kCatSlow | kCatConnection;
+
+  CommandSpec client{"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands",
+                     "2.4.0", kCatSlow};
+  client.subcommands = {
+      {"id", 2, kConnCmd, 0, 0, 0, ClientIdCommand, "connection", "Returns the client ID for the current connection",
+       "5.0.0", kConnCat},
+      {"setname", 3, kConnCmd, 0, 0, 0, ClientSetNameCommand, "connection", "Set the current connection name", "2.6.9",
+       kConnCat},
+      {"getname", 2, kConnCmd, 0, 0, 0, ClientGetNameCommand, "connection", "Get the current connection name", "2.6.9",
+       kConnCat},
+      {"info", 2, kConnCmd, 0, 0, 0, ClientInfoCommand, "connection",
+       "Returns information about the current client connection.", "6.2.0", kConnCat},
+      {"list", -2, kAdminCmd, 0, 0, 0, ClientListCommand, "connection", "Get the list of client connections", "2.4.0",
+       kAdminCat | kCatConnection},
+      {"kill", -3, kAdminCmd, 0, 0, 0, ClientKillCommand, "connection", "Kill the connection of a client", "2.4.0",
+       kAdminCat | kCatConnection},
+      {"pause", -3, kAdminCmd, 0, 0, 0, ClientPauseCommand, "connection",
+       "Stop processing commands from clients for some time", "2.9.50", kAdminCat | kCatConnection},
+      {"unpause", 2, kAdminCmd, 0, 0, 0, ClientUnpauseCommand, "connection",
+       "Resume processing of clients that were paused", "6.2.0", kAdminCat | kCatConnection},
+      {"reply", 3, kConnCmd, 0, 0, 0, ClientReplyCommand, "connection",
+       "Instruct the server whether to reply to commands", "3.2.0", kConnCat},
+      {"no-evict", 3, kAdminCmd, 0, 0, 0, ClientNoEvictCommand, "connection",
+       "Set client eviction mode for the current connection", "7.0.0", kAdminCat | kCatConnection},
+      {"getredir", 2, kConnCmd, 0, 0, 0, ClientGetRedirCommand, "connection",
+       "Get tracking notifications redirection client ID if any", "6.0.0", kConnCat},
+      {"unblock", -3, kAdminCmd, 0, 0, 0, ClientUnblockCommand, "connection",
+       "Unblock a client blocked in a blocking command from a different connection", "5.0.0",
+       kAdminCat | kCatConnection},
+      {"help", 2, kHelpCmd, 0, 0, 0, ClientHelpCommand, "connection",
+       "Show helpful text about the different subcommands", "5.0.0", kConnCat},
+  };
+  r.Add(std::move(client));
+
+  CommandSpec command{"command", -1, kHelpCmd, 0, 0, 0, CommandCommand, "server", "Get array of Redis command details",
+                      "2.8.13", kConnCat};
+  command.subcommands = {
+      {"count", 2, kHelpCmd, 0, 0, 0, CommandCountCommand, "server", "Get total number of Redis commands", "2.8.13",
+       kConnCat},
+      {"info", -2, kHelpCmd, 0, 0, 0, CommandInfoCommand, "server",
+       "Get array of specific Redis command details, or all when no argument is given.", "2.8.13", kConnCat},
+      {"docs", -2, kHelpCmd, 0, 0, 0, CommandDocsCommand, "server",
+       "Get array of specific Redis command documentation", "7.0.0", kConnCat},
+      {"getkeys", -4, kHelpCmd, 0, 0, 0, CommandGetKeysCommand, "server", "Extract keys given a full Redis command",
+       "2.8.13", kConnCat},
+      {"list", -2, kHelpCmd, 0, 0, 0, CommandListCommand, "server", "Get an array of Redis command names", "7.0.0",
+       kConnCat},
+      {"help", 2, kHelpCmd, 0, 0, 0, CommandHelpCommand, "server", "Show helpful text about the different subcommands",
+       "5.0.0", kConnCat},
+  };
+  r.Add(std::move(command));
+
+  r.Add({"debug", -2, kAdminCmd, 0, 0, 0, DebugCommand, "server", "A container for debugging commands", "1.0.0",
+         kAdminCat});
+
+  CommandSpec memory{"memory", -2, 0, 0, 0, 0, nullptr, "server", "A container for memory diagnostics commands",
+                     "4.0.0", kCatSlow};
+  memory.subcommands = {
+      {"usage", -3, kReadonly, 2, 2, 1, MemoryUsageCommand, "server", "Estimate the memory usage of a key", "4.0.0",
+       kCatRead | kCatSlow},
+      {"tier", 3, kReadonly, 2, 2, 1, MemoryTierCommand, "server",
+       "Report the memory tier of a key's value and its bytes on DRAM and NVM (tieredis)", "7.0.0",
+       kCatRead | kCatSlow},
+      {"stats", 2, 0, 0, 0, 0, MemoryStatsCommand, "server", "Show memory usage details", "4.0.0", kCatSlow},
+      {"doctor", 2, 0, 0, 0, 0, MemoryDoctorCommand, "server", "Outputs memory problems report", "4.0.0", kCatSlow},
+      {"purge", 2, 0, 0, 0, 0, MemoryPurgeCommand, "server", "Ask the allocator to release memory", "4.0.0",
+       kCatSlow},
+      {"malloc-stats", 2, 0, 0, 0, 0, MemoryMallocStatsCommand, "server", "Show allocator internal stats", "4.0.0",
+       kCatSlow},
+      {"help", 2, kHelpCmd, 0, 0, 0, MemoryHelpCommand, "server", "Show helpful text about the different subcommands",
+       "4.0.0", kCatSlow},
+  };
+  r.Add(std::move(memory));
+
+  CommandSpec slowlog{"slowlog", -2, 0, 0, 0, 0, nullptr, "server", "A container for slow log commands", "2.2.12",
+                      kCatSlow};
+  const uint32_t kSlowlogCmd = kAdmin | kLoading | kStale;
+  slowlog.subcommands = {
+      {"get", -2, kSlowlogCmd, 0, 0, 0, SlowlogGetCommand, "server", "Get the slow log's entries", "2.2.12", kAdminCat},
+      {"len", 2, kSlowlogCmd, 0, 0, 0, SlowlogLenCommand, "server", "Get the slow log's length", "2.2.12", kAdminCat},
+      {"reset", 2, kSlowlogCmd, 0, 0, 0, SlowlogResetCommand, "server", "Clear all entries from the slow log",
+       "2.2.12", kAdminCat},
+      {"help", 2, kHelpCmd, 0, 0, 0, SlowlogHelpCommand, "server", "Show helpful text about the different subcommands",
+       "6.2.0", kCatSlow},
+  };
+  r.Add(std::move(slowlog));
+
+  CommandSpec latency{"latency", -2, 0, 0, 0, 0, nullptr, "server", "A container for latency diagnostics commands",
+                      "2.8.13", kCatSlow};
+  latency.subcommands = {
+      {"latest", 2, kAdminCmd, 0, 0, 0, LatencyLatestCommand, "server",
+       "Return the latest latency samples for all events.", "2.8.13", kAdminCat},
+      {"history", 3, kAdminCmd, 0, 0, 0, LatencyHistoryCommand, "server",
+       "Return timestamp-latency samples for the event.", "2.8.13", kAdminCat},
+      {"reset", -2, kAdminCmd, 0, 0, 0, LatencyResetCommand, "server",
+       "Reset latency data for one or more events.", "2.8.13", kAdminCat},
+      {"graph", 3, kAdminCmd, 0, 0, 0, LatencyGraphCommand, "server", "Return a latency graph for the event.",
+       "2.8.13", kAdminCat},
+      {"doctor", 2, kAdminCmd, 0, 0, 0, LatencyDoctorCommand, "server",
+       "Return a human readable latency analysis report.", "2.8.13", kAdminCat},
+      {"help", 2, kHelpCmd, 0, 0, 0, LatencyHelpCommand, "server",
+       "Show helpful text about the different subcommands.", "2.8.13", kCatSlow},
+  };
+  r.Add(std::move(latency));
+
+  r.Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, TimeCommand, "server", "Return the current server time",
+         "2.6.0", kCatFast});
+  r.Add({"lastsave", 1, kLoading | kStale | kFast, 0, 0, 0, LastSaveCommand, "server",
+         "Get the UNIX time stamp of the last successful save to disk", "1.0.0",
+         kCatAdmin | kCatFast | kCatDangerous});
+  r.Add({"shutdown", -1, kAdminCmd | kNoMulti | kAllowBusy, 0, 0, 0, ShutdownCommand, "server",
+         "Synchronously save the dataset to disk and then shut down the server", "1.0.0", kAdminCat});
+
+  RegisterInfoConfigCommands(r);
+}
+
+}  // namespace server
