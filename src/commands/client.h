@@ -71,6 +71,7 @@ struct Client {
   resp::ReplyBuilder reply;
 
   int64_t ctime_ms = 0;
+  int64_t obuf_soft_limit_since_ms = 0;  // 0: under the soft limit
   int64_t last_interaction_ms = 0;
   uint64_t commands_processed = 0;
 

@@ -24,6 +24,8 @@
 //    duplicate (the later pair wins).
 #include "server/config.h"
 
+#include "common/util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -59,20 +61,12 @@ namespace {
 
 // ---- Small string helpers ---------------------------------------------------
 
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+using common::EqualsNoCase;
+using common::GlobMatch;
+using common::Repr;
+using common::SplitArgs;
+using common::ToLower;
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++)
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  return true;
-}
 
 std::string Trim(std::string_view s, std::string_view chars) {
   size_t b = s.find_first_not_of(chars);
@@ -81,89 +75,6 @@ std::string Trim(std::string_view s, std::string_view chars) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-bool IsHexDigit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  return Lower(c) - 'a' + 10;
-}
-
-// Redis sdssplitargs: splits a redis.conf line into arguments. Blanks
-// separate arguments; "double quotes" take the escapes \n \r \t \b \a \xHH
-// and \<any> (the character itself); 'single quotes' take only \'. A closing
-// quote must be followed by a blank or the end of the line. Returns false on
-// unbalanced quotes or a quote followed by something else. A NUL ends the
-// line (Redis works on C strings).
-bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
-  out->clear();
-  size_t nul = line.find('\0');
-  if (nul != std::string_view::npos) line = line.substr(0, nul);
-  size_t i = 0;
-  const size_t n = line.size();
-  auto at = [&](size_t k) -> char { return k < n ? line[k] : '\0'; };
-  auto is_blank = [](char c) { return c != '\0' && std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (true) {
-    while (is_blank(at(i))) i++;
-    if (at(i) == '\0') return true;
-    bool in_dq = false, in_sq = false, done = false;
-    std::string cur;
-    while (!done) {
-      char c = at(i);
-      if (in_dq) {
-        if (c == '\\' && at(i + 1) == 'x' && IsHexDigit(at(i + 2)) && IsHexDigit(at(i + 3))) {
-          cur.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          i++;
-          char e = at(i);
-          switch (e) {
-            case 'n': e = '\n'; break;
-            case 'r': e = '\r'; break;
-            case 't': e = '\t'; break;
-            case 'b': e = '\b'; break;
-            case 'a': e = '\a'; break;
-            default: break;
-          }
-          cur.push_back(e);
-        } else if (c == '"') {
-          if (at(i + 1) != '\0' && !is_blank(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          cur.push_back(c);
-        }
-      } else if (in_sq) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          i++;
-          cur.push_back('\'');
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !is_blank(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          cur.push_back(c);
-        }
-      } else {
-        switch (c) {
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0': done = true; break;
-          case '"': in_dq = true; break;
-          case '\'': in_sq = true; break;
-          default: cur.push_back(c); break;
-        }
-      }
-      if (at(i) != '\0') i++;
-    }
-    out->push_back(std::move(cur));
-  }
-}
-
-// Redis sdssplitlen(value, " "): every single space separates, so doubled
-// spaces give empty arguments. An empty value gives no arguments.
 std::vector<std::string> SplitSpaces(std::string_view s) {
   std::vector<std::string> out;
   if (s.empty()) return out;
@@ -180,33 +91,6 @@ std::vector<std::string> SplitSpaces(std::string_view s) {
 }
 
 // Redis sdscatrepr: a double-quoted string that SplitArgs reads back as s.
-std::string Repr(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      default:
-        if (std::isprint(static_cast<unsigned char>(c))) {
-          out.push_back(c);
-        } else {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
-          out += buf;
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
-// Redis string2ll: optional '-', digits, no leading zeros (except "0"), fits
-// long long. Nothing else.
 bool ParseLongLong(std::string_view s, long long* out) {
   if (s.empty() || s.size() > 20) return false;
   size_t i = 0;
@@ -315,73 +199,6 @@ std::string FormatMemory(unsigned long long bytes) {
 }
 
 // Redis stringmatchlen: glob with * ? [abc] [^a-z] and \ escapes.
-bool GlobMatch(std::string_view p, std::string_view s, bool nocase) {
-  auto eq = [nocase](char a, char b) { return nocase ? Lower(a) == Lower(b) : a == b; };
-  size_t pi = 0, si = 0;
-  while (pi < p.size() && si < s.size()) {
-    switch (p[pi]) {
-      case '*': {
-        while (pi + 1 < p.size() && p[pi + 1] == '*') pi++;
-        if (pi + 1 == p.size()) return true;
-        for (size_t k = si; k < s.size(); k++)
-          if (GlobMatch(p.substr(pi + 1), s.substr(k), nocase)) return true;
-        return false;
-      }
-      case '?':
-        si++;
-        break;
-      case '[': {
-        pi++;
-        bool negate = pi < p.size() && p[pi] == '^';
-        if (negate) pi++;
-        bool match = false;
-        while (true) {
-          if (pi >= p.size()) {
-            pi--;  // an unterminated class ends at the pattern's end
-            break;
-          }
-          if (p[pi] == '\\' && pi + 1 < p.size()) {
-            pi++;
-            if (p[pi] == s[si]) match = true;
-          } else if (p[pi] == ']') {
-            break;
-          } else if (pi + 2 < p.size() && p[pi + 1] == '-') {
-            char start = p[pi], end = p[pi + 2], c = s[si];
-            if (start > end) std::swap(start, end);
-            if (nocase) {
-              start = Lower(start);
-              end = Lower(end);
-              c = Lower(c);
-            }
-            pi += 2;
-            if (c >= start && c <= end) match = true;
-          } else if (eq(p[pi], s[si])) {
-            match = true;
-          }
-          pi++;
-        }
-        if (negate) match = !match;
-        if (!match) return false;
-        si++;
-        break;
-      }
-      case '\\':
-        if (pi + 1 < p.size()) pi++;
-        [[fallthrough]];
-      default:
-        if (!eq(p[pi], s[si])) return false;
-        si++;
-        break;
-    }
-    pi++;
-    if (si == s.size()) {
-      while (pi < p.size() && p[pi] == '*') pi++;
-      break;
-    }
-  }
-  return pi == p.size() && si == s.size();
-}
-
 std::string Cwd() {
   char buf[PATH_MAX];
   if (getcwd(buf, sizeof(buf)) == nullptr) return "";

@@ -115,6 +115,31 @@ void WriteHandler(net::EventLoop*, int, void* data, int) {
   WriteToClient(static_cast<Client*>(data), true);
 }
 
+// client-output-buffer-limit for normal clients (class 0): over the hard
+// limit, or over the soft limit for longer than its seconds, the client is
+// closed, as Redis does. Returns true if the client was scheduled to close.
+bool CheckOutputBufferLimits(Client* c) {
+  const ObufLimit& lim = Config().client_obuf_limits[0];
+  size_t used = c->PendingOutput();
+  bool hard = lim.hard_bytes && used >= lim.hard_bytes;
+  bool soft = false;
+  if (lim.soft_bytes && used >= lim.soft_bytes) {
+    int64_t now = common::MsTime();
+    if (c->obuf_soft_limit_since_ms == 0) c->obuf_soft_limit_since_ms = now;
+    soft = now - c->obuf_soft_limit_since_ms >= lim.soft_seconds * 1000;
+  } else {
+    c->obuf_soft_limit_since_ms = 0;
+  }
+  if (!hard && !soft) return false;
+  LOG_WARNING("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+              ClientInfoLine(*c).c_str());
+  GetState().stats.client_outbuf_limit_disconnections++;
+  c->outbuf.clear();
+  c->out_pos = 0;
+  CloseClientAsync(c);
+  return true;
+}
+
 void QueueWrite(Client* c) {
   if (c->flags & commands::kClientPendingWrite) return;
   if (Runtime().loop->GetFileEvents(c->fd) & net::kWritable) return;  // handler will do it
@@ -173,6 +198,7 @@ void ProcessInput(Client* c) {
     }
     c->argv.clear();
     c->qb_pos += consumed;
+    if (CheckOutputBufferLimits(c)) return;
   }
   if (c->qb_pos == c->querybuf.size()) {
     c->querybuf.clear();

@@ -140,3 +140,24 @@ def test_auth_requirepass(server_factory):
     assert c2.set("x", 1)
     with pytest.raises((redis.AuthenticationError, redis.ResponseError), match="WRONGPASS"):
         s.client(password="wrong").ping()
+
+
+def test_output_buffer_limit_closes_normal_client(our_server, r):
+    r.set("big", b"z" * (4 * 1024 * 1024))
+    r.config_set("client-output-buffer-limit", "normal 1mb 0 0")
+    try:
+        victim = our_server.client()
+        with pytest.raises(redis.ConnectionError):
+            # Pipelined GETs pile up far more than 1 MB of replies at once.
+            with victim.pipeline(transaction=False) as p:
+                for _ in range(4):
+                    p.get("big")
+                p.execute()
+        assert r.ping()
+    finally:
+        r.config_set("client-output-buffer-limit", "normal 0 0 0")
+    # Without a limit the same request succeeds.
+    with our_server.client().pipeline(transaction=False) as p:
+        for _ in range(4):
+            p.get("big")
+        assert [len(v) for v in p.execute()] == [4 * 1024 * 1024] * 4
