@@ -81,6 +81,26 @@ void SlowlogTrim(size_t max_len) {
   if (g_slowlog.size() > max_len) g_slowlog.resize(max_len);
 }
 
+std::map<std::string, LatencyEvent>& LatencyEvents() {
+  static auto* events = new std::map<std::string, LatencyEvent>();
+  return *events;
+}
+
+void LatencyAddSampleIfNeeded(const char* event, int64_t ms) {
+  int64_t threshold = GetState().latency_monitor_threshold;
+  if (threshold <= 0 || ms < threshold) return;
+  LatencyEvent& e = LatencyEvents()[event];
+  int64_t now = common::UsTime() / 1000000;
+  uint32_t v = static_cast<uint32_t>(std::min<int64_t>(ms, UINT32_MAX));
+  if (!e.samples.empty() && e.samples.back().time == now) {
+    e.samples.back().latency_ms = std::max(e.samples.back().latency_ms, v);
+  } else {
+    if (e.samples.size() == kLatencyTsLen) e.samples.erase(e.samples.begin());
+    e.samples.push_back({now, v});
+  }
+  e.max_ms = std::max(e.max_ms, v);
+}
+
 void Call(Client& c, const CommandSpec* cmd) {
   State& s = GetState();
   c.cmd = cmd;
@@ -97,6 +117,8 @@ void Call(Client& c, const CommandSpec* cmd) {
   c.commands_processed++;
   c.lastcmd = cmd;
   MaybeSlowlog(c, duration);
+  uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  LatencyAddSampleIfNeeded((flags & kFast) ? "fast-command" : "command", duration / 1000);
 }
 
 void ProcessCommand(Client& c) {

@@ -4,6 +4,10 @@
 // handler, and keeps statistics.
 #pragma once
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "commands/client.h"
 #include "commands/registry.h"
 
@@ -29,5 +33,21 @@ std::vector<SlowlogEntry>& Slowlog();  // newest first
 void SlowlogTrim(size_t max_len);
 uint64_t& SlowlogNextId();
 size_t& SlowlogMaxLen();
+
+// The latency monitor (LATENCY): events whose duration reached
+// latency-monitor-threshold. Each event keeps its last kLatencyTsLen samples,
+// at most one per second (the worst of that second), like Redis.
+inline constexpr size_t kLatencyTsLen = 160;
+struct LatencySample {
+  int64_t time;  // unix seconds
+  uint32_t latency_ms;
+};
+struct LatencyEvent {
+  std::vector<LatencySample> samples;  // oldest first, at most kLatencyTsLen
+  uint32_t max_ms = 0;
+};
+std::map<std::string, LatencyEvent>& LatencyEvents();
+// Records `ms` for `event` when the monitor is on and ms >= its threshold.
+void LatencyAddSampleIfNeeded(const char* event, int64_t ms);
 
 }  // namespace commands

@@ -44,6 +44,7 @@ struct State {
   bool maxmemory_lru_or_lfu = false;
   bool lfu_policy = false;
   int64_t slowlog_log_slower_than = 10000;  // us; <0 disables
+  int64_t latency_monitor_threshold = 0;    // ms; 0 disables
   // Called by the dispatcher when used memory exceeds maxmemory, before
   // refusing a kDenyOom command: returns true if memory is now below.
   bool (*perform_eviction)() = nullptr;

@@ -1162,10 +1162,46 @@ void SlowlogHelpCommand(Client& c) {
              "    Reset the slowlog."});
 }
 
-// The latency monitor records no events yet: every event list is empty.
-void LatencyLatestCommand(Client& c) { c.reply.ArrayHeader(0); }
-void LatencyHistoryCommand(Client& c) { c.reply.ArrayHeader(0); }
-void LatencyResetCommand(Client& c) { c.reply.Integer(0); }
+// The latency monitor's data lives in commands/dispatch.h (the dispatcher
+// records "command" and "fast-command" events).
+void LatencyLatestCommand(Client& c) {
+  auto& events = commands::LatencyEvents();
+  c.reply.ArrayHeader(events.size());
+  for (auto& [name, e] : events) {
+    c.reply.ArrayHeader(4);
+    c.reply.Bulk(name);
+    c.reply.Integer(e.samples.empty() ? 0 : e.samples.back().time);
+    c.reply.Integer(e.samples.empty() ? 0 : e.samples.back().latency_ms);
+    c.reply.Integer(e.max_ms);
+  }
+}
+
+void LatencyHistoryCommand(Client& c) {
+  auto& events = commands::LatencyEvents();
+  auto it = events.find(std::string(c.argv[2]));
+  if (it == events.end()) {
+    c.reply.ArrayHeader(0);
+    return;
+  }
+  c.reply.ArrayHeader(it->second.samples.size());
+  for (const auto& sm : it->second.samples) {
+    c.reply.ArrayHeader(2);
+    c.reply.Integer(sm.time);
+    c.reply.Integer(sm.latency_ms);
+  }
+}
+
+void LatencyResetCommand(Client& c) {
+  auto& events = commands::LatencyEvents();
+  int64_t n = 0;
+  if (c.argv.size() == 2) {
+    n = static_cast<int64_t>(events.size());
+    events.clear();
+  } else {
+    for (size_t i = 2; i < c.argv.size(); i++) n += static_cast<int64_t>(events.erase(std::string(c.argv[i])));
+  }
+  c.reply.Integer(n);
+}
 
 void LatencyGraphCommand(Client& c) {
   c.AddErrorFormat("ERR No samples available for event '%.*s'", static_cast<int>(c.argv[2].size()),

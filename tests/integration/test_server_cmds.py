@@ -536,6 +536,26 @@ def test_latency(r, real):
     assert r.execute_command("LATENCY", "HELP")[0].startswith(b"LATENCY <subcommand>")
 
 
+def test_latency_monitor_records_slow_commands(server_factory, real_server):
+    servers = [server_factory("--enable-debug-command", "yes")]
+    if real_server is not None:
+        servers.append(server_factory("--enable-debug-command", "yes", binary="/usr/bin/redis-server"))
+    for s in servers:
+        c = s.client()
+        c.config_set("latency-monitor-threshold", "20")
+        c.execute_command("DEBUG", "SLEEP", "0.05")
+        latest = c.execute_command("LATENCY", "LATEST")
+        assert len(latest) == 1
+        name, ts, last_ms, max_ms = latest[0]
+        assert name == b"command"
+        assert 50 <= last_ms < 1000 and max_ms >= last_ms
+        assert abs(ts - int(time.time())) <= 2
+        hist = c.execute_command("LATENCY", "HISTORY", "command")
+        assert len(hist) == 1 and hist[0][1] == last_ms
+        assert c.execute_command("LATENCY", "RESET", "command") == 1
+        assert c.execute_command("LATENCY", "LATEST") == []
+
+
 def test_time_and_lastsave(r):
     secs, usecs = r.time()
     assert abs(secs + usecs / 1e6 - time.time()) < 5
