@@ -173,9 +173,16 @@ TEST(Accounting, ExactAcrossThreads) {
   // Blocks allocated on one thread and freed on another, both threads alive
   // when the counters are read. Each thread first touches both tiers once,
   // so its own set-up (thread state, tcache) predates the baseline.
+  //
+  // Handshake: every phase value is set by exactly one party, and only the
+  // party waiting for that value moves past it, so no wait can miss it.
+  //   main 1 -> producer allocates, 2 -> main measures, 3 -> consumer frees,
+  //   4 -> main measures, 5 -> both threads exit.
   std::vector<void*> blocks(20000);
   std::atomic<int> ready{0}, phase{0};
-  size_t dram0 = 0, nvm0 = 0;
+  auto wait_for = [&](int v) {
+    while (phase.load() != v) std::this_thread::yield();
+  };
   auto warm_up = [&] {
     Free(Meta(32));
     Free(Payload(128));
@@ -183,29 +190,30 @@ TEST(Accounting, ExactAcrossThreads) {
   };
   std::thread producer([&] {
     warm_up();
-    while (phase != 1) std::this_thread::yield();
+    wait_for(1);
     for (size_t i = 0; i < blocks.size(); i++) blocks[i] = (i & 1) ? Payload(100 + i % 900) : Meta(32);
     phase = 2;
-    while (phase != 4) std::this_thread::yield();
+    wait_for(5);
   });
   std::thread consumer([&] {
     warm_up();
-    while (phase != 2) std::this_thread::yield();
+    wait_for(3);
     for (void* p : blocks) Free(p);
-    phase = 3;
-    while (phase != 4) std::this_thread::yield();
+    phase = 4;
+    wait_for(5);
   });
   while (ready != 2) std::this_thread::yield();
-  dram0 = UsedMemory(Tier::kDram);
-  nvm0 = UsedMemory(Tier::kNvm);
+  const size_t dram0 = UsedMemory(Tier::kDram);
+  const size_t nvm0 = UsedMemory(Tier::kNvm);
   phase = 1;
-  while (phase != 2) std::this_thread::yield();
+  wait_for(2);
   EXPECT_GT(UsedMemory(Tier::kNvm), nvm0 + 10000 * 100);
   EXPECT_GE(UsedMemory(Tier::kDram), dram0 + 10000 * 32);
-  while (phase != 3) std::this_thread::yield();
+  phase = 3;
+  wait_for(4);
   EXPECT_EQ(UsedMemory(Tier::kDram), dram0);
   EXPECT_EQ(UsedMemory(Tier::kNvm), nvm0);
-  phase = 4;
+  phase = 5;
   producer.join();
   consumer.join();
 }
