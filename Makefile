@@ -31,11 +31,11 @@ run: build
 	./src/redis-server redis.conf
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS)
 	$(PY) -m pytest -q tests/integration
 
 test-unit: build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS) -L unit
 
 test-integration: build
 	$(PY) -m pytest -q tests/integration
@@ -46,7 +46,7 @@ $(ASAN)/CMakeCache.txt:
 asan: deps $(ASAN)/CMakeCache.txt
 	cmake --build $(ASAN) -j$(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j$(JOBS) -L unit
+	  ctest --output-on-failure --timeout 300 -j$(JOBS) -L unit
 
 bench-alloc: build
 	$(BUILD)/utils/alloc_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
