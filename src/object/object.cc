@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/macros.h"
+#include "common/util.h"
 
 namespace object {
 namespace {
@@ -14,55 +15,6 @@ TypeOps g_type_ops[8];
 // The shared integers, created on first use. Their headers are DRAM and
 // live for the whole process.
 Object* g_shared_ints[kSharedIntegers];
-
-bool ParseCanonicalInt64(std::string_view s, int64_t* out) {
-  // Redis string2ll: optional '-', digits, no leading zeros, no '+', fits.
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '-') {
-    neg = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s[i] == '0') {
-    if (s.size() == 1) {
-      *out = 0;
-      return true;
-    }
-    return false;
-  }
-  uint64_t v = 0;
-  for (; i < s.size(); i++) {
-    char c = s[i];
-    if (c < '0' || c > '9') return false;
-    if (v > (UINT64_MAX - (c - '0')) / 10) return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (neg) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
-}
-
-size_t FormatInt64(int64_t v, char* buf) {
-  char tmp[24];
-  size_t n = 0;
-  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    tmp[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u);
-  size_t len = 0;
-  if (v < 0) buf[len++] = '-';
-  while (n) buf[len++] = tmp[--n];
-  buf[len] = '\0';
-  return len;
-}
 
 }  // namespace
 
@@ -118,7 +70,7 @@ Object* CreateStringFromInt64(int64_t v) {
 
 Object* CreateStringEncoded(std::string_view s) {
   int64_t v;
-  if (s.size() <= 20 && ParseCanonicalInt64(s, &v)) return CreateStringFromInt64(v);
+  if (s.size() <= 20 && common::StringToInt64(s, &v)) return CreateStringFromInt64(v);
   return CreateString(s);
 }
 
@@ -129,7 +81,7 @@ Object* TryEncode(Object* o) {
   ds::sds s = static_cast<ds::sds>(o->ptr);
   std::string_view v = ds::SdsView(s);
   int64_t n;
-  if (v.size() <= 20 && ParseCanonicalInt64(v, &n)) {
+  if (v.size() <= 20 && common::StringToInt64(v, &n)) {
     Object* r = CreateStringFromInt64(n);
     DecrRef(o);
     return r;
@@ -184,7 +136,7 @@ void DecrRef(Object* o) {
 
 std::string_view StringView(const Object* o, char* buf) {
   if (o->GetEncoding() == Encoding::kInt) {
-    size_t n = FormatInt64(static_cast<int64_t>(reinterpret_cast<intptr_t>(o->ptr)), buf);
+    size_t n = common::Int64ToChars(static_cast<int64_t>(reinterpret_cast<intptr_t>(o->ptr)), buf);
     return std::string_view(buf, n);
   }
   return ds::SdsView(static_cast<ds::sds>(o->ptr));
@@ -200,7 +152,7 @@ bool GetInt64(const Object* o, int64_t* v) {
     *v = static_cast<int64_t>(reinterpret_cast<intptr_t>(o->ptr));
     return true;
   }
-  return ParseCanonicalInt64(ds::SdsView(static_cast<ds::sds>(o->ptr)), v);
+  return common::StringToInt64(ds::SdsView(static_cast<ds::sds>(o->ptr)), v);
 }
 
 ds::sds& MutableRawString(Object* o) {

@@ -90,37 +90,11 @@ std::vector<std::string> SplitSpaces(std::string_view s) {
   }
 }
 
-// Redis sdscatrepr: a double-quoted string that SplitArgs reads back as s.
+// Redis string2ll (common::StringToInt64), for the long long fields.
 bool ParseLongLong(std::string_view s, long long* out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '-') {
-    neg = true;
-    i = 1;
-    if (s.size() == 1) return false;
-  }
-  if (s[i] == '0') {
-    if (s.size() == 1) {
-      *out = 0;
-      return true;
-    }
-    return false;
-  }
-  unsigned long long v = 0;
-  for (; i < s.size(); i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    unsigned d = static_cast<unsigned>(s[i] - '0');
-    if (v > (ULLONG_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (neg) {
-    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return false;
-    *out = v == static_cast<unsigned long long>(LLONG_MAX) + 1 ? LLONG_MIN : -static_cast<long long>(v);
-  } else {
-    if (v > static_cast<unsigned long long>(LLONG_MAX)) return false;
-    *out = static_cast<long long>(v);
-  }
+  int64_t v = 0;
+  if (!common::StringToInt64(s, &v)) return false;
+  *out = v;
   return true;
 }
 
