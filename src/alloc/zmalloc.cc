@@ -313,6 +313,22 @@ char* MetaStrdup(const char* s) {
   return p;
 }
 
+void* ReallocPayload(void* p, size_t n) {
+  if (p == nullptr) return Payload(n);
+  if (n == 0) n = 1;
+  if (InNvmRange(p) || PlacePayload(n) == Tier::kDram) return Realloc(p, n);
+  void* q = Alloc(Tier::kNvm, n);
+  if (InNvmRange(q)) {
+    size_t old = UsableSize(p);
+    memcpy(q, p, old < n ? old : n);
+    Free(p);
+    return q;
+  }
+  // NVM could not serve it (full, or tier-mode off): grow in DRAM instead.
+  Free(q);
+  return Realloc(p, n);
+}
+
 void* Realloc(void* p, size_t n) {
   if (p == nullptr) return Meta(n);
   if (n == 0) n = 1;

@@ -104,6 +104,13 @@ void* Key(size_t n);
 void* Alloc(Tier t, size_t n);
 // Keeps the block in its tier; p == nullptr behaves as Alloc(kDram, n).
 void* Realloc(void* p, size_t n);
+// Resizes a payload block (a listpack, an intset) that grows in place: an
+// NVM block stays on NVM; a DRAM block that has become large enough for
+// placement to put it on NVM moves there (the first min(old, n) bytes are
+// copied). This is how a listpack that started small in DRAM reaches the
+// NVM tier as it grows, with the decision still made by alloc/placement.
+// p == nullptr behaves as Payload(n).
+void* ReallocPayload(void* p, size_t n);
 void Free(void* p);
 size_t UsableSize(const void* p);
 char* MetaStrdup(const char* s);

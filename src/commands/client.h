@@ -75,6 +75,14 @@ struct Client {
   int64_t last_interaction_ms = 0;
   uint64_t commands_processed = 0;
 
+  // Propagation of the command being executed (AOF; replication later).
+  // A write command that changed the dataset is propagated as its argv
+  // unless it says otherwise through the functions of commands/propagate.h,
+  // which fill these; the dispatcher resets them before each call.
+  std::vector<std::string> propagate_argv;              // replaces argv when non-empty
+  std::vector<std::vector<std::string>> also_propagate;  // extra commands, in order
+  bool prevent_propagation = false;
+
   // Transactions
   std::vector<QueuedCommand> mstate;
   std::vector<std::pair<int, std::string>> watched;  // (db, key)

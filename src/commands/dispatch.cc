@@ -1,4 +1,5 @@
 #include "commands/dispatch.h"
+#include "commands/propagate.h"
 
 #include <cctype>
 #include <chrono>
@@ -101,9 +102,20 @@ void LatencyAddSampleIfNeeded(const char* event, int64_t ms) {
   e.max_ms = std::max(e.max_ms, v);
 }
 
+void RewriteCommandForPropagation(Client& c, std::vector<std::string> argv) {
+  c.propagate_argv = std::move(argv);
+}
+
+void AlsoPropagate(Client& c, std::vector<std::string> argv) { c.also_propagate.push_back(std::move(argv)); }
+
+void PreventPropagation(Client& c) { c.prevent_propagation = true; }
+
 void Call(Client& c, const CommandSpec* cmd) {
   State& s = GetState();
   c.cmd = cmd;
+  c.propagate_argv.clear();
+  c.also_propagate.clear();
+  c.prevent_propagation = false;
   uint64_t dirty_before = s.dirty;
   uint64_t start = common::MonotonicUs();
   c.flags |= kClientExecuting;

@@ -334,18 +334,6 @@ void RenameGeneric(Client& c, bool nx) {
 void RenameCommand(Client& c) { RenameGeneric(c, false); }
 void RenameNxCommand(Client& c) { RenameGeneric(c, true); }
 
-// A copy of o with refcount 1, or null for a type that cannot be copied yet.
-Object* DupValue(const Object* o) {
-  switch (o->GetType()) {
-    case object::Type::kString:
-      return object::DupString(o);
-    default:
-      // TODO(types issue): lists, sets, zsets, hashes and streams need their
-      // own deep copies (Redis's dupStringObject counterparts per type).
-      return nullptr;
-  }
-}
-
 void CopyCommand(Client& c) {
   db::Db* src = c.db;
   db::Db* dst = c.db;
@@ -379,7 +367,7 @@ void CopyCommand(Client& c) {
     c.reply.Integer(0);
     return;
   }
-  Object* copy = DupValue(o);
+  Object* copy = object::Dup(o);
   if (copy == nullptr) {
     c.AddError("ERR COPY does not support this value type yet");
     return;

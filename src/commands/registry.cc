@@ -103,6 +103,10 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterKeyspaceCommands(r);
   RegisterConnectionCommands(r);
   RegisterTransactionCommands(r);
+  RegisterListCommands(r);
+  RegisterHashCommands(r);
+  RegisterSetCommands(r);
+  RegisterZsetCommands(r);
 }
 
 }  // namespace commands

@@ -117,6 +117,10 @@ void RegisterStringCommands(Registry& r);
 void RegisterKeyspaceCommands(Registry& r);
 void RegisterConnectionCommands(Registry& r);
 void RegisterTransactionCommands(Registry& r);
+void RegisterListCommands(Registry& r);
+void RegisterHashCommands(Registry& r);
+void RegisterSetCommands(Registry& r);
+void RegisterZsetCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.

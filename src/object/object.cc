@@ -24,6 +24,19 @@ void SetLruClock(uint32_t clock) { g_lru_clock = clock & ((1u << kLruBits) - 1);
 
 void RegisterTypeOps(Type t, const TypeOps& ops) { g_type_ops[static_cast<int>(t)] = ops; }
 
+void InitTypes() {
+  RegisterListTypeOps();
+  RegisterHashTypeOps();
+  RegisterSetTypeOps();
+  RegisterZsetTypeOps();
+}
+
+Object* Dup(const Object* o) {
+  if (o->GetType() == Type::kString) return DupString(o);
+  auto& ops = g_type_ops[static_cast<int>(o->type)];
+  return ops.dup ? ops.dup(o) : nullptr;
+}
+
 Object* Create(Type type, Encoding enc, void* ptr) {
   Object* o = static_cast<Object*>(alloc::Meta(sizeof(Object)));
   o->type = static_cast<unsigned>(type);

@@ -70,6 +70,18 @@ static_assert(sizeof(Object) == 16, "the object header is 16 bytes, as Redis's r
 struct Settings {
   size_t embstr_max = kEmbstrMaxLimit;  // tier-embstr-max
   bool shared_integers = true;          // false when maxmemory uses LRU/LFU
+  // Encoding thresholds (Redis 7.0's names and compiled-in defaults): a
+  // collection keeps its compact encoding while it has at most *_entries
+  // elements and every element is at most *_value bytes.
+  size_t hash_max_listpack_entries = 512;  // hash-max-listpack-entries
+  size_t hash_max_listpack_value = 64;     // hash-max-listpack-value
+  size_t set_max_intset_entries = 512;     // set-max-intset-entries
+  size_t zset_max_listpack_entries = 128;  // zset-max-listpack-entries
+  size_t zset_max_listpack_value = 64;     // zset-max-listpack-value
+  // list-max-listpack-size: > 0 caps entries per quicklist node; -1..-5 cap
+  // a node's bytes at 4, 8, 16, 32, 64 KiB.
+  int list_max_listpack_size = -2;
+  int list_compress_depth = 0;             // list-compress-depth
 };
 Settings& GetSettings();
 
@@ -135,12 +147,26 @@ inline void AddAlloc(TierBytes& tb, const void* p) {
   (alloc::InNvmRange(p) ? tb.nvm : tb.dram) += alloc::UsableSize(p);
 }
 
-// Hook for types defined in later issues: frees a non-string object's
-// representation, and reports its memory. Registered per type.
+// What each non-string type provides to the generic object code: freeing
+// its representation, reporting its memory per tier, and a deep copy
+// (COPY). Each type's file registers its ops; InitTypes() registers them all.
 struct TypeOps {
   void (*free_value)(Object* o) = nullptr;
   void (*memory)(const Object* o, size_t samples, TierBytes* tb) = nullptr;
+  Object* (*dup)(const Object* o) = nullptr;
 };
 void RegisterTypeOps(Type t, const TypeOps& ops);
+// Registers every built-in type's ops. Called once at start-up (and by unit
+// tests that create collections); idempotent.
+void InitTypes();
+// Each defined in its type's file (object/<type>_type.cc).
+void RegisterListTypeOps();
+void RegisterHashTypeOps();
+void RegisterSetTypeOps();
+void RegisterZsetTypeOps();
+
+// A deep copy of any value with refcount 1 (COPY). nullptr for a type with
+// no dup op (none once every type is registered).
+Object* Dup(const Object* o);
 
 }  // namespace object

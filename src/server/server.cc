@@ -497,7 +497,15 @@ common::Status ApplyConfigMirrors() {
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
   st.lfu_policy = pol.find("lfu") != std::string::npos;
   object::GetSettings().shared_integers = !(st.maxmemory && st.maxmemory_lru_or_lfu);
-  object::GetSettings().embstr_max = static_cast<size_t>(cfg.tier_embstr_max);
+  auto& os = object::GetSettings();
+  os.embstr_max = static_cast<size_t>(cfg.tier_embstr_max);
+  os.hash_max_listpack_entries = cfg.hash_max_listpack_entries;
+  os.hash_max_listpack_value = cfg.hash_max_listpack_value;
+  os.set_max_intset_entries = cfg.set_max_intset_entries;
+  os.zset_max_listpack_entries = cfg.zset_max_listpack_entries;
+  os.zset_max_listpack_value = cfg.zset_max_listpack_value;
+  os.list_max_listpack_size = cfg.list_max_listpack_size;
+  os.list_compress_depth = cfg.list_compress_depth;
   Runtime().hz = std::clamp(cfg.hz, 1, 500);
   static const std::pair<const char*, common::LogLevel> kLevels[] = {
       {"debug", common::LogLevel::kDebug},
@@ -566,6 +574,7 @@ int Start(int argc, char** argv) {
   }
   commands::InstallWatchHook();
   auto& reg = commands::Registry::Get();
+  object::InitTypes();
   commands::RegisterAllDataCommands(reg);
   RegisterServerCommands(reg);
   reg.Finalize();

@@ -1,0 +1,8 @@
+// The set type. Placeholder registration until the set family lands.
+#include "object/object.h"
+
+namespace object {
+
+void RegisterSetTypeOps() {}
+
+}  // namespace object
