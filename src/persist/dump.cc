@@ -1,6 +1,7 @@
 // RDB value encodings and DUMP payloads (see dump.h for the format and the
 // reader's invariants).
 #include "persist/dump.h"
+#include "persist/type_rdb.h"
 
 #include <cstring>
 
@@ -136,9 +137,11 @@ common::Result<RdbType> RdbObjectType(const object::Object* o) {
   switch (o->GetType()) {
     case object::Type::kString:
       return RdbType::kString;
+    case object::Type::kList: return RdbListType(o);
+    case object::Type::kSet: return RdbSetType(o);
+    case object::Type::kZset: return RdbZsetType(o);
+    case object::Type::kHash: return RdbHashType(o);
     default:
-      // TODO(types issue): lists, sets, zsets, hashes and streams get their
-      // RDB type codes when those types land.
       return common::Status::NotSupported("serialization of this type is not supported yet");
   }
 }
@@ -150,6 +153,10 @@ common::Status RdbWriteObject(std::string* out, const object::Object* o, bool co
       RdbWriteString(out, object::StringView(o, buf), compress);
       return common::Status::Ok();
     }
+    case object::Type::kList: return RdbWriteList(out, o, compress);
+    case object::Type::kSet: return RdbWriteSet(out, o, compress);
+    case object::Type::kZset: return RdbWriteZset(out, o, compress);
+    case object::Type::kHash: return RdbWriteHash(out, o, compress);
     default:
       return common::Status::NotSupported("serialization of this type is not supported yet");
   }
@@ -256,8 +263,25 @@ common::Result<object::Object*> RdbReadObject(RdbType type, RdbReader* in) {
       // take the smallest encoding (tryObjectEncoding).
       return is_int ? object::CreateStringFromInt64(v) : object::CreateStringEncoded(bytes);
     }
+    case RdbType::kList:
+    case RdbType::kListZiplist:
+    case RdbType::kListQuicklist:
+    case RdbType::kListQuicklist2:
+      return RdbReadList(type, in);
+    case RdbType::kSet:
+    case RdbType::kSetIntset:
+      return RdbReadSet(type, in);
+    case RdbType::kZset:
+    case RdbType::kZset2:
+    case RdbType::kZsetZiplist:
+    case RdbType::kZsetListpack:
+      return RdbReadZset(type, in);
+    case RdbType::kHash:
+    case RdbType::kHashZipmap:
+    case RdbType::kHashZiplist:
+    case RdbType::kHashListpack:
+      return RdbReadHash(type, in);
     default:
-      // TODO(types issue): lists, sets, zsets, hashes and streams.
       return common::Status::NotSupported("loading this RDB type is not supported yet");
   }
 }
