@@ -28,6 +28,7 @@
 #include "commands/client.h"
 #include "commands/errors.h"
 #include "commands/registry.h"
+#include "commands/scan.h"
 #include "commands/state.h"
 #include "common/clock.h"
 #include "common/util.h"
@@ -44,7 +45,6 @@ constexpr char kBadDataFormat[] = "ERR Bad data format";
 constexpr char kInvalidTtl[] = "ERR Invalid TTL value, must be >= 0";
 constexpr char kInvalidIdletime[] = "ERR Invalid IDLETIME value, must be >= 0";
 constexpr char kInvalidFreq[] = "ERR Invalid FREQ value, must be >= 0 and <= 255";
-constexpr char kInvalidCursor[] = "ERR invalid cursor";
 constexpr char kExpireNxConflict[] = "ERR NX and XX, GT or LT options at the same time are not compatible";
 constexpr char kExpireGtLtConflict[] = "ERR GT and LT options at the same time are not compatible";
 constexpr char kFreqNotLfu[] =
@@ -57,12 +57,6 @@ constexpr char kWaitTimeoutNotInt[] = "ERR timeout is not an integer or out of r
 constexpr char kWaitTimeoutNegative[] = "ERR timeout is negative";
 constexpr char kSwapFirstIndex[] = "ERR invalid first DB index";
 constexpr char kSwapSecondIndex[] = "ERR invalid second DB index";
-
-// SCAN's COUNT default, and Redis's bound on empty buckets visited per call:
-// at most COUNT * 10 dictScan steps, so a sparse table cannot make one SCAN
-// call run long.
-constexpr int64_t kScanDefaultCount = 10;
-constexpr int64_t kScanStepsPerCount = 10;
 
 // The LRU clock wraps at 24 bits (object::kLruBits).
 constexpr int64_t kLruClockMax = (int64_t{1} << object::kLruBits) - 1;
@@ -176,80 +170,22 @@ void KeysCommand(Client& c) {
   c.reply.SetDeferredArrayLen(handle, n);
 }
 
-// Parses a SCAN cursor exactly as Redis's strtoul-based parser: the bytes up
-// to the first NUL, no leading space, an optional sign ("-1" wraps to the
-// largest cursor), base-10 digits, no trailing bytes, no overflow. An empty
-// string is cursor 0.
-bool ParseScanCursor(std::string_view s, uint64_t* out) {
-  s = s.substr(0, s.find('\0'));
-  if (s.empty()) {
-    *out = 0;
-    return true;
-  }
-  if (isspace(static_cast<unsigned char>(s[0]))) return false;
-  size_t i = 0;
-  bool negative = false;
-  if (s[i] == '+' || s[i] == '-') negative = s[i++] == '-';
-  size_t digits_start = i;
-  uint64_t v = 0;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; i++) {
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;  // ERANGE
-    v = v * 10 + digit;
-  }
-  if (i == digits_start || i != s.size()) return false;
-  *out = negative ? 0 - v : v;
-  return true;
-}
-
 void ScanCommand(Client& c) {
-  uint64_t cursor;
-  if (!ParseScanCursor(c.argv[1], &cursor)) {
-    c.AddError(kInvalidCursor);
-    return;
-  }
-  int64_t count = kScanDefaultCount;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type_name;
-  bool use_type = false;
-  for (size_t i = 2; i < c.argv.size();) {
-    size_t left = c.argv.size() - i;
-    if (ArgIs(c.argv[i], "count") && left >= 2) {
-      if (!GetInt64OrReply(c, c.argv[i + 1], &count)) return;
-      if (count < 1) {
-        c.AddSyntaxError();
-        return;
-      }
-      i += 2;
-    } else if (ArgIs(c.argv[i], "match") && left >= 2) {
-      pattern = c.argv[i + 1];
-      use_pattern = pattern != "*";
-      i += 2;
-    } else if (ArgIs(c.argv[i], "type") && left >= 2) {
-      // Redis 7.0 accepts any name here: an unknown type matches nothing.
-      type_name = c.argv[i + 1];
-      use_type = true;
-      i += 2;
-    } else {
-      c.AddSyntaxError();
-      return;
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgsOrReply(c, 1, /*allow_type=*/true, &args)) return;
+  uint64_t cursor = args.cursor;
+  const std::string_view pattern = args.pattern, type_name = args.type;
+  const bool use_pattern = args.use_pattern, use_type = args.use_type;
 
   db::Db& d = *c.db;
   // Collect first, filter after: filtering may delete expired keys, which
   // must not happen while the dict is being scanned. As Redis, COUNT bounds
   // the keys collected before filtering.
   std::vector<std::string> keys;
-  int64_t steps_left = count > INT64_MAX / kScanStepsPerCount ? INT64_MAX : count * kScanStepsPerCount;
-  if (d.size() > 0) {
-    do {
-      cursor = d.dict().Scan(cursor, [&keys](const ds::DictEntry* de) { keys.emplace_back(EntryKey(de)); });
-    } while (cursor != 0 && steps_left-- > 0 && keys.size() < static_cast<uint64_t>(count));
-  } else {
-    cursor = 0;
-  }
+  cursor = ScanDictBounded(d.dict(), cursor, args.count, [&keys](const ds::DictEntry* de) {
+    keys.emplace_back(EntryKey(de));
+    return size_t{1};
+  });
 
   size_t kept = 0;
   for (size_t i = 0; i < keys.size(); i++) {
