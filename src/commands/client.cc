@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "commands/blocking.h"
 #include "commands/errors.h"
 #include "commands/registry.h"
 #include "commands/state.h"
@@ -15,7 +16,7 @@
 namespace commands {
 
 Client::Client() : reply(&outbuf) {}
-Client::~Client() = default;
+Client::~Client() { ForgetClient(*this); }
 
 void CountError(std::string_view msg) {
   ServerStats& st = GetState().stats;

@@ -31,7 +31,11 @@ enum ClientFlag : uint64_t {
   kClientPendingWrite = 1u << 10,
   kClientExecuting = 1u << 11,
   kClientNoTouch = 1u << 12,
+  kClientBlocked = 1u << 13,        // waiting in a blocking command (commands/blocking.h)
+  kClientInExec = 1u << 14,         // EXEC is running the queued commands
 };
+
+struct BlockedState;  // commands/blocking.cc
 
 struct QueuedCommand {
   const CommandSpec* cmd;
@@ -82,6 +86,9 @@ struct Client {
   std::vector<std::string> propagate_argv;              // replaces argv when non-empty
   std::vector<std::vector<std::string>> also_propagate;  // extra commands, in order
   bool prevent_propagation = false;
+
+  // Blocking commands: set while kClientBlocked (commands/blocking.h).
+  BlockedState* blocked = nullptr;
 
   // Transactions
   std::vector<QueuedCommand> mstate;

@@ -1,6 +1,8 @@
 #include "commands/dispatch.h"
 #include "commands/propagate.h"
 
+#include "commands/blocking.h"
+
 #include <cctype>
 #include <chrono>
 
@@ -202,6 +204,9 @@ void ProcessCommand(Client& c) {
   }
 
   Call(c, cmd);
+  // Serve clients blocked on keys this command made ready (Redis does it
+  // after call() in processCommand, so after EXEC as a whole).
+  if (HaveReadyKeys()) HandleClientsBlockedOnKeys();
 }
 
 }  // namespace commands

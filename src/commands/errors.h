@@ -32,6 +32,7 @@ inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed siz
 inline constexpr char kBitOffset[] = "ERR offset is out of range";
 inline constexpr char kNanOrInf[] = "ERR increment would produce NaN or Infinity";
 inline constexpr char kTimeout[] = "ERR timeout is not a float or out of range";
+inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kLoading[] = "LOADING Redis is loading the dataset in memory";
 inline constexpr char kBusyKey[] = "BUSYKEY Target key name already exists.";
 inline constexpr char kDumpPayload[] = "ERR DUMP payload version or checksum are wrong";

@@ -83,10 +83,12 @@ void ExecCommand(Client& c) {
   const CommandSpec* exec_cmd = c.cmd;
   std::vector<std::string_view> saved = std::move(c.argv);
   c.reply.ArrayHeader(queued.size());
+  c.flags |= kClientInExec;  // blocking commands must not block (commands/blocking.h)
   for (auto& q : queued) {
     c.argv.assign(q.argv.begin(), q.argv.end());
     Call(c, q.cmd);
   }
+  c.flags &= ~kClientInExec;
   c.argv = std::move(saved);
   c.cmd = exec_cmd;
 }

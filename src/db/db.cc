@@ -11,6 +11,7 @@ Stats g_stats;
 int64_t g_now_ms = 0;
 bool g_lazy_deletes = true;
 ExpiredHook g_expired_hook = nullptr;
+KeyAddedHook g_key_added_hook = nullptr;
 
 void KeyFree(void* k) { ds::SdsFree(static_cast<ds::sds>(k)); }
 // A null value is an entry whose value was taken out (Db::Unlink).
@@ -47,6 +48,7 @@ int64_t Now() { return g_now_ms; }
 void SetNow(int64_t ms) { g_now_ms = ms; }
 void SetLazyExpireDeletes(bool on) { g_lazy_deletes = on; }
 void SetExpiredHook(ExpiredHook hook) { g_expired_hook = hook; }
+void SetKeyAddedHook(KeyAddedHook hook) { g_key_added_hook = hook; }
 
 TempKey::TempKey(std::string_view k) : s_(ds::SdsNewLen(k.data(), k.size(), ds::SdsUse::kMeta)) {}
 TempKey::~TempKey() { ds::SdsFree(s_); }
@@ -106,12 +108,17 @@ void Db::Add(std::string_view key, Object* val) {
   ds::sds k = ds::SdsNewLen(key.data(), key.size(), ds::SdsUse::kKey);
   bool added = dict_.Add(k, val);
   TD_ASSERT(added);
+  if (g_key_added_hook) g_key_added_hook(id_, key, val);
 }
 
 void Db::Overwrite(ds::DictEntry* de, Object* val) {
   Object* old = static_cast<Object*>(de->v.val);
   dict_.SetVal(de, val);
   object::DecrRef(old);
+  if (g_key_added_hook) {
+    ds::sds k = static_cast<ds::sds>(de->key);
+    g_key_added_hook(id_, std::string_view(k, ds::SdsLen(k)), val);
+  }
 }
 
 void Db::SetKey(std::string_view key, Object* val, bool keep_ttl) {

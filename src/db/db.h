@@ -49,6 +49,13 @@ void SetLazyExpireDeletes(bool on);
 using ExpiredHook = void (*)(int db_id, std::string_view key);
 void SetExpiredHook(ExpiredHook hook);
 
+// Called whenever a key is added or its value replaced (Add, SetKey,
+// Overwrite) with the new value, after the change. The command layer uses it
+// to wake clients blocked on the key (commands/blocking.h), so every command
+// that creates a key (LPUSH, RENAME, COPY, RESTORE, ...) wakes them.
+using KeyAddedHook = void (*)(int db_id, std::string_view key, const Object* val);
+void SetKeyAddedHook(KeyAddedHook hook);
+
 class Db {
  public:
   explicit Db(int id);

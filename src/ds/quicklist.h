@@ -16,8 +16,9 @@
 //  - fill -1..-5: a node's listpack may reach 4/8/16/32/64 KiB; values
 //    below -5 act as -5, above kFillMax as kFillMax, 0 as 1 entry per node;
 //  - the size of an insertion is estimated as Redis does (the element's
-//    bytes plus the per-entry overhead of the old ziplist encoding: an
-//    overestimate for a listpack), and a merge as the sum minus one header;
+//    bytes plus 8, an overestimate of a listpack entry's overhead), and a
+//    merge as the sum minus 11 (Redis 7.0.15 still subtracts the old
+//    ziplist header), so a merged node can exceed its cap by 4 bytes;
 //  - an element of at least the packed threshold (1 GiB by default, Redis's
 //    packed_threshold, changeable for tests) gets a plain node of its own.
 // Inserting in the middle of a full node splits it and then merges the

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "alloc/zmalloc.h"
+#include "commands/blocking.h"
 #include "commands/client.h"
 #include "commands/dispatch.h"
 #include "commands/registry.h"
@@ -111,7 +112,7 @@ void ClientsSection(std::string& o) {
   Field(o, "maxclients", Config().maxclients);
   Field(o, "client_recent_max_input_buffer", max_in);
   Field(o, "client_recent_max_output_buffer", max_out);
-  Field(o, "blocked_clients", 0);
+  Field(o, "blocked_clients", commands::BlockedClientCount());
   Field(o, "tracking_clients", 0);
   Field(o, "clients_in_timeout_table", 0);
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "alloc/zmalloc.h"
+#include "commands/blocking.h"
 #include "commands/dispatch.h"
 #include "commands/registry.h"
 #include "commands/state.h"
@@ -153,6 +154,9 @@ void ProcessInput(Client* c) {
   auto& st = GetState();
   while (c->qb_pos < c->querybuf.size()) {
     if (c->flags & (commands::kClientCloseAfterReply | commands::kClientCloseAsap)) break;
+    // Blocking commands: a blocked client's next commands wait until it is
+    // unblocked (commands/blocking.h); BeforeSleep resumes it.
+    if (c->flags & commands::kClientBlocked) break;
     // CLIENT PAUSE: stop processing until the pause ends (writes-only pauses
     // are approximated by pausing everything).
     if (Runtime().pause_end_ms > common::MsTime()) break;
@@ -337,6 +341,13 @@ void FreeClient(Client* c) {
 
 void BeforeSleep(net::EventLoop*) {
   ServerRuntime& rt = Runtime();
+  // Blocking commands (commands/blocking.h): time out, serve ready keys,
+  // then flush and resume the clients whose block ended.
+  commands::HandleBlockedClientsTimeout(common::MsTime());
+  commands::HandleClientsBlockedOnKeys();
+  for (Client* c : commands::TakeUnblockedClients()) {
+    if (c->fd >= 0) ProcessInput(c);
+  }
   // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
   std::vector<Client*> pending;
   pending.swap(rt.pending_writes);
@@ -359,7 +370,7 @@ void ClientsCron(int64_t now_ms) {
   for (auto& [id, c] : rt.clients) {
     // Input left unprocessed by CLIENT PAUSE resumes once the pause ends.
     if (!paused && c->qb_pos < c->querybuf.size()) resume.push_back(c.get());
-    if (timeout > 0 && !c->InMulti() && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
+    if (timeout > 0 && !c->InMulti() && !(c->flags & commands::kClientBlocked) && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
     // Release a big idle query buffer.
     if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) c->querybuf.shrink_to_fit();
   }
@@ -573,6 +584,7 @@ int Start(int argc, char** argv) {
     state.db_ptrs.push_back(state.dbs.back().get());
   }
   commands::InstallWatchHook();
+  commands::InstallBlockingHooks();
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "alloc/zmalloc.h"
+#include "commands/blocking.h"
 #include "commands/client.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
@@ -386,7 +387,7 @@ void ClientNoEvictCommand(Client& c) {
 // Tracking does not exist yet: no redirection.
 void ClientGetRedirCommand(Client& c) { c.reply.Integer(-1); }
 
-// No command blocks yet, so no client can be unblocked.
+// Ends the block of a client blocked in BLPOP & co (commands/blocking.h).
 void ClientUnblockCommand(Client& c) {
   int64_t id;
   if (!commands::GetInt64OrReply(c, c.argv[2], &id)) return;
@@ -398,7 +399,9 @@ void ClientUnblockCommand(Client& c) {
     c.AddSyntaxError();
     return;
   }
-  c.reply.Integer(0);
+  Client* target = id >= 0 ? FindClient(static_cast<uint64_t>(id)) : nullptr;
+  bool with_error = c.argv.size() == 4 && ArgIs(c.argv[3], "error");
+  c.reply.Integer(target && commands::UnblockClientByRequest(*target, with_error) ? 1 : 0);
 }
 
 void ClientHelpCommand(Client& c) {
@@ -1297,6 +1300,7 @@ std::string ClientInfoLine(const Client& c) {
   char* p = flags;
   // Redis 7.0's letters and order, for the flags tieredis has.
   if (c.flags & kClientMulti) *p++ = 'x';
+  if (c.flags & commands::kClientBlocked) *p++ = 'b';
   if (c.flags & kClientDirtyCas) *p++ = 'd';
   if (c.flags & kClientCloseAfterReply) *p++ = 'c';
   if (c.flags & kClientCloseAsap) *p++ = 'A';
