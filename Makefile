@@ -5,6 +5,9 @@
 #   make test       ... and run every test (GoogleTest via ctest, pytest)
 #   make asan       build with ASan+UBSan in build-asan/ and run the unit tests
 #   make bench-alloc  the allocator micro-benchmark (Google Benchmark)
+#   make bench      ours vs Debian's redis-server 7.0, side by side
+#                   (utils/bench/compare.sh; pass options in BENCH_ARGS,
+#                   e.g. make bench BENCH_ARGS="--quick")
 #   make clean
 
 PY     := /usr/bin/python3
@@ -13,7 +16,7 @@ BUILD  ?= build
 ASAN   ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-unit test-integration asan bench-alloc clean
+.PHONY: all deps build run test test-unit test-integration asan bench-alloc bench clean
 
 all: build
 
@@ -50,6 +53,10 @@ asan: deps $(ASAN)/CMakeCache.txt
 
 bench-alloc: build
 	$(BUILD)/utils/alloc_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+BENCH_ARGS ?=
+bench: build
+	sh utils/bench/compare.sh --no-build $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) src/redis-server
