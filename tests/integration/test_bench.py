@@ -112,3 +112,62 @@ def test_charts_and_command_log_are_written(quick_run):
             assert f.read(8) == PNG_MAGIC, chart
     commands = (out / "commands.txt").read_text()
     assert "redis-benchmark" in commands and "tierload" in commands
+
+
+# ---- tierload against our server ------------------------------------------------------
+
+def tierload(port, *args):
+    assert os.access(TIERLOAD, os.X_OK), f"tierload not built at {TIERLOAD} (make build)"
+    return subprocess.run([TIERLOAD, "-p", str(port)] + list(args), capture_output=True, text=True, timeout=120)
+
+
+def test_tierload_load_writes_every_key_once(r, our_server):
+    out = tierload(our_server.port, "--load", "5000", "-d", "100", "-c", "8", "-P", "16", "--key-prefix", "tl:",
+                   "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["requests"] == 5000 and report["writes"] == 5000 and report["errors"] == 0
+    assert r.dbsize() == 5000
+    assert r.get("tl:000000000000") == b"0:" + b"x" * 98
+    assert r.strlen("tl:000000004999") == 100
+    lat = report["latency_ms"]
+    assert 0 < lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p99.9"] <= lat["max"]
+
+
+def test_tierload_mix_counts_reads_writes_and_misses(r, our_server):
+    out = tierload(our_server.port, "-n", "20000", "-r", "100", "--dist", "zipf", "--reads", "0.5",
+                   "-d", "16-32", "-c", "10", "-P", "4", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["requests"] == 20000
+    assert report["reads"] + report["writes"] == 20000
+    assert 9000 < report["reads"] < 11000
+    # Only written keys exist, and every nil reply was a read of one never written.
+    assert 0 < r.dbsize() <= 100
+    assert report["misses"] < report["reads"]
+    for key in r.keys("key:*"):
+        assert 16 <= r.strlen(key) <= 32
+
+
+def test_tierload_rate_limit_and_duration(our_server):
+    out = tierload(our_server.port, "--rate", "2000", "--duration", "1", "-c", "4", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    # Open loop: every request scheduled in the second is sent.
+    assert report["requests"] == 2000
+    # Late requests (a loaded machine) still go out, after the second.
+    assert 0.99 < report["seconds"] < 30
+
+
+def test_tierload_stops_a_load_at_an_error_reply(our_server):
+    out = tierload(our_server.port, "--load", "1000", "--command", "NOSUCHCOMMAND {key}")
+    assert out.returncode == 2
+    assert "unknown command" in out.stdout
+    assert "load stopped" in out.stdout
+
+
+def test_tierload_rejects_bad_options_and_unreachable_servers():
+    out = tierload(1, "-n", "10")
+    assert out.returncode == 1 and "connect" in out.stderr
+    out = subprocess.run([TIERLOAD, "-d", "64:x"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "weights" in out.stderr

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -154,7 +155,9 @@ class Driver {
   }
   void Issue(size_t ci, uint64_t start_ns);
   void FillFlatOut(size_t ci, uint64_t now);
-  void IssueDue(uint64_t now);
+  // Rate mode: sends every request scheduled by `now`; returns true when
+  // some are due but every connection's pipeline is full (a backlog).
+  bool IssueDue(uint64_t now);
   Status Flush(size_t ci);
   Status FlushDirty();
   Status Read(size_t ci);
@@ -169,6 +172,9 @@ class Driver {
   RunStats stats_;
   uint64_t start_ns_ = 0;
   uint64_t last_reply_ns_ = 0;
+  // The last reply, or the last request sent while nothing was in flight:
+  // the stuck-server check measures silence from here.
+  uint64_t progress_ns_ = 0;
   uint64_t end_ns_ = std::numeric_limits<uint64_t>::max();
   uint64_t limit_ = std::numeric_limits<uint64_t>::max();
   uint64_t issued_ = 0;
@@ -211,6 +217,7 @@ Status Driver::Setup() {
 void Driver::Issue(size_t ci, uint64_t start_ns) {
   Conn& c = *conns_[ci];
   bool read = gen_->Next(&c.out);
+  if (in_flight_ == 0) progress_ns_ = NowNs();
   c.inflight.Push({start_ns, read});
   issued_++;
   in_flight_++;
@@ -225,12 +232,13 @@ void Driver::FillFlatOut(size_t ci, uint64_t now) {
   while (!c.inflight.full() && CanIssue()) Issue(ci, now);
 }
 
-void Driver::IssueDue(uint64_t now) {
+bool Driver::IssueDue(uint64_t now) {
   // Request k is scheduled at start + k * interval; all those due by now go
   // out on connections with room, round-robin.
   auto due = static_cast<uint64_t>(static_cast<double>(now - start_ns_) / interval_ns_) + 1;
   size_t tried = 0;
-  while (CanIssue() && issued_ < due && tried < conns_.size()) {
+  while (CanIssue() && issued_ < due) {
+    if (tried == conns_.size()) return true;
     size_t ci = rr_;
     rr_ = (rr_ + 1) % conns_.size();
     if (conns_[ci]->inflight.full()) {
@@ -240,6 +248,7 @@ void Driver::IssueDue(uint64_t now) {
     tried = 0;
     Issue(ci, start_ns_ + static_cast<uint64_t>(static_cast<double>(issued_) * interval_ns_));
   }
+  return false;
 }
 
 Status Driver::SetWantOut(size_t ci, bool want) {
@@ -318,7 +327,7 @@ Status Driver::Read(size_t ci) {
     }
     FreeObject(reply);
   }
-  last_reply_ns_ = now;
+  last_reply_ns_ = progress_ns_ = now;
   if (interval_ns_ == 0) FillFlatOut(ci, now);
   return Status::Ok();
 }
@@ -339,38 +348,50 @@ common::Result<RunStats> Driver::Run() {
   Status s = Setup();
   if (!s.ok()) return s;
   if (o_.requests > 0) limit_ = o_.requests;
-  if (o_.rate > 0) interval_ns_ = 1e9 / o_.rate;
   start_ns_ = NowNs();
   last_reply_ns_ = start_ns_;
   double duration = o_.EffectiveDuration();
   if (duration > 0) end_ns_ = start_ns_ + static_cast<uint64_t>(duration * 1e9);
-  if (interval_ns_ == 0) {
+  if (o_.rate > 0) {
+    interval_ns_ = 1e9 / o_.rate;
+    if (duration > 0) {
+      // With a rate, the schedule ends the run, not the clock: every
+      // request scheduled before the end (k * interval < duration) is sent,
+      // late ones included, so a server that stalls pays for its backlog in
+      // latency instead of shedding requests from the count.
+      auto scheduled = static_cast<uint64_t>(std::ceil(duration * 1e9 / interval_ns_));
+      limit_ = std::min(limit_, scheduled);
+      end_ns_ = std::numeric_limits<uint64_t>::max();
+    }
+  } else {
     for (size_t ci = 0; ci < conns_.size(); ci++) FillFlatOut(ci, start_ns_);
   }
   epoll_event events[kMaxEvents];
-  uint64_t drain_deadline = 0;
   for (;;) {
     uint64_t now = NowNs();
     if (!stopping_ && now >= end_ns_) stopping_ = true;
-    if (interval_ns_ > 0) IssueDue(now);
+    bool backlog = interval_ns_ > 0 && IssueDue(now);
     s = FlushDirty();
     if (!s.ok()) return s;
     bool more = CanIssue();
     if (!more && in_flight_ == 0) break;
+    // Requests in flight with no reply for kDrainTimeoutNs: a stuck server.
     uint64_t timeout = kDrainTimeoutNs;
-    if (more) {
-      if (end_ns_ != std::numeric_limits<uint64_t>::max()) timeout = end_ns_ > now ? end_ns_ - now : 0;
+    if (in_flight_ > 0) {
+      uint64_t stuck_at = progress_ns_ + kDrainTimeoutNs;
+      if (now >= stuck_at) {
+        return Status::IoError("no reply for " + std::to_string(in_flight_) + " requests in 30 s");
+      }
+      timeout = stuck_at - now;
+    }
+    if (more && !backlog) {
+      if (end_ns_ != std::numeric_limits<uint64_t>::max()) {
+        timeout = std::min(timeout, end_ns_ > now ? end_ns_ - now : 0);
+      }
       if (interval_ns_ > 0) {
         auto next = start_ns_ + static_cast<uint64_t>(static_cast<double>(issued_) * interval_ns_);
-        uint64_t until = next > now ? next - now : 0;
-        if (until < timeout) timeout = until;
+        timeout = std::min(timeout, next > now ? next - now : 0);
       }
-    } else {
-      if (drain_deadline == 0) drain_deadline = now + kDrainTimeoutNs;
-      if (now >= drain_deadline) {
-        return Status::IoError("no reply for " + std::to_string(in_flight_) + " requests after 30 s");
-      }
-      timeout = drain_deadline - now;
     }
     int n = Wait(events, timeout);
     if (n < 0) {

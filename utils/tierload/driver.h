@@ -19,7 +19,10 @@
 // it to the read() that returned its reply. With --rate, it runs from the
 // request's *scheduled* time (start + k / rate), so a server that falls
 // behind is charged for the queueing its slowness caused (no coordinated
-// omission): a full pipeline delays sending, never the clock.
+// omission): a full pipeline delays sending, never the clock. And the
+// schedule, not the clock, ends a rated run: --rate R --duration D sends
+// exactly ceil(R * D) requests, the late ones after D if the server fell
+// behind, so a stall shows in the latencies rather than in a smaller count.
 #pragma once
 
 #include <cstdint>
@@ -46,8 +49,8 @@ struct RunStats {
 
 // Connects, runs the workload `options` describes with requests from `gen`
 // and returns the statistics. Fails (before or during the run) when a
-// connection cannot be made or breaks, or replies stop arriving for
-// kDrainTimeoutSec after the last request was sent.
+// connection cannot be made or breaks, or requests in flight get no reply
+// for 30 s.
 common::Result<RunStats> Drive(const Options& options, RequestGenerator* gen);
 
 }  // namespace tierload

@@ -52,7 +52,8 @@ Length (default: 10 seconds):
       --duration SECS      stop after SECS seconds
 Traffic:
       --rate R             R requests/s over all connections, latency counted
-                           from each request's scheduled time (default: flat out)
+                           from each request's scheduled time; with --duration D
+                           exactly ceil(R*D) requests are sent (default: flat out)
   -r, --keys N             keyspace size (default 1000000)
       --dist D             uniform | zipf | zipf:S   (zipf = zipf:0.99)
   -d, --value-size SPEC    64 | 64-1024 | 64:0.7,1024:0.3   ("k" = x1024)
