@@ -632,3 +632,21 @@ def test_dram_only_policy_keeps_sets_in_dram(server_factory):
     m = c.info("memory")
     assert m["used_memory_nvm"] == 0
     assert m["used_memory_dram"] > 50 * 200 * 100
+
+
+# ---------------------------------------------------------------- COMMAND INFO
+
+SET_COMMANDS = ["sadd", "srem", "smembers", "sismember", "smismember", "scard", "spop", "srandmember", "smove",
+                "sinter", "sintercard", "sinterstore", "sunion", "sunionstore", "sdiff", "sdiffstore", "sscan",
+                "sort", "sort_ro"]
+
+
+@pytest.mark.parametrize("name", SET_COMMANDS)
+def test_command_info_matches_redis(r, real, name):
+    """Name, arity, flags, key positions and ACL categories as Redis 7.0."""
+    ours, theirs = raw(r, "COMMAND", "INFO", name)[0], raw(real, "COMMAND", "INFO", name)[0]
+    assert ours[:7] == theirs[:7]
+    doc_ours, doc_theirs = raw(r, "COMMAND", "DOCS", name), raw(real, "COMMAND", "DOCS", name)
+    fields = lambda d: dict(zip(d[1][0::2], d[1][1::2]))  # noqa: E731
+    for f in (b"summary", b"since", b"group"):
+        assert fields(doc_ours).get(f) == fields(doc_theirs).get(f), f
