@@ -65,12 +65,9 @@ bool GetInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* 
 }
 
 bool GetPositiveInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* msg) {
-  if (!GetInt64OrReply(c, arg, out, msg)) return false;
-  if (*out < 0) {
-    c.AddError(msg ? msg : "ERR value is out of range, must be positive");
-    return false;
-  }
-  return true;
+  // Redis's getPositiveLongFromObjectOrReply: one message for both a
+  // non-integer and a negative value.
+  return GetRangeInt64OrReply(c, arg, 0, INT64_MAX, out, msg ? msg : "ERR value is out of range, must be positive");
 }
 
 bool GetRangeInt64OrReply(Client& c, std::string_view arg, int64_t min, int64_t max, int64_t* out,

@@ -880,7 +880,7 @@ void ZscanCommand(Client& c) {
     // A listpack is returned whole, its score entries as stored.
     auto emit = [&](std::string_view m, double s) {
       items.emplace_back(m);
-      items.push_back(ScanScore(s));
+      items.push_back(object::ZsetListpackScoreText(s));
     };
     object::ZsetForEach(zobj, emit);
   } else {

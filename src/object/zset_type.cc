@@ -66,16 +66,15 @@ inline bool IsListpack(const Object* o) { return o->GetEncoding() == Encoding::k
 // Room for a score's text: "%.17g" of a double is at most 24 characters
 // ("-2.2250738585072014e-308").
 constexpr size_t kScoreBufSize = 32;
-// Redis d2string's integer window: integral doubles strictly inside
-// (-(2^52 - 1), 2^52) are printed as integers (and so become listpack
-// integers).
-constexpr double kIntWindowMin = -4503599627370495.0;
-constexpr double kIntWindowMax = 4503599627370496.0;
+// Redis 7.0's d2string prints an integral double as an integer when it lies
+// within +-LLONG_MAX/2 (its double2ll check: 2^62 as a double), so such
+// scores become listpack integers; -0.0 becomes 0 too (a listpack zset
+// loses the sign of zero, as in Redis). Other values are "%.17g" text.
+constexpr double kIntWindow = static_cast<double>(INT64_MAX / 2);
 
 std::string_view ScoreText(double v, char* buf) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  if (v > kIntWindowMin && v < kIntWindowMax && v == static_cast<double>(static_cast<long long>(v)))
+  if (v >= -kIntWindow && v <= kIntWindow && v == static_cast<double>(static_cast<long long>(v)))
     return std::string_view(buf, common::Int64ToChars(static_cast<long long>(v), buf));
   int n = snprintf(buf, kScoreBufSize, "%.17g", v);
   return std::string_view(buf, static_cast<size_t>(n));
@@ -259,6 +258,11 @@ SetReader g_set_reader;
 Zset::Zset() : dict(&kZsetDictType) {}
 
 double ZsetListpackScore(const unsigned char* sptr) { return LpScore(sptr); }
+
+std::string ZsetListpackScoreText(double score) {
+  char buf[kScoreBufSize];
+  return std::string(ScoreText(score, buf));
+}
 
 // ---- creation, length, conversion ---------------------------------------------------
 
@@ -688,7 +692,9 @@ void ZsetRandomWithRepetition(const Object* o, uint64_t count, ElementSink emit)
 void ZsetRandomDistinct(const Object* o, uint64_t count, ElementSink emit) {
   const uint64_t size = ZsetLength(o);
   if (count >= size) {
-    ZsetForEach(o, emit);
+    // The whole set, from the highest score down: Redis walks it with the
+    // union/inter iterator, which starts at the tail.
+    if (size > 0) ZsetRangeByRank(o, 0, size - 1, /*reverse=*/true, emit);
     return;
   }
   if (IsListpack(o)) {

@@ -3,9 +3,10 @@
 //
 //   kListpack  one listpack of member,score pairs sorted by (score, member
 //              bytes). Scores are stored as Redis stores them (zzlInsertAt
-//              with d2string): an integral double in (-2^52, 2^52) becomes
-//              the integer, anything else the "%.17g" text ("inf", "-0",
-//              "0.10000000000000001"), which the listpack keeps as a string.
+//              with d2string): an integral double within +-2^62 becomes
+//              the integer (-0.0 included: it becomes 0), anything else the
+//              "%.17g" text ("inf", "0.10000000000000001"), which the
+//              listpack keeps as a string.
 //              The blob is a payload: placement decides its tier.
 //   kSkiplist  a Zset: ds::Skiplist ordered by (score, member) plus a
 //              ds::Dict member -> score (the double in the entry's value).
@@ -28,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -145,7 +147,8 @@ void ZsetRandomElement(const Object* o, ElementSink emit);
 // `count` elements chosen with repetition (negative ZRANDMEMBER counts).
 void ZsetRandomWithRepetition(const Object* o, uint64_t count, ElementSink emit);
 // min(count, length) distinct elements; when count >= length, every element
-// in order (as Redis), otherwise a random subset in unspecified order.
+// from the highest score down (as Redis), otherwise a random subset in
+// unspecified order.
 void ZsetRandomDistinct(const Object* o, uint64_t count, ElementSink emit);
 
 // ---- union / intersection / difference ----
@@ -196,5 +199,8 @@ bool ZsetVerify(const Object* o);
 // Score helpers shared with RDB: the listpack score text of a double (Redis
 // d2string) and the score of a listpack score entry.
 double ZsetListpackScore(const unsigned char* sptr);
+// The text a listpack stores for score (integers as their digits): what
+// ZSCAN shows for a listpack-encoded zset.
+std::string ZsetListpackScoreText(double score);
 
 }  // namespace object
