@@ -57,7 +57,7 @@ constexpr char kWeightNotFloat[] = "ERR weight value is not a float";
 constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
 constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
 constexpr char kCountPositive[] = "ERR count should be greater than 0";
-constexpr char kOutOfRange[] = "ERR value is out of range";
+constexpr char kRandCountOutOfRange[] = "ERR value is out of range";
 constexpr char kSetInputsUnsupported[] = "ERR sets as inputs of this command are not supported yet";
 
 inline bool IsZset(const Object* o) { return o->GetType() == object::Type::kZset; }
@@ -730,7 +730,7 @@ void ZrandmemberCommand(Client& c) {
     withscores = true;
     // The reply would hold 2 * |count| entries.
     if (l < -INT64_MAX / 2 || l > INT64_MAX / 2) {
-      c.AddError(kOutOfRange);
+      c.AddError(kRandCountOutOfRange);
       return;
     }
   }
