@@ -65,9 +65,15 @@ bool GetInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* 
 }
 
 bool GetPositiveInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* msg) {
-  // Redis's getPositiveLongFromObjectOrReply: one message for both a
-  // non-integer and a negative value.
-  return GetRangeInt64OrReply(c, arg, 0, INT64_MAX, out, msg ? msg : "ERR value is out of range, must be positive");
+  // As Redis's getPositiveLongFromObjectOrReply: without a message of the
+  // caller's, a non-number also gets the "must be positive" text.
+  if (msg == nullptr) msg = "ERR value is out of range, must be positive";
+  if (!GetInt64OrReply(c, arg, out, msg)) return false;
+  if (*out < 0) {
+    c.AddError(msg);
+    return false;
+  }
+  return true;
 }
 
 bool GetRangeInt64OrReply(Client& c, std::string_view arg, int64_t min, int64_t max, int64_t* out,

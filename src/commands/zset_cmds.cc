@@ -58,7 +58,6 @@ constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
 constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
 constexpr char kCountPositive[] = "ERR count should be greater than 0";
 constexpr char kRandCountOutOfRange[] = "ERR value is out of range";
-constexpr char kSetInputsUnsupported[] = "ERR sets as inputs of this command are not supported yet";
 
 inline bool IsZset(const Object* o) { return o->GetType() == object::Type::kZset; }
 
@@ -775,10 +774,6 @@ void SetOpGeneric(Client& c, bool store, size_t numkeys_idx, object::SetOp op, b
     if (o == nullptr) continue;
     if (o->GetType() != object::Type::kZset && o->GetType() != object::Type::kSet) {
       c.AddError(err::kWrongType);
-      return;
-    }
-    if (o->GetType() == object::Type::kSet && !object::HaveSetReader()) {
-      c.AddError(kSetInputsUnsupported);
       return;
     }
     in.obj = o;

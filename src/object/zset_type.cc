@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "ds/listpack.h"
 #include "ds/sds.h"
+#include "object/set_type.h"
 
 namespace object {
 namespace {
@@ -250,8 +251,6 @@ Zset* NewZset(size_t size_hint) {
   if (size_hint > 0) zs->dict.Expand(size_hint);
   return zs;
 }
-
-SetReader g_set_reader;
 
 }  // namespace
 
@@ -737,13 +736,9 @@ void ZsetRandomDistinct(const Object* o, uint64_t count, ElementSink emit) {
 
 // ---- union / intersection / difference -----------------------------------------------------
 
-void RegisterSetReader(const SetReader& r) { g_set_reader = r; }
-bool HaveSetReader() { return g_set_reader.size != nullptr; }
-
 size_t SetOpInputLength(const Object* o) {
   if (o == nullptr) return 0;
-  if (o->GetType() == Type::kZset) return ZsetLength(o);
-  return HaveSetReader() ? g_set_reader.size(o) : 0;
+  return o->GetType() == Type::kZset ? ZsetLength(o) : SetTypeSize(o);
 }
 
 namespace {
@@ -753,15 +748,16 @@ void InputForEach(const Object* o, ElementSink emit) {
     ZsetForEach(o, emit);
     return;
   }
-  if (!HaveSetReader()) return;
-  g_set_reader.for_each(
-      o, [](void* ctx, std::string_view m) { (*static_cast<ElementSink*>(ctx))(m, 1.0); }, &emit);
+  SetIterator it(o);
+  SetMember m;
+  char buf[common::kInt64BufSize];
+  while (it.Next(&m)) emit(m.View(buf), 1.0);
 }
 
 bool InputFind(const Object* o, std::string_view m, double* score) {
   if (o == nullptr) return false;
   if (o->GetType() == Type::kZset) return ZsetScore(o, m, score);
-  if (!HaveSetReader() || !g_set_reader.contains(o, m)) return false;
+  if (!SetTypeIsMember(o, m)) return false;
   *score = 1.0;
   return true;
 }

@@ -153,18 +153,8 @@ void ZsetRandomDistinct(const Object* o, uint64_t count, ElementSink emit);
 
 // ---- union / intersection / difference ----
 
-// Plain sets are valid inputs of ZUNION/ZINTER/ZDIFF (every member with
-// score 1). The set type provides access to its encodings by registering a
-// SetReader (from RegisterSetTypeOps); the zset code never looks inside a
-// set. Without a registered reader a set input counts as unsupported.
-struct SetReader {
-  size_t (*size)(const Object* set) = nullptr;
-  bool (*contains)(const Object* set, std::string_view member) = nullptr;
-  void (*for_each)(const Object* set, void (*fn)(void* ctx, std::string_view member), void* ctx) = nullptr;
-};
-void RegisterSetReader(const SetReader& r);
-bool HaveSetReader();
-
+// Plain sets (object/set_type.h) are valid inputs of ZUNION/ZINTER/ZDIFF:
+// every member counts with score 1.
 enum class SetOp { kUnion, kInter, kDiff };
 enum class Aggregate { kSum, kMin, kMax };
 struct SetOpInput {

@@ -447,3 +447,18 @@ def test_big_zset_member_bytes_go_to_nvm(server_factory):
     e1, m1 = info_mem(c2)
     assert m1 - m0 == 0
     assert e1 - e0 >= (d1 - d0) + elements * size
+
+
+def test_sets_as_inputs(r, real):
+    # Plain sets count every member with score 1: intset and hashtable.
+    run_same(r, real, [
+        ("SADD", "ints", "1", "2", "3", "10"), ("SADD", "strs", "a", "b", "1", "x" * 70),
+        ("ZADD", "z", "5", "1", "7", "a", "-1", "zz"), ("OBJECT", "ENCODING", "ints"), ("OBJECT", "ENCODING", "strs"),
+        ("ZUNION", "3", "ints", "strs", "z", "WITHSCORES"), ("ZINTER", "2", "ints", "z", "WITHSCORES"),
+        ("ZINTER", "2", "strs", "z", "WEIGHTS", "3", "2", "WITHSCORES"), ("ZDIFF", "2", "ints", "z", "WITHSCORES"),
+        ("ZDIFF", "2", "z", "strs", "WITHSCORES"), ("ZINTERCARD", "2", "ints", "strs"),
+        ("ZUNIONSTORE", "d", "2", "ints", "strs", "AGGREGATE", "MAX"), ("ZRANGE", "d", "0", "-1", "WITHSCORES"),
+        ("OBJECT", "ENCODING", "d"), ("ZINTERSTORE", "d", "2", "ints", "ints"), ("ZRANGE", "d", "0", "-1", "WITHSCORES"),
+        ("ZDIFFSTORE", "d", "1", "strs"), ("OBJECT", "ENCODING", "d"), ("ZRANGE", "d", "0", "-1", "WITHSCORES"),
+        ("ZRANGE", "ints", "0", "-1"), ("ZCARD", "strs"),
+    ])
