@@ -14,6 +14,7 @@ import redis
 # ---------------------------------------------------------------- helpers
 
 from differential import outcome, raw, same  # noqa: E402,F401
+from differential import resp3_transcript as _resp3_transcript  # noqa: E402
 
 
 def encoding(c, key):
@@ -444,35 +445,6 @@ def test_command_info_matches_redis(r, real):
 
     for o, t in zip(ours, theirs):
         assert essentials(o) == essentials(t)
-
-
-def _resp3_transcript(port, commands):
-    """The raw bytes a server replies to `commands` on a RESP3 connection
-    (after HELLO 3, whose reply names the server and is left out)."""
-    def encode(args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        return out
-
-    def drain(sock, settle):
-        data = b""
-        sock.settimeout(settle)
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                return data
-            if not chunk:
-                return data
-            data += chunk
-
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.sendall(encode(["HELLO", "3"]))
-        assert drain(sock, 0.3).startswith(b"%")
-        sock.sendall(b"".join(encode(c) for c in commands))
-        return drain(sock, 0.3)
 
 
 def test_resp3_replies_match_redis(our_server, real_server, r, real):
