@@ -91,8 +91,11 @@ class RdbWriter {
   int error_ = 0;
 };
 
-common::Status WriteError(int err) {
-  return common::Status::IoError(std::string("Write error saving DB on disk: ") + strerror(err));
+// Redis 7.0.15's wording: errors while streaming the records name
+// rdbSaveRio; errors of the final fflush/fsync/fclose do not.
+common::Status WriteError(int err, bool streaming = false) {
+  return common::Status::IoError(std::string("Write error saving DB on disk") + (streaming ? "(rdbSaveRio)" : "") +
+                                 ": " + strerror(err));
 }
 
 void SleepUs(int64_t us) {
@@ -150,7 +153,7 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
       common::Status s = RdbWriteObject(&out, o, opts.compress);
       if (!s.ok()) return s;
       stats.keys++;
-      if (!w.MaybeFlush(false)) return WriteError(w.error());
+      if (!w.MaybeFlush(false)) return WriteError(w.error(), true);
       if (opts.progress && stats.keys % kProgressKeys == 0) opts.progress(stats.keys);
       SleepUs(opts.key_save_delay_us);
     }
@@ -159,7 +162,7 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
   // The CRC covers everything up to and including EOF.
   uint64_t crc = opts.checksum ? common::Crc64(w.crc(), out.data(), out.size()) : 0;
   AppendLe(&out, crc, 8);
-  if (!w.MaybeFlush(true)) return WriteError(w.error());
+  if (!w.MaybeFlush(true)) return WriteError(w.error(), true);
   stats.bytes = w.written();
   return stats;
 }
