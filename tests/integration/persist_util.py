@@ -57,6 +57,7 @@ def value_of(c, key, t):
 def snapshot(port, ttl_slack_ms=5000):
     """{(db, key): (type, value, ttl bucket)} over every db. TTLs are
     compared as 'none' or rounded down to ttl_slack_ms."""
+    wait_ready(port)
     out = {}
     for db in range(DBS):
         c = redis.Redis(host="127.0.0.1", port=port, db=db, socket_timeout=30)
@@ -66,6 +67,21 @@ def snapshot(port, ttl_slack_ms=5000):
             out[(db, key)] = (t, value_of(c, key, t), None if pttl < 0 else pttl // ttl_slack_ms)
         c.close()
     return out
+
+
+def wait_ready(port, timeout=30):
+    """Waits until the server answers commands (start-up loading is over)."""
+    c = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30)
+    deadline = time.time() + timeout
+    while True:
+        try:
+            c.ping()
+            break
+        except redis.exceptions.BusyLoadingError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+    c.close()
 
 
 def assert_same(a, b):
