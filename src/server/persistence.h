@@ -71,13 +71,9 @@ void ChildReportProgress(size_t keys);
 void ChildReportFinalCow(persist::ChildInfoType type, const char* what);
 // The dbs, the dataset's key count.
 std::vector<db::Db*>& AllDbs();
-// A whole-dataset load from a file's bytes into the dbs (shared by the RDB
-// start-up load, DEBUG RELOAD and the AOF's RDB preamble): sets the loading
-// state, processes events while it runs. Returns the status of persist::RdbLoad.
-struct LoadProgress {
-  std::string what;  // for log lines
-  size_t total_bytes = 0;
-};
+// The loading state around a whole-dataset load (RDB at start-up, DEBUG
+// RELOAD, the AOF): INFO's loading fields, -LOADING for clients, and
+// LoadingProgress serves events and logs progress at most once a second.
 void StartLoading(size_t total_bytes, int64_t rdb_used_mem);
 void LoadingProgress(size_t loaded_bytes);
 void StopLoading();
