@@ -23,6 +23,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "server/config.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace server {
@@ -217,39 +218,7 @@ void MemorySection(std::string& o) {
   Field(o, "nvm_bind_failures", s.nvm_bind_failures);
 }
 
-void PersistenceSection(std::string& o) {
-  o += "# Persistence\r\n";
-  Field(o, "loading", GetState().loading ? 1 : 0);
-  Field(o, "async_loading", 0);
-  Field(o, "current_cow_peak", 0);
-  Field(o, "current_cow_size", 0);
-  Field(o, "current_cow_size_age", 0);
-  Field(o, "current_fork_perc", std::string("0.00"));
-  Field(o, "current_save_keys_processed", 0);
-  Field(o, "current_save_keys_total", 0);
-  Field(o, "rdb_changes_since_last_save", GetState().dirty);
-  Field(o, "rdb_bgsave_in_progress", 0);
-  Field(o, "rdb_last_save_time", Runtime().lastsave ? Runtime().lastsave : Runtime().start_time_ms / 1000);
-  Field(o, "rdb_last_bgsave_status", std::string("ok"));
-  Field(o, "rdb_last_bgsave_time_sec", -1);
-  Field(o, "rdb_current_bgsave_time_sec", -1);
-  Field(o, "rdb_saves", 0);
-  Field(o, "rdb_last_cow_size", 0);
-  Field(o, "rdb_last_load_keys_expired", 0);
-  Field(o, "rdb_last_load_keys_loaded", 0);
-  Field(o, "aof_enabled", 0);
-  Field(o, "aof_rewrite_in_progress", 0);
-  Field(o, "aof_rewrite_scheduled", 0);
-  Field(o, "aof_last_rewrite_time_sec", -1);
-  Field(o, "aof_current_rewrite_time_sec", -1);
-  Field(o, "aof_last_bgrewrite_status", std::string("ok"));
-  Field(o, "aof_rewrites", 0);
-  Field(o, "aof_rewrites_consecutive_failures", 0);
-  Field(o, "aof_last_write_status", std::string("ok"));
-  Field(o, "aof_last_cow_size", 0);
-  Field(o, "module_fork_in_progress", 0);
-  Field(o, "module_fork_last_cow_size", 0);
-}
+void PersistenceSection(std::string& o) { AppendPersistenceInfo(o); }  // server/persistence.cc
 
 void StatsSection(std::string& o) {
   auto& st = GetState().stats;
@@ -284,8 +253,7 @@ void StatsSection(std::string& o) {
   Field(o, "pubsub_channels", 0);
   Field(o, "pubsub_patterns", 0);
   Field(o, "pubsubshard_channels", 0);
-  Field(o, "latest_fork_usec", 0);
-  Field(o, "total_forks", 0);
+  AppendForkStats(o);
   Field(o, "migrate_cached_sockets", 0);
   Field(o, "slave_expires_tracked_keys", 0);
   Field(o, "active_defrag_hits", 0);

@@ -25,6 +25,7 @@
 #include "net/socket.h"
 #include "server/config.h"
 #include "server/debug.h"
+#include "server/persistence.h"
 
 namespace server {
 namespace {
@@ -337,6 +338,9 @@ void FreeClient(Client* c) {
 
 void BeforeSleep(net::EventLoop*) {
   ServerRuntime& rt = Runtime();
+  // The AOF reaches the disk (and under appendfsync always, fsync) before
+  // any reply to the writes it holds leaves.
+  PersistenceBeforeSleep();
   // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
   std::vector<Client*> pending;
   pending.swap(rt.pending_writes);
@@ -425,6 +429,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) SampleMetrics(now);
   ClientsCron(now);
   DatabasesCron();
+  PersistenceCron();
   rt.cronloops++;
   return 1000 / rt.hz;
 }
@@ -473,10 +478,10 @@ void CloseClientAsync(Client* c) {
   Runtime().to_close.push_back(c);
 }
 
-bool PrepareForShutdown(bool, bool, bool) {
+bool PrepareForShutdown(bool nosave, bool save, bool force) {
   ServerRuntime& rt = Runtime();
   LOG_WARNING("User requested shutdown...");
-  // Persistence (saving on shutdown) arrives with the persistence issue.
+  if (!PersistenceShutdown(nosave, save, force)) return false;
   if (!Config().pidfile.empty()) unlink(Config().pidfile.c_str());
   if (!Config().unixsocket.empty()) unlink(Config().unixsocket.c_str());
   for (int fd : rt.listen_fds) close(fd);
@@ -577,6 +582,7 @@ int Start(int argc, char** argv) {
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);
   RegisterServerCommands(reg);
+  RegisterPersistenceCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
   if (!st.ok()) {
@@ -584,6 +590,7 @@ int Start(int argc, char** argv) {
     return 1;
   }
 
+  InitPersistence();
   InstallSignals();
   auto loop = net::EventLoop::Create(cfg.maxclients + 128);
   if (!loop.ok()) {
@@ -627,8 +634,11 @@ int Start(int argc, char** argv) {
       fclose(f);
     }
   }
-  rt.loop->CreateTimeEvent(1, ServerCron, nullptr);
   rt.loop->SetBeforeSleep(BeforeSleep);
+  // Loading serves clients meanwhile (-LOADING), so it runs once the
+  // listeners and the before-sleep hook exist.
+  if (!LoadDataAtStartup()) return 1;
+  rt.loop->CreateTimeEvent(1, ServerCron, nullptr);
   LOG_NOTICE("Ready to accept connections %s", cfg.port ? "tcp" : "unix");
   return -1;
 }

@@ -43,6 +43,7 @@
 #include "object/object.h"
 #include "persist/dump.h"
 #include "server/config.h"
+#include "server/persistence.h"
 #include "server/debug.h"
 #include "server/server.h"
 
@@ -757,7 +758,7 @@ void DebugHelp(Client& c) {
              "OBJECT <key>",
              "    Show low level info about `key` and associated value.",
              "RELOAD",
-             "    Save the RDB on disk and reload it back to memory (not available yet).",
+             "    Save the RDB on disk and reload it back to memory.",
              "SET-ACTIVE-EXPIRE <0|1>",
              "    Setting it to 0 disables expiring keys in background when they are not",
              "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -807,8 +808,8 @@ void DebugCommand(Client& c) {
     c.reply.Ok();  // no replication ids until replication lands
   } else if (ArgIs(sub, "jmap") && argc == 2) {
     c.reply.Ok();
-  } else if (ArgIs(sub, "reload")) {
-    c.AddError("ERR DEBUG RELOAD not supported until persistence lands");
+  } else if (DebugPersistenceCommand(c)) {
+    // RELOAD [MERGE] [NOFLUSH] [NOSAVE], LOADAOF: server/persistence.cc
   } else if (ArgIs(sub, "error") && argc == 3) {
     c.AddError(c.argv[2]);
   } else if (ArgIs(sub, "log") && argc == 3) {
