@@ -23,6 +23,8 @@ class Env : public ::testing::Environment {
     alloc::Options o;
     o.mode = alloc::Mode::kLogical;
     ASSERT_TRUE(alloc::Init(o).ok());
+    // Corrupted inputs may decode into any type, which must be freeable.
+    object::InitTypes();
   }
 };
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Env);
