@@ -45,6 +45,7 @@ version=${image#linux-image-}
 vmlinuz="$CACHE/vmlinuz-$version"
 if [ ! -s "$vmlinuz" ]; then
   tmp=$(mktemp -d "$CACHE/fetch.XXXXXX")
+  chmod 755 "$tmp"  # apt-get download runs as _apt and must write there
   (cd "$tmp" && apt-get download -q "$image" >&2)
   dpkg-deb -x "$tmp"/linux-image-*.deb "$tmp/root"
   cp "$tmp/root/boot/vmlinuz-$version" "$vmlinuz.part"
