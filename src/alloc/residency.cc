@@ -76,6 +76,7 @@ std::vector<Region> ParseAnonymousRegions(std::string_view text, uintptr_t exclu
     std::string_view path = std::string_view(line).substr(std::min<size_t>(consumed, line.size()));
     while (!path.empty() && (path.back() == ' ' || path.back() == '\r')) path.remove_suffix(1);
     if (!path.empty() && path != "[heap]" && path != "[stack]") continue;
+    if (hi - lo > kMaxDramRegion) continue;
     uintptr_t a = lo, b = hi;
     // Cut out the excluded range: what is left is zero, one or two pieces.
     if (exclude_hi > exclude_lo && a < exclude_hi && b > exclude_lo) {

@@ -51,6 +51,13 @@ namespace alloc {
 // well under 1% of the range for a split between two nodes.
 inline constexpr size_t kSampleBudget = 4096;
 
+// Anonymous mappings larger than this are address-space reservations, not
+// memory in use: ASan's shadow (about 16 TiB of mostly untouched pages) is
+// the one seen here. Sampling one would spend nearly every sample on absent
+// pages and report the DRAM side as empty. 4 TiB is more DRAM than one
+// machine of today's kind holds, so no jemalloc arena mapping comes near it.
+inline constexpr size_t kMaxDramRegion = size_t{4} << 40;
+
 struct Region {
   uintptr_t start = 0;
   size_t len = 0;  // bytes, a multiple of the page size
@@ -58,8 +65,8 @@ struct Region {
 
 // The private anonymous writable mappings listed in /proc/PID/maps text
 // (no path, or "[heap]"; "[stack]" too, as it is DRAM-side memory), minus
-// any part of them inside [exclude_lo, exclude_hi). Malformed lines are
-// skipped. Result is in the order of the text (ascending addresses).
+// any part of them inside [exclude_lo, exclude_hi), and any mapping larger
+// than kMaxDramRegion. Malformed lines are skipped. Result is in the order of the text (ascending addresses).
 std::vector<Region> ParseAnonymousRegions(std::string_view maps_text, uintptr_t exclude_lo,
                                           uintptr_t exclude_hi);
 

@@ -29,7 +29,9 @@ TEST(ParseAnonymousRegions, KeepsPrivateWritableAnonymousOnly) {
       "7f0000600000-7f0000700000 rw-s 00000000 00:01 77      /dev/zero (deleted)\n"
       "this line is not a mapping\n"
       "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0                          [stack]\n"
-      "7ffc00100000-7ffc00102000 r--p 00000000 00:00 0                          [vvar]\n";
+      "7ffc00100000-7ffc00102000 r--p 00000000 00:00 0                          [vvar]\n"
+      "10007fff8000-7fff8000 rw-p 00000000 00:00 0\n"  // end before start: malformed
+      "10007fff8000-20008fff7000 rw-p 00000000 00:00 0\n";  // 16 TiB: a reservation (ASan shadow)
   auto r = ParseAnonymousRegions(maps, 0, 0);
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].start, 0x55d0c0020000u);
