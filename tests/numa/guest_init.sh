@@ -28,6 +28,7 @@ fail() {
 }
 skip() { say "scenario $1 SKIP: $2"; }
 
+echo  # the console line may still hold the firmware's escape codes
 say "boot $(cut -d' ' -f1 /proc/uptime) s, kernel $(uname -r)"
 say "nodes: $(ls -d /sys/devices/system/node/node* | sed 's,.*/,,' | tr '\n' ' ')" \
   "tiers: $(for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
