@@ -4,6 +4,7 @@
 #   make run        ... and start it in the foreground with redis.conf
 #   make test       ... and run every test (GoogleTest via ctest, pytest)
 #   make asan       build with ASan+UBSan in build-asan/ and run the unit tests
+#   make test-numa  boot a two-node qemu VM and prove real placement (tests/numa/run.sh)
 #   make bench-alloc  the allocator micro-benchmark (Google Benchmark)
 #   make bench      ours vs Debian's redis-server 7.0, side by side
 #                   (utils/bench/compare.sh; pass options in BENCH_ARGS,
@@ -16,7 +17,7 @@ BUILD  ?= build
 ASAN   ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-unit test-integration asan bench-alloc bench clean
+.PHONY: all deps build run test test-unit test-integration test-numa asan bench-alloc bench clean
 
 all: build
 
@@ -42,6 +43,10 @@ test-unit: build
 
 test-integration: build
 	$(PY) -m pytest -q tests/integration
+
+# Installs qemu, busybox-static and the guest kernel itself (deps/install-numa.sh).
+test-numa: build
+	BUILD=$(BUILD) tests/numa/run.sh
 
 $(ASAN)/CMakeCache.txt:
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DTIEREDIS_SANITIZE=ON $(CMAKE_FLAGS)

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "alloc/residency.h"
 #include "alloc/zmalloc.h"
 #include "commands/client.h"
 #include "commands/dispatch.h"
@@ -216,6 +217,20 @@ void MemorySection(std::string& o) {
   Field(o, "nvm_fallback_allocs", s.nvm_fallback_full);
   Field(o, "nvm_fallback_unavailable", s.nvm_fallback_unavailable);
   Field(o, "nvm_bind_failures", s.nvm_bind_failures);
+  // Physical truth, refreshed once a second by cron (alloc/residency.h).
+  alloc::Residency res = alloc::GetResidency();
+  char range[48] = "none";  // in /proc/PID/maps's spelling, to grep numa_maps by hand
+  if (ts.nvm_hi > ts.nvm_lo)
+    snprintf(range, sizeof(range), "%" PRIxPTR "-%" PRIxPTR, ts.nvm_lo, ts.nvm_hi);
+  Field(o, "nvm_range", std::string(range));
+  Field(o, "tier_nvm_measured_node", res.node);
+  Field(o, "used_memory_nvm_on_node", res.nvm_on_node);
+  Field(o, "used_memory_nvm_spilled", res.nvm_spilled);
+  Field(o, "used_memory_dram_on_nvm_node", res.dram_on_node);
+  Field(o, "dram_anon_resident", res.dram_resident);
+  Field(o, "tier_nvm_node_total", res.node_total);
+  Field(o, "tier_nvm_node_free", res.node_free);
+  Field(o, "tier_residency_exact", res.exact ? 1 : 0);
 }
 
 void PersistenceSection(std::string& o) { AppendPersistenceInfo(o); }  // server/persistence.cc

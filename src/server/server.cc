@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstring>
 
+#include "alloc/residency.h"
 #include "alloc/zmalloc.h"
 #include "commands/dispatch.h"
 #include "commands/registry.h"
@@ -425,8 +426,11 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
     LOG_WARNING("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (PrepareForShutdown(false, false, false)) exit(0);
   }
-  // Once a second: metrics.
-  if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) SampleMetrics(now);
+  // Once a second: metrics, and where the tiers' pages physically are.
+  if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) {
+    SampleMetrics(now);
+    alloc::RefreshResidency();
+  }
   ClientsCron(now);
   DatabasesCron();
   PersistenceCron();
@@ -610,6 +614,16 @@ int Start(int argc, char** argv) {
   }
   alloc::TierState ts = alloc::GetTierState();
   rt.tier_node_reason = ts.node_reason;
+  alloc::RefreshResidency();
+  ConfigRegistry::Get().OnApply("tier-nvm-node", [] {
+    int before = alloc::GetTierState().nvm_node;
+    common::Status s = alloc::SetNvmNode(Config().tier_nvm_node);
+    alloc::TierState now = alloc::GetTierState();
+    if (s.ok() && now.nvm_node != before)
+      LOG_NOTICE("Memory tiers: payloads now prefer NUMA node %d (%s); pages already resident stay put",
+                 now.nvm_node, now.node_reason.c_str());
+    return s;
+  });
   if (ts.mode == alloc::Mode::kNuma) {
     LOG_NOTICE("Memory tiers: numa mode, payloads on NUMA node %d (%s), policy %s, threshold %lld bytes",
                ts.nvm_node, ts.node_reason.c_str(), alloc::PolicyName(alloc::GetPlacement().policy),

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alloc/residency.h"
 #include "alloc/zmalloc.h"
 #include "commands/client.h"
 #include "commands/dispatch.h"
@@ -868,6 +869,11 @@ void MemoryUsageCommand(Client& c) {
 // payload (integers), "dram" or "nvm" when it is on one tier, "mixed" for an
 // aggregate spread over both. dram_bytes and nvm_bytes count the whole
 // value, header included (MEMORY USAGE without the key's own bytes).
+// "node" is the physical NUMA node of the page holding the start of the
+// value's main allocation (the string bytes, the listpack or intset, the
+// header for embstr and integers, the top-level structure of other
+// encodings), asked of the kernel with move_pages; -1 if that page is not
+// resident. "tier" is the allocator's view, "node" the hardware's.
 void MemoryTierCommand(Client& c) {
   ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
   if (de == nullptr) {
@@ -891,7 +897,9 @@ void MemoryTierCommand(Client& c) {
   } else if (payload_dram > 0) {
     tier = "dram";
   }
-  c.reply.MapHeader(4);
+  object::Encoding enc = o->GetEncoding();
+  const void* first = enc == object::Encoding::kEmbstr || enc == object::Encoding::kInt ? o : o->ptr;
+  c.reply.MapHeader(5);
   c.reply.Bulk("tier");
   c.reply.Bulk(tier);
   c.reply.Bulk("dram_bytes");
@@ -900,6 +908,8 @@ void MemoryTierCommand(Client& c) {
   c.reply.Integer(static_cast<int64_t>(tb.nvm));
   c.reply.Bulk("encoding");
   c.reply.Bulk(object::EncodingName(o->GetEncoding()));
+  c.reply.Bulk("node");
+  c.reply.Integer(alloc::PhysicalNode(first));
 }
 
 // The numbers behind MEMORY STATS and MEMORY DOCTOR (Redis's
@@ -1108,7 +1118,8 @@ void MemoryHelpCommand(Client& c) {
              "    Return memory in bytes used by <key> and its value. Nested values are",
              "    sampled up to <count> times (default: 5, 0 means sample all).",
              "TIER <key>",
-             "    Return the memory tier of <key>'s value and its bytes on DRAM and NVM."});
+             "    Return the memory tier of <key>'s value, its bytes on DRAM and NVM, and the",
+             "    NUMA node its first page physically sits on."});
 }
 
 // ---- SLOWLOG, LATENCY -------------------------------------------------------
