@@ -14,6 +14,9 @@
 // changes to the dirty counter; a hash never stays in the keyspace empty:
 // HDEL deletes the key with its last field (and raises "del").
 //
+// SORT ... BY/GET key->field reads hash fields through the getter this
+// family installs (commands/sort_cmds.h).
+//
 // Propagation: HINCRBYFLOAT is propagated as HSET with the resulting text,
 // so a replica or an AOF replay gets exactly the value the client saw,
 // whatever its float formatting.
@@ -28,6 +31,7 @@
 #include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/scan.h"
+#include "commands/sort_cmds.h"
 #include "commands/state.h"
 #include "common/util.h"
 #include "db/db.h"
@@ -384,9 +388,19 @@ void HScanCommand(Client& c) {
   }
 }
 
+// SORT's BY/GET "key->field" patterns read hash fields through this.
+bool SortHashField(const Object* hash, std::string_view field, std::string* out) {
+  char buf[object::kHashIntBufSize];
+  std::string_view v;
+  if (!object::HashGet(hash, field, buf, &v)) return false;
+  out->assign(v);
+  return true;
+}
+
 }  // namespace
 
 void RegisterHashCommands(Registry& r) {
+  SetSortHashFieldGetter(SortHashField);
   // Flags, arity and ACL categories as Redis 7.0's COMMAND INFO reports them.
   const uint32_t kReadFast = kCatRead | kCatHash | kCatFast;
   const uint32_t kReadSlow = kCatRead | kCatHash | kCatSlow;
