@@ -4,7 +4,11 @@
 #   make run        ... and start it in the foreground with redis.conf
 #   make test       ... and run every test (GoogleTest via ctest, pytest)
 #   make asan       build with ASan+UBSan in build-asan/ and run the unit tests
+#   make test-numa  boot a two-node qemu VM and prove real placement (tests/numa/run.sh)
 #   make bench-alloc  the allocator micro-benchmark (Google Benchmark)
+#   make bench      ours vs Debian's redis-server 7.0, side by side
+#                   (utils/bench/compare.sh; pass options in BENCH_ARGS,
+#                   e.g. make bench BENCH_ARGS="--quick")
 #   make clean
 
 PY     := /usr/bin/python3
@@ -13,7 +17,7 @@ BUILD  ?= build
 ASAN   ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-unit test-integration asan bench-alloc clean
+.PHONY: all deps build run test test-unit test-integration test-numa asan bench-alloc bench clean
 
 all: build
 
@@ -40,6 +44,10 @@ test-unit: build
 test-integration: build
 	$(PY) -m pytest -q tests/integration
 
+# Installs qemu, busybox-static and the guest kernel itself (deps/install-numa.sh).
+test-numa: build
+	BUILD=$(BUILD) tests/numa/run.sh
+
 $(ASAN)/CMakeCache.txt:
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DTIEREDIS_SANITIZE=ON $(CMAKE_FLAGS)
 
@@ -50,6 +58,10 @@ asan: deps $(ASAN)/CMakeCache.txt
 
 bench-alloc: build
 	$(BUILD)/utils/alloc_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+BENCH_ARGS ?=
+bench: build
+	sh utils/bench/compare.sh --no-build $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) src/redis-server

@@ -197,6 +197,12 @@ void SetLimit(size_t bytes) {
   g_limit = (bytes == 0 || bytes > span) ? span : bytes;
 }
 uint64_t BindFailures() { return g_bind_failures.load(); }
+
+void Rebind(int node) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_node = node;
+  if (g_next > g_lo) Bind(reinterpret_cast<void*>(g_lo), g_next - g_lo);
+}
 unsigned ArenaIndex() { return g_arena; }
 
 void FlushThreadCache() {

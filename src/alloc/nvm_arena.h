@@ -51,6 +51,10 @@ size_t Limit();
 // REQUIRES: bytes <= RangeHi() - RangeLo(); 0 = the whole range.
 void SetLimit(size_t bytes);
 uint64_t BindFailures();
+// Binds the range to another node (MPOL_PREFERRED): every extent carved from
+// now on, and every page of the carved part that faults in from now on.
+// Pages already resident stay where they are. REQUIRES: Created(), node >= 0.
+void Rebind(int node);
 unsigned ArenaIndex();
 // Returns this thread's cached NVM blocks to the arena.
 void FlushThreadCache();

@@ -224,11 +224,18 @@ common::Status Init(const Options& opts) {
 
   // Decide the mode and node first: an invalid choice changes nothing.
   TierState state;
+  state.sysfs_root = opts.sysfs_root;
   if (opts.mode == Mode::kOff) {
     state.mode = Mode::kOff;
     state.node_reason = "tier-mode off";
   } else {
     NumaTopology topo = ReadNumaTopology(opts.sysfs_root);
+    for (const NumaNode& n : topo.nodes) {
+      if (n.mem_total > 0) {
+        state.home_node = n.id;
+        break;
+      }
+    }
     int requested = opts.mode == Mode::kLogical ? -1 : opts.nvm_node;
     auto choice = ChooseNvmNode(topo, requested);
     if (!choice.ok()) return choice.status();
@@ -287,6 +294,19 @@ common::Status Init(const Options& opts) {
 TierState GetTierState() {
   std::lock_guard<std::mutex> lock(g_init_mu);
   return g_state;
+}
+
+common::Status SetNvmNode(int requested) {
+  NumaTopology topo = ReadNumaTopology(GetTierState().sysfs_root);
+  auto choice = ChooseNvmNode(topo, requested);
+  if (!choice.ok()) return choice.status();
+  std::lock_guard<std::mutex> lock(g_init_mu);
+  if (g_state.mode != Mode::kNuma || choice->node < 0 || choice->node == g_state.nvm_node)
+    return common::Status::Ok();
+  nvm::Rebind(choice->node);
+  g_state.nvm_node = choice->node;
+  g_state.node_reason = choice->reason;
+  return common::Status::Ok();
 }
 
 common::Status SetNvmLimit(size_t bytes) {

@@ -85,8 +85,21 @@ struct TierState {
   int nvm_node = -1;         // -1 unless kNuma
   std::string node_reason;   // why this node (or why logical)
   uintptr_t nvm_lo = 0, nvm_hi = 0;  // the reserved range [lo, hi)
+  int home_node = 0;         // lowest node with memory: where logical mode's pages live
+  std::string sysfs_root = "/sys";
 };
 TierState GetTierState();
+
+// tier-nvm-node at run time (CONFIG SET); requested < 0 means auto. The node
+// is checked as at start-up: one that does not exist or has no memory is
+// refused with the same message, and nothing changes. In numa mode a
+// different valid node takes over the NVM range (nvm::Rebind): pages that
+// fault in from now on prefer it; pages already resident stay where they
+// are (INFO's used_memory_nvm_spilled shows them) because moving them would
+// stall the server for as long as the copy takes. In logical and off modes
+// the running mode does not change (tier-mode is fixed at start-up): a valid
+// node is accepted for the next start.
+common::Status SetNvmNode(int requested);
 
 // Lowers or raises the cap on bytes carved from the reserved range
 // (tier-nvm-max-memory at run time). Values above the reservation made at

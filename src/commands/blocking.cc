@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "commands/errors.h"
+#include "commands/propagate.h"
 #include "commands/state.h"
 #include "common/clock.h"
 #include "common/macros.h"
@@ -115,6 +116,15 @@ bool Serve(Client& c, std::string_view key) {
   c.also_propagate.clear();
   c.prevent_propagation = false;
   bool served = bs->serve(c, key);
+  // What the serve function propagates (the non-blocking equivalent of the
+  // command, through AlsoPropagate) goes out now, after the command that
+  // made the key ready, as Redis's serveClientBlockedOnList does.
+  State& s = GetState();
+  if (s.propagate != nullptr) {
+    for (auto& argv : c.also_propagate) s.pending_propagation.push_back({bs->db, std::move(argv)});
+    if (s.call_depth == 0) FlushPendingPropagation();
+  }
+  c.also_propagate.clear();
   c.argv = std::move(saved_argv);
   c.cmd = saved_cmd;
   c.db = saved_db;

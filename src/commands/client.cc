@@ -66,9 +66,12 @@ bool GetInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* 
 }
 
 bool GetPositiveInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* msg) {
+  // As Redis's getPositiveLongFromObjectOrReply: without a message of the
+  // caller's, a non-number also gets the "must be positive" text.
+  if (msg == nullptr) msg = "ERR value is out of range, must be positive";
   if (!GetInt64OrReply(c, arg, out, msg)) return false;
   if (*out < 0) {
-    c.AddError(msg ? msg : "ERR value is out of range, must be positive");
+    c.AddError(msg);
     return false;
   }
   return true;

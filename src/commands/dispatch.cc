@@ -112,6 +112,48 @@ void AlsoPropagate(Client& c, std::vector<std::string> argv) { c.also_propagate.
 
 void PreventPropagation(Client& c) { c.prevent_propagation = true; }
 
+void PropagateDeletion(int db, std::string_view key, bool lazy) {
+  State& s = GetState();
+  if (s.propagate == nullptr || s.loading) return;
+  s.pending_propagation.push_back({db, {lazy ? "UNLINK" : "DEL", std::string(key)}});
+  if (s.call_depth == 0) FlushPendingPropagation();
+}
+
+void FlushPendingPropagation() {
+  State& s = GetState();
+  if (s.pending_propagation.empty()) return;
+  std::vector<PropagatedOp> ops;
+  ops.swap(s.pending_propagation);
+  if (s.propagate != nullptr && !s.loading) s.propagate(ops);
+}
+
+namespace {
+
+// After a command ran: queues what it propagates. Redis's call(): the
+// command's own argv (or its rewrite) when it changed the dataset and did
+// not prevent it, then what it asked to AlsoPropagate. EXEC itself is never
+// propagated: the commands it ran were queued by their own calls.
+void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
+  State& s = GetState();
+  int db = c.db ? c.db->id() : 0;
+  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && std::string_view(cmd->name) != "exec") {
+    PropagatedOp op;
+    op.db = db;
+    if (!c.propagate_argv.empty()) {
+      op.argv = std::move(c.propagate_argv);
+    } else {
+      op.argv.assign(c.argv.begin(), c.argv.end());
+    }
+    s.pending_propagation.push_back(std::move(op));
+  }
+  for (auto& argv : c.also_propagate) s.pending_propagation.push_back({db, std::move(argv)});
+  c.propagate_argv.clear();
+  c.also_propagate.clear();
+  c.prevent_propagation = false;
+}
+
+}  // namespace
+
 void Call(Client& c, const CommandSpec* cmd) {
   State& s = GetState();
   c.cmd = cmd;
@@ -121,10 +163,15 @@ void Call(Client& c, const CommandSpec* cmd) {
   uint64_t dirty_before = s.dirty;
   uint64_t start = common::MonotonicUs();
   c.flags |= kClientExecuting;
+  s.call_depth++;
   cmd->handler(c);
+  s.call_depth--;
   c.flags &= ~kClientExecuting;
   int64_t duration = static_cast<int64_t>(common::MonotonicUs() - start);
-  (void)dirty_before;
+  if (s.propagate != nullptr) {
+    CollectPropagation(c, cmd, s.dirty > dirty_before);
+    if (s.call_depth == 0) FlushPendingPropagation();
+  }
   cmd->stats.calls++;
   cmd->stats.usec += static_cast<uint64_t>(duration);
   s.stats.numcommands++;
@@ -181,6 +228,21 @@ void ProcessCommand(Client& c) {
     if (!freed) {
       RejectCommand(c, err::kOom);
       return;
+    }
+  }
+
+  // Persistence failing (MISCONF): refuse writes, and PING, as Redis.
+  if (s.disk_error != nullptr) {
+    bool is_write = flags & kWrite;
+    std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
+    if (name == "exec") {
+      for (const QueuedCommand& q : c.mstate) is_write |= (q.cmd->flags & kWrite) != 0;
+    }
+    if (is_write || name == "ping") {
+      if (const char* e = s.disk_error()) {
+        RejectCommand(c, e);
+        return;
+      }
     }
   }
 

@@ -27,6 +27,7 @@
 
 #include "commands/client.h"
 #include "commands/errors.h"
+#include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/scan.h"
 #include "commands/state.h"
@@ -454,13 +455,23 @@ void RestoreCommand(Client& c) {
   if (ttl != 0 && !absttl) ttl = static_cast<int64_t>(static_cast<uint64_t>(ttl) + static_cast<uint64_t>(now));
   if (ttl != 0 && ttl <= now) {
     // Already expired: the key ends up absent.
-    if (deleted) Modified(c, d, key, "del");
+    if (deleted) {
+      Modified(c, d, key, "del");
+      RewriteCommandForPropagation(c, {"DEL", std::string(key)});
+    }
     object::DecrRef(obj);
     c.reply.Ok();
     return;
   }
   d.SetKey(key, obj, /*keep_ttl=*/false);  // not Add: see MoveCommand
   if (ttl != 0) d.SetExpire(key, ttl);
+  if (ttl != 0 && !absttl) {
+    // A relative TTL propagates as the absolute deadline plus ABSTTL.
+    std::vector<std::string> argv(c.argv.begin(), c.argv.end());
+    argv[2] = common::Int64ToString(ttl);
+    argv.push_back("ABSTTL");
+    RewriteCommandForPropagation(c, std::move(argv));
+  }
   SetLruOrLfu(obj, lfu_freq, lru_idle, lru_clock);
   Modified(c, d, key, "restore");
   c.reply.Ok();
@@ -606,9 +617,18 @@ void ExpireGeneric(Client& c, int64_t basetime_ms, bool seconds) {
     // A deadline in the past deletes the key now (propagated as DEL).
     d.Delete(key);
     Modified(c, d, key, "del");
+    RewriteCommandForPropagation(c, {GetState().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
   } else {
     d.SetExpire(key, when);
     Modified(c, d, key, "expire");
+    // Propagated as PEXPIREAT <absolute ms>, the NX/XX/GT/LT options kept
+    // (Redis 7.0: PEXPIREAT itself goes as it came).
+    if (c.cmd == nullptr || std::string_view(c.cmd->name) != "pexpireat") {
+      std::vector<std::string> argv(c.argv.begin(), c.argv.end());
+      argv[0] = "PEXPIREAT";
+      if (basetime_ms != 0 || seconds) argv[2] = common::Int64ToString(when);
+      RewriteCommandForPropagation(c, std::move(argv));
+    }
   }
   c.reply.Integer(1);
 }
@@ -671,6 +691,8 @@ void FlushDbCommand(Client& c) {
   if (!ParseFlushModeOrReply(c)) return;
   SignalFlushedDb(c.db->id());
   GetState().dirty += c.db->Flush();
+  PreventPropagation(c);  // propagated even when empty (forceCommandPropagation)
+  AlsoPropagate(c, std::vector<std::string>(c.argv.begin(), c.argv.end()));
   c.reply.Ok();
 }
 
@@ -679,11 +701,13 @@ void FlushAllCommand(Client& c) {
   State& s = GetState();
   SignalFlushedDb(-1);
   for (auto& d : s.dbs) s.dirty += d->Flush();
-  // Redis 7.0 adds only the keys removed (no extra increment).
-  // TODO(persistence issue): with save points configured Redis also rewrites
-  // the RDB file here (an empty dataset) and kills a running RDB child; and
-  // FLUSHALL/FLUSHDB on empty dbs must still reach the AOF and replicas
-  // (Redis's forceCommandPropagation), which needs a hook in the dispatcher.
+  // Redis 7.0 adds only the keys removed (no extra increment). With save
+  // points it also rewrites the RDB (an empty dataset) and stops an RDB
+  // child; the server's hook does that.
+  if (s.on_flushall != nullptr) s.on_flushall();
+  // Propagated even when nothing was removed (forceCommandPropagation).
+  PreventPropagation(c);
+  AlsoPropagate(c, std::vector<std::string>(c.argv.begin(), c.argv.end()));
   c.reply.Ok();
 }
 

@@ -24,5 +24,12 @@ void RewriteCommandForPropagation(Client& c, std::vector<std::string> argv);
 void AlsoPropagate(Client& c, std::vector<std::string> argv);
 // Do not propagate the command's own argv (AlsoPropagate'd commands still go).
 void PreventPropagation(Client& c);
+// A key of db `db` was deleted by the server, not by a command (it expired,
+// or was evicted): propagates DEL key, or UNLINK key when lazy. Inside a
+// command it joins that command's ops (before them, as Redis); outside it
+// is handed over immediately.
+void PropagateDeletion(int db, std::string_view key, bool lazy);
+// Hands the pending ops to State::propagate (no-op when there are none).
+void FlushPendingPropagation();
 
 }  // namespace commands

@@ -107,6 +107,7 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterHashCommands(r);
   RegisterSetCommands(r);
   RegisterZsetCommands(r);
+  RegisterSortCommands(r);
 }
 
 }  // namespace commands

@@ -121,6 +121,8 @@ void RegisterListCommands(Registry& r);
 void RegisterHashCommands(Registry& r);
 void RegisterSetCommands(Registry& r);
 void RegisterZsetCommands(Registry& r);
+// SORT and SORT_RO (commands/sort_cmds.cc): every sortable type, see sort_cmds.h.
+void RegisterSortCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.

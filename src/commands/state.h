@@ -31,6 +31,13 @@ struct ServerStats {
   std::map<std::string, uint64_t> errors;  // errorstats: first word -> count
 };
 
+// One command to propagate (to the AOF; to replicas later): the db it
+// applies to and its arguments.
+struct PropagatedOp {
+  int db = 0;
+  std::vector<std::string> argv;
+};
+
 struct State {
   std::vector<std::unique_ptr<db::Db>> dbs;
   std::vector<db::Db*> db_ptrs;  // same, for APIs taking raw pointers
@@ -48,6 +55,24 @@ struct State {
   // Called by the dispatcher when used memory exceeds maxmemory, before
   // refusing a kDenyOom command: returns true if memory is now below.
   bool (*perform_eviction)() = nullptr;
+
+  // Propagation (commands/propagate.h). While `propagate` is set, the
+  // dispatcher collects the ops of each top-level command (its own argv or
+  // rewrite, AlsoPropagate'd ones, and DELs of keys that expired on the
+  // way) in pending_propagation and hands them to `propagate` when the
+  // command returns (the consumer wraps several in MULTI/EXEC, as Redis
+  // 7.0's propagatePendingCommands). Deletions outside any command (active
+  // expire) are handed over at once.
+  void (*propagate)(const std::vector<PropagatedOp>& ops) = nullptr;
+  std::vector<PropagatedOp> pending_propagation;
+  int call_depth = 0;  // Call() frames on the stack (EXEC nests them)
+  bool lazyfree_lazy_expire = false;  // expired keys propagate as UNLINK, not DEL
+  // Persistence errors that refuse writes (MISCONF): returns the error text
+  // (without '-') or nullptr when writes are fine.
+  const char* (*disk_error)() = nullptr;
+  // Called by FLUSHALL after emptying the dbs (stops an RDB child, rewrites
+  // the RDB when save points exist, as Redis 7.0).
+  void (*on_flushall)() = nullptr;
 
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation

@@ -42,6 +42,7 @@
 
 #include "commands/client.h"
 #include "commands/errors.h"
+#include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/util.h"
@@ -260,6 +261,18 @@ void SetGeneric(Client& c, const StringOptions& opts, std::string_view key, std:
     d.SetExpire(key, when);
     NotifyKeyspaceEvent(kNotifyGeneric, "expire", key, d.id());
   }
+  // Propagation as Redis 7.0: a relative or seconds expire becomes
+  // SET key value PXAT <ms> (the other options dropped); without any expire
+  // the GET arguments are dropped; SET ... PXAT goes as it came.
+  if (opts.has_expire && !(f & kOptPxAt)) {
+    RewriteCommandForPropagation(
+        c, {"SET", std::string(key), std::string(value), "PXAT", common::Int64ToString(when)});
+  } else if ((f & kOptGet) && !opts.has_expire) {
+    std::vector<std::string> argv;
+    for (size_t j = 0; j < c.argv.size(); j++)
+      if (j < 3 || !ArgIs(c.argv[j], "get")) argv.emplace_back(c.argv[j]);
+    RewriteCommandForPropagation(c, std::move(argv));
+  }
   if (f & kOptGet) return;
   if (style == SetReply::kOk) {
     c.reply.Ok();
@@ -298,6 +311,7 @@ void GetSetCommand(Client& c) {
   StoreString(c, d, key, object::CreateStringEncoded(c.argv[2]), /*keep_ttl=*/false);
   NotifyKeyspaceEvent(kNotifyString, "set", key, d.id());
   GetState().dirty++;
+  RewriteCommandForPropagation(c, {"SET", std::string(key), std::string(c.argv[2])});  // as Redis 7.0
 }
 
 void GetDelCommand(Client& c) {
@@ -308,6 +322,7 @@ void GetDelCommand(Client& c) {
     SignalModifiedKey(c, d, key);
     NotifyKeyspaceEvent(kNotifyGeneric, "del", key, d.id());
     GetState().dirty++;
+    RewriteCommandForPropagation(c, {"DEL", std::string(key)});
   }
 }
 
@@ -338,11 +353,14 @@ void GetExCommand(Client& c) {
     // An absolute deadline already past: the key expires right now.
     d.Delete(key);
     event = "del";
+    RewriteCommandForPropagation(c, {GetState().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
   } else if (opts.has_expire) {
     d.SetExpire(key, when);
     event = "expire";
+    RewriteCommandForPropagation(c, {"PEXPIREAT", std::string(key), common::Int64ToString(when)});
   } else if ((opts.flags & kOptPersist) && d.RemoveExpire(key)) {
     event = "persist";
+    RewriteCommandForPropagation(c, {"PERSIST", std::string(key)});
   }
   if (event == nullptr) return;
   SignalModifiedKey(c, d, key);
@@ -525,6 +543,8 @@ void IncrByFloatCommand(Client& c) {
   SignalModifiedKey(c, d, key);
   NotifyKeyspaceEvent(kNotifyString, "incrbyfloat", key, d.id());
   GetState().dirty++;
+  // Propagated as the value reached, so float formatting never diverges.
+  RewriteCommandForPropagation(c, {"SET", std::string(key), text, "KEEPTTL"});
   c.reply.Bulk(text);
 }
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "alloc/residency.h"
 #include "alloc/zmalloc.h"
 #include "commands/blocking.h"
 #include "commands/client.h"
@@ -24,6 +25,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "server/config.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace server {
@@ -216,41 +218,23 @@ void MemorySection(std::string& o) {
   Field(o, "nvm_fallback_allocs", s.nvm_fallback_full);
   Field(o, "nvm_fallback_unavailable", s.nvm_fallback_unavailable);
   Field(o, "nvm_bind_failures", s.nvm_bind_failures);
+  // Physical truth, refreshed once a second by cron (alloc/residency.h).
+  alloc::Residency res = alloc::GetResidency();
+  char range[48] = "none";  // in /proc/PID/maps's spelling, to grep numa_maps by hand
+  if (ts.nvm_hi > ts.nvm_lo)
+    snprintf(range, sizeof(range), "%" PRIxPTR "-%" PRIxPTR, ts.nvm_lo, ts.nvm_hi);
+  Field(o, "nvm_range", std::string(range));
+  Field(o, "tier_nvm_measured_node", res.node);
+  Field(o, "used_memory_nvm_on_node", res.nvm_on_node);
+  Field(o, "used_memory_nvm_spilled", res.nvm_spilled);
+  Field(o, "used_memory_dram_on_nvm_node", res.dram_on_node);
+  Field(o, "dram_anon_resident", res.dram_resident);
+  Field(o, "tier_nvm_node_total", res.node_total);
+  Field(o, "tier_nvm_node_free", res.node_free);
+  Field(o, "tier_residency_exact", res.exact ? 1 : 0);
 }
 
-void PersistenceSection(std::string& o) {
-  o += "# Persistence\r\n";
-  Field(o, "loading", GetState().loading ? 1 : 0);
-  Field(o, "async_loading", 0);
-  Field(o, "current_cow_peak", 0);
-  Field(o, "current_cow_size", 0);
-  Field(o, "current_cow_size_age", 0);
-  Field(o, "current_fork_perc", std::string("0.00"));
-  Field(o, "current_save_keys_processed", 0);
-  Field(o, "current_save_keys_total", 0);
-  Field(o, "rdb_changes_since_last_save", GetState().dirty);
-  Field(o, "rdb_bgsave_in_progress", 0);
-  Field(o, "rdb_last_save_time", Runtime().lastsave ? Runtime().lastsave : Runtime().start_time_ms / 1000);
-  Field(o, "rdb_last_bgsave_status", std::string("ok"));
-  Field(o, "rdb_last_bgsave_time_sec", -1);
-  Field(o, "rdb_current_bgsave_time_sec", -1);
-  Field(o, "rdb_saves", 0);
-  Field(o, "rdb_last_cow_size", 0);
-  Field(o, "rdb_last_load_keys_expired", 0);
-  Field(o, "rdb_last_load_keys_loaded", 0);
-  Field(o, "aof_enabled", 0);
-  Field(o, "aof_rewrite_in_progress", 0);
-  Field(o, "aof_rewrite_scheduled", 0);
-  Field(o, "aof_last_rewrite_time_sec", -1);
-  Field(o, "aof_current_rewrite_time_sec", -1);
-  Field(o, "aof_last_bgrewrite_status", std::string("ok"));
-  Field(o, "aof_rewrites", 0);
-  Field(o, "aof_rewrites_consecutive_failures", 0);
-  Field(o, "aof_last_write_status", std::string("ok"));
-  Field(o, "aof_last_cow_size", 0);
-  Field(o, "module_fork_in_progress", 0);
-  Field(o, "module_fork_last_cow_size", 0);
-}
+void PersistenceSection(std::string& o) { AppendPersistenceInfo(o); }  // server/persistence.cc
 
 void StatsSection(std::string& o) {
   auto& st = GetState().stats;
@@ -285,8 +269,7 @@ void StatsSection(std::string& o) {
   Field(o, "pubsub_channels", 0);
   Field(o, "pubsub_patterns", 0);
   Field(o, "pubsubshard_channels", 0);
-  Field(o, "latest_fork_usec", 0);
-  Field(o, "total_forks", 0);
+  AppendForkStats(o);
   Field(o, "migrate_cached_sockets", 0);
   Field(o, "slave_expires_tracked_keys", 0);
   Field(o, "active_defrag_hits", 0);

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstring>
 
+#include "alloc/residency.h"
 #include "alloc/zmalloc.h"
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
@@ -26,6 +27,7 @@
 #include "net/socket.h"
 #include "server/config.h"
 #include "server/debug.h"
+#include "server/persistence.h"
 
 namespace server {
 namespace {
@@ -348,6 +350,9 @@ void BeforeSleep(net::EventLoop*) {
   for (Client* c : commands::TakeUnblockedClients()) {
     if (c->fd >= 0) ProcessInput(c);
   }
+  // The AOF reaches the disk (and under appendfsync always, fsync) before
+  // any reply to the writes it holds leaves.
+  PersistenceBeforeSleep();
   // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
   std::vector<Client*> pending;
   pending.swap(rt.pending_writes);
@@ -432,10 +437,14 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
     LOG_WARNING("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (PrepareForShutdown(false, false, false)) exit(0);
   }
-  // Once a second: metrics.
-  if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) SampleMetrics(now);
+  // Once a second: metrics, and where the tiers' pages physically are.
+  if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) {
+    SampleMetrics(now);
+    alloc::RefreshResidency();
+  }
   ClientsCron(now);
   DatabasesCron();
+  PersistenceCron();
   rt.cronloops++;
   return 1000 / rt.hz;
 }
@@ -484,10 +493,10 @@ void CloseClientAsync(Client* c) {
   Runtime().to_close.push_back(c);
 }
 
-bool PrepareForShutdown(bool, bool, bool) {
+bool PrepareForShutdown(bool nosave, bool save, bool force) {
   ServerRuntime& rt = Runtime();
   LOG_WARNING("User requested shutdown...");
-  // Persistence (saving on shutdown) arrives with the persistence issue.
+  if (!PersistenceShutdown(nosave, save, force)) return false;
   if (!Config().pidfile.empty()) unlink(Config().pidfile.c_str());
   if (!Config().unixsocket.empty()) unlink(Config().unixsocket.c_str());
   for (int fd : rt.listen_fds) close(fd);
@@ -589,6 +598,7 @@ int Start(int argc, char** argv) {
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);
   RegisterServerCommands(reg);
+  RegisterPersistenceCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
   if (!st.ok()) {
@@ -596,6 +606,7 @@ int Start(int argc, char** argv) {
     return 1;
   }
 
+  InitPersistence();
   InstallSignals();
   auto loop = net::EventLoop::Create(cfg.maxclients + 128);
   if (!loop.ok()) {
@@ -615,6 +626,16 @@ int Start(int argc, char** argv) {
   }
   alloc::TierState ts = alloc::GetTierState();
   rt.tier_node_reason = ts.node_reason;
+  alloc::RefreshResidency();
+  ConfigRegistry::Get().OnApply("tier-nvm-node", [] {
+    int before = alloc::GetTierState().nvm_node;
+    common::Status s = alloc::SetNvmNode(Config().tier_nvm_node);
+    alloc::TierState now = alloc::GetTierState();
+    if (s.ok() && now.nvm_node != before)
+      LOG_NOTICE("Memory tiers: payloads now prefer NUMA node %d (%s); pages already resident stay put",
+                 now.nvm_node, now.node_reason.c_str());
+    return s;
+  });
   if (ts.mode == alloc::Mode::kNuma) {
     LOG_NOTICE("Memory tiers: numa mode, payloads on NUMA node %d (%s), policy %s, threshold %lld bytes",
                ts.nvm_node, ts.node_reason.c_str(), alloc::PolicyName(alloc::GetPlacement().policy),
@@ -639,8 +660,11 @@ int Start(int argc, char** argv) {
       fclose(f);
     }
   }
-  rt.loop->CreateTimeEvent(1, ServerCron, nullptr);
   rt.loop->SetBeforeSleep(BeforeSleep);
+  // Loading serves clients meanwhile (-LOADING), so it runs once the
+  // listeners and the before-sleep hook exist.
+  if (!LoadDataAtStartup()) return 1;
+  rt.loop->CreateTimeEvent(1, ServerCron, nullptr);
   LOG_NOTICE("Ready to accept connections %s", cfg.port ? "tcp" : "unix");
   return -1;
 }

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alloc/residency.h"
 #include "alloc/zmalloc.h"
 #include "commands/blocking.h"
 #include "commands/client.h"
@@ -44,6 +45,7 @@
 #include "object/object.h"
 #include "persist/dump.h"
 #include "server/config.h"
+#include "server/persistence.h"
 #include "server/debug.h"
 #include "server/server.h"
 
@@ -760,7 +762,7 @@ void DebugHelp(Client& c) {
              "OBJECT <key>",
              "    Show low level info about `key` and associated value.",
              "RELOAD",
-             "    Save the RDB on disk and reload it back to memory (not available yet).",
+             "    Save the RDB on disk and reload it back to memory.",
              "SET-ACTIVE-EXPIRE <0|1>",
              "    Setting it to 0 disables expiring keys in background when they are not",
              "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -810,8 +812,8 @@ void DebugCommand(Client& c) {
     c.reply.Ok();  // no replication ids until replication lands
   } else if (ArgIs(sub, "jmap") && argc == 2) {
     c.reply.Ok();
-  } else if (ArgIs(sub, "reload")) {
-    c.AddError("ERR DEBUG RELOAD not supported until persistence lands");
+  } else if (DebugPersistenceCommand(c)) {
+    // RELOAD [MERGE] [NOFLUSH] [NOSAVE], LOADAOF: server/persistence.cc
   } else if (ArgIs(sub, "error") && argc == 3) {
     c.AddError(c.argv[2]);
   } else if (ArgIs(sub, "log") && argc == 3) {
@@ -870,6 +872,11 @@ void MemoryUsageCommand(Client& c) {
 // payload (integers), "dram" or "nvm" when it is on one tier, "mixed" for an
 // aggregate spread over both. dram_bytes and nvm_bytes count the whole
 // value, header included (MEMORY USAGE without the key's own bytes).
+// "node" is the physical NUMA node of the page holding the start of the
+// value's main allocation (the string bytes, the listpack or intset, the
+// header for embstr and integers, the top-level structure of other
+// encodings), asked of the kernel with move_pages; -1 if that page is not
+// resident. "tier" is the allocator's view, "node" the hardware's.
 void MemoryTierCommand(Client& c) {
   ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
   if (de == nullptr) {
@@ -893,7 +900,9 @@ void MemoryTierCommand(Client& c) {
   } else if (payload_dram > 0) {
     tier = "dram";
   }
-  c.reply.MapHeader(4);
+  object::Encoding enc = o->GetEncoding();
+  const void* first = enc == object::Encoding::kEmbstr || enc == object::Encoding::kInt ? o : o->ptr;
+  c.reply.MapHeader(5);
   c.reply.Bulk("tier");
   c.reply.Bulk(tier);
   c.reply.Bulk("dram_bytes");
@@ -902,6 +911,8 @@ void MemoryTierCommand(Client& c) {
   c.reply.Integer(static_cast<int64_t>(tb.nvm));
   c.reply.Bulk("encoding");
   c.reply.Bulk(object::EncodingName(o->GetEncoding()));
+  c.reply.Bulk("node");
+  c.reply.Integer(alloc::PhysicalNode(first));
 }
 
 // The numbers behind MEMORY STATS and MEMORY DOCTOR (Redis's
@@ -1110,7 +1121,8 @@ void MemoryHelpCommand(Client& c) {
              "    Return memory in bytes used by <key> and its value. Nested values are",
              "    sampled up to <count> times (default: 5, 0 means sample all).",
              "TIER <key>",
-             "    Return the memory tier of <key>'s value and its bytes on DRAM and NVM."});
+             "    Return the memory tier of <key>'s value, its bytes on DRAM and NVM, and the",
+             "    NUMA node its first page physically sits on."});
 }
 
 // ---- SLOWLOG, LATENCY -------------------------------------------------------

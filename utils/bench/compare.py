@@ -1,0 +1,782 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark of tieredis (src/redis-server) and Debian's Redis 7.0.
+
+What it measures, on the same machine in the same run:
+
+  throughput  redis-benchmark SET GET INCR LPUSH RPOP SADD HSET ZADD LRANGE_100
+              MSET, 50 clients, pipeline 1 and 16, values 64 B and 1 KiB,
+              random keyspace of 1,000,000 (-r): requests/s, p50 and p99
+              latency (redis-benchmark 7.0's --csv columns); plus tierload's
+              Zipf(0.99) 90% GET / 10% SET mix over a loaded keyspace.
+  memory      1,000,000 keys of 64 B and of 1 KiB (tierload --load), and one
+              dataset each of hashes, lists, sets and zsets: used_memory and
+              RSS per key for both servers and, for ours, DRAM and NVM bytes
+              per key and the DRAM:NVM ratio. Deltas over the empty server.
+  fork        on the 1,000,000 x 1 KiB dataset: latest_fork_usec and BGSAVE
+              wall time, then rdb_last_cow_size of a BGSAVE during which a
+              client overwrites 10% of the keys.
+
+How it keeps the comparison fair:
+  - both servers get exactly the same command-line flags (no persistence:
+    --save "" --appendonly no), nothing else;
+  - with 2+ CPUs the servers are pinned (taskset) to CPU 0 and every client
+    to the others, so client and server never fight for a core;
+  - throughput workloads run on both servers back to back, interleaved
+    workload by workload, the order alternating each round; the tables
+    report the median of the rounds and the ratio ours/Redis;
+  - both servers see the same sequence of commands: state that a workload
+    needs (GET after SET, RPOP after LPUSH) is kept, everything else is
+    flushed right after the run, which also bounds memory;
+  - memory workloads run on a fresh server each (RSS never shrinks), one
+    server at a time; they are deterministic, so they run once.
+
+A workload whose command our server rejects (ERR unknown command: a type not
+merged yet) is skipped on both servers and reported as skipped, with the
+error. Any other failure is an error row, and the exit status is 1.
+
+Output (--out, default utils/bench/results/<date>-<commit>/, or
+utils/bench/results/tmp/ for --quick): results.md (the tables, with the
+machine, the commit and the commands in the header), results.json (every
+run), commands.txt (every command line executed), throughput_ratio.png and
+memory_per_key.png.
+
+Run it through utils/bench/compare.sh or `make bench`; --help lists the
+options.
+"""
+import argparse
+import csv
+import datetime
+import fnmatch
+import io
+import json
+import os
+import platform
+import shlex
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# redis-benchmark's tests: (workload prefix, -t name, label prefix of its CSV
+# row, command probed on our server before running it).
+BENCH_TESTS = [
+    ("set", "set", "SET", ["SET", "__bench_probe__:s", "x"]),
+    ("get", "get", "GET", ["GET", "__bench_probe__:s"]),
+    ("incr", "incr", "INCR", ["INCR", "__bench_probe__:n"]),
+    ("lpush", "lpush", "LPUSH", ["LPUSH", "__bench_probe__:l", "x"]),
+    ("rpop", "rpop", "RPOP", ["RPOP", "__bench_probe__:l"]),
+    ("sadd", "sadd", "SADD", ["SADD", "__bench_probe__:t", "x"]),
+    ("hset", "hset", "HSET", ["HSET", "__bench_probe__:h", "f", "x"]),
+    ("zadd", "zadd", "ZADD", ["ZADD", "__bench_probe__:z", "1", "x"]),
+    ("lrange_100", "lrange_100", "LRANGE_100", ["LRANGE", "__bench_probe__:l", "0", "99"]),
+    ("mset", "mset", "MSET", ["MSET", "__bench_probe__:s", "x", "__bench_probe__:s2", "y"]),
+]
+# GET reads what SET wrote, RPOP pops what LPUSH pushed: the server keeps its
+# data from the first to the second.
+FEEDS_NEXT = {"set", "lpush"}
+# MSET writes 10 keys per request and LRANGE_100 returns 100 elements: a
+# quarter of the requests keeps their run time in line with the others.
+HEAVY = {"mset", "lrange_100"}
+PIPELINES = [1, 16]
+SIZES = [64, 1024]
+BENCH_CLIENTS = 50
+BENCH_KEYSPACE = 1000000
+
+# Memory datasets: (name, description, template, elements per key, value
+# size, probe). Collections use a tenth of the keys with ten elements each,
+# so every dataset writes the same number of values.
+MEMORY_SETS = [
+    ("mem-string-64", "strings, 64 B values", "SET {key} {value}", 1, 64, ["SET", "__bench_probe__", "x"]),
+    ("mem-string-1k", "strings, 1 KiB values", "SET {key} {value}", 1, 1024, ["SET", "__bench_probe__", "x"]),
+    ("mem-hash", "hashes, 10 fields of 64 B", "HSET {key} f{field} {value}", 10, 64,
+     ["HSET", "__bench_probe__", "f", "x"]),
+    ("mem-list", "lists, 10 elements of 64 B", "RPUSH {key} {value}", 10, 64, ["RPUSH", "__bench_probe__", "x"]),
+    ("mem-set", "sets, 10 members of 64 B", "SADD {key} {value}", 10, 64, ["SADD", "__bench_probe__", "x"]),
+    ("mem-zset", "zsets, 10 members of 64 B", "ZADD {key} {score} {value}", 10, 64,
+     ["ZADD", "__bench_probe__", "1", "x"]),
+]
+FORK_NAME = "fork-1k"
+FORK_SIZE = 1024
+FORK_OVERWRITE_FRACTION = 0.10
+
+# tierload mixes over a keyspace loaded with 64 B values.
+TIERLOAD_MIXES = [("tierload-zipf-p1-64", 1), ("tierload-zipf-p16-64", 16)]
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="compare.sh",
+        description="Benchmark src/redis-server against Debian's redis-server 7.0, side by side.")
+    p.add_argument("--quick", action="store_true",
+                   help="every workload briefly (a smoke run, figures are not meaningful)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds of the throughput workloads (default 3, quick 1)")
+    p.add_argument("--workloads", default="*",
+                   help="comma-separated glob patterns of workload names, e.g. 'set-*,mem-*' (see --list)")
+    p.add_argument("--out", default=None, help="results folder")
+    p.add_argument("--keys", type=int, default=None,
+                   help="keys of the memory, fork and tierload datasets (default 1000000, quick 20000)")
+    p.add_argument("--requests", type=int, default=None,
+                   help="redis-benchmark -n at pipeline 1 (default 200000, quick 2000; x5 at pipeline 16)")
+    p.add_argument("--ours", default=os.path.join(ROOT, "src", "redis-server"), help="our server binary")
+    p.add_argument("--redis", default="/usr/bin/redis-server", help="the reference redis-server")
+    p.add_argument("--tierload", default=os.environ.get(
+        "TIERLOAD", os.path.join(ROOT, "build", "utils", "tierload", "tierload")), help="tierload binary")
+    p.add_argument("--no-build", action="store_true", help="(compare.sh) do not run make build first")
+    p.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    p.add_argument("--list", action="store_true", help="print the workload names and exit")
+    args = p.parse_args(argv)
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+    if args.keys is None:
+        args.keys = 20000 if args.quick else 1000000
+    if args.requests is None:
+        args.requests = 2000 if args.quick else 200000
+    if args.rounds < 1 or args.keys < 10 or args.requests < 1:
+        p.error("--rounds, --keys (>= 10) and --requests must be positive")
+    return args
+
+
+def all_workload_names():
+    names = []
+    for pipeline in PIPELINES:
+        for size in SIZES:
+            for prefix, _, _, _ in BENCH_TESTS:
+                names.append(bench_name(prefix, pipeline, size))
+    names += [n for n, _ in TIERLOAD_MIXES]
+    names += [m[0] for m in MEMORY_SETS]
+    names.append(FORK_NAME)
+    return names
+
+
+def bench_name(prefix, pipeline, size):
+    return f"{prefix}-p{pipeline}-{'1k' if size == 1024 else size}"
+
+
+def selected(name, patterns):
+    return any(fnmatch.fnmatchcase(name, pat.strip()) for pat in patterns.split(",") if pat.strip())
+
+
+# ---- Processes -------------------------------------------------------------------
+
+class Recorder:
+    """Runs commands, remembering each command line for commands.txt."""
+
+    def __init__(self):
+        self.lines = []
+
+    def run(self, cmd, timeout):
+        self.lines.append(shlex.join(cmd))
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+    def popen(self, cmd):
+        self.lines.append(shlex.join(cmd) + "   # concurrently")
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One server process on a free loopback port, in its own temporary dir."""
+
+    def __init__(self, label, binary, pin, recorder):
+        import redis  # python3-redis, from deps/install.sh
+        self.label = label
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix=f"tieredis-bench-{label}-")
+        self.port = free_port()
+        self.flags = server_flags(self.port, self.dir)
+        cmd = pin + [binary] + self.flags
+        recorder.lines.append(shlex.join(cmd))
+        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{label} server exited: {self.proc.stderr.read().decode(errors='replace')}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{label} server did not listen within 20 s")
+                time.sleep(0.02)
+        self.client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=600)
+
+    def info(self, section="all"):
+        return self.client.info(section)
+
+    def probe(self, command):
+        """None when the server accepts `command`, else its error text."""
+        import redis
+        try:
+            self.client.execute_command(*command)
+            return None
+        except redis.ResponseError as e:
+            return str(e)
+        finally:
+            self.client.execute_command("DEL", *[a for a in command[1:] if a.startswith("__bench_probe__")])
+
+    def flush(self):
+        self.client.flushall()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def server_flags(port, directory):
+    return ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--logfile", os.path.join(directory, "server.log")]
+
+
+def cpu_plan():
+    """(taskset prefix for servers, taskset prefix for clients, description)."""
+    n = os.cpu_count() or 1
+    if n < 2 or shutil.which("taskset") is None:
+        return [], [], "not pinned (one CPU)" if n < 2 else "not pinned (no taskset)"
+    clients = "1" if n == 2 else f"1-{n - 1}"
+    return (["taskset", "-c", "0"], ["taskset", "-c", clients],
+            f"servers on CPU 0 (taskset -c 0), clients on CPU {clients}")
+
+
+# ---- Workloads ---------------------------------------------------------------------
+
+def run_redis_benchmark(rec, pin, server, test, label, pipeline, size, requests, timeout):
+    cmd = pin + ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(BENCH_CLIENTS),
+                 "-n", str(requests), "-r", str(BENCH_KEYSPACE), "-P", str(pipeline), "-d", str(size),
+                 "-t", test, "--csv"]
+    out = rec.run(cmd, timeout)
+    text = out.stdout + out.stderr
+    if out.returncode != 0 or "error" in text.lower():
+        raise RuntimeError(f"redis-benchmark failed (exit {out.returncode}): {text.strip()[:500]}")
+    for row in csv.DictReader(io.StringIO(out.stdout)):
+        if row["test"].upper().startswith(label):
+            return {"rps": float(row["rps"]), "p50_ms": float(row["p50_latency_ms"]),
+                    "p99_ms": float(row["p99_latency_ms"])}
+    raise RuntimeError(f"no {label} row in redis-benchmark --csv output: {out.stdout[:300]}")
+
+
+def run_tierload(rec, pin, args, server, extra, timeout):
+    cmd = pin + [args.tierload, "-h", "127.0.0.1", "-p", str(server.port), "--json"] + extra
+    out = rec.run(cmd, timeout)
+    try:
+        report = json.loads(out.stdout)
+    except json.JSONDecodeError:
+        raise RuntimeError(f"tierload failed (exit {out.returncode}): {(out.stderr or out.stdout).strip()[:500]}")
+    if out.returncode != 0 or report["errors"]:
+        raise RuntimeError(f"tierload: {report['errors']} error replies, first: {report['first_error']}")
+    return report
+
+
+def median_row(runs):
+    return {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
+
+
+class Harness:
+    def __init__(self, args):
+        self.args = args
+        self.rec = Recorder()
+        self.server_pin, self.client_pin, self.pin_text = cpu_plan()
+        self.rows = {}  # workload name -> result dict
+        self.started = []
+        self.versions = {}
+        self.timeout = 120 if args.quick else 3600
+
+    def start(self, label):
+        binary = self.args.ours if label == "ours" else self.args.redis
+        s = Server(label, binary, self.server_pin, self.rec)
+        self.started.append(s)
+        if label not in self.versions:
+            info = s.info("server")
+            v = f"redis_version {info.get('redis_version')}"
+            if "tieredis_version" in info:
+                v = f"tieredis {info['tieredis_version']}, " + v
+            self.versions[label] = v
+        return s
+
+    def stop(self, s):
+        s.stop()
+        self.started.remove(s)
+
+    def stop_all(self):
+        for s in list(self.started):
+            self.stop(s)
+
+    # -- throughput --
+
+    def throughput(self):
+        args = self.args
+        work = []
+        for pipeline in PIPELINES:
+            for size in SIZES:
+                for prefix, test, label, probe in BENCH_TESTS:
+                    name = bench_name(prefix, pipeline, size)
+                    if selected(name, args.workloads):
+                        work.append((name, prefix, test, label, probe, pipeline, size))
+        mixes = [(n, p) for n, p in TIERLOAD_MIXES if selected(n, args.workloads)]
+        if not work and not mixes:
+            return
+        servers = {"ours": self.start("ours"), "redis": self.start("redis")}
+        try:
+            runnable = []
+            for w in work:
+                err = servers["ours"].probe(w[4])
+                if err is not None:
+                    self.rows[w[0]] = {"kind": "throughput", "status": "skipped",
+                                       "reason": f"our server rejects {w[4][0]}: {err}"}
+                else:
+                    runnable.append(w)
+                    self.rows[w[0]] = {"kind": "throughput", "status": "ok", "pipeline": w[5], "size": w[6],
+                                       "runs": {"ours": [], "redis": []}}
+            for rnd in range(args.rounds):
+                order = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
+                for s in servers.values():
+                    s.flush()
+                for name, prefix, test, label, _, pipeline, size in runnable:
+                    row = self.rows[name]
+                    if row["status"] != "ok":
+                        continue
+                    n = args.requests * (5 if pipeline > 1 else 1) // (4 if prefix in HEAVY else 1)
+                    row["requests"] = max(n, 1)
+                    for who in order:
+                        try:
+                            r = run_redis_benchmark(self.rec, self.client_pin, servers[who], test, label,
+                                                    pipeline, size, row["requests"], self.timeout)
+                            row["runs"][who].append(r)
+                        except (RuntimeError, subprocess.TimeoutExpired) as e:
+                            row.update(status="error", reason=f"{who}: {e}")
+                            break
+                        if prefix not in FEEDS_NEXT:
+                            servers[who].flush()
+            self.tierload_mixes(servers, mixes)
+        finally:
+            for s in servers.values():
+                self.stop(s)
+        for name, row in self.rows.items():
+            if row.get("kind") == "throughput" and row["status"] == "ok":
+                row["ours"] = median_row(row["runs"]["ours"])
+                row["redis"] = median_row(row["runs"]["redis"])
+
+    def tierload_mixes(self, servers, mixes):
+        if not mixes:
+            return
+        args = self.args
+        for s in servers.values():
+            s.flush()
+            run_tierload(self.rec, self.client_pin, args, s,
+                         ["--load", str(args.keys), "-d", "64", "-c", str(BENCH_CLIENTS), "-P", "16"], self.timeout)
+        for name, pipeline in mixes:
+            self.rows[name] = {"kind": "throughput", "status": "ok", "pipeline": pipeline, "size": 64,
+                               "runs": {"ours": [], "redis": []}}
+        length = ["-n", str(args.requests * 5)] if args.quick else ["--duration", "5"]
+        for rnd in range(args.rounds):
+            order = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
+            for name, pipeline in mixes:
+                row = self.rows[name]
+                if row["status"] != "ok":
+                    continue
+                for who in order:
+                    try:
+                        rep = run_tierload(self.rec, self.client_pin, args, servers[who],
+                                           ["--keys", str(args.keys), "--dist", "zipf:0.99", "--reads", "0.9",
+                                            "-d", "64", "-c", str(BENCH_CLIENTS), "-P", str(pipeline),
+                                            "--seed", str(rnd + 1)] + length, self.timeout)
+                        row["runs"][who].append({"rps": rep["rps"], "p50_ms": rep["latency_ms"]["p50"],
+                                                 "p99_ms": rep["latency_ms"]["p99"]})
+                    except (RuntimeError, subprocess.TimeoutExpired) as e:
+                        row.update(status="error", reason=f"{who}: {e}")
+                        break
+
+    # -- memory and fork --
+
+    def memory_and_fork(self):
+        args = self.args
+        sets = [m for m in MEMORY_SETS if selected(m[0], args.workloads)]
+        want_fork = selected(FORK_NAME, args.workloads)
+        if want_fork and not any(m[0] == "mem-string-1k" for m in sets):
+            sets.append(("fork-dataset", "", "SET {key} {value}", 1, FORK_SIZE, ["SET", "__bench_probe__", "x"]))
+        for name, desc, template, elements, size, probe in sets:
+            keys = args.keys if elements == 1 else max(args.keys // elements, 1)
+            row = {"kind": "memory", "status": "ok", "desc": desc, "keys": keys, "elements": elements,
+                   "size": size, "template": template}
+            fork_here = want_fork and size == FORK_SIZE and elements == 1
+            fork_row = {"kind": "fork", "status": "ok", "keys": keys, "size": size}
+            for who in ("ours", "redis"):
+                s = self.start(who)
+                try:
+                    if who == "ours":
+                        err = s.probe(probe)
+                        if err is not None:
+                            reason = f"our server rejects {probe[0]}: {err}"
+                            row.update(status="skipped", reason=reason)
+                            break
+                    before = settled_memory_info(s)
+                    try:
+                        run_tierload(self.rec, self.client_pin, args, s,
+                                     ["--load", str(keys), "--elements", str(elements), "--command", template,
+                                      "-d", str(size), "-c", str(BENCH_CLIENTS), "-P", "16"], self.timeout)
+                    except (RuntimeError, subprocess.TimeoutExpired) as e:
+                        row.update(status="error", reason=f"{who}: {e}")
+                        break
+                    after = settled_memory_info(s)
+                    row[who] = memory_figures(before, after, keys)
+                    if fork_here:
+                        self.fork(s, who, keys, size, fork_row)
+                finally:
+                    self.stop(s)
+            if name != "fork-dataset":
+                self.rows[name] = row
+            if fork_here:
+                if row["status"] == "error" and fork_row["status"] == "ok":
+                    fork_row.update(status="error", reason="loading the dataset failed: " + row["reason"])
+                elif row["status"] == "skipped":
+                    fork_row.update(status="skipped", reason=row["reason"])
+                self.rows[FORK_NAME] = fork_row
+
+    def fork(self, s, who, keys, size, fork_row):
+        import redis
+        if fork_row["status"] != "ok":
+            return
+        try:
+            s.client.execute_command("BGSAVE")
+        except redis.ResponseError as e:
+            if who == "ours":
+                fork_row.update(status="skipped", reason=f"our server rejects BGSAVE: {e}")
+            else:
+                fork_row.update(status="error", reason=f"{who}: BGSAVE: {e}")
+            return
+        plain = wait_bgsave(s, time.monotonic())
+        # Second save with a client overwriting the first 10% of the keys
+        # (same size) while the child writes: the pages it dirties are copied.
+        overwrite = max(int(keys * FORK_OVERWRITE_FRACTION), 1)
+        t0 = time.monotonic()
+        s.client.execute_command("BGSAVE")
+        writer = self.rec.popen(self.client_pin + [
+            self.args.tierload, "-h", "127.0.0.1", "-p", str(s.port), "--json", "--load", str(overwrite),
+            "-d", str(size), "-c", str(BENCH_CLIENTS), "-P", "16"])
+        busy = wait_bgsave(s, t0, writer)
+        out, err = writer.communicate(timeout=self.timeout)
+        if writer.returncode != 0:
+            fork_row.update(status="error", reason=f"{who}: overwrite client failed: {err.strip() or out.strip()}")
+            return
+        if plain["status"] != "ok" or busy["status"] != "ok":
+            fork_row.update(status="error", reason=f"{who}: BGSAVE status {plain['status']}/{busy['status']}")
+            return
+        fork_row[who] = {"fork_usec": plain["fork_usec"], "bgsave_s": plain["wall_s"],
+                         "cow_idle_bytes": plain["cow_bytes"], "cow_bytes": busy["cow_bytes"],
+                         "bgsave_busy_s": busy["wall_s"], "overwritten_keys": overwrite,
+                         "overwrite_within_save": busy["writer_done_first"]}
+
+    # -- orchestration --
+
+    def run(self):
+        try:
+            self.throughput()
+            self.memory_and_fork()
+        finally:
+            self.stop_all()
+
+
+def wait_bgsave(s, t0, writer=None):
+    """Polls INFO until the BGSAVE started at t0 ends; returns its figures."""
+    writer_done_first = None
+    while True:
+        info = s.info("persistence")
+        if writer is not None and writer_done_first is None and writer.poll() is not None:
+            writer_done_first = info.get("rdb_bgsave_in_progress", 0) == 1
+        if info.get("rdb_bgsave_in_progress", 0) == 0:
+            break
+        time.sleep(0.005)
+    wall = time.monotonic() - t0
+    if writer is not None and writer_done_first is None:
+        writer_done_first = False
+    stats = s.info("stats")
+    return {"status": info.get("rdb_last_bgsave_status"), "wall_s": wall,
+            "fork_usec": stats.get("latest_fork_usec"), "cow_bytes": info.get("rdb_last_cow_size"),
+            "writer_done_first": writer_done_first}
+
+
+# Redis refreshes used_memory_rss in serverCron (every 100 ms at hz 10), so
+# INFO read right after a load shows the RSS of before it: wait out a few
+# cron periods first.
+RSS_SETTLE_S = 0.35
+
+
+def settled_memory_info(s):
+    time.sleep(RSS_SETTLE_S)
+    return s.info("memory")
+
+
+def memory_figures(before, after, keys):
+    def delta(field):
+        if field not in after or field not in before:
+            return None
+        return (after[field] - before[field]) / keys
+
+    fig = {"used_memory_per_key": delta("used_memory"), "rss_per_key": delta("used_memory_rss"),
+           "used_memory": after.get("used_memory"), "rss": after.get("used_memory_rss")}
+    if "used_memory_dram" in after:
+        fig["dram_per_key"] = delta("used_memory_dram")
+        fig["nvm_per_key"] = delta("used_memory_nvm")
+        fig["dram_nvm_ratio"] = after.get("dram_nvm_ratio")
+    return fig
+
+
+# ---- Report ----------------------------------------------------------------------
+
+def git(*a):
+    try:
+        return subprocess.run(["git", "-C", ROOT] + list(a), capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kib = int(f.readline().split()[1])
+            mem = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}{mem}"
+
+
+def fmt_num(v, digits=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}x"
+
+
+def render(h, commit, argv, when):
+    args = h.args
+    lines = [f"# tieredis vs Redis 7.0: {when}", ""]
+    lines.append(f"- commit: `{commit}`")
+    lines.append(f"- machine: {machine()}")
+    lines.append(f"- ours: `{args.ours}` ({h.versions.get('ours', 'not started')}); "
+                 f"Redis: `{args.redis}` ({h.versions.get('redis', 'not started')})")
+    lines.append("- both servers: `<binary> " + shlex.join(server_flags(0, "DIR")).replace("--port 0", "--port PORT")
+                 + "`; " + h.pin_text)
+    mode = "quick (smoke run: figures are not meaningful)" if args.quick else "full"
+    lines.append(f"- mode: {mode}; {args.rounds} round(s) of the throughput workloads, interleaved "
+                 "workload by workload, order alternating per round; medians")
+    lines.append(f"- harness: `{shlex.join(['utils/bench/compare.sh'] + argv)}`")
+    n16 = args.requests * 5
+    lines.append(f"- redis-benchmark: `redis-benchmark -h 127.0.0.1 -p PORT -c {BENCH_CLIENTS} -n N "
+                 f"-r {BENCH_KEYSPACE} -P PIPELINE -d SIZE -t TEST --csv` with N = {args.requests:,} (pipeline 1), "
+                 f"{n16:,} (pipeline 16), a quarter of that for MSET and LRANGE_100")
+    mix_len = f"-n {args.requests * 5}" if args.quick else "--duration 5"
+    lines.append(f"- tierload mix: `tierload -p PORT --keys {args.keys} --dist zipf:0.99 --reads 0.9 -d 64 "
+                 f"-c {BENCH_CLIENTS} -P PIPELINE --seed ROUND {mix_len}` after "
+                 f"`tierload -p PORT --load {args.keys} -d 64 -c {BENCH_CLIENTS} -P 16`")
+    lines.append(f"- memory: `tierload -p PORT --load KEYS --elements M --command TEMPLATE -d SIZE "
+                 f"-c {BENCH_CLIENTS} -P 16` on a fresh server; per key = (INFO after - INFO before) / KEYS")
+    lines.append(f"- fork: BGSAVE, then BGSAVE with `tierload --load {max(int(args.keys * FORK_OVERWRITE_FRACTION), 1)} "
+                 f"-d {FORK_SIZE} -c {BENCH_CLIENTS} -P 16` running (overwrites 10% of the keys)")
+    lines.append("- every command line executed: commands.txt; every run: results.json")
+    lines.append("")
+
+    lines.append(f"## Throughput ({BENCH_CLIENTS} clients, random keyspace {BENCH_KEYSPACE:,})")
+    lines.append("")
+    lines.append("| workload | ours req/s | Redis req/s | ratio | ours p50 ms | Redis p50 ms | ours p99 ms | "
+                 "Redis p99 ms | p99 ratio |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, row in rows_of(h, "throughput"):
+        if row["status"] != "ok":
+            lines.append(f"| {name} | {row['status']}: {md_escape(row['reason'])} | | | | | | | |")
+            continue
+        o, r = row["ours"], row["redis"]
+        lines.append(f"| {name} | {fmt_num(o['rps'])} | {fmt_num(r['rps'])} | {fmt_ratio(o['rps'], r['rps'])} | "
+                     f"{o['p50_ms']:.3f} | {r['p50_ms']:.3f} | {o['p99_ms']:.3f} | {r['p99_ms']:.3f} | "
+                     f"{fmt_ratio(o['p99_ms'], r['p99_ms'])} |")
+    lines.append("")
+
+    lines.append("## Memory per key (bytes, over the empty server)")
+    lines.append("")
+    lines.append("| workload | dataset | keys | ours used_memory | Redis used_memory | ratio | ours RSS | Redis RSS | "
+                 "ours DRAM | ours NVM | DRAM:NVM | ours DRAM / Redis |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, row in rows_of(h, "memory"):
+        dataset = md_escape(row["desc"])
+        if row["status"] != "ok":
+            lines.append(f"| {name} | {dataset} | {row['keys']:,} | {row['status']}: {md_escape(row['reason'])} "
+                         "| | | | | | | | |")
+            continue
+        o, r = row["ours"], row["redis"]
+        dram, nvm = o.get("dram_per_key"), o.get("nvm_per_key")
+        ratio = f"1:{nvm / dram:.1f}" if dram and nvm is not None else "n/a"
+        lines.append(f"| {name} | {dataset} | {row['keys']:,} | {fmt_num(o['used_memory_per_key'], 1)} | "
+                     f"{fmt_num(r['used_memory_per_key'], 1)} | "
+                     f"{fmt_ratio(o['used_memory_per_key'], r['used_memory_per_key'])} | "
+                     f"{fmt_num(o['rss_per_key'], 1)} | {fmt_num(r['rss_per_key'], 1)} | {fmt_num(dram, 1)} | "
+                     f"{fmt_num(nvm, 1)} | {ratio} | {fmt_ratio(dram, r['used_memory_per_key'])} |")
+    lines.append("")
+
+    row = h.rows.get(FORK_NAME)
+    if row is not None:
+        lines.append(f"## Fork ({row['keys']:,} keys x {row['size']} B)")
+        lines.append("")
+        if row["status"] != "ok":
+            lines.append(f"{FORK_NAME}: {row['status']}: {md_escape(row['reason'])}")
+        else:
+            lines.append("| workload | server | latest_fork_usec | BGSAVE wall s | COW bytes, idle | "
+                         "COW bytes, 10% overwritten | overwrite done within the save |")
+            lines.append("|---|---|---:|---:|---:|---:|---|")
+            for who, label in (("ours", "ours"), ("redis", "Redis")):
+                f = row[who]
+                lines.append(f"| {FORK_NAME} | {label} | {fmt_num(f['fork_usec'])} | {f['bgsave_s']:.3f} | "
+                             f"{fmt_num(f['cow_idle_bytes'])} | {fmt_num(f['cow_bytes'])} | "
+                             f"{'yes' if f['overwrite_within_save'] else 'no (COW undercounts)'} |")
+            lines.append(f"| {FORK_NAME} | ours/Redis | {fmt_ratio(row['ours']['fork_usec'], row['redis']['fork_usec'])} | "
+                         f"{fmt_ratio(row['ours']['bgsave_s'], row['redis']['bgsave_s'])} | | "
+                         f"{fmt_ratio(row['ours']['cow_bytes'], row['redis']['cow_bytes'])} | |")
+        lines.append("")
+
+    lines.append("## Charts")
+    lines.append("")
+    lines.append("![throughput ratio](throughput_ratio.png)")
+    lines.append("")
+    lines.append("![memory per key](memory_per_key.png)")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def rows_of(h, kind, ok_only=False):
+    """(name, row) of the workloads of `kind` that ran or were skipped, in
+    the canonical order."""
+    for name in all_workload_names():
+        row = h.rows.get(name)
+        if row is not None and row.get("kind") == kind and (not ok_only or row["status"] == "ok"):
+            yield name, row
+
+
+def md_escape(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def charts(h, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [n for n, _ in rows_of(h, "throughput", ok_only=True)]
+    fig, axes = plt.subplots(1, 2, figsize=(12, max(3, 0.28 * len(names) + 1.5)), sharey=True)
+    tput = [h.rows[n]["ours"]["rps"] / h.rows[n]["redis"]["rps"] for n in names]
+    p99 = [h.rows[n]["ours"]["p99_ms"] / h.rows[n]["redis"]["p99_ms"] if h.rows[n]["redis"]["p99_ms"] else 0
+           for n in names]
+    colors = ["tab:blue" if h.rows[n]["pipeline"] == 1 else "tab:orange" for n in names]
+    ys = range(len(names))
+    axes[0].barh(ys, tput, color=colors)
+    axes[0].axvline(1.0, color="black", linewidth=1)
+    axes[0].set_title("throughput, ours / Redis (higher is better)")
+    axes[1].barh(ys, p99, color=colors)
+    axes[1].axvline(1.1, color="black", linewidth=1, linestyle="--")
+    axes[1].set_title("p99 latency, ours / Redis (lower is better; dashed: 1.1)")
+    axes[0].set_yticks(list(ys))
+    axes[0].set_yticklabels(names, fontsize=8)
+    axes[0].invert_yaxis()
+    fig.suptitle("blue: pipeline 1, orange: pipeline 16")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "throughput_ratio.png"), dpi=110)
+    plt.close(fig)
+
+    mem = [n for n, _ in rows_of(h, "memory", ok_only=True)]
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(mem) + 2), 4.5))
+    width = 0.38
+    for i, n in enumerate(mem):
+        o, r = h.rows[n]["ours"], h.rows[n]["redis"]
+        dram = o.get("dram_per_key") or 0
+        nvm = o.get("nvm_per_key") or 0
+        ax.bar(i - width / 2, dram, width, color="tab:red", label="ours: DRAM" if i == 0 else None)
+        ax.bar(i - width / 2, nvm, width, bottom=dram, color="tab:green", label="ours: NVM" if i == 0 else None)
+        ax.bar(i + width / 2, r["used_memory_per_key"] or 0, width, color="tab:gray",
+               label="Redis 7.0: used_memory" if i == 0 else None)
+    ax.set_xticks(list(range(len(mem))))
+    ax.set_xticklabels(mem, fontsize=8)
+    ax.set_ylabel("bytes per key")
+    ax.set_title("memory per key: ours (DRAM + NVM) beside Redis")
+    if mem:
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "memory_per_key.png"), dpi=110)
+    plt.close(fig)
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.list:
+        print("\n".join(all_workload_names()))
+        return 0
+    for path, what in ((args.ours, "our server"), (args.redis, "Redis"), (args.tierload, "tierload")):
+        if not os.access(path, os.X_OK):
+            print(f"compare: {what} not found at {path} (run make build / install redis-server)", file=sys.stderr)
+            return 1
+    if shutil.which("redis-benchmark") is None:
+        print("compare: redis-benchmark not found (Debian package redis-tools)", file=sys.stderr)
+        return 1
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+dirty"
+    now = datetime.datetime.now()
+    when = now.strftime("%Y-%m-%d %H:%M")
+    out = args.out or os.path.join(ROOT, "utils", "bench", "results", "tmp" if args.quick else "",
+                                   f"{now.strftime('%Y%m%d-%H%M%S')}-{commit.replace('+', '-')}")
+    os.makedirs(out, exist_ok=True)
+
+    h = Harness(args)
+    try:
+        h.run()
+    except KeyboardInterrupt:
+        print("compare: interrupted", file=sys.stderr)
+        return 130
+    md = render(h, commit, argv, when)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(md)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"commit": commit, "when": when, "machine": machine(), "versions": h.versions,
+                   "args": vars(args), "workloads": h.rows}, f, indent=1, default=str)
+    with open(os.path.join(out, "commands.txt"), "w") as f:
+        f.write("\n".join(h.rec.lines) + "\n")
+    if not args.no_charts:
+        charts(h, out)
+    print(md)
+    print(f"results: {out}")
+    errors = [n for n, r in h.rows.items() if r["status"] == "error"]
+    if errors:
+        print(f"compare: {len(errors)} workload(s) failed: {', '.join(errors)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
