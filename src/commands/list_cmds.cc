@@ -15,9 +15,12 @@
 //     BRPOPLPUSH as RPOPLPUSH, both when they pop at once and when a blocked
 //     client is served later (then through AlsoPropagate, as Redis's
 //     serveClientBlockedOnList does).
+// Lists are also a SORT source (ordered) and SORT ... STORE builds its result
+// with this family's list builder.
 // Blocking commands inside MULTI/EXEC never block: they answer as on a
 // timeout (BLMOVE/BRPOPLPUSH with a null bulk, the others with a null
 // array), as Redis does for clients that may not block.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,6 +31,7 @@
 #include "commands/errors.h"
 #include "commands/propagate.h"
 #include "commands/registry.h"
+#include "commands/sort_cmds.h"
 #include "commands/state.h"
 #include "common/macros.h"
 #include "common/util.h"
@@ -613,9 +617,32 @@ void BLMoveCommand(Client& c) {
   BlockingMoveGeneric(c, from, to, deadline);
 }
 
+// ---- SORT's view of lists (commands/sort_cmds.h) ----
+
+size_t SortListLength(const Object* o) { return object::ListLength(o); }
+
+// count elements from rank start in list order, or, when reverse, from the
+// tail's rank start towards the head (Redis's SORT ... BY nosort DESC).
+void SortListLoad(const Object* o, size_t start, size_t count, bool reverse, std::vector<std::string>* out) {
+  long len = static_cast<long>(object::ListLength(o));
+  if (count == 0 || static_cast<long>(start) >= len) return;
+  long n = std::min(static_cast<long>(count), len - static_cast<long>(start));
+  long first = reverse ? len - static_cast<long>(start) - n : static_cast<long>(start);
+  object::ListRange(o, first, first + n - 1, reverse, [&](std::string_view v) { out->emplace_back(v); });
+}
+
+// SORT ... STORE: a list built as by RPUSH of each element.
+Object* SortListBuilder(std::vector<std::string>&& elements) {
+  Object* o = object::CreateList();
+  for (const std::string& e : elements) object::ListPush(o, e, ListEnd::kTail);
+  return o;
+}
+
 }  // namespace
 
 void RegisterListCommands(Registry& r) {
+  RegisterSortSource(object::Type::kList, SortSource{SortListLength, SortListLoad, /*ordered=*/true});
+  SetSortListBuilder(SortListBuilder);
   const uint32_t kWriteFast = kCatWrite | kCatList | kCatFast;
   const uint32_t kWriteSlow = kCatWrite | kCatList | kCatSlow;
   const uint32_t kReadFast = kCatRead | kCatList | kCatFast;

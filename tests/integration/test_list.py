@@ -240,6 +240,24 @@ def test_integers_and_binary_values(r, real):
         same(r, real, "LINDEX", "l", i)
 
 
+def test_sort_lists(r, real):
+    for c in (r, real):
+        raw(c, "RPUSH", "l", "3", "10", "1", "2", "-5", "7")
+        raw(c, "RPUSH", "w", "b", "a", "c")
+        for i in (3, 10, 1, 2, -5, 7):
+            raw(c, "SET", f"wt_{i}", str(100 - i))
+    run_all(r, real, [
+        ("SORT", "l"), ("SORT", "l", "DESC"), ("SORT", "l", "LIMIT", 1, 3), ("SORT", "l", "BY", "nosort"),
+        ("SORT", "l", "BY", "nosort", "DESC"), ("SORT", "l", "BY", "nosort", "LIMIT", 1, 2),
+        ("SORT", "l", "BY", "nosort", "DESC", "LIMIT", 1, 2), ("SORT", "l", "BY", "nosort", "LIMIT", 4, 100),
+        ("SORT", "l", "BY", "nosort", "DESC", "LIMIT", 10, 2), ("SORT", "l", "BY", "wt_*"),
+        ("SORT", "l", "BY", "wt_*", "GET", "#", "GET", "wt_*"), ("SORT", "w"), ("SORT", "w", "ALPHA"),
+        ("SORT_RO", "w", "ALPHA", "DESC"), ("SORT", "l", "STORE", "dst"), ("LRANGE", "dst", 0, -1),
+        ("OBJECT", "ENCODING", "dst"), ("SORT", "w", "BY", "nosort", "DESC", "STORE", "dst"),
+        ("LRANGE", "dst", 0, -1), ("SORT", "missing", "STORE", "dst"), ("EXISTS", "dst"),
+    ])
+
+
 # ---------------------------------------------------------------- node layout and randomized sequences
 
 
@@ -646,3 +664,48 @@ def test_list_payloads_dram_only(server_factory):
     d1, n1 = tier_used(c)
     assert n1 == n0 == 0
     assert d1 - d0 >= payload
+
+
+# ---------------------------------------------------------------- propagation (AOF)
+
+
+def test_blocking_pops_propagate_as_non_blocking(server_factory, tmp_path):
+    from test_aof import incr_commands, start
+    d = str(tmp_path)
+    s = start(server_factory, d)
+    c = s.client()
+    c.rpush("a", "1", "2", "3", "4", "5")
+    c.blpop(["a"], 0)
+    c.brpoplpush("a", "b", 0)
+    c.blmove("a", "b", 0, "LEFT", "RIGHT")
+    c.execute_command("BLMPOP", 0, 1, "a", "RIGHT", "COUNT", 5)
+    c.execute_command("LMPOP", 1, "b", "LEFT", "COUNT", 1)
+    waiter = Background(s, "BRPOP", "q", 5)
+    wait_blocked(c, 1)
+    c.rpush("q", "x")
+    assert waiter.join() == ("reply", [b"q", b"x"])
+    waiter = Background(s, "BLMOVE", "q2", "dst", "RIGHT", "LEFT", 5)
+    wait_blocked(c, 1)
+    c.rpush("q2", "y")
+    assert waiter.join() == ("reply", b"y")
+    waiter = Background(s, "BLMPOP", 5, 1, "q3", "LEFT", "COUNT", 3)
+    wait_blocked(c, 1)
+    c.rpush("q3", "m", "n")
+    assert waiter.join() == ("reply", [b"q3", [b"m", b"n"]])
+    c.rpush("sync", "1")  # a last write after the served ones
+    cmds = [[cmd[0].upper()] + cmd[1:] for cmd in incr_commands(d) if cmd[0].upper() != b"SELECT"]
+    assert cmds == [
+        [b"RPUSH", b"a", b"1", b"2", b"3", b"4", b"5"], [b"LPOP", b"a"], [b"RPOPLPUSH", b"a", b"b"],
+        [b"LMOVE", b"a", b"b", b"LEFT", b"RIGHT"], [b"RPOP", b"a", b"2"], [b"LPOP", b"b", b"1"],
+        [b"RPUSH", b"q", b"x"], [b"RPOP", b"q"],
+        [b"RPUSH", b"q2", b"y"], [b"LMOVE", b"q2", b"dst", b"RIGHT", b"LEFT"],
+        [b"RPUSH", b"q3", b"m", b"n"], [b"LPOP", b"q3", b"2"],
+        [b"RPUSH", b"sync", b"1"],
+    ], cmds
+    # The AOF replays to the same lists.
+    before = {k: c.lrange(k, 0, -1) for k in (b"a", b"b", b"dst", b"sync")}
+    s.proc.terminate()
+    s.proc.wait(timeout=20)
+    s2 = start(server_factory, d)
+    c2 = s2.client()
+    assert {k: c2.lrange(k, 0, -1) for k in before} == before
