@@ -22,6 +22,7 @@
 #include "ds/listpack.h"
 #include "object/hash_type.h"
 #include "persist/type_rdb.h"
+#include "persist/ziplist.h"
 
 namespace persist {
 namespace {
@@ -67,23 +68,44 @@ common::Result<object::Object*> ReadHashPairs(RdbReader* in) {
   return o;
 }
 
-common::Result<object::Object*> ReadHashListpack(RdbReader* in) {
-  std::string_view blob;
-  std::string scratch;
-  bool is_int;
-  int64_t v;
-  if (!in->ReadString(&is_int, &v, &blob, &scratch) || is_int) {
-    return common::Status::Corruption("bad hash listpack string");
-  }
-  const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
-  if (!ds::LpValidateIntegrity(bytes, blob.size(), /*deep=*/true)) {
-    return common::Status::Corruption("hash listpack integrity check failed");
-  }
-  object::Object* o = object::Create(object::Type::kHash, object::Encoding::kListpack, ds::LpFromBytes(blob));
+// Takes ownership of lp (already layout-validated): the hash it holds,
+// converted to a hashtable past hash-max-listpack-entries as Redis's loader
+// does.
+common::Result<object::Object*> HashFromListpack(unsigned char* lp) {
+  object::Object* o = object::Create(object::Type::kHash, object::Encoding::kListpack, lp);
   // Even and non-empty, no field twice.
   if (!object::HashVerify(o)) return Corrupt(o, "hash listpack with an odd count, no fields or duplicate fields");
   if (object::HashLength(o) > object::GetSettings().hash_max_listpack_entries) object::HashConvertToHashtable(o);
   return o;
+}
+
+// The RDB string holding a blob (listpack, ziplist, zipmap).
+bool ReadBlob(RdbReader* in, std::string_view* blob, std::string* scratch) {
+  bool is_int;
+  int64_t v;
+  return in->ReadString(&is_int, &v, blob, scratch) && !is_int;
+}
+
+common::Result<object::Object*> ReadHashListpack(RdbReader* in) {
+  std::string_view blob;
+  std::string scratch;
+  if (!ReadBlob(in, &blob, &scratch)) return common::Status::Corruption("bad hash listpack string");
+  const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
+  if (!ds::LpValidateIntegrity(bytes, blob.size(), /*deep=*/true)) {
+    return common::Status::Corruption("hash listpack integrity check failed");
+  }
+  return HashFromListpack(ds::LpFromBytes(blob));
+}
+
+// RDB 9 and older: a ziplist (type 13) or zipmap (type 9) of field/value
+// pairs, converted to the listpack Redis 7.0 keeps.
+common::Result<object::Object*> ReadHashZiplistOrZipmap(RdbType type, RdbReader* in) {
+  std::string_view blob;
+  std::string scratch;
+  if (!ReadBlob(in, &blob, &scratch)) return common::Status::Corruption("bad hash ziplist string");
+  auto lp = type == RdbType::kHashZipmap ? ZipmapToListpack(blob) : ZiplistToListpack(blob, /*pairs=*/true);
+  if (!lp.ok()) return lp.status();
+  return HashFromListpack(*lp);
 }
 
 }  // namespace
@@ -116,6 +138,8 @@ common::Result<object::Object*> RdbReadHash(RdbType type, RdbReader* in) {
   switch (type) {
     case RdbType::kHash: return ReadHashPairs(in);
     case RdbType::kHashListpack: return ReadHashListpack(in);
+    case RdbType::kHashZiplist:
+    case RdbType::kHashZipmap: return ReadHashZiplistOrZipmap(type, in);
     default: return common::Status::NotSupported("loading this RDB hash encoding is not supported yet");
   }
 }

@@ -10,7 +10,7 @@
 //                                head).
 //   RDB_TYPE_ZSET (3)            read only: as 5, with text scores (one length
 //                                byte, 253 = nan, 254 = +inf, 255 = -inf).
-//   RDB_TYPE_ZSET_ZIPLIST (12)   not loaded yet (NotSupported).
+//   RDB_TYPE_ZSET_ZIPLIST (12)   read (RDB 9 and older), converted to a listpack.
 //
 // Loading follows rdbLoadObject: types 3/5 build a skiplist zset, refuse NaN
 // scores and duplicate members, and convert to a listpack afterwards when
@@ -30,6 +30,7 @@
 #include "ds/listpack.h"
 #include "object/zset_type.h"
 #include "persist/type_rdb.h"
+#include "persist/ziplist.h"
 
 namespace persist {
 namespace {
@@ -138,15 +139,9 @@ bool ValidZsetListpack(const unsigned char* lp) {
   return true;
 }
 
-common::Result<Object*> ReadListpackZset(RdbReader* in) {
-  bool is_int;
-  int64_t v;
-  std::string_view bytes;
-  std::string scratch;
-  if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset listpack");
-  const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (!ds::LpValidateIntegrity(raw, bytes.size(), /*deep=*/true)) return Status::Corruption("bad zset listpack");
-  unsigned char* lp = ds::LpFromBytes(bytes);
+// Takes ownership of lp (layout-validated): the zset it holds, converted
+// to a skiplist past zset-max-listpack-entries as Redis's loader does.
+common::Result<Object*> ZsetFromListpack(unsigned char* lp) {
   if (!ValidZsetListpack(lp)) {
     ds::LpFree(lp);
     return Status::Corruption("bad zset listpack content");
@@ -158,6 +153,29 @@ common::Result<Object*> ReadListpackZset(RdbReader* in) {
     o->ptr = ds::LpShrinkToFit(lp);
   }
   return o;
+}
+
+common::Result<Object*> ReadListpackZset(RdbReader* in) {
+  bool is_int;
+  int64_t v;
+  std::string_view bytes;
+  std::string scratch;
+  if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset listpack");
+  const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (!ds::LpValidateIntegrity(raw, bytes.size(), /*deep=*/true)) return Status::Corruption("bad zset listpack");
+  return ZsetFromListpack(ds::LpFromBytes(bytes));
+}
+
+// RDB 9 and older (type 12): a ziplist of member/score pairs.
+common::Result<Object*> ReadZiplistZset(RdbReader* in) {
+  bool is_int;
+  int64_t v;
+  std::string_view bytes;
+  std::string scratch;
+  if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset ziplist");
+  auto lp = ZiplistToListpack(bytes, /*pairs=*/true);
+  if (!lp.ok()) return lp.status();
+  return ZsetFromListpack(*lp);
 }
 
 }  // namespace
@@ -187,6 +205,7 @@ common::Result<Object*> RdbReadZset(RdbType type, RdbReader* in) {
     case RdbType::kZset:
     case RdbType::kZset2: return ReadSkiplistZset(type, in);
     case RdbType::kZsetListpack: return ReadListpackZset(in);
+    case RdbType::kZsetZiplist: return ReadZiplistZset(in);
     default: return Status::NotSupported("loading this RDB type is not supported yet");
   }
 }

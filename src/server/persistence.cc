@@ -676,18 +676,6 @@ bool DebugPersistenceCommand(Client& c) {
 // ---- start-up ----
 
 void InitPersistence() {
-  // The per-tier COW split attributes each mapping of /proc/self/smaps by
-  // its address, so no mapping may straddle the NVM range's edge. Linux
-  // merges adjacent anonymous mappings with identical flags, and a DRAM
-  // arena chunk mapped right below the reservation was seen merged with the
-  // NVM part. MADV_NOHUGEPAGE gives the NVM range its own flag (so it never
-  // merges), and keeps its copy-on-write at 4 KiB pages rather than 2 MiB.
-  alloc::TierState ts = alloc::GetTierState();
-  if (ts.nvm_hi > ts.nvm_lo &&
-      madvise(reinterpret_cast<void*>(ts.nvm_lo), ts.nvm_hi - ts.nvm_lo, MADV_NOHUGEPAGE) != 0) {
-    LOG_WARNING("madvise(MADV_NOHUGEPAGE) on the NVM range failed: %s; the COW split by tier may be inexact",
-                strerror(errno));
-  }
   auto& st = GetState();
   st.disk_error = DiskError;
   st.on_flushall = OnFlushAll;

@@ -9,6 +9,9 @@
 
 #include "alloc/zmalloc.h"
 #include "ds/listpack.h"
+#include "object/hash_type.h"
+#include "object/zset_type.h"
+#include "persist/dump.h"
 #include "gtest/gtest.h"
 
 namespace persist {
@@ -20,6 +23,7 @@ class Env : public ::testing::Environment {
     alloc::Options o;
     o.mode = alloc::Mode::kLogical;
     ASSERT_TRUE(alloc::Init(o).ok());
+    object::InitTypes();
   }
 };
 const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Env);
@@ -238,6 +242,55 @@ TEST(Zipmap, MalformedIsRefused) {
   bad[0] = 5;  // wrong count
   EXPECT_FALSE(ZipmapToListpack(bad).ok());
   EXPECT_FALSE(ZipmapToListpack(good + "x").ok());  // bytes after the end
+}
+
+// RDB values of Redis 6.2 and older load through the type loaders: the
+// blob is converted to a listpack and then treated as a type 16/17 value.
+object::Object* LoadOldValue(RdbType type, const std::string& blob) {
+  std::string rdb;
+  RdbWriteString(&rdb, blob, /*compress=*/false);
+  RdbReader in(rdb);
+  auto o = RdbReadObject(type, &in);
+  EXPECT_TRUE(o.ok()) << o.status().message();
+  return o.ok() ? *o : nullptr;
+}
+
+TEST(OldRdbTypes, HashZiplistAndZipmapLoadAsHashes) {
+  object::Object* h = LoadOldValue(RdbType::kHashZiplist,
+                                   BuildZiplist({std::string("f1"), int64_t{7}, std::string("f2"), std::string("v")}));
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->GetType(), object::Type::kHash);
+  EXPECT_EQ(h->GetEncoding(), object::Encoding::kListpack);
+  char buf[32];
+  std::string_view v;
+  ASSERT_TRUE(object::HashGet(h, "f1", buf, &v));
+  EXPECT_EQ(v, "7");
+  object::DecrRef(h);
+
+  object::Object* zm = LoadOldValue(RdbType::kHashZipmap, BuildZipmap({{"a", "1"}, {"b", "two"}}));
+  ASSERT_NE(zm, nullptr);
+  ASSERT_TRUE(object::HashGet(zm, "b", buf, &v));
+  EXPECT_EQ(v, "two");
+  object::DecrRef(zm);
+
+  // Duplicate fields are corruption, not a crash.
+  std::string rdb;
+  RdbWriteString(&rdb, BuildZiplist({std::string("f"), int64_t{1}, std::string("f"), int64_t{2}}), false);
+  RdbReader in(rdb);
+  EXPECT_FALSE(RdbReadObject(RdbType::kHashZiplist, &in).ok());
+}
+
+TEST(OldRdbTypes, ZsetZiplistLoadsAsZset) {
+  object::Object* z = LoadOldValue(
+      RdbType::kZsetZiplist, BuildZiplist({std::string("m1"), std::string("1.5"), std::string("m2"), int64_t{3}}));
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(z->GetType(), object::Type::kZset);
+  double score = 0;
+  ASSERT_TRUE(object::ZsetScore(z, "m1", &score));
+  EXPECT_EQ(score, 1.5);
+  ASSERT_TRUE(object::ZsetScore(z, "m2", &score));
+  EXPECT_EQ(score, 3);
+  object::DecrRef(z);
 }
 
 }  // namespace
