@@ -5,19 +5,25 @@
 //   <the node's bytes as an RDB string>: the element itself for a plain
 //   node, the whole listpack blob for a packed one (LZF-compressed by the
 //   string encoding when `compress` and it pays, as rdbSaveRawString).
-// Read: type 18 (every listpack validated deeply before it is trusted:
-// RESTORE payloads and RDB files are untrusted; empty listpacks are
-// skipped, a list with no elements at all is corrupt, as in Redis), and
-// RDB_TYPE_LIST (1: a count then plain element strings, pushed in order).
-// The ziplist-based codes of older Redis versions (10, 14) are refused with
-// NotSupported for now.
+// Read, as Redis 7.0 loads them (a list with no elements at all is corrupt;
+// every blob is validated before it is trusted: RESTORE payloads and RDB
+// files are untrusted):
+//   18 QUICKLIST_2   listpack nodes (deep validation; empty ones skipped) and
+//                    plain nodes, kept as they are;
+//   14 QUICKLIST     (Redis 3.2 .. 6.2) ziplist nodes, each converted to a
+//                    listpack node (empty ones skipped);
+//   10 ZIPLIST       (before 3.2) one ziplist whose elements are pushed one
+//                    by one, so the nodes follow list-max-listpack-size;
+//    1 LIST          a count then plain element strings, pushed in order.
 #include <string>
 #include <string_view>
 
+#include "common/util.h"
 #include "ds/listpack.h"
 #include "ds/quicklist.h"
 #include "object/list_type.h"
 #include "persist/type_rdb.h"
+#include "persist/ziplist.h"
 
 namespace persist {
 namespace {
@@ -74,6 +80,46 @@ common::Result<Object*> ReadQuicklist2(RdbReader* in) {
   return o;
 }
 
+// Type 14: <node count> then one ziplist string per node.
+common::Result<Object*> ReadQuicklistOfZiplists(RdbReader* in) {
+  uint64_t nodes;
+  if (!in->ReadPlainLen(&nodes)) return common::Status::Corruption("bad quicklist node count");
+  if (nodes == 0) return common::Status::Corruption("empty quicklist");
+  Object* o = object::CreateList();
+  Quicklist* ql = object::ListQl(o);
+  std::string scratch;
+  for (uint64_t i = 0; i < nodes; i++) {
+    std::string_view bytes;
+    if (!ReadBytes(in, &bytes, &scratch)) return Corrupt(o, "bad quicklist node");
+    common::Result<unsigned char*> lp = ZiplistToListpack(bytes);
+    if (!lp.ok()) return Corrupt(o, "bad ziplist in quicklist");
+    if (ds::LpLength(*lp) == 0) {
+      ds::LpFree(*lp);
+      continue;
+    }
+    ql->AppendListpack(*lp);
+  }
+  if (ql->count() == 0) return Corrupt(o, "empty quicklist");
+  return o;
+}
+
+// Type 10: one ziplist; its elements are pushed in order.
+common::Result<Object*> ReadZiplist(RdbReader* in) {
+  std::string scratch;
+  std::string_view bytes;
+  if (!ReadBytes(in, &bytes, &scratch)) return common::Status::Corruption("bad list ziplist");
+  Object* o = object::CreateList();
+  char buf[ds::kLpIntBufSize];
+  common::Status st = ZiplistForEach(bytes, [&](const ZlValue& v) {
+    std::string_view s = v.sval;
+    if (v.is_int) s = std::string_view(buf, common::Int64ToChars(v.ival, buf));
+    object::ListPush(o, s, object::ListEnd::kTail);
+  });
+  if (!st.ok()) return Corrupt(o, "bad list ziplist");
+  if (object::ListLength(o) == 0) return Corrupt(o, "empty list");
+  return o;
+}
+
 common::Result<Object*> ReadPlainList(RdbReader* in) {
   uint64_t len;
   if (!in->ReadPlainLen(&len)) return common::Status::Corruption("bad list length");
@@ -108,6 +154,8 @@ common::Status RdbWriteList(std::string* out, const object::Object* o, bool comp
 common::Result<object::Object*> RdbReadList(RdbType type, RdbReader* in) {
   switch (type) {
     case RdbType::kListQuicklist2: return ReadQuicklist2(in);
+    case RdbType::kListQuicklist: return ReadQuicklistOfZiplists(in);
+    case RdbType::kListZiplist: return ReadZiplist(in);
     case RdbType::kList: return ReadPlainList(in);
     default: return common::Status::NotSupported("loading this RDB type is not supported yet");
   }

@@ -438,6 +438,52 @@ def test_restore_corrupt_values_with_valid_crc(r, real):
     assert r.ping()
 
 
+def ziplist(elems):
+    """A Redis <= 6.2 ziplist of small strings and int8 integers."""
+    body, prev, last = b"", 0, 10
+    for e in elems:
+        if isinstance(e, int) and 0 <= e <= 12:
+            enc = bytes([0xF1 + e])
+        elif isinstance(e, int):
+            enc = bytes([0xFE]) + e.to_bytes(1, "little", signed=True)
+        else:
+            enc = bytes([len(e)]) + e
+        entry = bytes([prev]) + enc
+        last = 10 + len(body)
+        body += entry
+        prev = len(entry)
+    total = 10 + len(body) + 1
+    return (total.to_bytes(4, "little") + last.to_bytes(4, "little") + len(elems).to_bytes(2, "little") +
+            body + b"\xff")
+
+
+def rdb_string(b):
+    assert len(b) < 16384
+    return (bytes([len(b)]) if len(b) < 64 else bytes([0x40 | (len(b) >> 8), len(b) & 0xFF])) + b
+
+
+def test_restore_ziplist_encodings(r, real):
+    first = [b"a", 5, -100, b"hello", 12]
+    second = [b"x" * 40, 100, b"", 0]
+    payloads = {
+        "zl": bytes([10]) + rdb_string(ziplist(first + second)),
+        "ql": bytes([14, 3]) + rdb_string(ziplist(first)) + rdb_string(ziplist([])) + rdb_string(ziplist(second)),
+    }
+    for key, body in payloads.items():
+        for c in (r, real):
+            c.restore(key, 0, signed(body))
+        same(r, real, "LRANGE", key, 0, -1)
+        same(r, real, "OBJECT", "ENCODING", key)
+        assert node_layout(r, key) == node_layout(real, key), key
+    assert r.lrange("ql", 0, -1)[:3] == [b"a", b"5", b"-100"]
+    # Corrupt ziplists and an empty one are refused.
+    for bad in (ziplist(first)[:-1] + b"\x00", ziplist([]), ziplist(first)[:12]):
+        with pytest.raises(redis.ResponseError, match="Bad data format"):
+            r.restore("bad", 0, signed(bytes([10]) + rdb_string(bad)))
+    with pytest.raises(redis.ResponseError, match="Bad data format"):
+        r.restore("bad", 0, signed(bytes([14, 1]) + rdb_string(ziplist([]))))
+
+
 # ---------------------------------------------------------------- blocking
 
 
