@@ -54,7 +54,10 @@ common::Status Corrupt(Object* o, const char* why) {
   return common::Status::Corruption(why);
 }
 
-common::Result<Object*> ReadQuicklist2(RdbReader* in) {
+// Types 18 (ziplist_nodes false) and 14 (true): <node count>, then per
+// node, for 18 only, <container>, and the node's bytes: a plain element, a
+// listpack (18) or a ziplist converted to a listpack (14).
+common::Result<Object*> ReadQuicklist(RdbReader* in, bool ziplist_nodes) {
   uint64_t nodes;
   if (!in->ReadPlainLen(&nodes)) return common::Status::Corruption("bad quicklist node count");
   if (nodes == 0) return common::Status::Corruption("empty quicklist");
@@ -62,8 +65,8 @@ common::Result<Object*> ReadQuicklist2(RdbReader* in) {
   Quicklist* ql = object::ListQl(o);
   std::string scratch;
   for (uint64_t i = 0; i < nodes; i++) {
-    uint64_t container;
-    if (!in->ReadPlainLen(&container)) return Corrupt(o, "bad quicklist container");
+    uint64_t container = kContainerPacked;
+    if (!ziplist_nodes && !in->ReadPlainLen(&container)) return Corrupt(o, "bad quicklist container");
     if (container != kContainerPlain && container != kContainerPacked) return Corrupt(o, "bad quicklist container");
     std::string_view bytes;
     if (!ReadBytes(in, &bytes, &scratch)) return Corrupt(o, "bad quicklist node");
@@ -71,33 +74,21 @@ common::Result<Object*> ReadQuicklist2(RdbReader* in) {
       ql->AppendPlainNode(bytes);
       continue;
     }
-    const auto* lp = reinterpret_cast<const unsigned char*>(bytes.data());
-    if (!ds::LpValidateIntegrity(lp, bytes.size(), /*deep=*/true)) return Corrupt(o, "bad listpack in quicklist");
-    if (ds::LpLength(lp) == 0) continue;  // Redis silently skips empty listpacks
-    ql->AppendListpack(ds::LpFromBytes(bytes));
-  }
-  if (ql->count() == 0) return Corrupt(o, "empty quicklist");
-  return o;
-}
-
-// Type 14: <node count> then one ziplist string per node.
-common::Result<Object*> ReadQuicklistOfZiplists(RdbReader* in) {
-  uint64_t nodes;
-  if (!in->ReadPlainLen(&nodes)) return common::Status::Corruption("bad quicklist node count");
-  if (nodes == 0) return common::Status::Corruption("empty quicklist");
-  Object* o = object::CreateList();
-  Quicklist* ql = object::ListQl(o);
-  std::string scratch;
-  for (uint64_t i = 0; i < nodes; i++) {
-    std::string_view bytes;
-    if (!ReadBytes(in, &bytes, &scratch)) return Corrupt(o, "bad quicklist node");
-    common::Result<unsigned char*> lp = ZiplistToListpack(bytes);
-    if (!lp.ok()) return Corrupt(o, "bad ziplist in quicklist");
-    if (ds::LpLength(*lp) == 0) {
-      ds::LpFree(*lp);
+    unsigned char* lp;
+    if (ziplist_nodes) {
+      common::Result<unsigned char*> converted = ZiplistToListpack(bytes);
+      if (!converted.ok()) return Corrupt(o, "bad ziplist in quicklist");
+      lp = *converted;
+    } else {
+      const auto* blob = reinterpret_cast<const unsigned char*>(bytes.data());
+      if (!ds::LpValidateIntegrity(blob, bytes.size(), /*deep=*/true)) return Corrupt(o, "bad listpack in quicklist");
+      lp = ds::LpFromBytes(bytes);
+    }
+    if (ds::LpLength(lp) == 0) {  // Redis silently skips empty nodes
+      ds::LpFree(lp);
       continue;
     }
-    ql->AppendListpack(*lp);
+    ql->AppendListpack(lp);
   }
   if (ql->count() == 0) return Corrupt(o, "empty quicklist");
   return o;
@@ -153,8 +144,8 @@ common::Status RdbWriteList(std::string* out, const object::Object* o, bool comp
 
 common::Result<object::Object*> RdbReadList(RdbType type, RdbReader* in) {
   switch (type) {
-    case RdbType::kListQuicklist2: return ReadQuicklist2(in);
-    case RdbType::kListQuicklist: return ReadQuicklistOfZiplists(in);
+    case RdbType::kListQuicklist2: return ReadQuicklist(in, /*ziplist_nodes=*/false);
+    case RdbType::kListQuicklist: return ReadQuicklist(in, /*ziplist_nodes=*/true);
     case RdbType::kListZiplist: return ReadZiplist(in);
     case RdbType::kList: return ReadPlainList(in);
     default: return common::Status::NotSupported("loading this RDB type is not supported yet");
