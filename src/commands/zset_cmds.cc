@@ -31,6 +31,7 @@
 #include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/scan.h"
+#include "commands/sort_cmds.h"
 #include "commands/state.h"
 #include "common/util.h"
 #include "db/db.h"
@@ -903,7 +904,17 @@ void ZscanCommand(Client& c) {
 
 }  // namespace
 
+// SORT over a zset: its native order is by score (BY nosort keeps it).
+size_t ZsetSortLength(const Object* o) { return object::ZsetLength(o); }
+
+void ZsetSortLoad(const Object* o, size_t start, size_t count, bool reverse, std::vector<std::string>* out) {
+  if (count == 0) return;
+  auto emit = [out](std::string_view member, double) { out->emplace_back(member); };
+  object::ZsetRangeByRank(o, start, start + count - 1, reverse, emit);
+}
+
 void RegisterZsetCommands(Registry& r) {
+  RegisterSortSource(object::Type::kZset, {ZsetSortLength, ZsetSortLoad, /*ordered=*/true});
   const uint32_t kReadFast = kCatRead | kCatSortedSet | kCatFast;
   const uint32_t kReadSlow = kCatRead | kCatSortedSet | kCatSlow;
   const uint32_t kWriteFast = kCatWrite | kCatSortedSet | kCatFast;
