@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/blocking.h"
 #include "commands/client.h"
 #include "commands/errors.h"
 #include "commands/propagate.h"
@@ -660,48 +661,143 @@ void ZpopGeneric(Client& c, bool max) {
 void ZpopminCommand(Client& c) { ZpopGeneric(c, false); }
 void ZpopmaxCommand(Client& c) { ZpopGeneric(c, true); }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
-void ZmpopCommand(Client& c) {
+// The arguments of ZMPOP/BZMPOP after the timeout:
+// numkeys key [key ...] MIN|MAX [COUNT count].
+struct ZmpopArgs {
+  size_t first_key = 0;  // index in argv
+  size_t numkeys = 0;
+  bool max = false;
+  int64_t count = 1;
+};
+
+// Parses them starting at argv[numkeys_idx]; replies with Redis's errors.
+bool ParseZmpopOrReply(Client& c, size_t numkeys_idx, ZmpopArgs* a) {
   int64_t numkeys;
-  if (!GetRangeInt64OrReply(c, c.argv[1], 1, INT64_MAX, &numkeys, kNumkeysPositive)) return;
-  // numkeys + 2 cannot overflow: numkeys was bounded by int64 and argv is small.
-  if (static_cast<uint64_t>(numkeys) >= c.argv.size() - 2) {
+  if (!GetRangeInt64OrReply(c, c.argv[numkeys_idx], 1, INT64_MAX, &numkeys, kNumkeysPositive)) return false;
+  // numkeys + numkeys_idx + 1 cannot overflow: numkeys is bounded by int64
+  // and compared with the (small) argument count first.
+  if (static_cast<uint64_t>(numkeys) >= c.argv.size() - numkeys_idx - 1) {
     c.AddSyntaxError();
-    return;
+    return false;
   }
-  size_t where_idx = 2 + static_cast<size_t>(numkeys);
-  bool max;
+  a->first_key = numkeys_idx + 1;
+  a->numkeys = static_cast<size_t>(numkeys);
+  size_t where_idx = a->first_key + a->numkeys;
   if (ArgIs(c.argv[where_idx], "min")) {
-    max = false;
+    a->max = false;
   } else if (ArgIs(c.argv[where_idx], "max")) {
-    max = true;
+    a->max = true;
   } else {
     c.AddSyntaxError();
-    return;
+    return false;
   }
   int64_t count = -1;
   for (size_t j = where_idx + 1; j < c.argv.size(); j++) {
     bool more = j + 1 < c.argv.size();
     if (count == -1 && ArgIs(c.argv[j], "count") && more) {
       j++;
-      if (!GetRangeInt64OrReply(c, c.argv[j], 1, INT64_MAX, &count, kCountPositive)) return;
+      if (!GetRangeInt64OrReply(c, c.argv[j], 1, INT64_MAX, &count, kCountPositive)) return false;
     } else {
       c.AddSyntaxError();
-      return;
+      return false;
     }
   }
-  if (count == -1) count = 1;
-  for (size_t k = 2; k < where_idx; k++) {
+  a->count = count == -1 ? 1 : count;
+  return true;
+}
+
+// Pops from the first non-empty zset among a's keys with the
+// [key, [[member, score] ...]] reply, propagated as ZPOPMIN/ZPOPMAX key
+// <popped> as Redis does. Returns false with nothing replied when every key is
+// absent; *failed after a WRONGTYPE reply.
+bool ZmpopFirstNonEmpty(Client& c, const ZmpopArgs& a, bool* failed) {
+  *failed = false;
+  for (size_t k = a.first_key; k < a.first_key + a.numkeys; k++) {
     Object* zobj;
-    if (!LookupZsetWrite(c, c.argv[k], &zobj)) return;
+    if (!LookupZsetWrite(c, c.argv[k], &zobj)) {
+      *failed = true;
+      return false;
+    }
     if (zobj == nullptr) continue;
     std::string key(c.argv[k]);
-    PopAndReply(c, key, zobj, max, static_cast<size_t>(count), PopReply::kKeyAndNested);
-    // Replicated as ZPOPMIN/ZPOPMAX key count, as Redis does.
-    RewriteCommandForPropagation(c, {max ? "ZPOPMAX" : "ZPOPMIN", key, common::Int64ToString(count)});
+    // Propagated with the number actually popped, as Redis 7.0 does.
+    size_t popped = PopAndReply(c, key, zobj, a.max, static_cast<size_t>(a.count), PopReply::kKeyAndNested);
+    RewriteCommandForPropagation(c, {a.max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(popped)});
+    return true;
+  }
+  return false;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+void ZmpopCommand(Client& c) {
+  ZmpopArgs a;
+  if (!ParseZmpopOrReply(c, 1, &a)) return;
+  bool failed;
+  if (!ZmpopFirstNonEmpty(c, a, &failed) && !failed) c.reply.NullArray();
+}
+
+// ---- BZPOPMIN BZPOPMAX BZMPOP ----
+
+// The serve function of the blocking zset commands (commands/blocking.h):
+// c.argv is the blocked command, key now holds a zset. Served clients are
+// propagated as the non-blocking pop, as Redis 7.0 does.
+bool ServeZset(Client& c, std::string_view key) {
+  Object* zobj = c.db->LookupWrite(key);
+  if (zobj == nullptr || zobj->GetType() != object::Type::kZset) return false;
+  std::string k(key);
+  if (ArgIs(c.argv[0], "bzmpop")) {
+    ZmpopArgs a;
+    bool parsed = ParseZmpopOrReply(c, 2, &a);  // validated when the client blocked
+    TD_ASSERT(parsed);
+    size_t popped = PopAndReply(c, k, zobj, a.max, static_cast<size_t>(a.count), PopReply::kKeyAndNested);
+    AlsoPropagate(c, {a.max ? "ZPOPMAX" : "ZPOPMIN", k, std::to_string(popped)});
+    return true;
+  }
+  bool max = ArgIs(c.argv[0], "bzpopmax");
+  AlsoPropagate(c, {max ? "ZPOPMAX" : "ZPOPMIN", k});
+  PopAndReply(c, k, zobj, max, 1, PopReply::kKeyFlat);
+  return true;
+}
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout
+void BzpopGeneric(Client& c, bool max) {
+  int64_t deadline;
+  if (!GetTimeoutOrReply(c, c.argv.back(), &deadline)) return;
+  std::vector<std::string_view> keys(c.argv.begin() + 1, c.argv.end() - 1);
+  for (std::string_view key : keys) {
+    Object* zobj;
+    if (!LookupZsetWrite(c, key, &zobj)) return;
+    if (zobj == nullptr) continue;
+    std::string k(key);
+    PopAndReply(c, k, zobj, max, 1, PopReply::kKeyFlat);
+    RewriteCommandForPropagation(c, {max ? "ZPOPMAX" : "ZPOPMIN", k});
     return;
   }
-  c.reply.NullArray();
+  if (MustNotBlock(c)) {
+    c.reply.NullArray();
+    return;
+  }
+  BlockForKeys(c, keys, deadline, object::Type::kZset, ServeZset);
+}
+
+void BzpopminCommand(Client& c) { BzpopGeneric(c, false); }
+void BzpopmaxCommand(Client& c) { BzpopGeneric(c, true); }
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+void BzmpopCommand(Client& c) {
+  ZmpopArgs a;
+  if (!ParseZmpopOrReply(c, 2, &a)) return;
+  int64_t deadline;
+  if (!GetTimeoutOrReply(c, c.argv[1], &deadline)) return;
+  bool failed;
+  if (ZmpopFirstNonEmpty(c, a, &failed) || failed) return;
+  if (MustNotBlock(c)) {
+    c.reply.NullArray();
+    return;
+  }
+  std::vector<std::string_view> keys(c.argv.begin() + static_cast<long>(a.first_key),
+                                     c.argv.begin() + static_cast<long>(a.first_key + a.numkeys));
+  BlockForKeys(c, keys, deadline, object::Type::kZset, ServeZset);
 }
 
 // ---- ZRANDMEMBER ----
@@ -969,6 +1065,15 @@ void RegisterZsetCommands(Registry& r) {
          "Remove and return members with the lowest scores in a sorted set", "5.0.0", kWriteFast});
   r.Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, ZpopmaxCommand, g,
          "Remove and return members with the highest scores in a sorted set", "5.0.0", kWriteFast});
+  r.Add({"bzpopmin", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, BzpopminCommand, g,
+         "Remove and return the member with the lowest score from one or more sorted sets, or block until one "
+         "is available", "5.0.0", kWriteFast | kCatBlocking});
+  r.Add({"bzpopmax", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, BzpopmaxCommand, g,
+         "Remove and return the member with the highest score from one or more sorted sets, or block until one "
+         "is available", "5.0.0", kWriteFast | kCatBlocking});
+  r.Add({"bzmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BzmpopCommand, g,
+         "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
+         kWriteSlow | kCatBlocking});
   r.Add({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, ZmpopCommand, g,
          "Remove and return members with scores in a sorted set", "7.0.0", kWriteSlow});
   r.Add({"zrandmember", -2, kReadonly, 1, 1, 1, ZrandmemberCommand, g,

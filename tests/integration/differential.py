@@ -32,6 +32,21 @@ def same(r, real, *args):
     return ours
 
 
+def drain(sock, settle):
+    """Everything the socket receives until it has been quiet for `settle`
+    seconds (or closes)."""
+    data = b""
+    sock.settimeout(settle)
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
 def resp3_transcript(port, commands):
     """The raw bytes a server replies to `commands` on a RESP3 connection
     (after HELLO 3, whose reply names the server and is left out)."""
@@ -41,18 +56,6 @@ def resp3_transcript(port, commands):
             a = a.encode() if isinstance(a, str) else a
             out += b"$%d\r\n%s\r\n" % (len(a), a)
         return out
-
-    def drain(sock, settle):
-        data = b""
-        sock.settimeout(settle)
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                return data
-            if not chunk:
-                return data
-            data += chunk
 
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(encode(["HELLO", "3"]))
