@@ -1,6 +1,7 @@
 """Helpers for the persistence tests: datasets, key-by-key snapshots, and
 starting servers (ours or Debian's) on a directory that outlives them."""
 import os
+import random
 import subprocess
 import time
 
@@ -11,9 +12,10 @@ from conftest import OUR_SERVER, free_port
 DBS = 16
 
 
-def fill_dataset(c, n=200, seed=1):
+def fill_dataset(c, n=200, seed=1, collections=True):
     """Strings of every RDB string encoding (int8/16/32, big ints, short,
-    LZF-compressible, binary), with and without TTLs, in several dbs."""
+    LZF-compressible, binary), with and without TTLs, in several dbs, and
+    (collections) lists, hashes, sets and zsets in every encoding."""
     for db in (0, 3, 9):
         c.execute_command("SELECT", db)
         p = c.pipeline(transaction=False)
@@ -37,7 +39,35 @@ def fill_dataset(c, n=200, seed=1):
             else:
                 p.set(k, str(-(2 ** 31)))            # int32 min
         p.execute()
+        if collections:
+            fill_collections(c, db, seed)
     c.execute_command("SELECT", 0)
+
+
+def fill_collections(c, db, seed):
+    """Lists, hashes, sets and zsets in each of their encodings (and the
+    RDB types they are saved as), some with TTLs, in the selected db."""
+    rnd = random.Random(seed * 100 + db)
+    p = c.pipeline(transaction=False)
+    for i in range(6):
+        big = i % 2 == 1
+        n = 2000 if big else 5
+        # lists: quicklist nodes (many when big), ints and strings mixed
+        p.rpush(f"list:{db}:{i}", *[rnd.choice([str(j), "e" * (j % 90), str(-j * 1000003)]) for j in range(n)])
+        # hashes: listpack, or hashtable (many fields, or one long value)
+        fields = {f"f{j}": rnd.choice([str(j), "v" * (j % 70), "w" * 200 if j == 3 and i == 2 else "x"])
+                  for j in range(600 if big else 4)}
+        p.hset(f"hash:{db}:{i}", mapping=fields)
+        # sets: intset (ints only), or hashtable
+        members = [str(j * 7) for j in range(n)] if i < 2 else [f"m{j}" for j in range(n)]
+        p.sadd(f"set:{db}:{i}", *members)
+        # zsets: listpack, or skiplist; integral, fractional and inf scores
+        scores = {f"z{j}": rnd.choice([j, j / 3, float("inf"), -1.5e-7]) for j in range(300 if big else 6)}
+        p.zadd(f"zset:{db}:{i}", scores)
+        if i % 3 == 0:
+            for t in ("list", "hash", "set", "zset"):
+                p.pexpire(f"{t}:{db}:{i}", 3_600_000 + i)
+    p.execute()
 
 
 def value_of(c, key, t):
@@ -63,8 +93,11 @@ def snapshot(port, ttl_slack_ms=5000):
         c = redis.Redis(host="127.0.0.1", port=port, db=db, socket_timeout=30)
         for key in c.scan_iter(count=1000):
             t = c.type(key)
+            if t == b"none":
+                continue  # expired between SCAN and TYPE
             pttl = c.pttl(key)
-            out[(db, key)] = (t, value_of(c, key, t), None if pttl < 0 else pttl // ttl_slack_ms)
+            enc = c.object("encoding", key)
+            out[(db, key)] = (t, enc, value_of(c, key, t), None if pttl < 0 else pttl // ttl_slack_ms)
         c.close()
     return out
 
@@ -88,9 +121,9 @@ def assert_same(a, b):
     assert a.keys() == b.keys(), f"keys differ: only in first {list(a.keys() - b.keys())[:5]}, " \
                                  f"only in second {list(b.keys() - a.keys())[:5]}"
     for k in a:
-        ta, va, la = a[k]
-        tb, vb, lb = b[k]
-        assert (ta, va) == (tb, vb), k
+        ta, ea, va, la = a[k]
+        tb, eb, vb, lb = b[k]
+        assert (ta, ea, va) == (tb, eb, vb), k
         # TTL buckets may straddle a boundary between the two reads.
         assert (la is None) == (lb is None), k
         if la is not None:
