@@ -764,6 +764,11 @@ void AofBeforeSleep() {
   if (A().fd >= 0) AofFlush(false);
 }
 
+void AofFlushBeforeReply() {
+  Aof& a = A();
+  if (a.fd >= 0 && !a.buf.empty() && Config().appendfsync == "always") AofFlush(false);
+}
+
 void AofCron() {
   Aof& a = A();
   if (a.fd >= 0) AofFlush(false);

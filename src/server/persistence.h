@@ -84,6 +84,11 @@ bool AofLoadAtStartup();  // false: exit
 bool AofOpenOnStartup();  // after loading: the incr file for appending
 void AofCron();
 void AofBeforeSleep();
+// Called before a client's writable handler sends replies. With appendfsync
+// always, writes and fsyncs what is buffered first, so that no reply leaves
+// before the write it acknowledges is on disk, even when a command ran in
+// the same loop iteration as the writable event (Redis's AE_BARRIER).
+void AofFlushBeforeReply();
 bool AofShutdown();  // flush + fsync; false on failure
 void AofChildDone(bool ok, int bysignal);
 void AofAppendInfo(std::string& o);

@@ -115,6 +115,7 @@ bool WriteToClient(Client* c, bool handler_installed) {
 }
 
 void WriteHandler(net::EventLoop*, int, void* data, int) {
+  AofFlushBeforeReply();
   WriteToClient(static_cast<Client*>(data), true);
 }
 
