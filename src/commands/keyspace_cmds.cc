@@ -390,9 +390,8 @@ void DumpCommand(Client& c) {
     c.reply.Null();
     return;
   }
-  // TODO(persistence issue): honour rdbcompression once it is mirrored into
-  // commands::State (Redis's DUMP compresses when it is on, the default).
-  common::Result<std::string> payload = persist::CreateDumpPayload(o, /*compress=*/true);
+  // As Redis, DUMP compresses strings with LZF when rdbcompression is on.
+  common::Result<std::string> payload = persist::CreateDumpPayload(o, GetState().rdb_compression);
   if (!payload.ok()) {
     c.AddError("ERR " + payload.status().message());
     return;

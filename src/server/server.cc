@@ -513,6 +513,7 @@ common::Status ApplyConfigMirrors() {
   st.proto_max_bulk_len = cfg.proto_max_bulk_len;
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
   st.latency_monitor_threshold = cfg.latency_monitor_threshold;
+  st.rdb_compression = cfg.rdbcompression;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
