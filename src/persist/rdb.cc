@@ -216,6 +216,9 @@ bool LooksLikeRdb(std::string_view data) {
 
 namespace {
 
+// Bytes of a key named in a load error.
+constexpr size_t kMaxKeyShown = 64;
+
 common::Status Corrupt(const std::string& reason, size_t offset) {
   return common::Status::Corruption(reason + " (offset " + std::to_string(offset) + ")");
 }
@@ -335,8 +338,12 @@ common::Status RdbLoad(std::string_view data, const std::vector<db::Db*>& dbs, c
     common::Result<object::Object*> val = RdbReadObject(static_cast<RdbType>(type), &in);
     if (!val.ok()) {
       const char* what = val.status().code() == common::Code::kNotSupported ? "Unsupported value" : "Bad value";
-      return Corrupt(std::string(what) + " of type " + std::to_string(type) + " for key '" + common::Repr(key) +
-                         "': " + val.status().message(),
+      // A corrupt length can make the "key" megabytes of garbage: name at
+      // most its first bytes, so the log line (which has a length limit)
+      // keeps the reason and the offset.
+      std::string shown = common::Repr(key.substr(0, kMaxKeyShown)) + (key.size() > kMaxKeyShown ? "..." : "");
+      return Corrupt(std::string(what) + " of type " + std::to_string(type) + " for key " + shown + ": " +
+                         val.status().message(),
                      value_at);
     }
     int64_t when = expire;

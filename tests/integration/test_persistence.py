@@ -403,3 +403,25 @@ def test_cow_snapshot_of_nvm_dataset(server_factory, datadir):
     for k in c2.scan_iter(count=1000):
         got[k] = c2.get(k)
     assert got == expected
+
+
+def test_corrupt_value_of_long_key_still_names_offset(server_factory, datadir):
+    """A load error names the key, but only its first bytes: a long (or
+    garbage) key must not push the offset out of the length-limited log line."""
+    s = start(server_factory, datadir, "--rdbcompression", "no")
+    c = s.client()
+    key = "k" * 5000
+    c.hset(key, mapping={"field": "value"})
+    c.save()
+    stop(s)
+    path = os.path.join(datadir, "dump.rdb")
+    data = bytearray(open(path, "rb").read())
+    # The hash's listpack follows the key; break its total-bytes header.
+    at = data.index(key.encode()) + len(key)
+    assert data[at] < 0x40  # a 6-bit RDB length: the listpack is tiny
+    data[at + 1] ^= 0x40
+    with open(path, "wb") as f:
+        f.write(data)
+    rc, log = run_until_exit([], datadir)
+    assert rc == 1, log
+    assert "offset" in log and '"' + "k" * 64 + '"...' in log, log
