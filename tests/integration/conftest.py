@@ -136,3 +136,12 @@ def server_factory():
     yield start
     for s in started:
         s.stop()
+
+
+@pytest.fixture
+def datadir():
+    """A data directory that outlives the servers started on it in a test
+    (restarts, loading another server's files)."""
+    d = tempfile.mkdtemp(prefix="tieredis-data-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

@@ -152,6 +152,13 @@ def wait_rewrite(c):
              what="aof rewrite to finish")
 
 
+def stop(s):
+    """Stops a ServerProcess with SIGTERM (which saves when save points are
+    configured) and waits for it."""
+    s.proc.terminate()
+    s.proc.wait(timeout=20)
+
+
 def run_until_exit(args, cwd, timeout=20):
     """Runs a server expected to refuse to start; returns (returncode, log)."""
     log = os.path.join(cwd, "refuse.log")

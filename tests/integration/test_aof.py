@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -14,25 +13,14 @@ import pytest
 import redis
 
 from conftest import REAL_SERVER, OUR_SERVER
-from persist_util import assert_same, fill_dataset, info, run_until_exit, snapshot, wait_for, wait_rewrite
+from persist_util import assert_same, fill_dataset, info, run_until_exit, snapshot, stop, wait_for, wait_rewrite
 
 CHECK_AOF = shutil.which("redis-check-aof", path="/usr/bin:/usr/sbin")
 
 
-@pytest.fixture
-def datadir():
-    d = tempfile.mkdtemp(prefix="tieredis-aof-")
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
 
 def start(server_factory, d, *args, binary=OUR_SERVER):
     return server_factory("--dir", d, "--appendonly", "yes", "--enable-debug-command", "yes", *args, binary=binary)
-
-
-def stop(s):
-    s.proc.terminate()
-    s.proc.wait(timeout=20)
 
 
 def aofdir(d):

@@ -6,7 +6,6 @@ import os
 import random
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -14,26 +13,15 @@ import pytest
 import redis
 
 from conftest import REAL_SERVER, OUR_SERVER
-from persist_util import (assert_same, fill_dataset, info, run_until_exit, snapshot, wait_bgsave, wait_for)
+from persist_util import (assert_same, fill_dataset, info, run_until_exit, snapshot, stop, wait_bgsave, wait_for)
 
 CHECK_RDB = shutil.which("redis-check-rdb", path="/usr/bin:/usr/sbin")
 
-
-@pytest.fixture
-def datadir():
-    d = tempfile.mkdtemp(prefix="tieredis-persist-")
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def start(server_factory, d, *args, binary=OUR_SERVER):
     extra = ("--enable-protected-configs", "yes")
     return server_factory("--dir", d, "--enable-debug-command", "yes", *extra, *args, binary=binary)
-
-
-def stop(s):
-    s.proc.terminate()
-    s.proc.wait(timeout=20)
 
 
 def test_save_restart_roundtrip(server_factory, datadir):

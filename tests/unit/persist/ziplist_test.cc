@@ -17,16 +17,8 @@
 namespace persist {
 namespace {
 
-class Env : public ::testing::Environment {
- public:
-  void SetUp() override {
-    alloc::Options o;
-    o.mode = alloc::Mode::kLogical;
-    ASSERT_TRUE(alloc::Init(o).ok());
-    object::InitTypes();
-  }
-};
-const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new Env);
+// The allocator (logical mode) and the type registry are set up once for
+// the whole unit_persist binary by rdb_test.cc's environment.
 
 using Elem = std::variant<int64_t, std::string>;
 
