@@ -85,10 +85,9 @@ Object* LookupHashOrCreate(Client& c, std::string_view key) {
   Object* o;
   if (!LookupHashWrite(c, key, &o)) return nullptr;
   if (o == nullptr) {
-    o = object::CreateHash();
     // SetKey, not Add: an expired key hidden by lookups may still sit there
     // while lazy deletion is off.
-    c.db->SetKey(key, o, /*keep_ttl=*/false);
+    o = c.db->SetKey(key, object::CreateHash(), /*keep_ttl=*/false);
   }
   return o;
 }

@@ -32,6 +32,7 @@
 #include "commands/scan.h"
 #include "commands/state.h"
 #include "common/clock.h"
+#include "common/macros.h"
 #include "common/util.h"
 #include "db/db.h"
 #include "object/object.h"
@@ -72,13 +73,13 @@ constexpr int64_t kMsPerMinute = 60 * 1000;
 // mirrored into commands::State.
 constexpr uint32_t kLfuDecayMinutes = 1;
 
-std::string_view EntryKey(const ds::DictEntry* de) { return ds::SdsView(static_cast<ds::sds>(de->key)); }
+using db::EntryKey;
 
 // True iff the entry's key has a deadline that has passed (KEYS hides such
 // keys without deleting them, as Redis's keyIsExpired).
 bool EntryIsExpired(db::Db& d, const ds::DictEntry* de, int64_t now) {
   if (d.expires_size() == 0) return false;
-  ds::DictEntry* ee = d.expires().Find(de->key);
+  ds::DictEntry* ee = d.expires().Find(db::EntryKeySds(de));
   return ee != nullptr && ee->v.s64 <= now;
 }
 
@@ -220,15 +221,14 @@ void RandomKeyCommand(Client& c) {
 // ---- RENAME RENAMENX COPY MOVE ----
 
 // Moves the value of from_key (which must exist) to to_key by pointer, as
-// Redis does (incrRefCount, dbDelete, dbAdd): no copy, whatever its type.
+// Redis does (incrRefCount, dbDelete, dbAdd): the value's representation is
+// not copied, whatever its type; only its header moves between entries.
 // An old value at to_key is released and its TTL dropped; from_key's TTL is
 // dropped too (callers carry it over). SetKey rather than Add: an expired key
 // that lookups hide may still occupy to_key while lazy deletion is off.
 void MoveValue(db::Db& from, std::string_view from_key, db::Db& to, std::string_view to_key) {
-  ds::DictEntry* de = from.FindEntry(from_key);
-  Object* val = static_cast<Object*>(de->v.val);
-  object::IncrRef(val);  // keeps it alive across the Delete
-  from.Delete(from_key);
+  Object* val = from.Unlink(from_key);
+  TD_ASSERT(val != nullptr);
   to.SetKey(to_key, val, /*keep_ttl=*/false);
 }
 
@@ -462,7 +462,7 @@ void RestoreCommand(Client& c) {
     c.reply.Ok();
     return;
   }
-  d.SetKey(key, obj, /*keep_ttl=*/false);  // not Add: see MoveCommand
+  obj = d.SetKey(key, obj, /*keep_ttl=*/false);  // not Add: see MoveCommand
   if (ttl != 0) d.SetExpire(key, ttl);
   if (ttl != 0 && !absttl) {
     // A relative TTL propagates as the absolute deadline plus ABSTTL.

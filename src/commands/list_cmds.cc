@@ -166,8 +166,7 @@ void PushGeneric(Client& c, ListEnd where, bool only_existing) {
       c.reply.Integer(0);
       return;
     }
-    o = object::CreateList();
-    c.db->Add(key, o);
+    o = c.db->Add(key, object::CreateList());
   }
   for (size_t j = 2; j < c.argv.size(); j++) object::ListPush(o, c.argv[j], where);
   GetState().dirty += c.argv.size() - 2;
@@ -376,8 +375,7 @@ void LTrimCommand(Client& c) {
 // replying with the value. REQUIRES: dst is absent or a list.
 void MovePush(Client& c, std::string_view dstkey, Object* dst, std::string_view value, ListEnd where) {
   if (dst == nullptr) {
-    dst = object::CreateList();
-    c.db->Add(dstkey, dst);
+    dst = c.db->Add(dstkey, object::CreateList());
   }
   SignalModifiedKey(c, *c.db, dstkey);
   object::ListPush(dst, value, where);

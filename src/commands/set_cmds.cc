@@ -114,8 +114,7 @@ void SAddCommand(Client& c) {
   Object* set;
   if (!LookupSetOrReply(c, key, true, &set)) return;
   if (set == nullptr) {
-    set = object::SetTypeCreate(c.argv[2]);
-    d.Add(key, set);
+    set = d.Add(key, object::SetTypeCreate(c.argv[2]));
   }
   int64_t added = 0;
   for (size_t j = 2; j < c.argv.size(); j++) added += object::SetTypeAdd(set, c.argv[j]) ? 1 : 0;
@@ -180,8 +179,7 @@ void SMoveCommand(Client& c) {
   NotifyKeyspaceEvent(kNotifySet, "srem", src_key, d.id());
   if (object::SetTypeSize(src) == 0) DeleteEmptied(d, src_key);
   if (dst == nullptr) {
-    dst = object::SetTypeCreate(member);
-    d.Add(dst_key, dst);
+    dst = d.Add(dst_key, object::SetTypeCreate(member));
   }
   SignalModifiedKey(c, d, src_key);
   SignalModifiedKey(c, d, dst_key);

@@ -92,9 +92,7 @@ void StoreString(Client& c, db::Db& d, std::string_view key, Object* val, bool k
 // Redis's dbUnshareStringValue. REQUIRES: o is key's string value.
 Object* UnshareString(db::Db& d, std::string_view key, Object* o) {
   if (o->refcount == 1) return o;  // shared integers have kSharedRefcount
-  Object* copy = object::DupString(o);
-  d.SetKey(key, copy, /*keep_ttl=*/true);
-  return copy;
+  return d.SetKey(key, object::DupString(o), /*keep_ttl=*/true);
 }
 
 // A raw string object of n zero bytes, its payload placed for its final size
@@ -605,8 +603,7 @@ void SetRangeCommand(Client& c) {
       return;
     }
     if (!CheckStringLengthOrReply(c, static_cast<uint64_t>(offset), value.size())) return;
-    o = CreateZeroedRawString(static_cast<size_t>(offset) + value.size());
-    d.SetKey(key, o, /*keep_ttl=*/false);
+    o = d.SetKey(key, CreateZeroedRawString(static_cast<size_t>(offset) + value.size()), /*keep_ttl=*/false);
   } else {
     if (!IsString(o)) {
       c.AddError(err::kWrongType);
@@ -822,8 +819,7 @@ void SetBitCommand(Client& c) {
   const size_t byte = offset >> 3;
   bool grown;  // created or lengthened: a change even if the bit stays 0
   if (o == nullptr) {
-    o = CreateZeroedRawString(byte + 1);
-    d.SetKey(key, o, /*keep_ttl=*/false);
+    o = d.SetKey(key, CreateZeroedRawString(byte + 1), /*keep_ttl=*/false);
     grown = true;
   } else {
     if (!IsString(o)) {

@@ -250,7 +250,7 @@ void ZaddGeneric(Client& c, int flags) {
     zobj = st.zset_max_listpack_entries == 0 || st.zset_max_listpack_value < c.argv[scoreidx + 1].size()
                ? object::ZsetCreateSkiplist()
                : object::ZsetCreateListpack();
-    c.db->Add(key, zobj);
+    zobj = c.db->Add(key, zobj);
   }
   if (zobj != nullptr) {
     for (size_t j = 0; j < elements; j++) {

@@ -1,11 +1,89 @@
 #include "db/db.h"
 
 #include <cstring>
+#include <new>
 
+#include "alloc/placement.h"
 #include "common/macros.h"
 
 namespace db {
 namespace {
+
+// ---- Keyspace entries -------------------------------------------------------
+//
+// One DRAM allocation per key, a ds::DictEntryOps layout:
+//
+//   offset 0   next    the dict's chain link
+//          8   obj     the value's object header (in_entry = 1)
+//         24   h       size of the key sds's header, or 0 (see below)
+//         25   the key sds: its h-byte header, the bytes, a NUL
+//
+// A 16-byte key takes 24 + 1 + 3 + 16 + 1 = 45 bytes, jemalloc's 48-byte
+// class, where a standard entry, a key sds and a header take 32 + 32 + 16.
+// When tier-keys places the key string on NVM (alloc::PlaceKey), h is 0 and
+// the entry holds a pointer to that string at offset 32 instead.
+struct KeyEntry {
+  ds::DictEntry* next;
+  Object obj;
+};
+constexpr size_t kKeyAt = sizeof(KeyEntry);
+constexpr size_t kKeyPtrAt = 32;  // the out-of-line key's pointer, aligned
+static_assert(kKeyAt == 24 && offsetof(KeyEntry, next) == 0, "link, then header, then key");
+
+KeyEntry* AsKeyEntry(ds::DictEntry* de) { return reinterpret_cast<KeyEntry*>(de); }
+const KeyEntry* AsKeyEntry(const ds::DictEntry* de) { return reinterpret_cast<const KeyEntry*>(de); }
+
+ds::sds KeyOfEntry(const ds::DictEntry* de) {
+  const char* p = reinterpret_cast<const char*>(de);
+  const uint8_t h = static_cast<uint8_t>(p[kKeyAt]);
+  if (h != 0) return const_cast<char*>(p + kKeyAt + 1 + h);
+  ds::sds k;
+  memcpy(&k, p + kKeyPtrAt, sizeof(k));
+  return k;
+}
+
+bool KeyOutOfLine(const ds::DictEntry* de) { return reinterpret_cast<const char*>(de)[kKeyAt] == 0; }
+
+ds::DictEntry* CreateEntry(const void* key) {
+  const auto k = static_cast<ds::sds>(const_cast<void*>(key));
+  const size_t len = ds::SdsLen(k);
+  const size_t key_bytes = ds::SdsEmbeddedSize(len);
+  char* mem;
+  if (alloc::PlaceKey(key_bytes) == alloc::Tier::kDram) {
+    mem = static_cast<char*>(alloc::Meta(kKeyAt + 1 + key_bytes));
+    ds::sds s = ds::SdsInitEmbedded(mem + kKeyAt + 1, k, len);
+    mem[kKeyAt] = static_cast<char>(s - (mem + kKeyAt + 1));
+  } else {
+    mem = static_cast<char*>(alloc::Meta(kKeyPtrAt + sizeof(ds::sds)));
+    mem[kKeyAt] = 0;
+    ds::sds s = ds::SdsNewLen(k, len, ds::SdsUse::kKey);
+    memcpy(mem + kKeyPtrAt, &s, sizeof(s));
+  }
+  KeyEntry* e = new (mem) KeyEntry{};
+  // No value yet: the integer 0 (releasing it frees nothing) until the
+  // caller adopts one.
+  e->obj.in_entry = 1;
+  e->obj.type = static_cast<unsigned>(object::Type::kString);
+  e->obj.encoding = static_cast<unsigned>(object::Encoding::kInt);
+  e->obj.refcount = 1;
+  return reinterpret_cast<ds::DictEntry*>(e);
+}
+
+const void* EntryKeyOp(const ds::DictEntry* de) { return KeyOfEntry(de); }
+
+void DestroyEntry(ds::DictEntry* de) {
+  object::ReleaseInEntry(&AsKeyEntry(de)->obj);
+  if (KeyOutOfLine(de)) ds::SdsFree(KeyOfEntry(de));
+  alloc::Free(de);
+}
+
+size_t EntrySize(const ds::DictEntry* de) {
+  size_t n = alloc::UsableSize(de);
+  if (KeyOutOfLine(de)) n += alloc::UsableSize(ds::SdsAllocPtr(KeyOfEntry(de)));
+  return n;
+}
+
+const ds::DictEntryOps kKeyEntryOps = {CreateEntry, EntryKeyOp, DestroyEntry, EntrySize};
 
 Stats g_stats;
 int64_t g_now_ms = 0;
@@ -13,11 +91,6 @@ bool g_lazy_deletes = true;
 ExpiredHook g_expired_hook = nullptr;
 KeyAddedHook g_key_added_hook = nullptr;
 
-void KeyFree(void* k) { ds::SdsFree(static_cast<ds::sds>(k)); }
-// A null value is an entry whose value was taken out (Db::Unlink).
-void ValFree(void* v) {
-  if (v != nullptr) object::DecrRef(static_cast<Object*>(v));
-}
 
 // Monotonic clock in microseconds for the expire cycle's time budget.
 int64_t MonoUs() {
@@ -40,7 +113,7 @@ bool SdsEqual(const void* a, const void* b) {
   return n == ds::SdsLen(y) && memcmp(x, y, n) == 0;
 }
 
-const ds::DictType kKeyspaceDictType = {SdsHash, SdsEqual, KeyFree, ValFree, nullptr};
+const ds::DictType kKeyspaceDictType = {SdsHash, SdsEqual, nullptr, nullptr, nullptr, &kKeyEntryOps};
 const ds::DictType kExpiresDictType = {SdsHash, SdsEqual, nullptr, nullptr, nullptr};
 
 Stats& GetStats() { return g_stats; }
@@ -50,8 +123,18 @@ void SetLazyExpireDeletes(bool on) { g_lazy_deletes = on; }
 void SetExpiredHook(ExpiredHook hook) { g_expired_hook = hook; }
 void SetKeyAddedHook(KeyAddedHook hook) { g_key_added_hook = hook; }
 
-TempKey::TempKey(std::string_view k) : s_(ds::SdsNewLen(k.data(), k.size(), ds::SdsUse::kMeta)) {}
-TempKey::~TempKey() { ds::SdsFree(s_); }
+std::string_view EntryKey(const ds::DictEntry* de) { return ds::SdsView(KeyOfEntry(de)); }
+ds::sds EntryKeySds(const ds::DictEntry* de) { return KeyOfEntry(de); }
+Object* EntryValue(ds::DictEntry* de) { return &AsKeyEntry(de)->obj; }
+const Object* EntryValue(const ds::DictEntry* de) { return &AsKeyEntry(de)->obj; }
+size_t EntryBytes(const ds::DictEntry* de) { return EntrySize(de); }
+
+TempKey::TempKey(std::string_view k) : heap_(ds::SdsEmbeddedSize(k.size()) > kInline) {
+  s_ = heap_ ? ds::SdsNewLen(k.data(), k.size(), ds::SdsUse::kMeta) : ds::SdsInitEmbedded(buf_, k.data(), k.size());
+}
+TempKey::~TempKey() {
+  if (heap_) ds::SdsFree(s_);
+}
 
 Db::Db(int id) : id_(id), dict_(&kKeyspaceDictType), expires_(&kExpiresDictType) {}
 Db::~Db() {
@@ -85,7 +168,7 @@ bool Db::ExpireIfNeeded(std::string_view key) {
 Object* Db::LookupNoTouch(std::string_view key) {
   if (ExpireIfNeeded(key)) return nullptr;
   ds::DictEntry* de = FindEntry(key);
-  return de ? static_cast<Object*>(de->v.val) : nullptr;
+  return de ? EntryValue(de) : nullptr;
 }
 
 Object* Db::LookupWrite(std::string_view key) {
@@ -104,31 +187,32 @@ Object* Db::LookupRead(std::string_view key) {
   return o;
 }
 
-void Db::Add(std::string_view key, Object* val) {
-  ds::sds k = ds::SdsNewLen(key.data(), key.size(), ds::SdsUse::kKey);
-  bool added = dict_.Add(k, val);
-  TD_ASSERT(added);
-  if (g_key_added_hook) g_key_added_hook(id_, key, val);
+Object* Db::Add(std::string_view key, Object* val) {
+  TempKey k(key);
+  ds::DictEntry* de = dict_.AddRaw(k.get(), nullptr);
+  TD_ASSERT(de != nullptr);
+  Object* stored = EntryValue(de);
+  object::AdoptInto(stored, val);
+  if (g_key_added_hook) g_key_added_hook(id_, key, stored);
+  return stored;
 }
 
-void Db::Overwrite(ds::DictEntry* de, Object* val) {
-  Object* old = static_cast<Object*>(de->v.val);
-  dict_.SetVal(de, val);
-  object::DecrRef(old);
-  if (g_key_added_hook) {
-    ds::sds k = static_cast<ds::sds>(de->key);
-    g_key_added_hook(id_, std::string_view(k, ds::SdsLen(k)), val);
+Object* Db::Overwrite(ds::DictEntry* de, Object* val) {
+  Object* stored = EntryValue(de);
+  if (val != stored) {
+    object::ReleaseInEntry(stored);
+    object::AdoptInto(stored, val);
   }
+  if (g_key_added_hook) g_key_added_hook(id_, EntryKey(de), stored);
+  return stored;
 }
 
-void Db::SetKey(std::string_view key, Object* val, bool keep_ttl) {
+Object* Db::SetKey(std::string_view key, Object* val, bool keep_ttl) {
   ds::DictEntry* de = FindEntry(key);
-  if (de == nullptr) {
-    Add(key, val);
-    return;
-  }
-  Overwrite(de, val);
-  if (!keep_ttl && expires_.size() > 0) expires_.Delete(de->key);
+  if (de == nullptr) return Add(key, val);
+  Object* stored = Overwrite(de, val);
+  if (!keep_ttl && expires_.size() > 0) expires_.Delete(EntryKeySds(de));
+  return stored;
 }
 
 bool Db::Delete(std::string_view key) {
@@ -145,8 +229,7 @@ Object* Db::Unlink(std::string_view key) {
   if (expires_.size() > 0) expires_.Delete(k.get());
   ds::DictEntry* de = dict_.Unlink(k.get());
   if (de == nullptr) return nullptr;
-  Object* val = static_cast<Object*>(de->v.val);
-  dict_.SetVal(de, nullptr);
+  Object* val = object::DetachFromEntry(EntryValue(de));
   dict_.FreeUnlinked(de);
   return val;
 }
@@ -154,7 +237,7 @@ Object* Db::Unlink(std::string_view key) {
 void Db::SetExpire(std::string_view key, int64_t when_ms) {
   ds::DictEntry* de = FindEntry(key);
   TD_ASSERT(de != nullptr);
-  ds::DictEntry* ee = expires_.AddOrFind(de->key);
+  ds::DictEntry* ee = expires_.AddOrFind(EntryKeySds(de));
   ee->v.s64 = when_ms;
 }
 
@@ -185,7 +268,7 @@ bool Db::RandomKey(std::string* out) {
   for (int tries = 0; tries < 100 && dict_.size() > 0; tries++) {
     ds::DictEntry* de = dict_.RandomEntry();
     if (de == nullptr) return false;
-    ds::sds k = static_cast<ds::sds>(de->key);
+    ds::sds k = EntryKeySds(de);
     std::string key(k, ds::SdsLen(k));
     if (expires_.size() > 0) {
       ds::DictEntry* ee = expires_.Find(k);
@@ -223,7 +306,7 @@ void ActiveExpireCycle(std::vector<Db*>& dbs, int effort, int64_t budget_us) {
         d->expire_cursor = d->expires().Scan(d->expire_cursor, [&](const ds::DictEntry* de) {
           sampled++;
           if (de->v.s64 <= g_now_ms) {
-            ds::sds k = static_cast<ds::sds>(de->key);
+            auto k = static_cast<ds::sds>(de->key);  // the keyspace entry's key
             expired.emplace_back(k, ds::SdsLen(k));
           }
         });

@@ -1,11 +1,20 @@
 // The keyspace: one Db per logical database (SELECT 0..databases-1).
 //
 // A Db owns two dicts, as Redis does:
-//   dict     sds key -> Object*   (the key string is placed by tier-keys,
-//                                  entries and tables are DRAM)
-//   expires  the same sds key pointer -> int64 unix-ms deadline
-// The expires dict borrows the key from `dict` and never frees it, so a
-// key with a TTL costs one more DRAM entry, not a second string.
+//   dict     key -> value, one DRAM allocation per key holding the chain
+//            link, the value's object header and the key string (see
+//            "Keyspace entries" in db.cc; read them with EntryKey and
+//            EntryValue)
+//   expires  the key string of that entry -> int64 unix-ms deadline
+// The expires dict borrows the key from the `dict` entry and never frees
+// it, so a key with a TTL costs one more DRAM entry, not a second string.
+// Entries never move while they live (rehashing relinks them), so the
+// borrowed pointer stays valid until the key is deleted.
+//
+// Values: the header lives in the entry, so an Object* returned by a lookup
+// or by Add/SetKey is valid until the key is deleted or its value replaced,
+// and Add/SetKey consume the object passed in (object::AdoptInto): callers
+// continue with the pointer they return.
 //
 // Expiry is lazy (every lookup checks the deadline and deletes an expired
 // key) and active (ActiveExpireCycle, from cron, samples keys with a TTL
@@ -79,16 +88,18 @@ class Db {
   Object* LookupNoTouch(std::string_view key);
   ds::DictEntry* FindEntry(std::string_view key);
 
-  // Adds a key. REQUIRES: absent. Takes ownership of one reference of val.
-  void Add(std::string_view key, Object* val);
-  // Adds or overwrites. Overwriting drops the TTL unless keep_ttl. Takes
-  // ownership of one reference of val.
-  void SetKey(std::string_view key, Object* val, bool keep_ttl);
-  // Replaces the value of an existing entry, keeping its TTL.
-  void Overwrite(ds::DictEntry* de, Object* val);
+  // Adds a key and returns its stored value. REQUIRES: absent. Consumes val
+  // (object::AdoptInto): use the returned pointer from then on.
+  Object* Add(std::string_view key, Object* val);
+  // Adds or overwrites, and returns the stored value. Overwriting drops the
+  // TTL unless keep_ttl. Consumes val as Add does.
+  Object* SetKey(std::string_view key, Object* val, bool keep_ttl);
+  // Replaces the value of an existing entry, keeping its TTL; returns the
+  // stored value. Consumes val as Add does.
+  Object* Overwrite(ds::DictEntry* de, Object* val);
   bool Delete(std::string_view key);
-  // Removes and returns the value (caller owns the reference); the TTL is
-  // dropped. nullptr if absent.
+  // Removes the key and returns its value as a standalone object (the
+  // caller owns the reference); the TTL is dropped. nullptr if absent.
   Object* Unlink(std::string_view key);
 
   // Deadline in unix ms, or -1.
@@ -118,7 +129,19 @@ class Db {
   ds::Dict expires_;
 };
 
-// Builds a temporary key for lookups (an sds on the DRAM tier).
+// The key and the value of a keyspace entry (of Db::dict()).
+std::string_view EntryKey(const ds::DictEntry* de);
+// The key as the sds stored in the entry: what the expires dict is keyed by.
+ds::sds EntryKeySds(const ds::DictEntry* de);
+Object* EntryValue(ds::DictEntry* de);
+const Object* EntryValue(const ds::DictEntry* de);
+// Bytes of the entry's own allocations: the entry, and the key string when
+// tier-keys placed it outside (MEMORY USAGE's per-key overhead).
+size_t EntryBytes(const ds::DictEntry* de);
+
+// A temporary sds copy of a key for lookups. Keys up to kInline - 4 bytes
+// are built in place (no allocation on the lookup path); longer ones are
+// allocated on the DRAM tier. Only for lookups: never stored in a dict.
 class TempKey {
  public:
   explicit TempKey(std::string_view k);
@@ -128,7 +151,11 @@ class TempKey {
   ds::sds get() const { return s_; }
 
  private:
+  // Room for the 3-byte sds header, a 60-byte key and its NUL.
+  static constexpr size_t kInline = 64;
+  char buf_[kInline];
   ds::sds s_;
+  bool heap_;
 };
 
 // One step of the active expire cycle over all dbs: samples keys with a

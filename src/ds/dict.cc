@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -98,6 +99,13 @@ size_t EntryAllocSize() {
   }();
   return kSize;
 }
+
+// The chain link of an entry of any layout: its first member, a
+// `DictEntry*` (DictEntryOps). Every read and write of a link in this file
+// goes through this one lvalue type, so entries of another struct type are
+// never accessed through a DictEntry member.
+DictEntry*& LinkOf(DictEntry* e) { return *reinterpret_cast<DictEntry**>(e); }
+static_assert(offsetof(DictEntry, next) == 0, "the link is the first member of every entry layout");
 
 }  // namespace
 
@@ -203,9 +211,9 @@ int Dict::Rehash(int n) {
     }
     DictEntry* e = table_[0][rehash_idx_];
     while (e != nullptr) {
-      DictEntry* next = e->next;
-      const size_t idx = HashKey(e->key) & mask1;
-      e->next = table_[1][idx];
+      DictEntry* next = LinkOf(e);
+      const size_t idx = HashKey(KeyOf(e)) & mask1;
+      LinkOf(e) = table_[1][idx];
       table_[1][idx] = e;
       used_[0]--;
       used_[1]++;
@@ -246,8 +254,8 @@ int64_t Dict::KeyIndex(const void* key, uint64_t hash, DictEntry** existing) {
   int64_t idx = -1;
   for (int t = 0; t <= 1; t++) {
     idx = static_cast<int64_t>(hash & TableMask(t));
-    for (DictEntry* e = table_[t][idx]; e != nullptr; e = e->next) {
-      if (KeysEqual(key, e->key)) {
+    for (DictEntry* e = table_[t][idx]; e != nullptr; e = LinkOf(e)) {
+      if (KeysEqual(key, KeyOf(e))) {
         if (existing != nullptr) *existing = e;
         return -1;
       }
@@ -262,8 +270,8 @@ DictEntry* Dict::Find(const void* key) {
   if (IsRehashing()) RehashStep();
   const uint64_t h = HashKey(key);
   for (int t = 0; t <= 1; t++) {
-    for (DictEntry* e = table_[t][h & TableMask(t)]; e != nullptr; e = e->next) {
-      if (KeysEqual(key, e->key)) return e;
+    for (DictEntry* e = table_[t][h & TableMask(t)]; e != nullptr; e = LinkOf(e)) {
+      if (KeysEqual(key, KeyOf(e))) return e;
     }
     if (!IsRehashing()) break;
   }
@@ -276,16 +284,33 @@ DictEntry* Dict::AddRaw(void* key, DictEntry** existing) {
   if (idx < 0) return nullptr;
   // While rehashing, new entries go to table 1 so table 0 only drains.
   const int t = IsRehashing() ? 1 : 0;
-  auto* e = static_cast<DictEntry*>(alloc::Meta(sizeof(DictEntry)));
-  e->key = key;
-  e->v.u64 = 0;
-  e->next = table_[t][idx];
+  DictEntry* e = NewEntry(key);
+  LinkOf(e) = table_[t][idx];
   table_[t][idx] = e;
   used_[t]++;
   return e;
 }
 
+DictEntry* Dict::NewEntry(void* key) {
+  if (type_->entry_ops != nullptr) return type_->entry_ops->create(key);
+  auto* e = static_cast<DictEntry*>(alloc::Meta(sizeof(DictEntry)));
+  e->key = key;
+  e->v.u64 = 0;
+  return e;
+}
+
+void Dict::FreeEntry(DictEntry* e) {
+  if (type_->entry_ops != nullptr) {
+    type_->entry_ops->destroy(e);
+    return;
+  }
+  if (type_->key_free) type_->key_free(e->key);
+  if (type_->val_free) type_->val_free(e->v.val);
+  alloc::Free(e);
+}
+
 bool Dict::Add(void* key, void* val) {
+  TD_ASSERT(type_->entry_ops == nullptr);
   DictEntry* e = AddRaw(key, nullptr);
   if (e == nullptr) return false;
   e->v.val = val;
@@ -293,6 +318,7 @@ bool Dict::Add(void* key, void* val) {
 }
 
 bool Dict::Replace(void* key, void* val) {
+  TD_ASSERT(type_->entry_ops == nullptr);
   DictEntry* existing = nullptr;
   DictEntry* e = AddRaw(key, &existing);
   if (e != nullptr) {
@@ -319,10 +345,10 @@ DictEntry* Dict::Unlink(const void* key) {
   const uint64_t h = HashKey(key);
   for (int t = 0; t <= 1; t++) {
     DictEntry** link = &table_[t][h & TableMask(t)];
-    for (DictEntry* e = *link; e != nullptr; link = &e->next, e = e->next) {
-      if (KeysEqual(key, e->key)) {
-        *link = e->next;
-        e->next = nullptr;
+    for (DictEntry* e = *link; e != nullptr; link = &LinkOf(e), e = LinkOf(e)) {
+      if (KeysEqual(key, KeyOf(e))) {
+        *link = LinkOf(e);
+        LinkOf(e) = nullptr;
         used_[t]--;
         return e;
       }
@@ -334,8 +360,7 @@ DictEntry* Dict::Unlink(const void* key) {
 
 void Dict::FreeUnlinked(DictEntry* e) {
   if (e == nullptr) return;
-  FreeKeyVal(e);
-  alloc::Free(e);
+  FreeEntry(e);
 }
 
 bool Dict::Delete(const void* key) {
@@ -353,9 +378,8 @@ void Dict::ClearTable(int t, void (*callback)(void*), void* ctx) {
     if (callback != nullptr && (i & kClearCallbackMask) == 0) callback(ctx);
     DictEntry* e = table_[t][i];
     while (e != nullptr) {
-      DictEntry* next = e->next;
-      FreeKeyVal(e);
-      alloc::Free(e);
+      DictEntry* next = LinkOf(e);
+      FreeEntry(e);
       used_[t]--;
       e = next;
     }
@@ -395,8 +419,8 @@ DictEntry* Dict::RandomEntryUnfair() {
     } while (e == nullptr);
   }
   size_t len = 0;
-  for (DictEntry* x = e; x != nullptr; x = x->next) len++;
-  for (size_t pick = Rand() % len; pick > 0; pick--) e = e->next;
+  for (DictEntry* x = e; x != nullptr; x = LinkOf(x)) len++;
+  for (size_t pick = Rand() % len; pick > 0; pick--) e = LinkOf(e);
   return e;
 }
 
@@ -442,7 +466,7 @@ size_t Dict::SomeEntries(DictEntry** out, size_t count) {
         continue;
       }
       empty_run = 0;
-      for (; e != nullptr; e = e->next) {
+      for (; e != nullptr; e = LinkOf(e)) {
         out[stored++] = e;
         if (stored == count) return stored;
       }
@@ -471,7 +495,7 @@ uint64_t Dict::Scan(uint64_t cursor, ScanFn fn, void* ctx) {
   auto emit = [&](int t, size_t idx) {
     DictEntry* e = table_[t][idx];
     while (e != nullptr) {
-      DictEntry* next = e->next;  // fn may delete e
+      DictEntry* next = LinkOf(e);  // fn may delete e
       fn(ctx, e);
       e = next;
     }
@@ -555,7 +579,7 @@ DictEntry* Dict::Iterator::Next() {
     }
     if (entry_ != nullptr) {
       // Remember the successor now: the caller may delete entry_.
-      next_ = entry_->next;
+      next_ = LinkOf(entry_);
       return entry_;
     }
   }
@@ -583,7 +607,21 @@ size_t Dict::MemoryUsage() const {
   for (int t = 0; t <= 1; t++) {
     if (table_[t] != nullptr) bytes += alloc::UsableSize(table_[t]);
   }
-  if (size() > 0) bytes += size() * EntryAllocSize();
+  if (size() == 0) return bytes;
+  if (type_->entry_ops == nullptr) return bytes + size() * EntryAllocSize();
+  for (int t = 0; t <= 1; t++) {
+    for (size_t i = 0; i < TableSize(t); i++) {
+      for (DictEntry* e = table_[t][i]; e != nullptr; e = LinkOf(e)) bytes += type_->entry_ops->size(e);
+    }
+  }
+  return bytes;
+}
+
+size_t Dict::TablesMemoryUsage() const {
+  size_t bytes = 0;
+  for (int t = 0; t <= 1; t++) {
+    if (table_[t] != nullptr) bytes += alloc::UsableSize(table_[t]);
+  }
   return bytes;
 }
 
@@ -594,7 +632,7 @@ DictTableStats Dict::TableStats(int t) const {
   st.used = used_[t];
   for (size_t i = 0; i < st.size; i++) {
     size_t len = 0;
-    for (DictEntry* e = table_[t][i]; e != nullptr; e = e->next) len++;
+    for (DictEntry* e = table_[t][i]; e != nullptr; e = LinkOf(e)) len++;
     if (len > 0) st.nonempty++;
     st.max_chain = std::max(st.max_chain, len);
     st.chain_hist[std::min<size_t>(len, DictTableStats::kDictStatsVectLen - 1)]++;

@@ -41,7 +41,11 @@
 
 namespace ds {
 
+// The standard entry: a key pointer, a value and the chain link. The link
+// comes first because it is the one member every entry layout shares (see
+// DictEntryOps).
 struct DictEntry {
+  DictEntry* next;  // next entry in the same bucket
   void* key;
   union {
     void* val;
@@ -49,9 +53,26 @@ struct DictEntry {
     uint64_t u64;
     double d;
   } v;
-  DictEntry* next;  // next entry in the same bucket
 };
-static_assert(sizeof(DictEntry) == 24, "three words: key, value, chain link");
+static_assert(sizeof(DictEntry) == 24, "three words: chain link, key, value");
+
+// Entries of another layout, which hold their key (and value) inline instead
+// of pointing at them: the keyspace uses them so that one key costs one DRAM
+// allocation (db/db.cc). Such an entry is any struct whose first member is a
+// `DictEntry* next`; the dict touches only that member and reaches the rest
+// through these functions. Add, Replace, FetchValue, SetVal and FreeVal,
+// which read the standard `v`, must not be used with them.
+struct DictEntryOps {
+  // A new entry holding a copy of key (the caller keeps key). The dict sets
+  // the link.
+  DictEntry* (*create)(const void* key);
+  // The key stored in e, in the representation hash and key_equal take.
+  const void* (*key)(const DictEntry* e);
+  // Frees e and everything it owns.
+  void (*destroy)(DictEntry* e);
+  // Bytes of e's allocation (MemoryUsage).
+  size_t (*size)(const DictEntry* e);
+};
 
 struct DictType {
   uint64_t (*hash)(const void* key);
@@ -62,6 +83,9 @@ struct DictType {
   // the table that would be allocated, used_ratio is used/size now. Return
   // false to refuse; the forced growth at kForceResizeRatio is vetoed too.
   bool (*expand_allowed)(size_t more_mem, double used_ratio) = nullptr;
+  // Inline-key entries (see DictEntryOps); nullptr: standard DictEntry, with
+  // key_free/val_free. When set, key_free and val_free are unused.
+  const DictEntryOps* entry_ops = nullptr;
 };
 
 // ---- Ready-made hashing and types ----------------------------------------
@@ -132,8 +156,9 @@ class Dict {
 
   // Adds an entry for key with the value unset (zero) and returns it, or
   // returns nullptr if key is present (then *existing, if existing is not
-  // nullptr, is that entry). On success the dict owns key. Does one rehash
-  // step and may start a growth.
+  // nullptr, is that entry). On success the dict owns key (with entry_ops:
+  // the entry holds a copy, and the caller keeps key). Does one rehash step
+  // and may start a growth.
   DictEntry* AddRaw(void* key, DictEntry** existing);
   // Adds key -> val. Returns false if key is present; then nothing is stored
   // or freed and the caller still owns key and val.
@@ -259,8 +284,11 @@ class Dict {
   Iterator MakeIterator(bool safe) { return Iterator(this, safe); }
 
   // Bytes of both tables and all entries (what MEMORY USAGE counts for the
-  // dict itself; keys and values are the caller's to add).
+  // dict itself; keys and values are the caller's to add). With entry_ops
+  // the entries are counted one by one, which is O(size()).
   size_t MemoryUsage() const;
+  // Bytes of the tables alone (O(1)).
+  size_t TablesMemoryUsage() const;
 
   // Stats of table t (0: main, 1: rehash target; all zero if absent).
   // Walks every bucket: O(buckets), for DEBUG HTSTATS only.
@@ -287,10 +315,13 @@ class Dict {
   bool KeysEqual(const void* a, const void* b) const {
     return a == b || (type_->key_equal != nullptr && type_->key_equal(a, b));
   }
-  void FreeKeyVal(DictEntry* e) {
-    if (type_->key_free) type_->key_free(e->key);
-    if (type_->val_free) type_->val_free(e->v.val);
+  // The key of an entry of either layout.
+  const void* KeyOf(const DictEntry* e) const {
+    return type_->entry_ops != nullptr ? type_->entry_ops->key(e) : e->key;
   }
+  DictEntry* NewEntry(void* key);
+  // Frees an entry with its key and value (via the type).
+  void FreeEntry(DictEntry* e);
   // One rehash step, unless paused (Redis _dictRehashStep).
   void RehashStep() {
     if (pause_rehash_ == 0) Rehash(1);

@@ -40,6 +40,7 @@ Object* Dup(const Object* o) {
 Object* Create(Type type, Encoding enc, void* ptr) {
   Object* o = static_cast<Object*>(alloc::Meta(sizeof(Object)));
   o->type = static_cast<unsigned>(type);
+  o->in_entry = 0;
   o->encoding = static_cast<unsigned>(enc);
   o->lru = g_lru_clock;
   o->refcount = 1;
@@ -53,6 +54,7 @@ Object* CreateEmbstr(std::string_view s) {
   size_t sds_bytes = ds::SdsEmbeddedSize(s.size());
   Object* o = static_cast<Object*>(alloc::Meta(sizeof(Object) + sds_bytes));
   o->type = static_cast<unsigned>(Type::kString);
+  o->in_entry = 0;
   o->encoding = static_cast<unsigned>(Encoding::kEmbstr);
   o->lru = g_lru_clock;
   o->refcount = 1;
@@ -122,13 +124,18 @@ Object* DupString(const Object* o) {
 }
 
 void IncrRef(Object* o) {
+  TD_ASSERT(!o->in_entry);
   if (o->refcount != kSharedRefcount) o->refcount++;
 }
 
+// Frees o's value, not its header. An embstr's string shares a standalone
+// header's allocation, but is an sds of its own in an in-entry header.
 static void FreeValue(Object* o) {
   switch (o->GetType()) {
     case Type::kString:
-      if (o->GetEncoding() == Encoding::kRaw) ds::SdsFree(static_cast<ds::sds>(o->ptr));
+      if (o->GetEncoding() == Encoding::kRaw || (o->in_entry && o->GetEncoding() == Encoding::kEmbstr)) {
+        ds::SdsFree(static_cast<ds::sds>(o->ptr));
+      }
       break;
     default: {
       auto& ops = g_type_ops[static_cast<int>(o->type)];
@@ -139,12 +146,71 @@ static void FreeValue(Object* o) {
 }
 
 void DecrRef(Object* o) {
+  TD_ASSERT(!o->in_entry);
   if (o->refcount == kSharedRefcount) return;
   TD_ASSERT(o->refcount > 0);
   if (--o->refcount == 0) {
     FreeValue(o);
     alloc::Free(o);
   }
+}
+
+void AdoptInto(Object* dst, Object* val) {
+  if (val == dst) return;
+  if (val->in_entry || (val->refcount > 1 && !IsShared(val))) {
+    // Someone else keeps val's value: hold a copy of it.
+    Object* copy = Dup(val);
+    TD_ASSERT(copy != nullptr);
+    if (!val->in_entry) DecrRef(val);
+    val = copy;
+  }
+  dst->type = val->type;
+  dst->encoding = val->encoding;
+  dst->lru = val->lru;
+  dst->in_entry = 1;
+  if (IsShared(val)) {
+    dst->refcount = kSharedRefcount;
+    dst->ptr = val->ptr;
+    return;
+  }
+  dst->refcount = 1;
+  if (val->GetEncoding() == Encoding::kEmbstr) {
+    // The string lives in val's own allocation, which is about to go.
+    dst->ptr = ds::SdsNewLen(val->ptr, ds::SdsLen(static_cast<ds::sds>(val->ptr)), ds::SdsUse::kMeta);
+  } else {
+    dst->ptr = val->ptr;
+  }
+  alloc::Free(val);
+}
+
+// Leaves an in-entry header holding no value: the integer 0, whose release
+// frees nothing.
+static void SetEmpty(Object* o) {
+  o->type = static_cast<unsigned>(Type::kString);
+  o->encoding = static_cast<unsigned>(Encoding::kInt);
+  o->refcount = 1;
+  o->ptr = nullptr;
+}
+
+void ReleaseInEntry(Object* o) {
+  TD_ASSERT(o->in_entry);
+  if (!IsShared(o)) FreeValue(o);
+  SetEmpty(o);
+}
+
+Object* DetachFromEntry(Object* o) {
+  TD_ASSERT(o->in_entry);
+  Object* out;
+  if (o->GetEncoding() == Encoding::kEmbstr) {
+    auto s = static_cast<ds::sds>(o->ptr);
+    out = CreateEmbstr(ds::SdsView(s));
+    ds::SdsFree(s);
+  } else {
+    out = Create(o->GetType(), o->GetEncoding(), o->ptr);
+  }
+  out->lru = o->lru;
+  SetEmpty(o);
+  return out;
 }
 
 std::string_view StringView(const Object* o, char* buf) {
@@ -176,6 +242,8 @@ ds::sds& MutableRawString(Object* o) {
     // An embstr's bytes stay unused inside the header's allocation until the
     // object dies: the header cannot move, since the keyspace points at it.
     ds::sds s = ds::SdsNewLen(v.data(), v.size(), ds::SdsUse::kPayload);
+    // An in-entry embstr's string is an sds of its own: free it.
+    if (o->in_entry && o->GetEncoding() == Encoding::kEmbstr) ds::SdsFree(static_cast<ds::sds>(o->ptr));
     o->encoding = static_cast<unsigned>(Encoding::kRaw);
     o->ptr = s;
   }
@@ -215,12 +283,13 @@ const char* TypeName(Type t) {
 
 TierBytes MemoryUsage(const Object* o, size_t samples) {
   TierBytes tb;
+  if (!o->in_entry) AddAlloc(tb, o);  // header (and a standalone embstr's string)
   if (o->GetType() == Type::kString) {
-    AddAlloc(tb, o);  // header (and embedded string)
-    if (o->GetEncoding() == Encoding::kRaw) AddAlloc(tb, ds::SdsAllocPtr(static_cast<ds::sds>(o->ptr)));
+    if (o->GetEncoding() == Encoding::kRaw || (o->in_entry && o->GetEncoding() == Encoding::kEmbstr)) {
+      AddAlloc(tb, ds::SdsAllocPtr(static_cast<ds::sds>(o->ptr)));
+    }
     return tb;
   }
-  AddAlloc(tb, o);
   auto& ops = g_type_ops[static_cast<int>(o->type)];
   if (ops.memory) ops.memory(o, samples, &tb);
   return tb;

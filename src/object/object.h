@@ -15,6 +15,16 @@
 //
 // Refcounts: shared objects (the integers 0..9999) have kSharedRefcount and
 // are never freed. The lru field holds the LRU clock or LFU data.
+//
+// Headers inside keyspace entries (in_entry = 1). The keyspace stores each
+// value's header inside the key's dict entry (db/db.cc), so a key costs one
+// DRAM allocation. Such a header is not an allocation of its own: it is
+// filled by AdoptInto, emptied by ReleaseInEntry or DetachFromEntry, never
+// passed to IncrRef/DecrRef, and lives exactly as long as its entry. An
+// in-entry embstr keeps its short string in a separate DRAM sds (the entry
+// has no room to grow), still reported as "embstr". An in-entry header's
+// refcount is 1, or kSharedRefcount when it holds a shared integer, so
+// OBJECT REFCOUNT and the copy-before-write checks see what Redis shows.
 #pragma once
 
 #include <climits>
@@ -55,7 +65,8 @@ inline constexpr int64_t kSharedIntegers = 10000;
 inline constexpr size_t kEmbstrMaxLimit = 44;
 
 struct Object {
-  unsigned type : 4;
+  unsigned type : 3;      // Type (0..6)
+  unsigned in_entry : 1;  // lives inside a keyspace entry (see above)
   unsigned encoding : 4;
   unsigned lru : kLruBits;
   int refcount;
@@ -109,8 +120,24 @@ Object* TryEncode(Object* o);
 // A copy with refcount 1 (COPY, and before modifying a shared object).
 Object* DupString(const Object* o);
 
+// REQUIRES (both): o is not an in-entry header.
 void IncrRef(Object* o);
 void DecrRef(Object* o);  // frees at zero
+
+// ---- in-entry headers (the keyspace's; see the top of this file) ----
+
+// Moves val's value into dst, an in-entry header that holds no value (its
+// previous value released), and consumes val: one reference of a standalone
+// object (its header is freed when it was the last; a value shared with
+// other holders is copied), nothing of a shared integer (dst then holds the
+// shared marker too), nothing of another entry's header (copied: the other
+// key keeps its value). val == dst is a no-op.
+void AdoptInto(Object* dst, Object* val);
+// Frees the value held by the in-entry header o (not the header).
+void ReleaseInEntry(Object* o);
+// Moves the value of the in-entry header o into a new standalone object
+// (refcount 1) and returns it; o holds no value afterwards.
+Object* DetachFromEntry(Object* o);
 inline bool IsShared(const Object* o) { return o->refcount == kSharedRefcount; }
 
 // ---- strings ----
@@ -131,8 +158,9 @@ ds::sds& MutableRawString(Object* o);
 const char* EncodingName(Encoding e);  // OBJECT ENCODING names
 const char* TypeName(Type t);          // TYPE names
 
-// Bytes per tier of the value (header included, on DRAM). MEMORY USAGE
-// reports dram + nvm; MEMORY TIER reports them apart.
+// Bytes per tier of the value (header included, on DRAM, unless it is an
+// in-entry header: then its bytes belong to the entry). MEMORY USAGE reports
+// dram + nvm; MEMORY TIER reports them apart.
 struct TierBytes {
   size_t dram = 0;
   size_t nvm = 0;

@@ -293,8 +293,8 @@ common::Result<AofRewriteStats> AofRewriteCommands(int fd, const std::vector<db:
     AppendRespCommand(&out, {"SELECT", id});
     ds::Dict::Iterator it = d->dict().MakeIterator(/*safe=*/true);
     while (const ds::DictEntry* de = it.Next()) {
-      const auto* o = static_cast<const object::Object*>(de->v.val);
-      auto key = static_cast<ds::sds>(de->key);
+      const auto* o = db::EntryValue(de);
+      ds::sds key = db::EntryKeySds(de);
       std::string_view k(key, ds::SdsLen(key));
       if (o->GetType() == object::Type::kString) {
         char buf[32];
@@ -305,7 +305,7 @@ common::Result<AofRewriteStats> AofRewriteCommands(int fd, const std::vector<db:
         AppendRespCommand(&out, {"RESTORE", k, "0", *payload});
       }
       if (d->expires_size() > 0) {
-        ds::DictEntry* ee = d->expires().Find(de->key);
+        ds::DictEntry* ee = d->expires().Find(db::EntryKeySds(de));
         if (ee != nullptr) AppendRespCommand(&out, {"PEXPIREAT", k, common::Int64ToString(ee->v.s64)});
       }
       stats.keys++;

@@ -129,12 +129,12 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
     // entries (in a fork child that would only add copy-on-write).
     ds::Dict::Iterator it = d->dict().MakeIterator(/*safe=*/true);
     while (const ds::DictEntry* de = it.Next()) {
-      const auto* o = static_cast<const object::Object*>(de->v.val);
-      auto key = static_cast<ds::sds>(de->key);
+      const auto* o = db::EntryValue(de);
+      ds::sds key = db::EntryKeySds(de);
       common::Result<RdbType> type = RdbObjectType(o);
       if (!type.ok()) return type.status();
       if (d->expires_size() > 0) {
-        ds::DictEntry* ee = d->expires().Find(de->key);
+        ds::DictEntry* ee = d->expires().Find(db::EntryKeySds(de));
         if (ee != nullptr) {
           AppendByte(&out, kOpExpireTimeMs);
           AppendLe(&out, static_cast<uint64_t>(ee->v.s64), 8);

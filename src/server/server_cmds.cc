@@ -722,7 +722,7 @@ void DebugObject(Client& c) {
     c.AddError(commands::err::kNoSuchKey);
     return;
   }
-  const Object* o = static_cast<const Object*>(de->v.val);
+  const Object* o = db::EntryValue(de);
   std::string rdb;
   size_t serialized = 0;
   if (persist::RdbWriteObject(&rdb, o, Config().rdbcompression).ok()) serialized = rdb.size();
@@ -836,10 +836,9 @@ constexpr size_t kDoctorFragBytes = 10 * 1024 * 1024;   // and at least this man
 constexpr size_t kDoctorClientBytes = 200 * 1024;       // average per normal client
 
 // Key string plus dict entry of a key: what Redis's MEMORY USAGE adds to the
-// value's size.
-size_t KeyOverhead(const ds::DictEntry* de) {
-  return alloc::UsableSize(ds::SdsAllocPtr(static_cast<ds::sds>(de->key))) + sizeof(ds::DictEntry);
-}
+// value's size. Our entry also holds the value's header and, usually, the
+// key string (db::EntryBytes).
+size_t KeyOverhead(const ds::DictEntry* de) { return db::EntryBytes(de); }
 
 void MemoryUsageCommand(Client& c) {
   int64_t samples = kDefaultUsageSamples;
@@ -861,7 +860,7 @@ void MemoryUsageCommand(Client& c) {
     c.reply.Null();
     return;
   }
-  const Object* o = static_cast<const Object*>(de->v.val);
+  const Object* o = db::EntryValue(de);
   // samples 0 means "all", which is also object::MemoryUsage's 0.
   object::TierBytes tb = object::MemoryUsage(o, static_cast<size_t>(samples));
   c.reply.Integer(static_cast<int64_t>(tb.total() + KeyOverhead(de)));
@@ -883,15 +882,13 @@ void MemoryTierCommand(Client& c) {
     c.reply.Null();
     return;
   }
-  const Object* o = static_cast<const Object*>(de->v.val);
+  const Object* o = db::EntryValue(de);
   object::TierBytes tb = object::MemoryUsage(o, 0);
-  size_t header = alloc::UsableSize(o);
+  // The header sits in the key's entry; MemoryUsage leaves it out.
+  const size_t header = sizeof(Object);
+  tb.dram += header;
   size_t payload_dram = 0;
-  if (o->GetEncoding() == object::Encoding::kEmbstr) {
-    payload_dram = header;  // the string shares the header's allocation
-  } else if (o->GetEncoding() != object::Encoding::kInt) {
-    payload_dram = tb.dram > header ? tb.dram - header : 0;
-  }
+  if (o->GetEncoding() != object::Encoding::kInt) payload_dram = tb.dram - header;
   const char* tier = "none";
   if (tb.nvm > 0 && payload_dram > 0) {
     tier = "mixed";
@@ -901,7 +898,7 @@ void MemoryTierCommand(Client& c) {
     tier = "dram";
   }
   object::Encoding enc = o->GetEncoding();
-  const void* first = enc == object::Encoding::kEmbstr || enc == object::Encoding::kInt ? o : o->ptr;
+  const void* first = enc == object::Encoding::kInt ? o : o->ptr;
   c.reply.MapHeader(5);
   c.reply.Bulk("tier");
   c.reply.Bulk(tier);
@@ -951,9 +948,10 @@ MemoryOverhead GetMemoryOverhead() {
   for (db::Db* d : GetState().db_ptrs) {
     if (d->size() == 0) continue;
     m.keys += d->size();
-    // The table and entries of each dict, plus the object headers of the
-    // values (as Redis counts sizeof(robj) per key).
-    size_t main = d->dict().MemoryUsage() + d->size() * sizeof(Object);
+    // The table and entries of each dict, object headers included (as
+    // Redis counts dictEntry and robj per key). The entries' fixed part is
+    // counted, not their key strings: O(1), as Redis's.
+    size_t main = d->dict().TablesMemoryUsage() + d->size() * (sizeof(ds::DictEntry) + sizeof(Object));
     size_t expires = d->expires().MemoryUsage();
     m.dbs.push_back({d->id(), main, expires});
     m.overhead_total += main + expires;

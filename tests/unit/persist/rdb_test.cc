@@ -68,10 +68,10 @@ Oracle Read(Dataset* d) {
   for (db::Db* db : d->dbs) {
     ds::Dict::Iterator it = db->dict().MakeIterator(true);
     while (ds::DictEntry* de = it.Next()) {
-      auto k = static_cast<ds::sds>(de->key);
+      ds::sds k = db::EntryKeySds(de);
       std::string key(k, ds::SdsLen(k));
       char buf[32];
-      o[{db->id(), key}] = {std::string(object::StringView(static_cast<object::Object*>(de->v.val), buf)),
+      o[{db->id(), key}] = {std::string(object::StringView(db::EntryValue(de), buf)),
                             db->GetExpire(key)};
     }
   }
