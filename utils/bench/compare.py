@@ -8,13 +8,17 @@ What it measures, on the same machine in the same run:
               random keyspace of 1,000,000 (-r): requests/s, p50 and p99
               latency (redis-benchmark 7.0's --csv columns); plus tierload's
               Zipf(0.99) 90% GET / 10% SET mix over a loaded keyspace.
-  memory      1,000,000 keys of 64 B and of 1 KiB (tierload --load), and one
-              dataset each of hashes, lists, sets and zsets: used_memory and
-              RSS per key for both servers and, for ours, DRAM and NVM bytes
-              per key and the DRAM:NVM ratio. Deltas over the empty server.
+  memory      1,000,000 keys of 64 B and of 1 KiB (tierload --load), one
+              dataset each of hashes, lists, sets and zsets with ten 64 B
+              elements, and one per large or special encoding (quicklist,
+              hashtable hash and set, intset, skiplist): used_memory and RSS
+              per key and per element for both servers and, for ours, DRAM
+              and NVM bytes per key and the DRAM:NVM ratio. Deltas over the
+              empty server.
   fork        on the 1,000,000 x 1 KiB dataset: latest_fork_usec and BGSAVE
               wall time, then rdb_last_cow_size of a BGSAVE during which a
-              client overwrites 10% of the keys.
+              client overwrites 10% of the keys, and for ours the part of it
+              on each tier (rdb_last_cow_size_dram/_nvm).
 
 How it keeps the comparison fair:
   - both servers get exactly the same command-line flags (no persistence:
@@ -88,8 +92,10 @@ BENCH_CLIENTS = 50
 BENCH_KEYSPACE = 1000000
 
 # Memory datasets: (name, description, template, elements per key, value
-# size, probe). Collections use a tenth of the keys with ten elements each,
-# so every dataset writes the same number of values.
+# size, probe). A dataset of M elements per key uses 1/M of the keys, so
+# every dataset writes the same number of values. The first six are the
+# issue's; the rest pin the per-element cost of each large or special
+# encoding ({field} makes intset members the integers 0..499).
 MEMORY_SETS = [
     ("mem-string-64", "strings, 64 B values", "SET {key} {value}", 1, 64, ["SET", "__bench_probe__", "x"]),
     ("mem-string-1k", "strings, 1 KiB values", "SET {key} {value}", 1, 1024, ["SET", "__bench_probe__", "x"]),
@@ -98,6 +104,16 @@ MEMORY_SETS = [
     ("mem-list", "lists, 10 elements of 64 B", "RPUSH {key} {value}", 10, 64, ["RPUSH", "__bench_probe__", "x"]),
     ("mem-set", "sets, 10 members of 64 B", "SADD {key} {value}", 10, 64, ["SADD", "__bench_probe__", "x"]),
     ("mem-zset", "zsets, 10 members of 64 B", "ZADD {key} {score} {value}", 10, 64,
+     ["ZADD", "__bench_probe__", "1", "x"]),
+    ("mem-list-quicklist", "lists, 1,000 elements of 100 B (quicklist)", "RPUSH {key} {value}", 1000, 100,
+     ["RPUSH", "__bench_probe__", "x"]),
+    ("mem-hash-hashtable", "hashes, 20 fields of 100 B (hashtable)", "HSET {key} f{field} {value}", 20, 100,
+     ["HSET", "__bench_probe__", "f", "x"]),
+    ("mem-set-hashtable", "sets, 1,000 members of 100 B (hashtable)", "SADD {key} {value}", 1000, 100,
+     ["SADD", "__bench_probe__", "x"]),
+    ("mem-set-intset", "sets, 500 integers (intset)", "SADD {key} {field}", 500, 8,
+     ["SADD", "__bench_probe__", "1"]),
+    ("mem-zset-skiplist", "zsets, 1,000 members of 100 B (skiplist)", "ZADD {key} {score} {value}", 1000, 100,
      ["ZADD", "__bench_probe__", "1", "x"]),
 ]
 FORK_NAME = "fork-1k"
@@ -479,6 +495,7 @@ class Harness:
             return
         fork_row[who] = {"fork_usec": plain["fork_usec"], "bgsave_s": plain["wall_s"],
                          "cow_idle_bytes": plain["cow_bytes"], "cow_bytes": busy["cow_bytes"],
+                         "cow_dram_bytes": busy["cow_dram_bytes"], "cow_nvm_bytes": busy["cow_nvm_bytes"],
                          "bgsave_busy_s": busy["wall_s"], "overwritten_keys": overwrite,
                          "overwrite_within_save": busy["writer_done_first"]}
 
@@ -508,6 +525,8 @@ def wait_bgsave(s, t0, writer=None):
     stats = s.info("stats")
     return {"status": info.get("rdb_last_bgsave_status"), "wall_s": wall,
             "fork_usec": stats.get("latest_fork_usec"), "cow_bytes": info.get("rdb_last_cow_size"),
+            # Ours only: the copy-on-write split by tier.
+            "cow_dram_bytes": info.get("rdb_last_cow_size_dram"), "cow_nvm_bytes": info.get("rdb_last_cow_size_nvm"),
             "writer_done_first": writer_done_first}
 
 
@@ -623,14 +642,16 @@ def render(h, commit, argv, when):
 
     lines.append("## Memory per key (bytes, over the empty server)")
     lines.append("")
+    lines.append("The last three columns divide by the elements instead of the keys.")
+    lines.append("")
     lines.append("| workload | dataset | keys | ours used_memory | Redis used_memory | ratio | ours RSS | Redis RSS | "
-                 "ours DRAM | ours NVM | DRAM:NVM | ours DRAM / Redis |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "ours DRAM | ours NVM | DRAM:NVM | ours DRAM / Redis | per element: ours DRAM | ours NVM | Redis |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, row in rows_of(h, "memory"):
         dataset = md_escape(row["desc"])
         if row["status"] != "ok":
             lines.append(f"| {name} | {dataset} | {row['keys']:,} | {row['status']}: {md_escape(row['reason'])} "
-                         "| | | | | | | | |")
+                         "| | | | | | | | | | | |")
             continue
         o, r = row["ours"], row["redis"]
         dram, nvm = o.get("dram_per_key"), o.get("nvm_per_key")
@@ -639,7 +660,9 @@ def render(h, commit, argv, when):
                      f"{fmt_num(r['used_memory_per_key'], 1)} | "
                      f"{fmt_ratio(o['used_memory_per_key'], r['used_memory_per_key'])} | "
                      f"{fmt_num(o['rss_per_key'], 1)} | {fmt_num(r['rss_per_key'], 1)} | {fmt_num(dram, 1)} | "
-                     f"{fmt_num(nvm, 1)} | {ratio} | {fmt_ratio(dram, r['used_memory_per_key'])} |")
+                     f"{fmt_num(nvm, 1)} | {ratio} | {fmt_ratio(dram, r['used_memory_per_key'])} | "
+                     f"{per_element(dram, row)} | {per_element(nvm, row)} | "
+                     f"{per_element(r['used_memory_per_key'], row)} |")
     lines.append("")
 
     row = h.rows.get(FORK_NAME)
@@ -650,16 +673,17 @@ def render(h, commit, argv, when):
             lines.append(f"{FORK_NAME}: {row['status']}: {md_escape(row['reason'])}")
         else:
             lines.append("| workload | server | latest_fork_usec | BGSAVE wall s | COW bytes, idle | "
-                         "COW bytes, 10% overwritten | overwrite done within the save |")
-            lines.append("|---|---|---:|---:|---:|---:|---|")
+                         "COW bytes, 10% overwritten | of which DRAM | of which NVM | overwrite done within the save |")
+            lines.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
             for who, label in (("ours", "ours"), ("redis", "Redis")):
                 f = row[who]
                 lines.append(f"| {FORK_NAME} | {label} | {fmt_num(f['fork_usec'])} | {f['bgsave_s']:.3f} | "
                              f"{fmt_num(f['cow_idle_bytes'])} | {fmt_num(f['cow_bytes'])} | "
+                             f"{fmt_num(f.get('cow_dram_bytes'))} | {fmt_num(f.get('cow_nvm_bytes'))} | "
                              f"{'yes' if f['overwrite_within_save'] else 'no (COW undercounts)'} |")
             lines.append(f"| {FORK_NAME} | ours/Redis | {fmt_ratio(row['ours']['fork_usec'], row['redis']['fork_usec'])} | "
                          f"{fmt_ratio(row['ours']['bgsave_s'], row['redis']['bgsave_s'])} | | "
-                         f"{fmt_ratio(row['ours']['cow_bytes'], row['redis']['cow_bytes'])} | |")
+                         f"{fmt_ratio(row['ours']['cow_bytes'], row['redis']['cow_bytes'])} | | | |")
         lines.append("")
 
     lines.append("## Charts")
@@ -669,6 +693,10 @@ def render(h, commit, argv, when):
     lines.append("![memory per key](memory_per_key.png)")
     lines.append("")
     return "\n".join(lines)
+
+
+def per_element(per_key, row):
+    return fmt_num(per_key / row["elements"], 1) if per_key is not None else "n/a"
 
 
 def rows_of(h, kind, ok_only=False):
