@@ -22,19 +22,9 @@ constexpr size_t kMagicLen = 5;
 constexpr size_t kHeaderLen = 9;
 // Versions before 5 have no checksum after EOF (Redis's rdbLoad).
 constexpr int kFirstChecksumVersion = 5;
-// The buffer is written out once it holds this much (Redis's rio writes
-// through a stdio buffer of similar order). 64 KiB: write(2) calls stay few
-// (16 per MB, against the microseconds per key of serializing), the buffer
-// stays in L2 between the serializer writing it and the CRC and write(2)
-// reading it, and in a fork child every page of it is a page of
-// copy-on-write (a 1 MiB chunk, grown by doubling, cost 2 MB of the child's
-// COW; this costs 80 KiB).
-constexpr size_t kWriteChunk = 64 * 1024;
-// Room reserved up front: a chunk plus one ordinary record, so the buffer
-// never reallocates (and never leaves its first pages) while records are
-// small. A record bigger than the slack grows it once; Flush then gives the
-// memory back when it grew past kKeepCapacity.
-constexpr size_t kBufferReserve = kWriteChunk + 16 * 1024;
+// The write buffer: see kSaveWriteChunk in rdb.h.
+constexpr size_t kWriteChunk = kSaveWriteChunk;
+constexpr size_t kBufferReserve = kSaveBufferReserve;
 constexpr size_t kKeepCapacity = 4 * kBufferReserve;
 // The 24-bit LRU clock wraps at this value (object::kLruBits).
 constexpr uint32_t kLruClockMax = (1u << object::kLruBits) - 1;
