@@ -81,7 +81,14 @@ inline size_t MatchLength(const uint8_t* a, const uint8_t* b, size_t max) {
   return len;
 }
 
+// The compressor's hash table and the base of its next call (see
+// LzfCompress), per thread.
+thread_local uint32_t tls_table[1 << kHashBits];
+thread_local uint64_t next_base = 1;
+
 }  // namespace
+
+void LzfSetNextBaseForTest(uint64_t base) { next_base = base; }
 
 size_t LzfCompress(const void* in_data, size_t in_len, void* out_data, size_t out_len) {
   if (in_len == 0) return 0;
@@ -92,10 +99,9 @@ size_t LzfCompress(const void* in_data, size_t in_len, void* out_data, size_t ou
   // so an entry left by an earlier call is below this call's base and is
   // ignored without being cleared; when base would overflow, the table is
   // cleared once and base starts again at 1 (0 means never written).
-  thread_local uint32_t table[1 << kHashBits];
-  thread_local uint64_t next_base = 1;
+  uint32_t* table = tls_table;
   if (next_base + in_len + 1 > UINT32_MAX) {
-    memset(table, 0, sizeof(table));
+    memset(table, 0, sizeof(tls_table));
     next_base = 1;
   }
   const uint32_t base = static_cast<uint32_t>(next_base);
