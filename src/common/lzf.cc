@@ -13,8 +13,8 @@
 //    positions right after the reference.
 //  - Matches are extended 8 bytes per step (XOR of two unaligned loads, the
 //    first differing byte found with a count of trailing zeros).
-//  - A literal run's control byte is written once, when the run closes, and
-//    the output bound is checked once per token.
+//  - A literal run's control byte is written once, when the run closes (the
+//    old code rewrote it after every literal byte).
 //  - The hash reads 3 bytes with one 4-byte load and hashes them with one
 //    multiply and a constant shift.
 //  - The table (2^14 entries, 64 KiB per thread) is never cleared per call:
