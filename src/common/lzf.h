@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace common {
 
@@ -26,5 +27,11 @@ size_t LzfCompress(const void* in, size_t in_len, void* out, size_t out_len);
 // output, a truncated token) or would exceed out_len. Never reads or writes
 // out of bounds, whatever the input.
 size_t LzfDecompress(const void* in, size_t in_len, void* out, size_t out_len);
+
+// Tests only: the base the calling thread's next LzfCompress uses for its
+// table entries (normally it grows by each input's size, and the table is
+// cleared when it would pass 2^32), so the wrap-around can be tested
+// without compressing 4 GiB.
+void LzfSetNextBaseForTest(uint64_t base);
 
 }  // namespace common

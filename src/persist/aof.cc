@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "persist/dump.h"
+#include "persist/rdb.h"
 
 namespace persist {
 namespace {
@@ -17,8 +18,8 @@ namespace {
 // Redis's AOF_MANIFEST_LINE_MAX... a manifest line longer than this is
 // refused (file names are short; this bounds what a bad file can cost).
 constexpr size_t kManifestLineMax = 1024;
-// Bytes buffered before a write(2) in the rewrite.
-constexpr size_t kWriteChunk = 1024 * 1024;
+// Bytes buffered before a write(2) in the rewrite (see rdb.h).
+constexpr size_t kWriteChunk = kSaveWriteChunk;
 
 common::Status ManifestError(const char* why) { return common::Status::InvalidArgument(why); }
 
@@ -274,6 +275,7 @@ common::Result<AofRewriteStats> AofRewriteCommands(int fd, const std::vector<db:
                                                    const std::function<void(size_t)>& progress) {
   AofRewriteStats stats;
   std::string out;
+  out.reserve(kSaveBufferReserve);
   auto flush = [&]() -> bool {
     size_t off = 0;
     while (off < out.size()) {

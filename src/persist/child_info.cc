@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace persist {
@@ -17,47 +18,87 @@ constexpr std::string_view kPrivateDirty = "Private_Dirty:";
 
 bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-}  // namespace
+// Accumulates Private_Dirty line by line, remembering which tier the
+// current mapping belongs to.
+class SmapsDirtySum {
+ public:
+  SmapsDirtySum(uintptr_t nvm_lo, uintptr_t nvm_hi) : nvm_lo_(nvm_lo), nvm_hi_(nvm_hi) {}
 
-CowBytes ParseSmapsPrivateDirty(std::string_view smaps, uintptr_t nvm_lo, uintptr_t nvm_hi) {
-  CowBytes out;
-  bool in_nvm = false;
-  size_t pos = 0;
-  while (pos < smaps.size()) {
-    size_t eol = smaps.find('\n', pos);
-    if (eol == std::string_view::npos) eol = smaps.size();
-    std::string_view line = smaps.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (line.empty()) continue;
+  void Line(std::string_view line) {
+    if (line.empty()) return;
     if (IsHex(line[0]) && line.find('-') != std::string_view::npos &&
         line.find(':') > line.find(' ')) {  // a mapping header: "start-end perms ..."
       std::string start(line.substr(0, line.find('-')));
       uintptr_t addr = static_cast<uintptr_t>(strtoull(start.c_str(), nullptr, 16));
-      in_nvm = nvm_hi > nvm_lo && addr >= nvm_lo && addr < nvm_hi;
-      continue;
+      in_nvm_ = nvm_hi_ > nvm_lo_ && addr >= nvm_lo_ && addr < nvm_hi_;
+      return;
     }
-    if (line.substr(0, kPrivateDirty.size()) != kPrivateDirty) continue;
+    if (line.substr(0, kPrivateDirty.size()) != kPrivateDirty) return;
     std::string num(line.substr(kPrivateDirty.size()));
     size_t bytes = static_cast<size_t>(strtoull(num.c_str(), nullptr, 10)) * 1024;  // the field is in kB
-    out.total += bytes;
-    (in_nvm ? out.nvm : out.dram) += bytes;
+    sum_.total += bytes;
+    (in_nvm_ ? sum_.nvm : sum_.dram) += bytes;
   }
-  return out;
+  // Feeds every complete line of text; returns the bytes consumed (the
+  // start of an unterminated last line, unless `last`).
+  size_t Lines(std::string_view text, bool last) {
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t eol = text.find('\n', pos);
+      if (eol == std::string_view::npos) {
+        if (!last) return pos;
+        eol = text.size();
+      }
+      Line(text.substr(pos, eol - pos));
+      pos = eol + 1;
+    }
+    return text.size();
+  }
+  const CowBytes& sum() const { return sum_; }
+
+ private:
+  uintptr_t nvm_lo_, nvm_hi_;
+  bool in_nvm_ = false;
+  CowBytes sum_;
+};
+
+// Read size of ReadPrivateDirty: smaps is read through this fixed buffer
+// and parsed as it comes, so a fork child measuring its COW does not grow a
+// heap copy of the whole text (about 1 KB per mapping) and thereby add to
+// the COW it measures. Longer than any smaps line.
+constexpr size_t kSmapsReadBuffer = 16 * 1024;
+
+}  // namespace
+
+CowBytes ParseSmapsPrivateDirty(std::string_view smaps, uintptr_t nvm_lo, uintptr_t nvm_hi) {
+  SmapsDirtySum sum(nvm_lo, nvm_hi);
+  sum.Lines(smaps, /*last=*/true);
+  return sum.sum();
 }
 
 CowBytes ReadPrivateDirty(uintptr_t nvm_lo, uintptr_t nvm_hi) {
-  int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+  return ReadPrivateDirtyFrom("/proc/self/smaps", nvm_lo, nvm_hi);
+}
+
+CowBytes ReadPrivateDirtyFrom(const char* path, uintptr_t nvm_lo, uintptr_t nvm_hi) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
-  std::string text;
-  char buf[64 * 1024];
+  SmapsDirtySum sum(nvm_lo, nvm_hi);
+  char buf[kSmapsReadBuffer];
+  size_t have = 0;
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
+    ssize_t n = read(fd, buf + have, sizeof(buf) - have);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    text.append(buf, static_cast<size_t>(n));
+    have += static_cast<size_t>(n);
+    size_t used = sum.Lines(std::string_view(buf, have), false);
+    if (used == 0 && have == sizeof(buf)) used = have;  // a line longer than the buffer: skip it
+    memmove(buf, buf + used, have - used);
+    have -= used;
   }
+  sum.Lines(std::string_view(buf, have), true);
   close(fd);
-  return ParseSmapsPrivateDirty(text, nvm_lo, nvm_hi);
+  return sum.sum();
 }
 
 bool ChildInfoPipe::Open() {

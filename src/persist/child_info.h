@@ -35,8 +35,12 @@ struct CowBytes {
 // "Key: value kB" lines), attributing each mapping by its start address.
 CowBytes ParseSmapsPrivateDirty(std::string_view smaps, uintptr_t nvm_lo, uintptr_t nvm_hi);
 // The calling process's Private_Dirty bytes, from /proc/self/smaps
-// (all zero if it cannot be read).
+// (all zero if it cannot be read). The file is parsed as it is read,
+// through a fixed 16 KiB stack buffer: no heap copy of the text, so a fork
+// child measuring its COW adds almost nothing to it.
 CowBytes ReadPrivateDirty(uintptr_t nvm_lo, uintptr_t nvm_hi);
+// The same for smaps text in the file at path (tests).
+CowBytes ReadPrivateDirtyFrom(const char* path, uintptr_t nvm_lo, uintptr_t nvm_hi);
 
 enum class ChildInfoType : int {
   kCurrent = 0,  // progress while working: keys processed, COW so far

@@ -4,6 +4,7 @@
 #include "persist/type_rdb.h"
 
 #include <cstring>
+#include <memory>
 
 #include "common/crc64.h"
 #include "common/lzf.h"
@@ -79,19 +80,35 @@ bool AppendEncodedInteger(std::string* out, int64_t v) {
   return true;
 }
 
+// Scratch output of AppendLzfString beyond which it is released after use:
+// a buffer this size serves every value of up to 1 MiB without allocating,
+// and one huge value does not pin its size in memory afterwards.
+constexpr size_t kLzfScratchKeep = 1024 * 1024;
+
 // Appends s LZF-compressed if that saves enough; returns whether it did.
 bool AppendLzfString(std::string* out, std::string_view s) {
   size_t capacity = s.size() - kMinCompressSaving;
-  // One spare byte, as Redis allocates, so the compressor never writes
-  // past the buffer even at full capacity.
-  std::string buf(capacity + 1, '\0');
-  size_t clen = common::LzfCompress(s.data(), s.size(), buf.data(), capacity);
-  if (clen == 0) return false;
-  AppendByte(out, (kLenEncVal << 6) | kEncLzf);
-  RdbWriteLen(out, clen);
-  RdbWriteLen(out, s.size());
-  out->append(buf.data(), clen);
-  return true;
+  // One buffer per thread, reused: an RDB save compresses every value, and
+  // a fresh zero-filled buffer per value cost an allocation and a memset
+  // each time (and, in a fork child, fresh pages of copy-on-write).
+  thread_local std::unique_ptr<char[]> scratch;
+  thread_local size_t scratch_size = 0;
+  if (scratch_size < capacity) {
+    scratch.reset(new char[capacity]);
+    scratch_size = capacity;
+  }
+  size_t clen = common::LzfCompress(s.data(), s.size(), scratch.get(), capacity);
+  if (clen != 0) {
+    AppendByte(out, (kLenEncVal << 6) | kEncLzf);
+    RdbWriteLen(out, clen);
+    RdbWriteLen(out, s.size());
+    out->append(scratch.get(), clen);
+  }
+  if (scratch_size > kLzfScratchKeep) {
+    scratch.reset();
+    scratch_size = 0;
+  }
+  return clen != 0;
 }
 
 }  // namespace

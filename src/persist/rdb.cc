@@ -22,9 +22,10 @@ constexpr size_t kMagicLen = 5;
 constexpr size_t kHeaderLen = 9;
 // Versions before 5 have no checksum after EOF (Redis's rdbLoad).
 constexpr int kFirstChecksumVersion = 5;
-// The buffer is written out once it holds this much: big enough that
-// write(2) calls are few, small enough not to matter in a fork child.
-constexpr size_t kWriteChunk = 1024 * 1024;
+// The write buffer: see kSaveWriteChunk in rdb.h.
+constexpr size_t kWriteChunk = kSaveWriteChunk;
+constexpr size_t kBufferReserve = kSaveBufferReserve;
+constexpr size_t kKeepCapacity = 4 * kBufferReserve;
 // The 24-bit LRU clock wraps at this value (object::kLruBits).
 constexpr uint32_t kLruClockMax = (1u << object::kLruBits) - 1;
 
@@ -50,7 +51,7 @@ void AppendAux(std::string* out, std::string_view key, std::string_view value) {
 // running CRC64 of everything written.
 class RdbWriter {
  public:
-  RdbWriter(int fd, const RdbSaveOptions& opts) : fd_(fd), opts_(opts) {}
+  RdbWriter(int fd, const RdbSaveOptions& opts) : fd_(fd), opts_(opts) { buf_.reserve(kBufferReserve); }
 
   std::string& buf() { return buf_; }
   uint64_t crc() const { return crc_; }
@@ -73,6 +74,10 @@ class RdbWriter {
     }
     written_ += buf_.size();
     buf_.clear();
+    if (buf_.capacity() > kKeepCapacity) {
+      std::string().swap(buf_);
+      buf_.reserve(kBufferReserve);
+    }
     if (opts_.incremental_fsync && written_ - last_sync_ >= kAutosyncBytes) {
       fdatasync(fd_);  // a hint to the kernel: errors surface at the final fsync
       last_sync_ = written_;

@@ -86,6 +86,19 @@ struct RdbSaveOptions {
 // Progress callbacks happen every this many keys (Redis reports its child's
 // progress every 1024 keys, rdbSaveProgress).
 inline constexpr size_t kProgressKeys = 1024;
+// The save writers (RDB, AOF rewrite) write their buffer out once it holds
+// kSaveWriteChunk bytes (Redis's rio writes through a stdio buffer of
+// similar order). 64 KiB: write(2) calls stay few (16 per MB, against
+// microseconds per key of serializing), the buffer stays in L2 between the
+// serializer writing it and the CRC and write(2) reading it, and in a fork
+// child every page of it is a page of copy-on-write (a 1 MiB chunk, grown by
+// doubling, cost 2 MB of the child's COW; this costs 80 KiB).
+inline constexpr size_t kSaveWriteChunk = 64 * 1024;
+// Room reserved up front: a chunk plus one ordinary record, so the buffer
+// never reallocates (and never leaves its first pages) while records are
+// small. A bigger record grows it once; the RDB writer gives the memory
+// back after the flush when it grew past 4 x this.
+inline constexpr size_t kSaveBufferReserve = kSaveWriteChunk + 16 * 1024;
 // Redis's REDIS_AUTOSYNC_BYTES: 4 MiB between incremental fsyncs.
 inline constexpr uint64_t kAutosyncBytes = 4 * 1024 * 1024;
 

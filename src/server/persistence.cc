@@ -34,6 +34,13 @@ using commands::GetState;
 constexpr int64_t kBgsaveRetryDelaySec = 5;
 // The child sends progress at most once a second (Redis's rdbSaveProgress).
 constexpr int64_t kChildInfoIntervalMs = 1000;
+// Reading the COW from /proc/self/smaps walks the page tables of the whole
+// dataset (tens of ms per GB resident), so progress messages refresh it only
+// when the time since the last reading is this many times what that reading
+// took: at most 1% of the child's time goes to COW accounting (Redis's
+// CHILD_COW_DUTY_CYCLE). Messages in between repeat the last reading, and
+// cow_updated_ms (INFO current_cow_size_age) says how old it is.
+constexpr uint64_t kCowDutyCycle = 100;
 // Start-up loading logs its progress at most every this many ms.
 constexpr int64_t kLoadLogIntervalMs = 1000;
 constexpr size_t kMb = 1024 * 1024;
@@ -50,6 +57,10 @@ struct PersistState {
   persist::CowBytes current_cow_peak;
   // child-side bookkeeping (only meaningful in the child)
   int64_t child_last_report_ms = 0;
+  persist::CowBytes child_cow;     // the last reading
+  uint64_t child_cow_read_us = 0;  // when it was taken, MonotonicUs (0: never)
+  uint64_t child_cow_cost_us = 0;  // how long it took
+  int64_t child_cow_read_ms = 0;   // when it was taken, unix ms
   persist::CowBytes child_cow_peak;
   uint64_t child_cow_sum = 0, child_cow_samples = 0;
   // RDB
@@ -304,6 +315,9 @@ pid_t ForkChild(ChildType type, const std::function<int()>& body) {
     for (int fd : Runtime().listen_fds) close(fd);
     if (Runtime().unix_fd >= 0) close(Runtime().unix_fd);
     p.child_last_report_ms = 0;
+    p.child_cow = persist::CowBytes();
+    p.child_cow_read_us = p.child_cow_cost_us = 0;
+    p.child_cow_read_ms = 0;
     p.child_cow_peak = persist::CowBytes();
     p.child_cow_sum = p.child_cow_samples = 0;
     int code = body();
@@ -352,14 +366,22 @@ void ChildReportProgress(size_t keys) {
   int64_t now = common::MsTime();
   if (now - p.child_last_report_ms < kChildInfoIntervalMs) return;
   p.child_last_report_ms = now;
+  uint64_t now_us = common::MonotonicUs();
+  if (p.child_cow_read_us == 0 || now_us - p.child_cow_read_us > p.child_cow_cost_us * kCowDutyCycle) {
+    p.child_cow = MeasureCow();
+    uint64_t done_us = common::MonotonicUs();
+    p.child_cow_cost_us = done_us - now_us;
+    p.child_cow_read_us = done_us;
+    p.child_cow_read_ms = now;
+    if (p.child_cow.total > p.child_cow_peak.total) p.child_cow_peak = p.child_cow;
+    p.child_cow_sum += p.child_cow.total;
+    p.child_cow_samples++;
+  }
   persist::ChildInfo info;
   info.type = persist::ChildInfoType::kCurrent;
   info.keys = keys;
-  info.cow = MeasureCow();
-  info.cow_updated_ms = now;
-  if (info.cow.total > p.child_cow_peak.total) p.child_cow_peak = info.cow;
-  p.child_cow_sum += info.cow.total;
-  p.child_cow_samples++;
+  info.cow = p.child_cow;
+  info.cow_updated_ms = p.child_cow_read_ms;
   p.pipe.Send(info);
 }
 

@@ -1,6 +1,9 @@
 // AOF manifest syntax, file names, RESP encoding and the command reader.
 #include "persist/aof.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -107,6 +110,35 @@ TEST(ChildInfo, SmapsSplitByTier) {
   EXPECT_EQ(ParseSmapsPrivateDirty(smaps, 0, 0).nvm, 0u);
   CowBytes self = ReadPrivateDirty(0, 0);
   EXPECT_GT(self.total, 0u);  // a live process has dirty private pages
+}
+
+TEST(ChildInfo, SmapsReadInChunksSumsAsTheWholeText) {
+  // Far more text than the 16 KiB read buffer, so lines straddle reads.
+  std::string smaps;
+  char line[128];
+  for (int i = 0; i < 3000; i++) {
+    uint64_t start = (i % 3 == 0 ? 0x7e0000000000ULL : 0x7f0000000000ULL) + uint64_t(i) * 0x100000;
+    snprintf(line, sizeof(line), "%llx-%llx rw-p 00000000 00:00 0\n",
+             static_cast<unsigned long long>(start), static_cast<unsigned long long>(start + 0x100000));
+    smaps += line;
+    snprintf(line, sizeof(line), "Rss:         %d kB\nPrivate_Dirty:   %d kB\nVmFlags: rd wr\n", i, i % 97);
+    smaps += line;
+  }
+  ASSERT_GT(smaps.size(), 100000u);
+  std::string path = testing::TempDir() + "smaps_chunks.txt";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fwrite(smaps.data(), 1, smaps.size(), f);
+  fclose(f);
+  CowBytes want = ParseSmapsPrivateDirty(smaps, 0x7e0000000000, 0x7f0000000000);
+  CowBytes got = ReadPrivateDirtyFrom(path.c_str(), 0x7e0000000000, 0x7f0000000000);
+  EXPECT_GT(want.nvm, 0u);
+  EXPECT_GT(want.dram, 0u);
+  EXPECT_EQ(got.total, want.total);
+  EXPECT_EQ(got.nvm, want.nvm);
+  EXPECT_EQ(got.dram, want.dram);
+  unlink(path.c_str());
+  EXPECT_EQ(ReadPrivateDirtyFrom("/nonexistent/smaps", 0, 0).total, 0u);
 }
 
 }  // namespace
