@@ -537,7 +537,8 @@ class Harness:
 def median_fork_run(runs):
     """The per-field median of one server's fork rounds (every round kept under "rounds")."""
     out = {"rounds": runs}
-    for field in ("fork_usec", "bgsave_s", "cow_idle_bytes", "cow_bytes", "bgsave_busy_s"):
+    for field in ("fork_usec", "bgsave_s", "cow_idle_bytes", "cow_bytes", "cow_dram_bytes", "cow_nvm_bytes",
+                  "bgsave_busy_s"):
         values = [r[field] for r in runs if r.get(field) is not None]
         out[field] = statistics.median(values) if values else None
     out["overwritten_keys"] = runs[0]["overwritten_keys"]
