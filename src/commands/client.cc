@@ -49,14 +49,6 @@ void Client::AddArityError() {
 
 void Client::AddSyntaxError() { AddError(err::kSyntax); }
 
-bool ArgIs(std::string_view arg, const char* lower) {
-  size_t n = strlen(lower);
-  if (arg.size() != n) return false;
-  for (size_t i = 0; i < n; i++)
-    if (tolower(static_cast<unsigned char>(arg[i])) != lower[i]) return false;
-  return true;
-}
-
 bool GetInt64OrReply(Client& c, std::string_view arg, int64_t* out, const char* msg) {
   if (!common::StringToInt64(arg, out)) {
     c.AddError(msg ? msg : err::kNotInteger);

@@ -217,6 +217,28 @@ TEST(RequestParser, HintIsTheSizeTheCommandNeeds) {
   EXPECT_EQ(r.hint, 16u + 536870912u + 2u);
 }
 
+TEST(RequestParser, PendingBulkTellsWhatIsMissing) {
+  std::string data = Multibulk({"SET", "k", std::string(100000, 'v')});
+  const size_t header = 29;  // "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n"
+  RequestParser p;
+  std::vector<std::string_view> args;
+  std::string error;
+  size_t consumed = 0, hint = 0;
+  // While a header line is pending no payload is awaited.
+  ASSERT_EQ(p.Parse(data.data(), header - 1, &consumed, &args, &error, &hint), ParseStatus::kNeedMore);
+  EXPECT_EQ(p.PendingBulkLen(), 0u);
+  EXPECT_EQ(p.PendingBulkBytesMissing(header - 1), 0u);
+  for (size_t have : {header, size_t{5000}, data.size() - 1}) {
+    ASSERT_EQ(p.Parse(data.data(), have, &consumed, &args, &error, &hint), ParseStatus::kNeedMore) << have;
+    EXPECT_EQ(p.PendingBulkLen(), 100000u);
+    EXPECT_EQ(p.PendingBulkBytesMissing(have), data.size() - have) << have;
+    EXPECT_EQ(p.PendingBulkBytesMissing(data.size()), 0u);
+  }
+  ASSERT_EQ(p.Parse(data.data(), data.size(), &consumed, &args, &error, &hint), ParseStatus::kCommand);
+  EXPECT_EQ(p.PendingBulkLen(), 0u);
+  EXPECT_EQ(p.PendingBulkBytesMissing(0), 0u);
+}
+
 TEST(RequestParser, LargestCountIsIntMax) {
   EXPECT_EQ(ParseOnce("*2147483647\r\n").status, ParseStatus::kNeedMore);
   EXPECT_EQ(ParseOnce("*1048577\r\n").status, ParseStatus::kNeedMore);
