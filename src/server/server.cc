@@ -371,13 +371,23 @@ void BeforeSleep(net::EventLoop*) {
   // any reply to the writes it holds leaves.
   PersistenceBeforeSleep();
   // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
+  // Walk a swapped-out list (WriteToClient may free a client, which erases
+  // it from rt.pending_writes). The list's storage is parked in `spare`
+  // between passes and rt.pending_writes gets the empty one, so both keep
+  // their capacity and a pass allocates nothing (a fresh vector regrew by
+  // doubling every pass). A nested pass finds `spare` empty and just
+  // allocates.
+  static std::vector<Client*>* spare = new std::vector<Client*>();
   std::vector<Client*> pending;
+  pending.swap(*spare);
   pending.swap(rt.pending_writes);
   for (Client* c : pending) {
     c->flags &= ~commands::kClientPendingWrite;
     if (c->fd < 0) continue;
     WriteToClient(c, false);
   }
+  pending.clear();
+  spare->swap(pending);
   std::vector<Client*> closing;
   closing.swap(rt.to_close);
   for (Client* c : closing) FreeClient(c);

@@ -644,6 +644,26 @@ TEST(RequestParser, CorruptStreamsFailTheSameWayInPieces) {
   EXPECT_GT(errors, 100);  // the flips did reach the error paths
 }
 
+TEST(RequestParser, WholeHeaderLinesParseAsInPieces) {
+  // Complete header lines take a one-pass path; lines arriving in pieces the
+  // general one. Both must agree at the edges of the fast path: "0", a
+  // leading zero, 18 and 19 digits, signs, a number longer than any int64.
+  const std::vector<std::string> streams = {
+      "*0\r\n", "*1\r\n$0\r\n\r\n", "*1\r\n$01\r\nx\r\n", "*01\r\n", "*-1\r\n",
+      "*1\r\n$-1\r\n", "*1\r\n$+1\r\nx\r\n", "*1\r\n$999999999999999999\r\n",
+      "*1\r\n$9999999999999999999\r\n", "*1\r\n$99999999999999999999\r\n",
+      "*999999999999999999\r\n", "*2147483648\r\n", "*1\r\n$3\rxabc\r\n", "*1\r\n$3 \r\nabc\r\n",
+      "*1\r\n$\r\n", "*\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"};
+  std::mt19937_64 rng(5);
+  for (const std::string& data : streams) {
+    RequestParser one, chunked;
+    Outcome expected = ParseOneShot(one, data);
+    Outcome got = ParseChunked(chunked, data, rng, 1);
+    EXPECT_EQ(got, expected) << data;
+    EXPECT_EQ(one.bytes_scanned(), chunked.bytes_scanned()) << data;
+  }
+}
+
 TEST(RequestParser, BigBulkInChunksIsNotRescanned) {
   const size_t kSize = 50u << 20;  // 50 MiB
   const size_t kChunk = 64u << 10;
