@@ -69,15 +69,16 @@ constexpr size_t kFastDigits = 18;
 // hide it: every line accepted here gets the same result from the general
 // path, in one pass instead of two loops and a call.
 inline bool FastHeaderNumber(const char* buf, size_t len, size_t from, int64_t* value, size_t* cr) {
-  size_t end = std::min(len, from + kFastDigits + 1);
+  size_t digits_end = std::min(len, from + kFastDigits);
   size_t i = from;
-  if (i >= end || buf[i] < '0' || buf[i] > '9') return false;
+  if (i >= digits_end || buf[i] < '0' || buf[i] > '9') return false;
   int64_t v = buf[i] - '0';
   i++;
   if (v != 0) {
-    while (i < end && buf[i] >= '0' && buf[i] <= '9') v = v * 10 + (buf[i++] - '0');
+    while (i < digits_end && buf[i] >= '0' && buf[i] <= '9') v = v * 10 + (buf[i++] - '0');
   }
-  if (i >= end || buf[i] != '\r' || i + 2 > len) return false;
+  // A 19th digit stops the loop and fails here: no overflow is possible.
+  if (i + 2 > len || buf[i] != '\r') return false;
   *value = v;
   *cr = i;
   return true;
