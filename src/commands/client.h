@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "db/db.h"
+#include "net/input_buffer.h"
 #include "resp/parser.h"
 #include "resp/reply.h"
 
@@ -61,7 +62,7 @@ struct Client {
   db::Db* db = nullptr;
 
   // Input
-  std::string querybuf;
+  net::InputBuffer querybuf;
   size_t qb_pos = 0;  // bytes of querybuf already consumed
   size_t querybuf_peak = 0;
   resp::RequestParser parser;
@@ -115,8 +116,17 @@ bool GetRangeInt64OrReply(Client& c, std::string_view arg, int64_t min, int64_t 
 bool GetLongDoubleOrReply(Client& c, std::string_view arg, long double* out, const char* msg = nullptr);
 bool GetDoubleOrReply(Client& c, std::string_view arg, double* out, const char* msg = nullptr);
 
-// Case-insensitive compare of an argument with a lower-case literal.
-bool ArgIs(std::string_view arg, const char* lower);
+// Case-insensitive compare of an argument with a lower-case literal. Folds
+// ASCII letters inline: tolower() in the C locale the server runs in does
+// the same, at the cost of a libc call per byte on every command.
+inline bool ArgIs(std::string_view arg, const char* lower) {
+  for (char ch : arg) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + ('a' - 'A'));
+    if (*lower == '\0' || ch != *lower) return false;
+    lower++;
+  }
+  return *lower == '\0';
+}
 
 // Error statistics (INFO errorstats): counts by the error's first word.
 void CountError(std::string_view msg);

@@ -118,6 +118,19 @@ class RequestParser {
   ParseStatus Parse(const char* buf, size_t len, size_t* consumed, std::vector<std::string_view>* args,
                     std::string* error, size_t* hint);
 
+  // The length of the bulk whose payload the command in progress waits for,
+  // or 0 when it waits for no payload (idle, or a header line is pending).
+  // Lets the caller size its next read to a big argument, as Redis does.
+  size_t PendingBulkLen() const { return phase_ == Phase::kBulkData ? bulk_len_ : 0; }
+  // Bytes still missing of that payload and its CRLF, given `buffered`
+  // bytes from the command's first byte (the len of the next Parse call);
+  // 0 when none is pending or it is all there.
+  size_t PendingBulkBytesMissing(size_t buffered) const {
+    if (phase_ != Phase::kBulkData) return 0;
+    size_t need = line_start_ + bulk_len_ + 2;
+    return need > buffered ? need - buffered : 0;
+  }
+
   // Forgets any command in progress (the caller dropped its buffer).
   void Reset();
 

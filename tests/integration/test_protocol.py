@@ -98,6 +98,28 @@ def test_pipeline_of_10000_commands_in_one_packet(our_server):
         assert got == expected
 
 
+def test_big_pipeline_is_read_16k_per_event(our_server, r):
+    """Like Redis, a read event takes at most 16 KiB (PROTO_IOBUF_LEN) of
+    small commands, so a client with a long pipeline gets a slice per loop
+    pass and the other clients' replies are not held back behind it."""
+    n = 1000
+    value = b"v" * 1000
+    payload = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nfair:%d\r\n$%d\r\n%s\r\n" % (
+        len(b"fair:%d" % i), i, len(value), value) for i in range(n))
+    before = r.info("stats")["total_reads_processed"]
+    with socket.create_connection(("127.0.0.1", our_server.port), timeout=10) as s:
+        s.sendall(payload)
+        got = b""
+        while len(got) < 5 * n:
+            d = s.recv(1 << 20)
+            assert d, "connection closed early"
+            got += d
+        assert got == b"+OK\r\n" * n
+    reads = r.info("stats")["total_reads_processed"] - before
+    assert reads >= len(payload) // (16 * 1024)
+    assert r.dbsize() == n
+
+
 def test_redis_py_pipeline_transaction(r):
     with r.pipeline() as p:  # MULTI/EXEC by default
         for i in range(1000):

@@ -217,6 +217,28 @@ TEST(RequestParser, HintIsTheSizeTheCommandNeeds) {
   EXPECT_EQ(r.hint, 16u + 536870912u + 2u);
 }
 
+TEST(RequestParser, PendingBulkTellsWhatIsMissing) {
+  std::string data = Multibulk({"SET", "k", std::string(100000, 'v')});
+  const size_t header = 29;  // "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n"
+  RequestParser p;
+  std::vector<std::string_view> args;
+  std::string error;
+  size_t consumed = 0, hint = 0;
+  // While a header line is pending no payload is awaited.
+  ASSERT_EQ(p.Parse(data.data(), header - 1, &consumed, &args, &error, &hint), ParseStatus::kNeedMore);
+  EXPECT_EQ(p.PendingBulkLen(), 0u);
+  EXPECT_EQ(p.PendingBulkBytesMissing(header - 1), 0u);
+  for (size_t have : {header, size_t{5000}, data.size() - 1}) {
+    ASSERT_EQ(p.Parse(data.data(), have, &consumed, &args, &error, &hint), ParseStatus::kNeedMore) << have;
+    EXPECT_EQ(p.PendingBulkLen(), 100000u);
+    EXPECT_EQ(p.PendingBulkBytesMissing(have), data.size() - have) << have;
+    EXPECT_EQ(p.PendingBulkBytesMissing(data.size()), 0u);
+  }
+  ASSERT_EQ(p.Parse(data.data(), data.size(), &consumed, &args, &error, &hint), ParseStatus::kCommand);
+  EXPECT_EQ(p.PendingBulkLen(), 0u);
+  EXPECT_EQ(p.PendingBulkBytesMissing(0), 0u);
+}
+
 TEST(RequestParser, LargestCountIsIntMax) {
   EXPECT_EQ(ParseOnce("*2147483647\r\n").status, ParseStatus::kNeedMore);
   EXPECT_EQ(ParseOnce("*1048577\r\n").status, ParseStatus::kNeedMore);
@@ -620,6 +642,26 @@ TEST(RequestParser, CorruptStreamsFailTheSameWayInPieces) {
     errors += expected.last == ParseStatus::kError;
   }
   EXPECT_GT(errors, 100);  // the flips did reach the error paths
+}
+
+TEST(RequestParser, WholeHeaderLinesParseAsInPieces) {
+  // Complete header lines take a one-pass path; lines arriving in pieces the
+  // general one. Both must agree at the edges of the fast path: "0", a
+  // leading zero, 18 and 19 digits, signs, a number longer than any int64.
+  const std::vector<std::string> streams = {
+      "*0\r\n", "*1\r\n$0\r\n\r\n", "*1\r\n$01\r\nx\r\n", "*01\r\n", "*-1\r\n",
+      "*1\r\n$-1\r\n", "*1\r\n$+1\r\nx\r\n", "*1\r\n$999999999999999999\r\n",
+      "*1\r\n$9999999999999999999\r\n", "*1\r\n$99999999999999999999\r\n",
+      "*999999999999999999\r\n", "*2147483648\r\n", "*1\r\n$3\rxabc\r\n", "*1\r\n$3 \r\nabc\r\n",
+      "*1\r\n$\r\n", "*\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"};
+  std::mt19937_64 rng(5);
+  for (const std::string& data : streams) {
+    RequestParser one, chunked;
+    Outcome expected = ParseOneShot(one, data);
+    Outcome got = ParseChunked(chunked, data, rng, 1);
+    EXPECT_EQ(got, expected) << data;
+    EXPECT_EQ(one.bytes_scanned(), chunked.bytes_scanned()) << data;
+  }
 }
 
 TEST(RequestParser, BigBulkInChunksIsNotRescanned) {
