@@ -3,7 +3,10 @@
 // Owns: two bucket arrays (tables) of power-of-two size and the entries
 // chained from them. Everything the dict allocates is metadata (DRAM):
 // tables with alloc::MetaCalloc, entries with alloc::Meta. Keys and values
-// are opaque pointers owned according to the DictType (key_free/val_free).
+// are opaque pointers owned according to the DictType (key_free/val_free),
+// or, for a type with DictEntryOps, held inside entries the type allocates
+// and frees itself (the keyspace's: key, value header and link in one
+// allocation).
 //
 // Incremental rehashing: growing or shrinking allocates table 1 and then
 // moves buckets from table 0 to table 1 a few at a time: one bucket on each

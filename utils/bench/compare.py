@@ -780,18 +780,21 @@ def charts(h, out):
     mem = [n for n, _ in rows_of(h, "memory", ok_only=True)]
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(mem) + 2), 4.5))
     width = 0.38
+    # Per element, so that datasets of 1 and of 1,000 elements per key share
+    # one scale (for strings an element is a key).
     for i, n in enumerate(mem):
-        o, r = h.rows[n]["ours"], h.rows[n]["redis"]
-        dram = o.get("dram_per_key") or 0
-        nvm = o.get("nvm_per_key") or 0
+        row = h.rows[n]
+        o, r, m = row["ours"], row["redis"], row["elements"]
+        dram = (o.get("dram_per_key") or 0) / m
+        nvm = (o.get("nvm_per_key") or 0) / m
         ax.bar(i - width / 2, dram, width, color="tab:red", label="ours: DRAM" if i == 0 else None)
         ax.bar(i - width / 2, nvm, width, bottom=dram, color="tab:green", label="ours: NVM" if i == 0 else None)
-        ax.bar(i + width / 2, r["used_memory_per_key"] or 0, width, color="tab:gray",
+        ax.bar(i + width / 2, (r["used_memory_per_key"] or 0) / m, width, color="tab:gray",
                label="Redis 7.0: used_memory" if i == 0 else None)
     ax.set_xticks(list(range(len(mem))))
-    ax.set_xticklabels(mem, fontsize=8)
-    ax.set_ylabel("bytes per key")
-    ax.set_title("memory per key: ours (DRAM + NVM) beside Redis")
+    ax.set_xticklabels(mem, fontsize=8, rotation=20)
+    ax.set_ylabel("bytes per element")
+    ax.set_title("memory per element (per key for strings): ours (DRAM + NVM) beside Redis")
     if mem:
         ax.legend()
     fig.tight_layout()
