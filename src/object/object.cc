@@ -157,7 +157,7 @@ void DecrRef(Object* o) {
 
 void AdoptInto(Object* dst, Object* val) {
   if (val == dst) return;
-  if (val->in_entry || (val->refcount > 1 && !IsShared(val))) {
+  if (!IsShared(val) && (val->in_entry || val->refcount > 1)) {
     // Someone else keeps val's value: hold a copy of it.
     Object* copy = Dup(val);
     TD_ASSERT(copy != nullptr);
@@ -201,6 +201,12 @@ void ReleaseInEntry(Object* o) {
 Object* DetachFromEntry(Object* o) {
   TD_ASSERT(o->in_entry);
   Object* out;
+  if (IsShared(o)) {
+    // A shared integer stays the shared object (OBJECT REFCOUNT after RENAME).
+    out = CreateStringFromInt64(static_cast<int64_t>(reinterpret_cast<intptr_t>(o->ptr)));
+    SetEmpty(o);
+    return out;
+  }
   if (o->GetEncoding() == Encoding::kEmbstr) {
     auto s = static_cast<ds::sds>(o->ptr);
     out = CreateEmbstr(ds::SdsView(s));

@@ -409,6 +409,23 @@ def test_object_differential(r, real):
     ])
 
 
+def test_values_keep_encoding_and_refcount_when_keys_move(r, real):
+    # Values move between keyspace entries on RENAME, MOVE, COPY and
+    # overwrite; what OBJECT reports must not change (a shared integer stays
+    # shared, a short string stays embstr).
+    kinds = {"int": "5", "bigint": "12345678901", "emb": "hello", "raw": "x" * 45}
+    steps = []
+    for k, v in kinds.items():
+        steps += [("SET", k, v), ("RENAME", k, k + "2"), ("MOVE", k + "2", "1"), ("SELECT", "1"),
+                  ("RENAME", k + "2", k + "3"), ("COPY", k + "3", k + "4"), ("SET", k + "3", v),
+                  ("EXPIRE", k + "3", "100"), ("RENAME", k + "3", k + "5"), ("TTL", k + "5"),
+                  ("APPEND", k + "4", "!"), ("GET", k + "4")]
+        for key in (k + "3", k + "4", k + "5"):
+            steps += [("GET", key), ("OBJECT", "ENCODING", key), ("OBJECT", "REFCOUNT", key)]
+        steps.append(("SELECT", "0"))
+    same_sequence(r, real, steps)
+
+
 def test_object_idletime(r):
     r.set("k", "v")
     assert raw(r, "OBJECT", "IDLETIME", "k") <= 1
