@@ -91,7 +91,6 @@ bool g_lazy_deletes = true;
 ExpiredHook g_expired_hook = nullptr;
 KeyAddedHook g_key_added_hook = nullptr;
 
-
 // Monotonic clock in microseconds for the expire cycle's time budget.
 int64_t MonoUs() {
   struct timespec ts;
