@@ -42,6 +42,7 @@
 #include "persist/aof.h"
 #include "persist/rdb.h"
 #include "server/config.h"
+#include "server/info_field.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -628,14 +629,6 @@ void BgrewriteaofCommand(Client& c) {
   }
 }
 
-void Field(std::string& out, const char* name, const std::string& v) {
-  out += name;
-  out += ':';
-  out += v;
-  out += "\r\n";
-}
-void Field(std::string& out, const char* name, int64_t v) { Field(out, name, std::to_string(v)); }
-
 }  // namespace
 
 // ---- interface (persistence.h) ----
@@ -895,27 +888,27 @@ const char* AofDiskError() {
 void AofPersistenceFields(std::string& o) {
   Aof& a = A();
   int64_t now = common::MsTime() / 1000;
-  Field(o, "aof_enabled", a.state != AofState::kOff ? 1 : 0);
-  Field(o, "aof_rewrite_in_progress", ActiveChild() == ChildType::kAof ? 1 : 0);
-  Field(o, "aof_rewrite_scheduled", a.rewrite_scheduled ? 1 : 0);
-  Field(o, "aof_last_rewrite_time_sec", a.rewrite_time_last);
-  Field(o, "aof_current_rewrite_time_sec", a.rewrite_time_start >= 0 ? now - a.rewrite_time_start : -1);
-  Field(o, "aof_last_bgrewrite_status", std::string(a.last_bgrewrite_ok ? "ok" : "err"));
-  Field(o, "aof_rewrites", static_cast<int64_t>(a.rewrites));
-  Field(o, "aof_rewrites_consecutive_failures", static_cast<int64_t>(a.consecutive_failures));
-  Field(o, "aof_last_write_status", std::string(a.last_write_ok && a.misconf.empty() ? "ok" : "err"));
-  Field(o, "aof_last_cow_size", static_cast<int64_t>(a.last_cow.total));
+  InfoField(o, "aof_enabled", a.state != AofState::kOff ? 1 : 0);
+  InfoField(o, "aof_rewrite_in_progress", ActiveChild() == ChildType::kAof ? 1 : 0);
+  InfoField(o, "aof_rewrite_scheduled", a.rewrite_scheduled ? 1 : 0);
+  InfoField(o, "aof_last_rewrite_time_sec", a.rewrite_time_last);
+  InfoField(o, "aof_current_rewrite_time_sec", a.rewrite_time_start >= 0 ? now - a.rewrite_time_start : -1);
+  InfoField(o, "aof_last_bgrewrite_status", std::string(a.last_bgrewrite_ok ? "ok" : "err"));
+  InfoField(o, "aof_rewrites", static_cast<int64_t>(a.rewrites));
+  InfoField(o, "aof_rewrites_consecutive_failures", static_cast<int64_t>(a.consecutive_failures));
+  InfoField(o, "aof_last_write_status", std::string(a.last_write_ok && a.misconf.empty() ? "ok" : "err"));
+  InfoField(o, "aof_last_cow_size", static_cast<int64_t>(a.last_cow.total));
 }
 
 void AofAppendInfo(std::string& o) {
   Aof& a = A();
   if (a.state == AofState::kOff) return;
-  Field(o, "aof_current_size", a.current_size);
-  Field(o, "aof_base_size", a.base_size);
-  Field(o, "aof_pending_rewrite", a.rewrite_scheduled ? 1 : 0);
-  Field(o, "aof_buffer_length", static_cast<int64_t>(a.buf.size()));
-  Field(o, "aof_pending_bio_fsync", Fsyncer().Busy() ? 1 : 0);
-  Field(o, "aof_delayed_fsync", static_cast<int64_t>(a.delayed_fsync));
+  InfoField(o, "aof_current_size", a.current_size);
+  InfoField(o, "aof_base_size", a.base_size);
+  InfoField(o, "aof_pending_rewrite", a.rewrite_scheduled ? 1 : 0);
+  InfoField(o, "aof_buffer_length", static_cast<int64_t>(a.buf.size()));
+  InfoField(o, "aof_pending_bio_fsync", Fsyncer().Busy() ? 1 : 0);
+  InfoField(o, "aof_delayed_fsync", static_cast<int64_t>(a.delayed_fsync));
 }
 
 common::Status DebugLoadAof() {

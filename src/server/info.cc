@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "server/config.h"
+#include "server/info_field.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -37,19 +38,10 @@ namespace {
 using commands::Client;
 using commands::GetState;
 
-void Field(std::string& out, const char* name, const std::string& v) {
-  out += name;
-  out += ':';
-  out += v;
-  out += "\r\n";
-}
-void Field(std::string& out, const char* name, int64_t v) { Field(out, name, std::to_string(v)); }
-void Field(std::string& out, const char* name, uint64_t v) { Field(out, name, std::to_string(v)); }
-void Field(std::string& out, const char* name, int v) { Field(out, name, std::to_string(v)); }
 void FieldF(std::string& out, const char* name, double v) {
   char buf[64];
   snprintf(buf, sizeof(buf), "%.2f", v);
-  Field(out, name, std::string(buf));
+  InfoField(out, name, std::string(buf));
 }
 
 // Resident set size from /proc/self/statm.
@@ -73,32 +65,32 @@ void ServerSection(std::string& o) {
   int64_t now_us = common::UsTime();
   int64_t uptime = (now_us / 1000 - rt.start_time_ms) / 1000;
   o += "# Server\r\n";
-  Field(o, "redis_version", std::string(commands::kRedisVersion));
-  Field(o, "redis_git_sha1", std::string("00000000"));
-  Field(o, "redis_git_dirty", 0);
-  Field(o, "redis_build_id", std::string("0"));
-  Field(o, "redis_mode", std::string("standalone"));
-  Field(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
-  Field(o, "arch_bits", 64);
-  Field(o, "monotonic_clock", std::string("POSIX clock_gettime"));
-  Field(o, "multiplexing_api", std::string("epoll"));
-  Field(o, "atomicvar_api", std::string("c11-builtin"));
-  Field(o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+  InfoField(o, "redis_version", std::string(commands::kRedisVersion));
+  InfoField(o, "redis_git_sha1", std::string("00000000"));
+  InfoField(o, "redis_git_dirty", 0);
+  InfoField(o, "redis_build_id", std::string("0"));
+  InfoField(o, "redis_mode", std::string("standalone"));
+  InfoField(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  InfoField(o, "arch_bits", 64);
+  InfoField(o, "monotonic_clock", std::string("POSIX clock_gettime"));
+  InfoField(o, "multiplexing_api", std::string("epoll"));
+  InfoField(o, "atomicvar_api", std::string("c11-builtin"));
+  InfoField(o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                               std::to_string(__GNUC_PATCHLEVEL__));
-  Field(o, "process_id", static_cast<int64_t>(getpid()));
-  Field(o, "process_supervised", std::string("no"));
-  Field(o, "run_id", rt.run_id);
-  Field(o, "tcp_port", Config().port);
-  Field(o, "server_time_usec", now_us);
-  Field(o, "uptime_in_seconds", uptime);
-  Field(o, "uptime_in_days", uptime / 86400);
-  Field(o, "hz", rt.hz);
-  Field(o, "configured_hz", Config().hz);
-  Field(o, "lru_clock", static_cast<int64_t>(object::LruClock()));
-  Field(o, "executable", rt.executable);
-  Field(o, "config_file", rt.config_file);
-  Field(o, "io_threads_active", 0);
-  Field(o, "tieredis_version", std::string(commands::kTieredisVersion));
+  InfoField(o, "process_id", static_cast<int64_t>(getpid()));
+  InfoField(o, "process_supervised", std::string("no"));
+  InfoField(o, "run_id", rt.run_id);
+  InfoField(o, "tcp_port", Config().port);
+  InfoField(o, "server_time_usec", now_us);
+  InfoField(o, "uptime_in_seconds", uptime);
+  InfoField(o, "uptime_in_days", uptime / 86400);
+  InfoField(o, "hz", rt.hz);
+  InfoField(o, "configured_hz", Config().hz);
+  InfoField(o, "lru_clock", static_cast<int64_t>(object::LruClock()));
+  InfoField(o, "executable", rt.executable);
+  InfoField(o, "config_file", rt.config_file);
+  InfoField(o, "io_threads_active", 0);
+  InfoField(o, "tieredis_version", std::string(commands::kTieredisVersion));
 }
 
 void ClientsSection(std::string& o) {
@@ -109,14 +101,14 @@ void ClientsSection(std::string& o) {
     max_out = std::max(max_out, c->outbuf.capacity());
   }
   o += "# Clients\r\n";
-  Field(o, "connected_clients", rt.clients.size());
-  Field(o, "cluster_connections", 0);
-  Field(o, "maxclients", Config().maxclients);
-  Field(o, "client_recent_max_input_buffer", max_in);
-  Field(o, "client_recent_max_output_buffer", max_out);
-  Field(o, "blocked_clients", commands::BlockedClientCount());
-  Field(o, "tracking_clients", 0);
-  Field(o, "clients_in_timeout_table", 0);
+  InfoField(o, "connected_clients", rt.clients.size());
+  InfoField(o, "cluster_connections", 0);
+  InfoField(o, "maxclients", Config().maxclients);
+  InfoField(o, "client_recent_max_input_buffer", max_in);
+  InfoField(o, "client_recent_max_output_buffer", max_out);
+  InfoField(o, "blocked_clients", commands::BlockedClientCount());
+  InfoField(o, "tracking_clients", 0);
+  InfoField(o, "clients_in_timeout_table", 0);
 }
 
 // DRAM:NVM as "1:<nvm/dram>" with two decimals, e.g. "1:4.00".
@@ -143,95 +135,95 @@ void MemorySection(std::string& o) {
   for (auto* d : GetState().db_ptrs) dataset_keys += d->size();
   (void)dataset_keys;
   o += "# Memory\r\n";
-  Field(o, "used_memory", used);
-  Field(o, "used_memory_human", common::BytesToHuman(used));
-  Field(o, "used_memory_rss", rss);
-  Field(o, "used_memory_rss_human", common::BytesToHuman(rss));
-  Field(o, "used_memory_peak", peak);
-  Field(o, "used_memory_peak_human", common::BytesToHuman(peak));
+  InfoField(o, "used_memory", used);
+  InfoField(o, "used_memory_human", common::BytesToHuman(used));
+  InfoField(o, "used_memory_rss", rss);
+  InfoField(o, "used_memory_rss_human", common::BytesToHuman(rss));
+  InfoField(o, "used_memory_peak", peak);
+  InfoField(o, "used_memory_peak_human", common::BytesToHuman(peak));
   char perc[32];
   snprintf(perc, sizeof(perc), "%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0);
-  Field(o, "used_memory_peak_perc", std::string(perc));
-  Field(o, "allocator_allocated", allocated);
-  Field(o, "allocator_active", active);
-  Field(o, "allocator_resident", resident);
-  Field(o, "total_system_memory", TotalSystemMemory());
-  Field(o, "total_system_memory_human", common::BytesToHuman(TotalSystemMemory()));
-  Field(o, "used_memory_lua", 31744);
-  Field(o, "used_memory_vm_eval", 31744);
-  Field(o, "used_memory_lua_human", std::string("31.00K"));
-  Field(o, "used_memory_scripts_eval", 0);
-  Field(o, "number_of_cached_scripts", 0);
-  Field(o, "number_of_functions", 0);
-  Field(o, "number_of_libraries", 0);
-  Field(o, "used_memory_vm_functions", 32768);
-  Field(o, "used_memory_vm_total", 64512);
-  Field(o, "used_memory_vm_total_human", std::string("63.00K"));
-  Field(o, "used_memory_functions", 184);
-  Field(o, "used_memory_scripts", 184);
-  Field(o, "used_memory_scripts_human", std::string("184B"));
-  Field(o, "maxmemory", static_cast<int64_t>(cfg.maxmemory));
-  Field(o, "maxmemory_human", common::BytesToHuman(static_cast<uint64_t>(cfg.maxmemory)));
-  Field(o, "maxmemory_policy", cfg.maxmemory_policy);
+  InfoField(o, "used_memory_peak_perc", std::string(perc));
+  InfoField(o, "allocator_allocated", allocated);
+  InfoField(o, "allocator_active", active);
+  InfoField(o, "allocator_resident", resident);
+  InfoField(o, "total_system_memory", TotalSystemMemory());
+  InfoField(o, "total_system_memory_human", common::BytesToHuman(TotalSystemMemory()));
+  InfoField(o, "used_memory_lua", 31744);
+  InfoField(o, "used_memory_vm_eval", 31744);
+  InfoField(o, "used_memory_lua_human", std::string("31.00K"));
+  InfoField(o, "used_memory_scripts_eval", 0);
+  InfoField(o, "number_of_cached_scripts", 0);
+  InfoField(o, "number_of_functions", 0);
+  InfoField(o, "number_of_libraries", 0);
+  InfoField(o, "used_memory_vm_functions", 32768);
+  InfoField(o, "used_memory_vm_total", 64512);
+  InfoField(o, "used_memory_vm_total_human", std::string("63.00K"));
+  InfoField(o, "used_memory_functions", 184);
+  InfoField(o, "used_memory_scripts", 184);
+  InfoField(o, "used_memory_scripts_human", std::string("184B"));
+  InfoField(o, "maxmemory", static_cast<int64_t>(cfg.maxmemory));
+  InfoField(o, "maxmemory_human", common::BytesToHuman(static_cast<uint64_t>(cfg.maxmemory)));
+  InfoField(o, "maxmemory_policy", cfg.maxmemory_policy);
   FieldF(o, "allocator_frag_ratio", allocated ? static_cast<double>(active) / static_cast<double>(allocated) : 0);
-  Field(o, "allocator_frag_bytes", static_cast<int64_t>(active) - static_cast<int64_t>(allocated));
+  InfoField(o, "allocator_frag_bytes", static_cast<int64_t>(active) - static_cast<int64_t>(allocated));
   FieldF(o, "allocator_rss_ratio", active ? static_cast<double>(resident) / static_cast<double>(active) : 0);
-  Field(o, "allocator_rss_bytes", static_cast<int64_t>(resident) - static_cast<int64_t>(active));
+  InfoField(o, "allocator_rss_bytes", static_cast<int64_t>(resident) - static_cast<int64_t>(active));
   FieldF(o, "rss_overhead_ratio", resident ? static_cast<double>(rss) / static_cast<double>(resident) : 0);
-  Field(o, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(resident));
+  InfoField(o, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(resident));
   FieldF(o, "mem_fragmentation_ratio", used ? static_cast<double>(rss) / static_cast<double>(used) : 0);
-  Field(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-  Field(o, "mem_not_counted_for_evict", 0);
-  Field(o, "mem_replication_backlog", 0);
-  Field(o, "mem_total_replication_buffers", 0);
-  Field(o, "mem_clients_slaves", 0);
+  InfoField(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  InfoField(o, "mem_not_counted_for_evict", 0);
+  InfoField(o, "mem_replication_backlog", 0);
+  InfoField(o, "mem_total_replication_buffers", 0);
+  InfoField(o, "mem_clients_slaves", 0);
   size_t mem_clients = 0;
   for (auto& [id, c] : Runtime().clients) mem_clients += c->querybuf.capacity() + c->outbuf.capacity();
-  Field(o, "mem_clients_normal", mem_clients);
-  Field(o, "mem_cluster_links", 0);
-  Field(o, "mem_aof_buffer", 0);
-  Field(o, "mem_allocator", std::string("jemalloc-5.3.0"));
-  Field(o, "active_defrag_running", 0);
-  Field(o, "lazyfree_pending_objects", 0);
-  Field(o, "lazyfreed_objects", 0);
+  InfoField(o, "mem_clients_normal", mem_clients);
+  InfoField(o, "mem_cluster_links", 0);
+  InfoField(o, "mem_aof_buffer", 0);
+  InfoField(o, "mem_allocator", std::string("jemalloc-5.3.0"));
+  InfoField(o, "active_defrag_running", 0);
+  InfoField(o, "lazyfree_pending_objects", 0);
+  InfoField(o, "lazyfreed_objects", 0);
   // Tiers (documented in README.md "INFO fields").
-  Field(o, "tier_mode", std::string(alloc::ModeName(ts.mode)));
-  Field(o, "tier_policy", std::string(alloc::PolicyName(alloc::GetPlacement().policy)));
-  Field(o, "tier_nvm_node", ts.nvm_node);
-  Field(o, "tier_nvm_node_reason", ts.node_reason);
-  Field(o, "tier_nvm_min_size", alloc::EffectiveThreshold());
-  Field(o, "tier_keys", std::string(alloc::KeysTierName(alloc::GetPlacement().keys)));
-  Field(o, "used_memory_dram", s.dram.used);
-  Field(o, "used_memory_dram_human", common::BytesToHuman(s.dram.used));
-  Field(o, "used_memory_dram_peak", s.dram.peak);
-  Field(o, "used_memory_nvm", s.nvm.used);
-  Field(o, "used_memory_nvm_human", common::BytesToHuman(s.nvm.used));
-  Field(o, "used_memory_nvm_peak", s.nvm.peak);
-  Field(o, "dram_nvm_ratio", Ratio(s.dram.used, s.nvm.used));
-  Field(o, "nvm_allocator_allocated", s.nvm.allocated);
-  Field(o, "nvm_allocator_active", s.nvm.active);
-  Field(o, "nvm_allocator_resident", s.nvm.resident);
-  Field(o, "nvm_reserved", s.nvm_reserved);
-  Field(o, "nvm_limit", s.nvm_limit);
-  Field(o, "nvm_carved", s.nvm_carved);
-  Field(o, "nvm_allocs", s.nvm_allocs);
-  Field(o, "nvm_fallback_allocs", s.nvm_fallback_full);
-  Field(o, "nvm_fallback_unavailable", s.nvm_fallback_unavailable);
-  Field(o, "nvm_bind_failures", s.nvm_bind_failures);
+  InfoField(o, "tier_mode", std::string(alloc::ModeName(ts.mode)));
+  InfoField(o, "tier_policy", std::string(alloc::PolicyName(alloc::GetPlacement().policy)));
+  InfoField(o, "tier_nvm_node", ts.nvm_node);
+  InfoField(o, "tier_nvm_node_reason", ts.node_reason);
+  InfoField(o, "tier_nvm_min_size", alloc::EffectiveThreshold());
+  InfoField(o, "tier_keys", std::string(alloc::KeysTierName(alloc::GetPlacement().keys)));
+  InfoField(o, "used_memory_dram", s.dram.used);
+  InfoField(o, "used_memory_dram_human", common::BytesToHuman(s.dram.used));
+  InfoField(o, "used_memory_dram_peak", s.dram.peak);
+  InfoField(o, "used_memory_nvm", s.nvm.used);
+  InfoField(o, "used_memory_nvm_human", common::BytesToHuman(s.nvm.used));
+  InfoField(o, "used_memory_nvm_peak", s.nvm.peak);
+  InfoField(o, "dram_nvm_ratio", Ratio(s.dram.used, s.nvm.used));
+  InfoField(o, "nvm_allocator_allocated", s.nvm.allocated);
+  InfoField(o, "nvm_allocator_active", s.nvm.active);
+  InfoField(o, "nvm_allocator_resident", s.nvm.resident);
+  InfoField(o, "nvm_reserved", s.nvm_reserved);
+  InfoField(o, "nvm_limit", s.nvm_limit);
+  InfoField(o, "nvm_carved", s.nvm_carved);
+  InfoField(o, "nvm_allocs", s.nvm_allocs);
+  InfoField(o, "nvm_fallback_allocs", s.nvm_fallback_full);
+  InfoField(o, "nvm_fallback_unavailable", s.nvm_fallback_unavailable);
+  InfoField(o, "nvm_bind_failures", s.nvm_bind_failures);
   // Physical truth, refreshed once a second by cron (alloc/residency.h).
   alloc::Residency res = alloc::GetResidency();
   char range[48] = "none";  // in /proc/PID/maps's spelling, to grep numa_maps by hand
   if (ts.nvm_hi > ts.nvm_lo)
     snprintf(range, sizeof(range), "%" PRIxPTR "-%" PRIxPTR, ts.nvm_lo, ts.nvm_hi);
-  Field(o, "nvm_range", std::string(range));
-  Field(o, "tier_nvm_measured_node", res.node);
-  Field(o, "used_memory_nvm_on_node", res.nvm_on_node);
-  Field(o, "used_memory_nvm_spilled", res.nvm_spilled);
-  Field(o, "used_memory_dram_on_nvm_node", res.dram_on_node);
-  Field(o, "dram_anon_resident", res.dram_resident);
-  Field(o, "tier_nvm_node_total", res.node_total);
-  Field(o, "tier_nvm_node_free", res.node_free);
-  Field(o, "tier_residency_exact", res.exact ? 1 : 0);
+  InfoField(o, "nvm_range", std::string(range));
+  InfoField(o, "tier_nvm_measured_node", res.node);
+  InfoField(o, "used_memory_nvm_on_node", res.nvm_on_node);
+  InfoField(o, "used_memory_nvm_spilled", res.nvm_spilled);
+  InfoField(o, "used_memory_dram_on_nvm_node", res.dram_on_node);
+  InfoField(o, "dram_anon_resident", res.dram_resident);
+  InfoField(o, "tier_nvm_node_total", res.node_total);
+  InfoField(o, "tier_nvm_node_free", res.node_free);
+  InfoField(o, "tier_residency_exact", res.exact ? 1 : 0);
 }
 
 void PersistenceSection(std::string& o) { AppendPersistenceInfo(o); }  // server/persistence.cc
@@ -241,70 +233,70 @@ void StatsSection(std::string& o) {
   auto& ds = db::GetStats();
   ServerRuntime& rt = Runtime();
   o += "# Stats\r\n";
-  Field(o, "total_connections_received", st.numconnections);
-  Field(o, "total_commands_processed", st.numcommands);
-  Field(o, "instantaneous_ops_per_sec", static_cast<int64_t>(rt.inst_ops_per_sec));
-  Field(o, "total_net_input_bytes", st.net_input_bytes);
-  Field(o, "total_net_output_bytes", st.net_output_bytes);
-  Field(o, "total_net_repl_input_bytes", 0);
-  Field(o, "total_net_repl_output_bytes", 0);
+  InfoField(o, "total_connections_received", st.numconnections);
+  InfoField(o, "total_commands_processed", st.numcommands);
+  InfoField(o, "instantaneous_ops_per_sec", static_cast<int64_t>(rt.inst_ops_per_sec));
+  InfoField(o, "total_net_input_bytes", st.net_input_bytes);
+  InfoField(o, "total_net_output_bytes", st.net_output_bytes);
+  InfoField(o, "total_net_repl_input_bytes", 0);
+  InfoField(o, "total_net_repl_output_bytes", 0);
   FieldF(o, "instantaneous_input_kbps", rt.inst_input_kbps);
   FieldF(o, "instantaneous_output_kbps", rt.inst_output_kbps);
   FieldF(o, "instantaneous_input_repl_kbps", 0);
   FieldF(o, "instantaneous_output_repl_kbps", 0);
-  Field(o, "rejected_connections", st.rejected_conn);
-  Field(o, "sync_full", 0);
-  Field(o, "sync_partial_ok", 0);
-  Field(o, "sync_partial_err", 0);
-  Field(o, "expired_keys", ds.expired_keys);
-  Field(o, "expired_stale_perc", std::string(std::to_string(ds.expired_stale_perc) + ".00"));
-  Field(o, "expired_time_cap_reached_count", ds.expired_time_cap_reached_count);
-  Field(o, "expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_milliseconds);
-  Field(o, "evicted_keys", 0);
-  Field(o, "evicted_clients", 0);
-  Field(o, "total_eviction_exceeded_time", 0);
-  Field(o, "current_eviction_exceeded_time", 0);
-  Field(o, "keyspace_hits", ds.keyspace_hits);
-  Field(o, "keyspace_misses", ds.keyspace_misses);
-  Field(o, "pubsub_channels", 0);
-  Field(o, "pubsub_patterns", 0);
-  Field(o, "pubsubshard_channels", 0);
+  InfoField(o, "rejected_connections", st.rejected_conn);
+  InfoField(o, "sync_full", 0);
+  InfoField(o, "sync_partial_ok", 0);
+  InfoField(o, "sync_partial_err", 0);
+  InfoField(o, "expired_keys", ds.expired_keys);
+  InfoField(o, "expired_stale_perc", std::string(std::to_string(ds.expired_stale_perc) + ".00"));
+  InfoField(o, "expired_time_cap_reached_count", ds.expired_time_cap_reached_count);
+  InfoField(o, "expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_milliseconds);
+  InfoField(o, "evicted_keys", 0);
+  InfoField(o, "evicted_clients", 0);
+  InfoField(o, "total_eviction_exceeded_time", 0);
+  InfoField(o, "current_eviction_exceeded_time", 0);
+  InfoField(o, "keyspace_hits", ds.keyspace_hits);
+  InfoField(o, "keyspace_misses", ds.keyspace_misses);
+  InfoField(o, "pubsub_channels", 0);
+  InfoField(o, "pubsub_patterns", 0);
+  InfoField(o, "pubsubshard_channels", 0);
   AppendForkStats(o);
-  Field(o, "migrate_cached_sockets", 0);
-  Field(o, "slave_expires_tracked_keys", 0);
-  Field(o, "active_defrag_hits", 0);
-  Field(o, "active_defrag_misses", 0);
-  Field(o, "active_defrag_key_hits", 0);
-  Field(o, "active_defrag_key_misses", 0);
-  Field(o, "total_active_defrag_time", 0);
-  Field(o, "current_active_defrag_time", 0);
-  Field(o, "tracking_total_keys", 0);
-  Field(o, "tracking_total_items", 0);
-  Field(o, "tracking_total_prefixes", 0);
-  Field(o, "unexpected_error_replies", st.unexpected_error_replies);
-  Field(o, "total_error_replies", st.total_error_replies);
-  Field(o, "dump_payload_sanitizations", st.dump_payload_sanitizations);
-  Field(o, "total_reads_processed", st.total_reads_processed);
-  Field(o, "total_writes_processed", st.total_writes_processed);
-  Field(o, "io_threaded_reads_processed", 0);
-  Field(o, "io_threaded_writes_processed", 0);
-  Field(o, "reply_buffer_shrinks", 0);
-  Field(o, "reply_buffer_expands", 0);
+  InfoField(o, "migrate_cached_sockets", 0);
+  InfoField(o, "slave_expires_tracked_keys", 0);
+  InfoField(o, "active_defrag_hits", 0);
+  InfoField(o, "active_defrag_misses", 0);
+  InfoField(o, "active_defrag_key_hits", 0);
+  InfoField(o, "active_defrag_key_misses", 0);
+  InfoField(o, "total_active_defrag_time", 0);
+  InfoField(o, "current_active_defrag_time", 0);
+  InfoField(o, "tracking_total_keys", 0);
+  InfoField(o, "tracking_total_items", 0);
+  InfoField(o, "tracking_total_prefixes", 0);
+  InfoField(o, "unexpected_error_replies", st.unexpected_error_replies);
+  InfoField(o, "total_error_replies", st.total_error_replies);
+  InfoField(o, "dump_payload_sanitizations", st.dump_payload_sanitizations);
+  InfoField(o, "total_reads_processed", st.total_reads_processed);
+  InfoField(o, "total_writes_processed", st.total_writes_processed);
+  InfoField(o, "io_threaded_reads_processed", 0);
+  InfoField(o, "io_threaded_writes_processed", 0);
+  InfoField(o, "reply_buffer_shrinks", 0);
+  InfoField(o, "reply_buffer_expands", 0);
 }
 
 void ReplicationSection(std::string& o) {
   o += "# Replication\r\n";
-  Field(o, "role", std::string("master"));
-  Field(o, "connected_slaves", 0);
-  Field(o, "master_failover_state", std::string("no-failover"));
-  Field(o, "master_replid", Runtime().run_id);
-  Field(o, "master_replid2", std::string(40, '0'));
-  Field(o, "master_repl_offset", 0);
-  Field(o, "second_repl_offset", -1);
-  Field(o, "repl_backlog_active", 0);
-  Field(o, "repl_backlog_size", 1048576);
-  Field(o, "repl_backlog_first_byte_offset", 0);
-  Field(o, "repl_backlog_histlen", 0);
+  InfoField(o, "role", std::string("master"));
+  InfoField(o, "connected_slaves", 0);
+  InfoField(o, "master_failover_state", std::string("no-failover"));
+  InfoField(o, "master_replid", Runtime().run_id);
+  InfoField(o, "master_replid2", std::string(40, '0'));
+  InfoField(o, "master_repl_offset", 0);
+  InfoField(o, "second_repl_offset", -1);
+  InfoField(o, "repl_backlog_active", 0);
+  InfoField(o, "repl_backlog_size", 1048576);
+  InfoField(o, "repl_backlog_first_byte_offset", 0);
+  InfoField(o, "repl_backlog_histlen", 0);
 }
 
 void CpuSection(std::string& o) {
@@ -318,12 +310,12 @@ void CpuSection(std::string& o) {
     return std::string(b);
   };
   o += "# CPU\r\n";
-  Field(o, "used_cpu_sys", secs(self.ru_stime));
-  Field(o, "used_cpu_user", secs(self.ru_utime));
-  Field(o, "used_cpu_sys_children", secs(children.ru_stime));
-  Field(o, "used_cpu_user_children", secs(children.ru_utime));
-  Field(o, "used_cpu_sys_main_thread", secs(thread.ru_stime));
-  Field(o, "used_cpu_user_main_thread", secs(thread.ru_utime));
+  InfoField(o, "used_cpu_sys", secs(self.ru_stime));
+  InfoField(o, "used_cpu_user", secs(self.ru_utime));
+  InfoField(o, "used_cpu_sys_children", secs(children.ru_stime));
+  InfoField(o, "used_cpu_user_children", secs(children.ru_utime));
+  InfoField(o, "used_cpu_sys_main_thread", secs(thread.ru_stime));
+  InfoField(o, "used_cpu_user_main_thread", secs(thread.ru_utime));
 }
 
 void CommandStatsSection(std::string& o) {
@@ -367,7 +359,7 @@ struct Section {
 void ModulesSection(std::string& o) { o += "# Modules\r\n"; }
 void ClusterSection(std::string& o) {
   o += "# Cluster\r\n";
-  Field(o, "cluster_enabled", 0);
+  InfoField(o, "cluster_enabled", 0);
 }
 
 const Section kSections[] = {

@@ -21,6 +21,7 @@
 #include "ds/dict.h"
 #include "persist/rdb.h"
 #include "server/config.h"
+#include "server/info_field.h"
 #include "server/server.h"
 
 namespace server {
@@ -563,50 +564,38 @@ bool PersistenceShutdown(bool nosave, bool save, bool force) {
 
 // ---- INFO ----
 
-namespace {
-
-void Field(std::string& out, const char* name, const std::string& v) {
-  out += name;
-  out += ':';
-  out += v;
-  out += "\r\n";
-}
-void Field(std::string& out, const char* name, int64_t v) { Field(out, name, std::to_string(v)); }
-
-}  // namespace
-
 void AppendPersistenceInfo(std::string& o) {
   PersistState& p = P();
   int64_t now = common::MsTime();
   bool child = p.child_pid >= 0;
   o += "# Persistence\r\n";
-  Field(o, "loading", GetState().loading ? 1 : 0);
-  Field(o, "async_loading", 0);
-  Field(o, "current_cow_peak", static_cast<int64_t>(child ? p.current_cow_peak.total : 0));
-  Field(o, "current_cow_size", static_cast<int64_t>(child ? p.current.cow.total : 0));
-  Field(o, "current_cow_size_age",
+  InfoField(o, "loading", GetState().loading ? 1 : 0);
+  InfoField(o, "async_loading", 0);
+  InfoField(o, "current_cow_peak", static_cast<int64_t>(child ? p.current_cow_peak.total : 0));
+  InfoField(o, "current_cow_size", static_cast<int64_t>(child ? p.current.cow.total : 0));
+  InfoField(o, "current_cow_size_age",
         child && p.current.cow_updated_ms ? (now - p.current.cow_updated_ms) / 1000 : 0);
   char perc[32];
   double fork_perc = child && p.current_save_keys_total
                          ? 100.0 * static_cast<double>(p.current.keys) / static_cast<double>(p.current_save_keys_total)
                          : 0.0;
   snprintf(perc, sizeof(perc), "%.2f", fork_perc);
-  Field(o, "current_fork_perc", std::string(perc));
-  Field(o, "current_save_keys_processed", static_cast<int64_t>(child ? p.current.keys : 0));
-  Field(o, "current_save_keys_total", static_cast<int64_t>(child ? p.current_save_keys_total : 0));
-  Field(o, "rdb_changes_since_last_save", static_cast<int64_t>(GetState().dirty));
-  Field(o, "rdb_bgsave_in_progress", p.child_type == ChildType::kRdb ? 1 : 0);
-  Field(o, "rdb_last_save_time", Runtime().lastsave ? Runtime().lastsave : Runtime().start_time_ms / 1000);
-  Field(o, "rdb_last_bgsave_status", std::string(p.lastbgsave_ok ? "ok" : "err"));
-  Field(o, "rdb_last_bgsave_time_sec", p.rdb_save_time_last);
-  Field(o, "rdb_current_bgsave_time_sec", p.rdb_save_time_start >= 0 ? now / 1000 - p.rdb_save_time_start : -1);
-  Field(o, "rdb_saves", static_cast<int64_t>(p.stat_rdb_saves));
-  Field(o, "rdb_last_cow_size", static_cast<int64_t>(p.rdb_last_cow.total));
-  Field(o, "rdb_last_load_keys_expired", static_cast<int64_t>(p.rdb_last_load_keys_expired));
-  Field(o, "rdb_last_load_keys_loaded", static_cast<int64_t>(p.rdb_last_load_keys_loaded));
+  InfoField(o, "current_fork_perc", std::string(perc));
+  InfoField(o, "current_save_keys_processed", static_cast<int64_t>(child ? p.current.keys : 0));
+  InfoField(o, "current_save_keys_total", static_cast<int64_t>(child ? p.current_save_keys_total : 0));
+  InfoField(o, "rdb_changes_since_last_save", static_cast<int64_t>(GetState().dirty));
+  InfoField(o, "rdb_bgsave_in_progress", p.child_type == ChildType::kRdb ? 1 : 0);
+  InfoField(o, "rdb_last_save_time", Runtime().lastsave ? Runtime().lastsave : Runtime().start_time_ms / 1000);
+  InfoField(o, "rdb_last_bgsave_status", std::string(p.lastbgsave_ok ? "ok" : "err"));
+  InfoField(o, "rdb_last_bgsave_time_sec", p.rdb_save_time_last);
+  InfoField(o, "rdb_current_bgsave_time_sec", p.rdb_save_time_start >= 0 ? now / 1000 - p.rdb_save_time_start : -1);
+  InfoField(o, "rdb_saves", static_cast<int64_t>(p.stat_rdb_saves));
+  InfoField(o, "rdb_last_cow_size", static_cast<int64_t>(p.rdb_last_cow.total));
+  InfoField(o, "rdb_last_load_keys_expired", static_cast<int64_t>(p.rdb_last_load_keys_expired));
+  InfoField(o, "rdb_last_load_keys_loaded", static_cast<int64_t>(p.rdb_last_load_keys_loaded));
   AofPersistenceFields(o);
-  Field(o, "module_fork_in_progress", 0);
-  Field(o, "module_fork_last_cow_size", 0);
+  InfoField(o, "module_fork_in_progress", 0);
+  InfoField(o, "module_fork_last_cow_size", 0);
   AofAppendInfo(o);
   if (GetState().loading) {
     int64_t elapsed = now / 1000 - p.loading_start_time;
@@ -617,26 +606,26 @@ void AppendPersistenceInfo(std::string& o) {
                       ? static_cast<int64_t>((static_cast<double>(p.loading_total_bytes - p.loading_loaded_bytes) /
                                               (static_cast<double>(p.loading_loaded_bytes) / elapsed)))
                       : 1;
-    Field(o, "loading_start_time", p.loading_start_time);
-    Field(o, "loading_total_bytes", static_cast<int64_t>(p.loading_total_bytes));
-    Field(o, "loading_rdb_used_mem", p.loading_rdb_used_mem);
-    Field(o, "loading_loaded_bytes", static_cast<int64_t>(p.loading_loaded_bytes));
+    InfoField(o, "loading_start_time", p.loading_start_time);
+    InfoField(o, "loading_total_bytes", static_cast<int64_t>(p.loading_total_bytes));
+    InfoField(o, "loading_rdb_used_mem", p.loading_rdb_used_mem);
+    InfoField(o, "loading_loaded_bytes", static_cast<int64_t>(p.loading_loaded_bytes));
     snprintf(perc, sizeof(perc), "%.2f", lperc);
-    Field(o, "loading_loaded_perc", std::string(perc));
-    Field(o, "loading_eta_seconds", eta);
+    InfoField(o, "loading_loaded_perc", std::string(perc));
+    InfoField(o, "loading_eta_seconds", eta);
   }
   // tieredis: the copy-on-write split by tier (README "INFO fields").
-  Field(o, "current_cow_size_dram", static_cast<int64_t>(child ? p.current.cow.dram : 0));
-  Field(o, "current_cow_size_nvm", static_cast<int64_t>(child ? p.current.cow.nvm : 0));
-  Field(o, "rdb_last_cow_size_dram", static_cast<int64_t>(p.rdb_last_cow.dram));
-  Field(o, "rdb_last_cow_size_nvm", static_cast<int64_t>(p.rdb_last_cow.nvm));
-  Field(o, "aof_last_cow_size_dram", static_cast<int64_t>(AofLastCow().dram));
-  Field(o, "aof_last_cow_size_nvm", static_cast<int64_t>(AofLastCow().nvm));
+  InfoField(o, "current_cow_size_dram", static_cast<int64_t>(child ? p.current.cow.dram : 0));
+  InfoField(o, "current_cow_size_nvm", static_cast<int64_t>(child ? p.current.cow.nvm : 0));
+  InfoField(o, "rdb_last_cow_size_dram", static_cast<int64_t>(p.rdb_last_cow.dram));
+  InfoField(o, "rdb_last_cow_size_nvm", static_cast<int64_t>(p.rdb_last_cow.nvm));
+  InfoField(o, "aof_last_cow_size_dram", static_cast<int64_t>(AofLastCow().dram));
+  InfoField(o, "aof_last_cow_size_nvm", static_cast<int64_t>(AofLastCow().nvm));
 }
 
 void AppendForkStats(std::string& o) {
-  Field(o, "latest_fork_usec", P().latest_fork_usec);
-  Field(o, "total_forks", static_cast<int64_t>(P().total_forks));
+  InfoField(o, "latest_fork_usec", P().latest_fork_usec);
+  InfoField(o, "total_forks", static_cast<int64_t>(P().total_forks));
 }
 
 // ---- DEBUG RELOAD / LOADAOF ----
