@@ -83,7 +83,7 @@ void OutOfMemory(size_t n) {
   common::Panic("Out Of Memory allocating %zu bytes!", n);
 }
 
-void* NvmAllocOrFallback(size_t n) {
+void* NvmAllocOrNull(size_t n) {
   ThreadCounters* c = Local();
   if (TD_LIKELY(g_nvm_span != 0)) {
     if (n == 0) n = 1;
@@ -97,7 +97,12 @@ void* NvmAllocOrFallback(size_t n) {
   } else {
     Bump(c->fallback_unavailable, uint64_t{1}, c->shared);
   }
-  return Meta(n);
+  return nullptr;
+}
+
+void* NvmAllocOrFallback(size_t n) {
+  void* p = NvmAllocOrNull(n);
+  return TD_LIKELY(p != nullptr) ? p : Meta(n);
 }
 
 void NvmFree(void* p) {
@@ -317,6 +322,22 @@ common::Status SetNvmLimit(size_t bytes) {
         std::to_string((nvm::RangeHi() - nvm::RangeLo()) >> 20) + " MiB); restart to raise it");
   nvm::SetLimit(bytes);
   return common::Status::Ok();
+}
+
+namespace {
+std::atomic<size_t> g_try_alloc_limit{SIZE_MAX};
+}  // namespace
+
+void SetTryAllocLimitForTest(size_t n) { g_try_alloc_limit.store(n, std::memory_order_relaxed); }
+
+void* TryAlloc(Tier t, size_t n) {
+  if (TD_UNLIKELY(n > g_try_alloc_limit.load(std::memory_order_relaxed))) return nullptr;
+  if (t == Tier::kNvm) {
+    if (void* p = detail::NvmAllocOrNull(n)) return p;
+  }
+  void* p = malloc(n);
+  if (p != nullptr) detail::CountDramAlloc(p);
+  return p;
 }
 
 void* MetaCalloc(size_t n) {

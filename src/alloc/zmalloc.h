@@ -115,6 +115,16 @@ void* Key(size_t n);
 // Allocates on a given tier (NVM falls back to DRAM when it cannot serve).
 // For code that moves data between tiers or must mirror a block's tier.
 void* Alloc(Tier t, size_t n);
+// Like Alloc, but returns nullptr instead of aborting when neither tier can
+// serve n bytes (NVM still falls back to DRAM first). For sizes a client
+// chooses (a RESTORE payload's values, a big argument), where a failed
+// allocation must be an error reply, not the end of the process. Free the
+// block with Free as any other.
+void* TryAlloc(Tier t, size_t n);
+inline void* TryPayload(size_t n);
+// Tests only: TryAlloc fails for every request above n bytes (SIZE_MAX, the
+// default, turns this off), so the error paths of its callers can be driven.
+void SetTryAllocLimitForTest(size_t n);
 // Keeps the block in its tier; p == nullptr behaves as Alloc(kDram, n).
 void* Realloc(void* p, size_t n);
 // Resizes a payload block (a listpack, an intset) that grows in place: an
@@ -220,6 +230,9 @@ TD_ALWAYS_INLINE size_t UsableSizeOfRequest(size_t n) {
 }
 
 [[noreturn]] void OutOfMemory(size_t n);
+// An NVM block of n bytes, or nullptr (counted as a fallback) when the NVM
+// arena cannot serve it.
+void* NvmAllocOrNull(size_t n);
 void* NvmAllocOrFallback(size_t n);
 void NvmFree(void* p);
 
@@ -261,6 +274,7 @@ inline void* Alloc(Tier t, size_t n) {
 }
 
 inline void* Payload(size_t n) { return Alloc(PlacePayload(n), n); }
+inline void* TryPayload(size_t n) { return TryAlloc(PlacePayload(n), n); }
 inline void* Key(size_t n) { return Alloc(PlaceKey(n), n); }
 
 inline void Free(void* p) {

@@ -32,6 +32,7 @@
 #include "commands/scan.h"
 #include "commands/state.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/macros.h"
 #include "common/util.h"
 #include "db/db.h"
@@ -440,8 +441,13 @@ void RestoreCommand(Client& c) {
     c.AddError(kInvalidTtl);
     return;
   }
-  common::Result<Object*> loaded = persist::LoadDumpPayload(c.argv[3]);
+  // No string of the value may be longer than a client could make it
+  // (proto-max-bulk-len), whatever length the payload claims.
+  common::Result<Object*> loaded =
+      persist::LoadDumpPayload(c.argv[3], static_cast<uint64_t>(GetState().proto_max_bulk_len));
   if (!loaded.ok()) {
+    if (loaded.status().code() == common::Code::kOutOfMemory)
+      LOG_WARNING("RESTORE: %s", loaded.status().message().c_str());
     c.AddError(loaded.status().code() == common::Code::kInvalidArgument ? err::kDumpPayload : kBadDataFormat);
     return;
   }

@@ -168,16 +168,20 @@ size_t LzfCompress(const void* in_data, size_t in_len, void* out_data, size_t ou
   return op;
 }
 
-size_t LzfDecompress(const void* in_data, size_t in_len, void* out_data, size_t out_len) {
-  const uint8_t* in = static_cast<const uint8_t*>(in_data);
-  uint8_t* out = static_cast<uint8_t*>(out_data);
+namespace {
+
+// Walks the tokens of an LZF stream, copying into out when kWrite (out_len
+// bounds the output), or only counting (out_len is then SIZE_MAX). Returns
+// the output size, or 0 for a corrupt stream or one that overflows out.
+template <bool kWrite>
+size_t WalkLzf(const uint8_t* in, size_t in_len, uint8_t* out, size_t out_len) {
   size_t ip = 0, op = 0;
   while (ip < in_len) {
     size_t ctl = in[ip++];
     if (ctl < kMaxLiteral) {
       size_t len = ctl + 1;
       if (len > in_len - ip || len > out_len - op) return 0;
-      memcpy(out + op, in + ip, len);
+      if constexpr (kWrite) memcpy(out + op, in + ip, len);
       ip += len;
       op += len;
       continue;
@@ -191,16 +195,28 @@ size_t LzfDecompress(const void* in_data, size_t in_len, void* out_data, size_t 
     size_t off = ((ctl & 0x1f) << 8) + in[ip++] + 1;
     len += 2;
     if (off > op || len > out_len - op) return 0;
-    uint8_t* dst = out + op;
-    const uint8_t* src = dst - off;
-    if (off >= len) {
-      memcpy(dst, src, len);
-    } else {
-      for (size_t i = 0; i < len; i++) dst[i] = src[i];  // overlapping: repeats the pattern
+    if constexpr (kWrite) {
+      uint8_t* dst = out + op;
+      const uint8_t* src = dst - off;
+      if (off >= len) {
+        memcpy(dst, src, len);
+      } else {
+        for (size_t i = 0; i < len; i++) dst[i] = src[i];  // overlapping: repeats the pattern
+      }
     }
     op += len;
   }
   return op;
+}
+
+}  // namespace
+
+size_t LzfDecompress(const void* in, size_t in_len, void* out, size_t out_len) {
+  return WalkLzf<true>(static_cast<const uint8_t*>(in), in_len, static_cast<uint8_t*>(out), out_len);
+}
+
+size_t LzfDecompressedSize(const void* in, size_t in_len) {
+  return WalkLzf<false>(static_cast<const uint8_t*>(in), in_len, nullptr, SIZE_MAX);
 }
 
 }  // namespace common

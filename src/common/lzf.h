@@ -28,6 +28,15 @@ size_t LzfCompress(const void* in, size_t in_len, void* out, size_t out_len);
 // out of bounds, whatever the input.
 size_t LzfDecompress(const void* in, size_t in_len, void* out, size_t out_len);
 
+// The size LzfDecompress would produce for this stream, found by walking
+// its tokens without writing anything: 0 when the stream is corrupt (the
+// same cases LzfDecompress refuses) or empty. O(in_len), no allocation, so
+// a reader can check a stored length against the real one before it
+// allocates room for the output (a claimed length alone is no proof: an
+// RDB string claiming 88 times its compressed size must not cost that
+// much memory unless its bytes really expand to it).
+size_t LzfDecompressedSize(const void* in, size_t in_len);
+
 // Tests only: the base the calling thread's next LzfCompress uses for its
 // table entries (normally it grows by each input's size, and the table is
 // cleared when it would pass 2^32), so the wrap-around can be tested

@@ -63,11 +63,11 @@ void SetAllocFromUsable(char* s, Type t, size_t usable) {
   StoreField(s, t, std::min(cap, kTypeMax[t]), true);
 }
 
-void* AllocFor(SdsUse use, size_t n) {
+alloc::Tier TierFor(SdsUse use, size_t n) {
   switch (use) {
-    case SdsUse::kPayload: return alloc::Payload(n);
-    case SdsUse::kKey: return alloc::Key(n);
-    default: return alloc::Meta(n);
+    case SdsUse::kPayload: return alloc::PlacePayload(n);
+    case SdsUse::kKey: return alloc::PlaceKey(n);
+    default: return alloc::Tier::kDram;
   }
 }
 
@@ -137,13 +137,9 @@ sds MakeRoom(sds s, size_t addlen, bool greedy) {
   return ns;
 }
 
-}  // namespace
-
-// ---- Creation and destruction ---------------------------------------------
-
-sds SdsNewLen(const void* init, size_t len, SdsUse use) {
-  const Type t = ReqType(len);
-  void* p = AllocFor(use, TotalSize(t, len));
+// Fills a fresh block p (room for a header of type t and len bytes) as
+// SdsNewLen describes.
+sds InitNew(void* p, Type t, const void* init, size_t len, SdsUse use) {
   char* s = InitHeader(p, t, use, len);
   if (len > 0) {
     if (init != nullptr) {
@@ -154,6 +150,24 @@ sds SdsNewLen(const void* init, size_t len, SdsUse use) {
   }
   s[len] = '\0';
   return s;
+}
+
+}  // namespace
+
+// ---- Creation and destruction ---------------------------------------------
+
+sds SdsNewLen(const void* init, size_t len, SdsUse use) {
+  const Type t = ReqType(len);
+  const size_t total = TotalSize(t, len);
+  return InitNew(alloc::Alloc(TierFor(use, total), total), t, init, len, use);
+}
+
+sds SdsTryNewLen(const void* init, size_t len, SdsUse use) {
+  const Type t = ReqType(len);
+  const size_t total = kHdrSize[t] + len + 1;
+  if (total <= len) return nullptr;  // size_t overflow
+  void* p = alloc::TryAlloc(TierFor(use, total), total);
+  return p == nullptr ? nullptr : InitNew(p, t, init, len, use);
 }
 
 sds SdsNew(std::string_view s, SdsUse use) { return SdsNewLen(s.data(), s.size(), use); }

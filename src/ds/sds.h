@@ -105,6 +105,9 @@ inline W LoadAlloc(const char* s) {
 // A new string of len bytes copied from init, or zero bytes when init is
 // nullptr, allocated for `use`. Never fails (allocation failure aborts).
 sds SdsNewLen(const void* init, size_t len, SdsUse use);
+// Same, but returns nullptr instead of aborting when the allocation fails
+// (a length a client chose: see alloc::TryAlloc).
+sds SdsTryNewLen(const void* init, size_t len, SdsUse use);
 sds SdsNew(std::string_view s, SdsUse use);
 sds SdsEmpty(SdsUse use);
 // The decimal representation of v (like Redis's sdsfromlonglong).

@@ -89,6 +89,14 @@ Object* CreateStringEncoded(std::string_view s) {
   return CreateString(s);
 }
 
+Object* TryCreateStringEncoded(std::string_view s) {
+  int64_t v;
+  if (s.size() <= 20 && common::StringToInt64(s, &v)) return CreateStringFromInt64(v);
+  if (s.size() <= g_settings.embstr_max) return CreateEmbstr(s);
+  ds::sds bytes = ds::SdsTryNewLen(s.data(), s.size(), ds::SdsUse::kPayload);
+  return bytes == nullptr ? nullptr : Create(Type::kString, Encoding::kRaw, bytes);
+}
+
 Object* TryEncode(Object* o) {
   if (o->GetType() != Type::kString || IsShared(o) || o->refcount > 1) return o;
   Encoding e = o->GetEncoding();

@@ -114,6 +114,10 @@ Object* CreateStringFromInt64(int64_t v);
 // (tryObjectEncoding): int if it is a canonical int64 of <= 20 chars,
 // embstr if short, raw otherwise.
 Object* CreateStringEncoded(std::string_view s);
+// Same, but nullptr when the bytes of a raw string cannot be allocated:
+// for strings whose length a client chose (RESTORE), where that is an error
+// reply and not the end of the process.
+Object* TryCreateStringEncoded(std::string_view s);
 // Re-encodes a string object in place if Redis's tryObjectEncoding would;
 // returns the object to use (possibly a new one; the old is released).
 Object* TryEncode(Object* o);

@@ -6,9 +6,11 @@
 #include <cstring>
 #include <memory>
 
+#include "alloc/zmalloc.h"
 #include "common/crc64.h"
 #include "common/lzf.h"
 #include "common/util.h"
+#include "ds/sds.h"
 
 namespace persist {
 namespace {
@@ -36,12 +38,6 @@ constexpr size_t kMaxIntEncodableLen = 11;
 // passes len - 4 as the output capacity).
 constexpr size_t kMinCompressLen = 21;
 constexpr size_t kMinCompressSaving = 4;
-// The most an LZF stream can expand: a 3-byte back reference produces at
-// most 7 + 255 + 2 = 264 bytes, i.e. 88 output bytes per input byte; literal
-// runs expand less. A claimed uncompressed length above this is corrupt, so
-// it is refused before allocating.
-constexpr uint64_t kLzfMaxExpansion = 88;
-
 // The DUMP footer: 2 bytes of RDB version and 8 bytes of CRC64.
 constexpr size_t kFooterLen = 10;
 constexpr size_t kCrcLen = 8;
@@ -229,13 +225,14 @@ bool RdbReader::ReadPlainLen(uint64_t* len) {
   return ReadLen(len, &encoded) && !encoded;
 }
 
-bool RdbReader::ReadString(bool* is_int, int64_t* int_value, std::string_view* bytes, std::string* scratch) {
+bool RdbReader::ReadStringHead(StringHead* head) {
   uint64_t len;
   bool encoded;
   if (!ReadLen(&len, &encoded)) return false;
   if (!encoded) {
-    *is_int = false;
-    return len <= remaining() && ReadBytes(static_cast<size_t>(len), bytes);
+    head->kind = StringHead::kRaw;
+    head->len = len;
+    return len <= remaining() && len <= max_string_len_;
   }
   std::string_view raw;
   switch (len) {
@@ -247,20 +244,21 @@ bool RdbReader::ReadString(bool* is_int, int64_t* int_value, std::string_view* b
       uint64_t u = LoadLittleEndian(reinterpret_cast<const unsigned char*>(raw.data()), width);
       // Sign-extend from the encoded width.
       int shift = 64 - 8 * width;
-      *int_value = static_cast<int64_t>(u << shift) >> shift;
-      *is_int = true;
+      head->kind = StringHead::kInt;
+      head->int_value = static_cast<int64_t>(u << shift) >> shift;
       return true;
     }
     case kEncLzf: {
       uint64_t clen, ulen;
       if (!ReadPlainLen(&clen) || !ReadPlainLen(&ulen)) return false;
-      if (clen == 0 || clen > remaining() || ulen == 0 || ulen > clen * kLzfMaxExpansion) return false;
+      if (clen == 0 || clen > remaining() || ulen == 0 || ulen > max_string_len_) return false;
       if (!ReadBytes(static_cast<size_t>(clen), &raw)) return false;
-      scratch->assign(static_cast<size_t>(ulen), '\0');
-      size_t n = common::LzfDecompress(raw.data(), raw.size(), scratch->data(), scratch->size());
-      if (n != ulen) return false;
-      *is_int = false;
-      *bytes = *scratch;
+      // The stored length is a claim; what the compressed bytes expand to
+      // is the truth, and nothing is allocated unless the two agree.
+      if (common::LzfDecompressedSize(raw.data(), raw.size()) != ulen) return false;
+      head->kind = StringHead::kLzf;
+      head->len = ulen;
+      head->lzf = raw;
       return true;
     }
     default:
@@ -268,18 +266,103 @@ bool RdbReader::ReadString(bool* is_int, int64_t* int_value, std::string_view* b
   }
 }
 
+StringScratch::~StringScratch() { alloc::Free(buf_); }
+
+char* StringScratch::Reserve(size_t n) {
+  if (n <= cap_) return buf_;
+  alloc::Free(buf_);
+  buf_ = static_cast<char*>(alloc::TryAlloc(alloc::Tier::kDram, n));
+  cap_ = buf_ == nullptr ? 0 : n;
+  return buf_;
+}
+
+bool RdbReader::ReadString(bool* is_int, int64_t* int_value, std::string_view* bytes, StringScratch* scratch) {
+  StringHead head;
+  if (!ReadStringHead(&head)) return false;
+  switch (head.kind) {
+    case StringHead::kInt:
+      *is_int = true;
+      *int_value = head.int_value;
+      return true;
+    case StringHead::kRaw:
+      *is_int = false;
+      return ReadBytes(static_cast<size_t>(head.len), bytes);
+    case StringHead::kLzf:
+      break;
+  }
+  const size_t len = static_cast<size_t>(head.len);
+  char* out = scratch->Reserve(len);
+  if (out == nullptr) {
+    out_of_memory_ = true;
+    return false;
+  }
+  if (common::LzfDecompress(head.lzf.data(), head.lzf.size(), out, len) != len) return false;
+  *is_int = false;
+  *bytes = std::string_view(out, len);
+  return true;
+}
+
+bool RdbReader::ReadStringBytes(std::string_view* bytes, StringScratch* scratch) {
+  bool is_int;
+  int64_t v;
+  if (!ReadString(&is_int, &v, bytes, scratch)) return false;
+  if (is_int) {
+    char* out = scratch->Reserve(common::kInt64BufSize);
+    if (out == nullptr) {
+      out_of_memory_ = true;
+      return false;
+    }
+    *bytes = std::string_view(out, common::Int64ToChars(v, out));
+  }
+  return true;
+}
+
+namespace {
+
+// A top-level string value: decoded straight into the object's own bytes
+// when it is longer than an embstr (one copy, and a try allocation, so a
+// value that does not fit fails the read instead of the process).
+common::Result<object::Object*> ReadStringObject(RdbReader* in) {
+  RdbReader::StringHead head;
+  if (!in->ReadStringHead(&head)) return common::Status::Corruption("bad string encoding");
+  if (head.kind == RdbReader::StringHead::kInt) return object::CreateStringFromInt64(head.int_value);
+  std::string_view bytes;
+  if (head.kind == RdbReader::StringHead::kRaw) {
+    if (!in->ReadBytes(static_cast<size_t>(head.len), &bytes)) return common::Status::Corruption("bad string encoding");
+    object::Object* o = object::TryCreateStringEncoded(bytes);
+    if (o == nullptr) {
+      in->set_out_of_memory();
+      return common::Status::OutOfMemory("can't allocate a string of " + std::to_string(head.len) + " bytes");
+    }
+    return o;
+  }
+  if (head.len <= object::GetSettings().embstr_max) {
+    char buf[64];
+    static_assert(sizeof(buf) > object::kEmbstrMaxLimit);
+    if (common::LzfDecompress(head.lzf.data(), head.lzf.size(), buf, head.len) != head.len)
+      return common::Status::Corruption("bad LZF string");
+    return object::CreateStringEncoded(std::string_view(buf, head.len));
+  }
+  ds::sds s = ds::SdsTryNewLen(nullptr, static_cast<size_t>(head.len), ds::SdsUse::kPayload);
+  if (s == nullptr) {
+    in->set_out_of_memory();
+    return common::Status::OutOfMemory("can't allocate a string of " + std::to_string(head.len) + " bytes");
+  }
+  if (common::LzfDecompress(head.lzf.data(), head.lzf.size(), s, head.len) != head.len) {
+    ds::SdsFree(s);
+    return common::Status::Corruption("bad LZF string");
+  }
+  return object::Create(object::Type::kString, object::Encoding::kRaw, s);
+}
+
+}  // namespace
+
 common::Result<object::Object*> RdbReadObject(RdbType type, RdbReader* in) {
   switch (type) {
-    case RdbType::kString: {
-      bool is_int;
-      int64_t v;
-      std::string_view bytes;
-      std::string scratch;
-      if (!in->ReadString(&is_int, &v, &bytes, &scratch)) return common::Status::Corruption("bad string encoding");
+    case RdbType::kString:
       // As Redis's rdbLoadObject: integers become int objects, other strings
       // take the smallest encoding (tryObjectEncoding).
-      return is_int ? object::CreateStringFromInt64(v) : object::CreateStringEncoded(bytes);
-    }
+      return ReadStringObject(in);
     case RdbType::kList:
     case RdbType::kListZiplist:
     case RdbType::kListQuicklist:
@@ -328,16 +411,19 @@ common::Status VerifyDumpPayload(std::string_view payload) {
   return common::Status::Ok();
 }
 
-common::Result<object::Object*> LoadDumpPayload(std::string_view payload) {
+common::Result<object::Object*> LoadDumpPayload(std::string_view payload, uint64_t max_string_len) {
   common::Status s = VerifyDumpPayload(payload);
   if (!s.ok()) return s;
   // As Redis, the value is read from the whole payload: a value that runs
   // into the footer takes footer bytes as data (a real Redis restores such a
   // payload, so we do too). Reads stay inside the payload either way.
   RdbReader in(payload);
+  in.set_max_string_len(max_string_len);
   uint8_t type;
   if (!in.ReadByte(&type) || !IsRdbObjectType(type)) return common::Status::Corruption("bad RDB object type");
-  return RdbReadObject(static_cast<RdbType>(type), &in);
+  common::Result<object::Object*> o = RdbReadObject(static_cast<RdbType>(type), &in);
+  if (!o.ok() && in.out_of_memory()) return common::Status::OutOfMemory(o.status().message());
+  return o;
 }
 
 }  // namespace persist

@@ -21,9 +21,13 @@
 //
 // Invariants of the reader: every read is bounds-checked against the byte
 // range given to RdbReader; lengths read from the input are validated against
-// the bytes that remain (or, for LZF, against the largest possible expansion)
-// before anything is allocated, so garbage input costs at most O(input) memory
-// and yields an error Status.
+// the bytes that remain before anything is allocated, and an LZF string's
+// stored length against the length its compressed bytes really decompress to
+// (common::LzfDecompressedSize walks them without writing), so garbage input
+// costs at most O(input) memory and yields an error Status. Memory for a
+// string is taken only for bytes that will be written, and with a try
+// allocation: a string no tier can hold fails the read (OutOfMemory), it
+// does not end the process.
 #pragma once
 
 #include <cstddef>
@@ -88,6 +92,26 @@ common::Status RdbWriteObject(std::string* out, const object::Object* o, bool co
 
 // ---- reading ----
 
+// The bytes of one decoded string that do not live in the input: an LZF
+// string's output, or an integer's decimal digits. Its block comes from
+// alloc::TryAlloc (DRAM) and is reused by the next string read into it, so a
+// string too big to allocate fails the read instead of the process.
+class StringScratch {
+ public:
+  StringScratch() = default;
+  ~StringScratch();
+  StringScratch(const StringScratch&) = delete;
+  StringScratch& operator=(const StringScratch&) = delete;
+
+  // Room for n bytes (the previous content is lost); nullptr when they
+  // cannot be allocated.
+  char* Reserve(size_t n);
+
+ private:
+  char* buf_ = nullptr;
+  size_t cap_ = 0;
+};
+
 // A bounds-checked cursor over a byte range it does not own. Every Read*
 // returns false, consuming an unspecified number of bytes, when the input is
 // truncated or malformed.
@@ -97,6 +121,16 @@ class RdbReader {
 
   size_t pos() const { return pos_; }
   size_t remaining() const { return data_.size() - pos_; }
+
+  // The longest string the input may hold, once decoded: RESTORE bounds it
+  // by proto-max-bulk-len (no client command can make a longer string), an
+  // RDB file is not bounded. A longer string fails the read.
+  void set_max_string_len(uint64_t n) { max_string_len_ = n; }
+  uint64_t max_string_len() const { return max_string_len_; }
+  // True once a read failed because the memory for a string could not be
+  // allocated (the error is then OutOfMemory, not Corruption).
+  bool out_of_memory() const { return out_of_memory_; }
+  void set_out_of_memory() { out_of_memory_ = true; }
 
   bool ReadByte(uint8_t* b);
   // A view of the next n bytes (valid while the input is).
@@ -111,12 +145,31 @@ class RdbReader {
   // One RDB string. Integer-encoded strings set *is_int and *int_value;
   // the others set *is_int = false and their bytes in *bytes (LZF strings
   // are decompressed into *scratch and *bytes views it; raw strings view the
-  // input). Unknown special encodings and failed LZF fail.
-  bool ReadString(bool* is_int, int64_t* int_value, std::string_view* bytes, std::string* scratch);
+  // input). Unknown special encodings, failed LZF, strings longer than
+  // max_string_len() and strings whose scratch cannot be allocated fail.
+  bool ReadString(bool* is_int, int64_t* int_value, std::string_view* bytes, StringScratch* scratch);
+  // Same, with integer encodings given as their decimal digits (written
+  // into *scratch), as Redis's rdbGenericLoadStringObject with
+  // RDB_LOAD_PLAIN.
+  bool ReadStringBytes(std::string_view* bytes, StringScratch* scratch);
+
+  // The parts of an RDB string before its bytes: what ReadString reads
+  // first. For kLzf, `len` is the decompressed length (checked against the
+  // compressed bytes, which `lzf` views and which are consumed); for kRaw
+  // the bytes are the next `len` bytes of the input (not consumed).
+  struct StringHead {
+    enum Kind { kInt, kRaw, kLzf } kind = kRaw;
+    int64_t int_value = 0;
+    uint64_t len = 0;
+    std::string_view lzf;
+  };
+  bool ReadStringHead(StringHead* head);
 
  private:
   std::string_view data_;
   size_t pos_ = 0;
+  uint64_t max_string_len_ = UINT64_MAX;
+  bool out_of_memory_ = false;
 };
 
 // Reads one value of the given RDB type. Returns a new object (refcount 1,
@@ -132,10 +185,14 @@ common::Result<std::string> CreateDumpPayload(const object::Object* o, bool comp
 // OK iff the payload's footer is valid: length >= 10, version <= kRdbVersion,
 // CRC64 matches. Otherwise InvalidArgument.
 common::Status VerifyDumpPayload(std::string_view payload);
-// Verifies, then decodes the payload's object (owned by the caller).
+// Verifies, then decodes the payload's object (owned by the caller). No
+// decoded string may be longer than max_string_len.
 // Errors: InvalidArgument when VerifyDumpPayload fails (RESTORE replies
 // "DUMP payload version or checksum are wrong"); Corruption or NotSupported
-// when the type or value does not decode (RESTORE replies "Bad data format").
-common::Result<object::Object*> LoadDumpPayload(std::string_view payload);
+// when the type or value does not decode, OutOfMemory when a string of the
+// value could not be allocated (RESTORE replies "Bad data format" to all
+// three, as Redis).
+common::Result<object::Object*> LoadDumpPayload(std::string_view payload,
+                                                uint64_t max_string_len = UINT64_MAX);
 
 }  // namespace persist

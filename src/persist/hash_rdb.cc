@@ -27,19 +27,6 @@
 namespace persist {
 namespace {
 
-// One RDB string as bytes: integer-encoded strings are formatted into
-// *scratch.
-bool ReadStringBytes(RdbReader* in, std::string_view* out, std::string* scratch) {
-  bool is_int;
-  int64_t v;
-  if (!in->ReadString(&is_int, &v, out, scratch)) return false;
-  if (is_int) {
-    *scratch = common::Int64ToString(v);
-    *out = *scratch;
-  }
-  return true;
-}
-
 common::Result<object::Object*> Corrupt(object::Object* o, const char* why) {
   if (o != nullptr) object::DecrRef(o);
   return common::Status::Corruption(why);
@@ -57,10 +44,10 @@ common::Result<object::Object*> ReadHashPairs(RdbReader* in) {
       len > s.hash_max_listpack_entries ? object::CreateHashtableHash(len) : object::CreateHash();
   // HashSet converts at the first pair too long for a listpack (and
   // reports a field it already holds: corruption).
-  std::string fscratch, vscratch;
+  StringScratch fscratch, vscratch;
   for (uint64_t i = 0; i < len; i++) {
     std::string_view field, value;
-    if (!ReadStringBytes(in, &field, &fscratch) || !ReadStringBytes(in, &value, &vscratch)) {
+    if (!in->ReadStringBytes(&field, &fscratch) || !in->ReadStringBytes(&value, &vscratch)) {
       return Corrupt(o, "bad hash field or value");
     }
     if (!object::HashSet(o, field, value)) return Corrupt(o, "hash with duplicate fields");
@@ -80,7 +67,7 @@ common::Result<object::Object*> HashFromListpack(unsigned char* lp) {
 }
 
 // The RDB string holding a blob (listpack, ziplist, zipmap).
-bool ReadBlob(RdbReader* in, std::string_view* blob, std::string* scratch) {
+bool ReadBlob(RdbReader* in, std::string_view* blob, StringScratch* scratch) {
   bool is_int;
   int64_t v;
   return in->ReadString(&is_int, &v, blob, scratch) && !is_int;
@@ -88,7 +75,7 @@ bool ReadBlob(RdbReader* in, std::string_view* blob, std::string* scratch) {
 
 common::Result<object::Object*> ReadHashListpack(RdbReader* in) {
   std::string_view blob;
-  std::string scratch;
+  StringScratch scratch;
   if (!ReadBlob(in, &blob, &scratch)) return common::Status::Corruption("bad hash listpack string");
   const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
   if (!ds::LpValidateIntegrity(bytes, blob.size(), /*deep=*/true)) {
@@ -101,7 +88,7 @@ common::Result<object::Object*> ReadHashListpack(RdbReader* in) {
 // pairs, converted to the listpack Redis 7.0 keeps.
 common::Result<object::Object*> ReadHashZiplistOrZipmap(RdbType type, RdbReader* in) {
   std::string_view blob;
-  std::string scratch;
+  StringScratch scratch;
   if (!ReadBlob(in, &blob, &scratch)) return common::Status::Corruption("bad hash ziplist string");
   auto lp = type == RdbType::kHashZipmap ? ZipmapToListpack(blob) : ZiplistToListpack(blob, /*pairs=*/true);
   if (!lp.ok()) return lp.status();

@@ -35,20 +35,6 @@ using object::Object;
 constexpr uint64_t kContainerPlain = 1;
 constexpr uint64_t kContainerPacked = 2;
 
-// Reads one RDB string as bytes (integer encodings become their decimal
-// digits, as rdbGenericLoadStringObject with RDB_LOAD_PLAIN). *bytes views
-// the input or *scratch.
-bool ReadBytes(RdbReader* in, std::string_view* bytes, std::string* scratch) {
-  bool is_int;
-  int64_t iv;
-  if (!in->ReadString(&is_int, &iv, bytes, scratch)) return false;
-  if (is_int) {
-    *scratch = std::to_string(iv);
-    *bytes = *scratch;
-  }
-  return true;
-}
-
 common::Status Corrupt(Object* o, const char* why) {
   if (o) object::DecrRef(o);
   return common::Status::Corruption(why);
@@ -63,13 +49,13 @@ common::Result<Object*> ReadQuicklist(RdbReader* in, bool ziplist_nodes) {
   if (nodes == 0) return common::Status::Corruption("empty quicklist");
   Object* o = object::CreateList();
   Quicklist* ql = object::ListQl(o);
-  std::string scratch;
+  StringScratch scratch;
   for (uint64_t i = 0; i < nodes; i++) {
     uint64_t container = kContainerPacked;
     if (!ziplist_nodes && !in->ReadPlainLen(&container)) return Corrupt(o, "bad quicklist container");
     if (container != kContainerPlain && container != kContainerPacked) return Corrupt(o, "bad quicklist container");
     std::string_view bytes;
-    if (!ReadBytes(in, &bytes, &scratch)) return Corrupt(o, "bad quicklist node");
+    if (!in->ReadStringBytes(&bytes, &scratch)) return Corrupt(o, "bad quicklist node");
     if (container == kContainerPlain) {
       ql->AppendPlainNode(bytes);
       continue;
@@ -96,9 +82,9 @@ common::Result<Object*> ReadQuicklist(RdbReader* in, bool ziplist_nodes) {
 
 // Type 10: one ziplist; its elements are pushed in order.
 common::Result<Object*> ReadZiplist(RdbReader* in) {
-  std::string scratch;
+  StringScratch scratch;
   std::string_view bytes;
-  if (!ReadBytes(in, &bytes, &scratch)) return common::Status::Corruption("bad list ziplist");
+  if (!in->ReadStringBytes(&bytes, &scratch)) return common::Status::Corruption("bad list ziplist");
   Object* o = object::CreateList();
   char buf[ds::kLpIntBufSize];
   common::Status st = ZiplistForEach(bytes, [&](const ZlValue& v) {
@@ -119,10 +105,10 @@ common::Result<Object*> ReadPlainList(RdbReader* in) {
   // must not make us loop on garbage).
   if (len > in->remaining()) return common::Status::Corruption("list length exceeds the input");
   Object* o = object::CreateList();
-  std::string scratch;
+  StringScratch scratch;
   for (uint64_t i = 0; i < len; i++) {
     std::string_view bytes;
-    if (!ReadBytes(in, &bytes, &scratch)) return Corrupt(o, "bad list element");
+    if (!in->ReadStringBytes(&bytes, &scratch)) return Corrupt(o, "bad list element");
     object::ListPush(o, bytes, object::ListEnd::kTail);
   }
   return o;

@@ -230,16 +230,10 @@ common::Status Corrupt(const std::string& reason, size_t offset) {
 
 // Reads one RDB string as bytes (integers formatted).
 bool ReadStringBytes(RdbReader* in, std::string* out) {
-  bool is_int;
-  int64_t v;
   std::string_view bytes;
-  std::string scratch;
-  if (!in->ReadString(&is_int, &v, &bytes, &scratch)) return false;
-  if (is_int) {
-    *out = common::Int64ToString(v);
-  } else {
-    out->assign(bytes);
-  }
+  StringScratch scratch;
+  if (!in->ReadStringBytes(&bytes, &scratch)) return false;
+  out->assign(bytes);
   return true;
 }
 

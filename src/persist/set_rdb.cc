@@ -44,7 +44,7 @@ common::Result<Object*> ReadPlainSet(RdbReader* in) {
   } else {
     set = object::CreateIntsetObject();
   }
-  std::string scratch;
+  StringScratch scratch;
   for (uint64_t i = 0; i < len; i++) {
     bool is_int;
     int64_t v;
@@ -71,7 +71,7 @@ common::Result<Object*> ReadIntsetSet(RdbReader* in) {
   bool is_int;
   int64_t v;
   std::string_view blob;
-  std::string scratch;
+  StringScratch scratch;
   if (!in->ReadString(&is_int, &v, &blob, &scratch)) return common::Status::Corruption("bad intset string");
   char buf[common::kInt64BufSize];
   if (is_int) blob = std::string_view(buf, common::Int64ToChars(v, buf));  // never a valid intset

@@ -77,12 +77,10 @@ bool ReadTextDouble(RdbReader* in, double* d) {
 
 // A string element as bytes (integer-encoded strings become their digits).
 bool ReadMember(RdbReader* in, std::string* out) {
-  bool is_int;
-  int64_t v;
   std::string_view bytes;
-  std::string scratch;
-  if (!in->ReadString(&is_int, &v, &bytes, &scratch)) return false;
-  *out = is_int ? common::Int64ToString(v) : std::string(bytes);
+  StringScratch scratch;
+  if (!in->ReadStringBytes(&bytes, &scratch)) return false;
+  out->assign(bytes);
   return true;
 }
 
@@ -159,7 +157,7 @@ common::Result<Object*> ReadListpackZset(RdbReader* in) {
   bool is_int;
   int64_t v;
   std::string_view bytes;
-  std::string scratch;
+  StringScratch scratch;
   if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset listpack");
   const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
   if (!ds::LpValidateIntegrity(raw, bytes.size(), /*deep=*/true)) return Status::Corruption("bad zset listpack");
@@ -171,7 +169,7 @@ common::Result<Object*> ReadZiplistZset(RdbReader* in) {
   bool is_int;
   int64_t v;
   std::string_view bytes;
-  std::string scratch;
+  StringScratch scratch;
   if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset ziplist");
   auto lp = ZiplistToListpack(bytes, /*pairs=*/true);
   if (!lp.ok()) return lp.status();

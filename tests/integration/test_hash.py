@@ -11,6 +11,7 @@ import struct
 import pytest
 import redis
 
+import dump_util
 from differential import assert_same_keyspace_events, outcome, raw, resp3_transcript, same
 
 # Commands whose reply order follows the hash's internal order: identical on
@@ -370,21 +371,8 @@ def test_copy_and_rename(r, real, thresholds):
     ])
 
 
-CRC64_POLY_REFLECTED = 0x95AC9329AC4BC9B5  # Redis's crc64 (Jones), reflected
-
-
-def crc64(data):
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (CRC64_POLY_REFLECTED if crc & 1 else 0)
-    return crc
-
-
 def dump_payload(rdb_type, value_bytes):
-    body = bytes([rdb_type]) + value_bytes + struct.pack("<H", 10)
-    return body + struct.pack("<Q", crc64(body))
+    return dump_util.payload(bytes([rdb_type]) + value_bytes)
 
 
 def rdb_string(b):

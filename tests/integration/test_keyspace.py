@@ -12,6 +12,7 @@ import redis
 # ---------------------------------------------------------------- helpers
 
 from differential import outcome, raw, same  # noqa: E402,F401
+from dump_util import crc64, payload  # noqa: E402
 
 
 def same_sequence(r, real, commands):
@@ -26,29 +27,6 @@ def full_scan(c, **kw):
         keys.extend(batch)
         if cursor == 0:
             return keys
-
-
-# Redis's CRC64 (Jones polynomial, reflected, initial value 0), to build
-# payloads whose checksum is right but whose content is not.
-_CRC64_TABLE = []
-for _i in range(256):
-    _c = _i
-    for _ in range(8):
-        _c = (_c >> 1) ^ 0x95AC9329AC4BC9B5 if _c & 1 else _c >> 1
-    _CRC64_TABLE.append(_c)
-
-
-def crc64(data):
-    crc = 0
-    for b in data:
-        crc = _CRC64_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc
-
-
-def payload(body, version=10):
-    """A DUMP payload with a correct footer around body (type byte + value)."""
-    data = body + version.to_bytes(2, "little")
-    return data + crc64(data).to_bytes(8, "little")
 
 
 def test_crc64_matches_redis(real):

@@ -14,6 +14,7 @@ import time
 import pytest
 import redis
 
+import dump_util
 from differential import outcome, raw, same
 
 
@@ -394,26 +395,10 @@ def test_dump_restore_interop(r, real):
     assert r.lrange("s3", 0, -1) == [b"a"]
 
 
-def crc64_redis(data):
-    """Redis's CRC-64 (Jones polynomial, reflected), bit by bit."""
-    poly = 0x95AC9329AC4BC9B5
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
-    return crc
-
-
-def signed(payload_wo_footer):
-    body = payload_wo_footer + (10).to_bytes(2, "little")
-    return body + crc64_redis(body).to_bytes(8, "little")
-
-
 def test_restore_corrupt_values_with_valid_crc(r, real):
     r.rpush("l", *[f"e{i}" for i in range(50)])
     good = r.dump("l")
-    assert signed(good[:-10]) == good, "our CRC helper matches the server's"
+    assert dump_util.payload(good[:-10]) == good, "our CRC helper matches the server's"
     rng = random.Random(11)
     for trial in range(200):
         p = bytearray(good[:-10])
@@ -421,7 +406,7 @@ def test_restore_corrupt_values_with_valid_crc(r, real):
             pos = rng.randrange(1, len(p))
             p[pos] = rng.randrange(256)
         try:
-            r.restore(f"x{trial}", 0, signed(bytes(p)))
+            r.restore(f"x{trial}", 0, dump_util.payload(bytes(p)))
             # Accepted: it must be a consistent list.
             r.lrange(f"x{trial}", 0, -1)
             r.llen(f"x{trial}")
@@ -429,12 +414,12 @@ def test_restore_corrupt_values_with_valid_crc(r, real):
             assert "Bad data format" in str(e)
     # Type 1 (plain element strings) and an empty quicklist.
     plain = bytes([1, 3, 1]) + b"a" + bytes([1]) + b"b" + bytes([0xC0, 7])
-    r.restore("plain", 0, signed(plain))
+    r.restore("plain", 0, dump_util.payload(plain))
     assert r.lrange("plain", 0, -1) == [b"a", b"b", b"7"]
-    real.restore("plain", 0, signed(plain))
+    real.restore("plain", 0, dump_util.payload(plain))
     assert real.lrange("plain", 0, -1) == [b"a", b"b", b"7"]
     with pytest.raises(redis.ResponseError, match="Bad data format"):
-        r.restore("empty", 0, signed(bytes([18, 0])))
+        r.restore("empty", 0, dump_util.payload(bytes([18, 0])))
     assert r.ping()
 
 
@@ -471,7 +456,7 @@ def test_restore_ziplist_encodings(r, real):
     }
     for key, body in payloads.items():
         for c in (r, real):
-            c.restore(key, 0, signed(body))
+            c.restore(key, 0, dump_util.payload(body))
         same(r, real, "LRANGE", key, 0, -1)
         same(r, real, "OBJECT", "ENCODING", key)
         assert node_layout(r, key) == node_layout(real, key), key
@@ -479,9 +464,9 @@ def test_restore_ziplist_encodings(r, real):
     # Corrupt ziplists and an empty one are refused.
     for bad in (ziplist(first)[:-1] + b"\x00", ziplist([]), ziplist(first)[:12]):
         with pytest.raises(redis.ResponseError, match="Bad data format"):
-            r.restore("bad", 0, signed(bytes([10]) + rdb_string(bad)))
+            r.restore("bad", 0, dump_util.payload(bytes([10]) + rdb_string(bad)))
     with pytest.raises(redis.ResponseError, match="Bad data format"):
-        r.restore("bad", 0, signed(bytes([14, 1]) + rdb_string(ziplist([]))))
+        r.restore("bad", 0, dump_util.payload(bytes([14, 1]) + rdb_string(ziplist([]))))
 
 
 # ---------------------------------------------------------------- blocking

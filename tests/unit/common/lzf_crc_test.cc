@@ -355,7 +355,29 @@ TEST(Lzf, CorruptStreamsAreRejectedSafely) {
     std::vector<char> out(room);
     size_t n = LzfDecompress(in.data(), in.size(), out.data(), out.size());
     ASSERT_LE(n, room);
+    // The size walk agrees with a decompression given room for the most any
+    // stream can expand (88x): same size, or both refuse.
+    std::vector<char> ample(in.size() * 88 + 1);
+    ASSERT_EQ(LzfDecompressedSize(in.data(), in.size()), LzfDecompress(in.data(), in.size(), ample.data(), ample.size()));
   }
+}
+
+TEST(Lzf, DecompressedSizeWalksWithoutWriting) {
+  std::mt19937 rng(4242);
+  for (int iter = 0; iter < 500; iter++) {
+    std::string plain = iter % 2 ? Words(rng, 1 + rng() % 5000) : RandomBytes(rng, 1 + rng() % 5000, 8);
+    std::string c = Compress(plain, plain.size() + plain.size() / 32 + 1);
+    ASSERT_EQ(LzfDecompressedSize(c.data(), c.size()), plain.size());
+  }
+  // The longest expansion: one literal, then 3-byte references of 264 bytes.
+  std::string maxed = std::string("\x00" "a", 2);
+  for (int i = 0; i < 1000; i++) maxed += std::string("\xe0\xff\x00", 3);
+  EXPECT_EQ(LzfDecompressedSize(maxed.data(), maxed.size()), 1u + 264u * 1000u);
+  // The corrupt streams LzfDecompress refuses.
+  for (const std::string& bad : {std::string("\x20\x05", 2), std::string("\x05" "ab", 3),
+                                 std::string("\x00" "a" "\xe0", 3), std::string("\x00" "a" "\xe0\x01", 4),
+                                 std::string()})
+    EXPECT_EQ(LzfDecompressedSize(bad.data(), bad.size()), 0u) << bad.size();
 }
 
 }  // namespace
