@@ -40,10 +40,11 @@ bool SecureEquals(std::string_view a, std::string_view b) {
 }
 
 // Checks user/password. Replies the error and returns false on failure.
+// User names are case-sensitive, as Redis's ACL users.
 bool Authenticate(Client& c, std::string_view user, std::string_view pass) {
   const std::string& required = GetState().requirepass;
-  if (!ArgIs(user, "default") || required.empty() || !SecureEquals(pass, required)) {
-    if (required.empty() && ArgIs(user, "default")) {
+  if (user != "default" || required.empty() || !SecureEquals(pass, required)) {
+    if (required.empty() && user == "default") {
       c.authenticated = true;  // any password works for the passwordless default user
       return true;
     }

@@ -68,6 +68,16 @@ using common::SplitArgs;
 using common::ToLower;
 
 
+// One argument of a rewritten line: as it is when the parser reads it back
+// unchanged (printable ASCII with no space, quote or backslash), quoted and
+// escaped otherwise. A value written through this can never start a line
+// of its own in the file.
+std::string RewriteArg(std::string_view v) {
+  bool plain = !v.empty();
+  for (char ch : v) plain &= ch > ' ' && ch <= '~' && ch != '"' && ch != '\'' && ch != '\\';
+  return plain ? std::string(v) : Repr(v);
+}
+
 std::string Trim(std::string_view s, std::string_view chars) {
   size_t b = s.find_first_not_of(chars);
   if (b == std::string_view::npos) return "";
@@ -274,6 +284,7 @@ struct ConfigRegistry::RewriteState {
   std::map<std::string, std::deque<size_t>> option_to_line;
   std::set<std::string> rewritten;  // options handled by the rewrite
   bool needs_signature = true;
+  std::string unsafe_option;  // the first option whose line held a control character
 
   void MarkProcessed(const std::string& option) { rewritten.insert(option); }
 
@@ -282,6 +293,12 @@ struct ConfigRegistry::RewriteState {
   // the default) holds.
   void RewriteLine(const std::string& option, std::string line, bool force) {
     MarkProcessed(option);
+    // Every value is written through Repr or RewriteArg, so a control
+    // character here is a bug of some directive's rewriter; refusing the
+    // whole rewrite beats letting a value add lines of its own.
+    for (char ch : line) {
+      if (static_cast<unsigned char>(ch) < ' ' && unsafe_option.empty()) unsafe_option = option;
+    }
     auto it = option_to_line.find(option);
     if (it == option_to_line.end() && !force) return;
     if (it != option_to_line.end()) {
@@ -908,6 +925,11 @@ Directive BindDirective() {
     }
     return out;
   };
+  auto rewrite_args = [](const ServerConfig& c) {
+    std::string out;
+    for (const std::string& a : c.bind) out += " " + RewriteArg(a);
+    return out;
+  };
   auto set = [](ServerConfig& c, const Args& args, SetContext&, std::string* err) {
     if (args.size() > kMaxBindAddrs) {
       *err = "Too many bind addresses specified.";
@@ -920,12 +942,12 @@ Directive BindDirective() {
     }
     return true;
   };
-  auto rewrite = [get](const ServerConfig& c, const ServerConfig& def, RewriteState& st) {
+  auto rewrite = [rewrite_args](const ServerConfig& c, const ServerConfig& def, RewriteState& st) {
     if (c.bind == def.bind) {
       st.MarkProcessed("bind");
       return;
     }
-    st.RewriteLine("bind", "bind " + (c.bind.empty() ? std::string("\"\"") : get(c)), true);
+    st.RewriteLine("bind", c.bind.empty() ? std::string("bind \"\"") : "bind" + rewrite_args(c), true);
   };
   return Special("bind", nullptr, kMultiArg, get, set, rewrite);
 }
@@ -959,7 +981,8 @@ Directive ReplicaofDirective() {
       st.MarkProcessed("replicaof");
       return;
     }
-    st.RewriteLine("replicaof", "replicaof " + c.replicaof_host + " " + std::to_string(c.replicaof_port), true);
+    st.RewriteLine("replicaof", "replicaof " + RewriteArg(c.replicaof_host) + " " + std::to_string(c.replicaof_port),
+                   true);
   };
   return Special("replicaof", "slaveof", kImmutable | kMultiArg, get, set, rewrite);
 }
@@ -1749,6 +1772,9 @@ common::Status ConfigRegistry::Rewrite(const std::string& path) {
   const ServerConfig& cur = Config();
   const ServerConfig def;
   for (const Directive& d : directives_) d.rewrite(cur, def, st);
+
+  if (!st.unsafe_option.empty())
+    return common::Status::InvalidArgument("the value of '" + st.unsafe_option + "' can't be written safely");
 
   // Step 3: blank the old lines of handled options that were not reused.
   for (auto& [option, where] : st.option_to_line) {

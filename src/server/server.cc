@@ -296,6 +296,10 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
   c->id = rt.next_client_id++;
   c->fd = fd;
   c->db = commands::GetDb(0);
+  // As Redis's clientSetDefaultAuth: a client that connects while the
+  // default user needs no password is authenticated, and stays so when
+  // CONFIG SET requirepass adds one later.
+  c->authenticated = st.requirepass.empty();
   c->ctime_ms = c->last_interaction_ms = common::MsTime();
   c->addr = unix_socket ? cfg.unixsocket + ":0" : net::FormatAddr(ip, port);
   if (unix_socket) {
@@ -480,19 +484,56 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   return 1000 / rt.hz;
 }
 
+void CloseTcpListeners() {
+  ServerRuntime& rt = Runtime();
+  for (int fd : rt.listen_fds) {
+    rt.loop->DelFileEvent(fd, net::kReadable);
+    close(fd);
+  }
+  rt.listen_fds.clear();
+}
+
+// Listens on every `bind` address at `port` (nowhere when port is 0). On
+// failure the listeners opened so far are closed again.
+common::Status OpenTcpListeners() {
+  ServerRuntime& rt = Runtime();
+  auto& cfg = Config();
+  if (cfg.port == 0) return common::Status::Ok();
+  for (const std::string& addr : cfg.bind) {
+    auto fd = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
+    common::Status s = fd.status();
+    if (s.ok() && *fd < 0) continue;  // optional address not available
+    if (s.ok()) {
+      rt.listen_fds.push_back(*fd);
+      s = rt.loop->AddFileEvent(*fd, net::kReadable, AcceptTcpHandler, nullptr);
+    }
+    if (!s.ok()) {
+      CloseTcpListeners();
+      return s;
+    }
+  }
+  return common::Status::Ok();
+}
+
+// CONFIG SET bind / port: the listening sockets follow the setting, as
+// Redis's changeListener. A value that cannot be bound (a typo, an address
+// this host lacks, an injected "127.0.0.1\ndir /x") fails the CONFIG SET:
+// the registry then restores the old value and applies it again, which
+// reopens the old listeners. Connected clients are not touched.
+common::Status ChangeTcpListeners() {
+  CloseTcpListeners();
+  common::Status s = OpenTcpListeners();
+  if (s.ok()) return s;
+  LOG_WARNING("Warning: %s", s.message().c_str());
+  LOG_WARNING("Failed to bind, trying to restore old listening sockets.");
+  return common::Status::InvalidArgument("Failed to bind to specified addresses.");
+}
+
 common::Status Listen() {
   ServerRuntime& rt = Runtime();
   auto& cfg = Config();
-  if (cfg.port != 0) {
-    for (const std::string& addr : cfg.bind) {
-      auto fd = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
-      if (!fd.ok()) return fd.status();
-      if (*fd < 0) continue;  // optional address not available
-      rt.listen_fds.push_back(*fd);
-      auto s = rt.loop->AddFileEvent(*fd, net::kReadable, AcceptTcpHandler, nullptr);
-      if (!s.ok()) return s;
-    }
-  }
+  common::Status st = OpenTcpListeners();
+  if (!st.ok()) return st;
   if (!cfg.unixsocket.empty()) {
     auto fd = net::ListenUnix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog);
     if (!fd.ok()) return fd.status();
@@ -659,6 +700,8 @@ int Start(int argc, char** argv) {
   alloc::TierState ts = alloc::GetTierState();
   rt.tier_node_reason = ts.node_reason;
   alloc::RefreshResidency();
+  ConfigRegistry::Get().OnApply("bind", ChangeTcpListeners);
+  ConfigRegistry::Get().OnApply("port", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("tier-nvm-node", [] {
     int before = alloc::GetTierState().nvm_node;
     common::Status s = alloc::SetNvmNode(Config().tier_nvm_node);
