@@ -65,6 +65,7 @@ struct Client {
   net::InputBuffer querybuf;
   size_t qb_pos = 0;  // bytes of querybuf already consumed
   size_t querybuf_peak = 0;
+  size_t read_ahead = 0;  // querybuf capacity reserved ahead of data for a big argument (server.cc)
   resp::RequestParser parser;
   std::vector<std::string_view> argv;  // the command being executed
   const CommandSpec* cmd = nullptr;
@@ -126,6 +127,18 @@ inline bool ArgIs(std::string_view arg, const char* lower) {
     lower++;
   }
   return *lower == '\0';
+}
+
+// Calls draw(n) until `count` items are drawn, n at most 1024 at a time,
+// and stops early once the reply overflowed the client's output limit
+// (resp::ReplyBuilder): for SRANDMEMBER, HRANDFIELD and ZRANDMEMBER with a
+// negative count, whose reply only the client's number bounds (up to
+// 2^63 elements). Redis stops the same loops on CLIENT_CLOSE_ASAP.
+template <typename F>
+void DrawWhileReplying(Client& c, uint64_t count, F draw) {
+  constexpr uint64_t kPiece = 1024;
+  for (uint64_t done = 0; done < count && !c.reply.overflowed(); done += kPiece)
+    draw(count - done < kPiece ? count - done : kPiece);
 }
 
 // Error statistics (INFO errorstats): counts by the error's first word.

@@ -306,9 +306,12 @@ void HRandFieldWithCount(Client& c, int64_t l, bool with_values) {
   const size_t size = object::HashLength(o);
   const size_t n = unique && count > size ? size : count;
   c.reply.ArrayHeader(with_values && c.reply.protocol() == 2 ? n * 2 : n);
-  object::HashRandomFields(o, count, unique, [&](std::string_view f, std::string_view v) {
-    ReplyRandomPair(c, with_values, f, v);
-  });
+  auto emit = [&](std::string_view f, std::string_view v) { ReplyRandomPair(c, with_values, f, v); };
+  if (unique) {
+    object::HashRandomFields(o, count, unique, emit);
+  } else {
+    DrawWhileReplying(c, count, [&](uint64_t k) { object::HashRandomFields(o, k, unique, emit); });
+  }
 }
 
 void HRandFieldCommand(Client& c) {

@@ -350,10 +350,9 @@ void SRandMemberWithCount(Client& c) {
   // Case 1: a negative count (or 1): independent draws, repeats allowed.
   if (!unique || count == 1) {
     c.reply.ArrayHeader(count);
-    for (uint64_t i = 0; i < count; i++) {
-      ReplyMember(c, object::SetTypeRandomElement(set));
-      if (c.flags & kClientCloseAsap) break;  // output limit hit: stop early
-    }
+    DrawWhileReplying(c, count, [&](uint64_t n) {
+      for (uint64_t i = 0; i < n; i++) ReplyMember(c, object::SetTypeRandomElement(set));
+    });
     return;
   }
   // Case 2: the count covers the set: all of it.

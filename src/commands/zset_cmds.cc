@@ -841,7 +841,7 @@ void ZrandmemberCommand(Client& c) {
   auto emit = [&](std::string_view m, double s) { ReplyElement(c, m, s, withscores); };
   if (!uniq || count == 1) {
     ReplyElementsHeader(c, count, withscores);
-    object::ZsetRandomWithRepetition(zobj, count, emit);
+    DrawWhileReplying(c, count, [&](uint64_t n) { object::ZsetRandomWithRepetition(zobj, n, emit); });
     return;
   }
   ReplyElementsHeader(c, std::min<uint64_t>(count, object::ZsetLength(zobj)), withscores);

@@ -57,6 +57,8 @@ common::Result<Object*> ReadQuicklist(RdbReader* in, bool ziplist_nodes) {
     std::string_view bytes;
     if (!in->ReadStringBytes(&bytes, &scratch)) return Corrupt(o, "bad quicklist node");
     if (container == kContainerPlain) {
+      // Redis 7.0 refuses an empty plain node ("Bad data format").
+      if (bytes.empty()) return Corrupt(o, "empty plain quicklist node");
       ql->AppendPlainNode(bytes);
       continue;
     }

@@ -51,12 +51,14 @@ void ReplyBuilder::SetProtocol(int proto) {
 void ReplyBuilder::Header(char type, uint64_t n) {
   char buf[kMaxHeaderLen];
   out_->append(buf, FormatHeader(buf, type, n));
+  Check();
 }
 
 void ReplyBuilder::SimpleString(std::string_view s) {
   out_->push_back('+');
   out_->append(s);
   out_->append(kCrlf);
+  Check();
 }
 
 void ReplyBuilder::Error(std::string_view msg) {
@@ -68,11 +70,13 @@ void ReplyBuilder::Error(std::string_view msg) {
     if (c == '\r' || c == '\n') c = ' ';
   }
   out_->append(kCrlf);
+  Check();
 }
 
 void ReplyBuilder::Integer(int64_t v) {
   char buf[kMaxHeaderLen];
   out_->append(buf, FormatSignedHeader(buf, ':', v));
+  Check();
 }
 
 void ReplyBuilder::Bulk(std::string_view s) {
@@ -82,6 +86,7 @@ void ReplyBuilder::Bulk(std::string_view s) {
   out_->append(buf, hlen);
   out_->append(s);
   out_->append(kCrlf);
+  Check();
 }
 
 void ReplyBuilder::BulkInt(int64_t v) {
@@ -90,9 +95,15 @@ void ReplyBuilder::BulkInt(int64_t v) {
   Bulk(std::string_view(digits, n));
 }
 
-void ReplyBuilder::Null() { out_->append(proto_ == 2 ? kNullBulkResp2 : kNullResp3); }
+void ReplyBuilder::Null() {
+  out_->append(proto_ == 2 ? kNullBulkResp2 : kNullResp3);
+  Check();
+}
 
-void ReplyBuilder::NullArray() { out_->append(proto_ == 2 ? kNullArrayResp2 : kNullResp3); }
+void ReplyBuilder::NullArray() {
+  out_->append(proto_ == 2 ? kNullArrayResp2 : kNullResp3);
+  Check();
+}
 
 void ReplyBuilder::ArrayHeader(size_t n) { Header('*', n); }
 
@@ -118,6 +129,7 @@ void ReplyBuilder::Double(double d) {
   out_->push_back(',');
   out_->append(buf, n);
   out_->append(kCrlf);
+  Check();
 }
 
 void ReplyBuilder::Bool(bool b) {
@@ -126,6 +138,7 @@ void ReplyBuilder::Bool(bool b) {
   } else {
     out_->append(b ? "#t\r\n" : "#f\r\n");
   }
+  Check();
 }
 
 void ReplyBuilder::Verbatim(std::string_view s, std::string_view ext) {
@@ -139,6 +152,7 @@ void ReplyBuilder::Verbatim(std::string_view s, std::string_view ext) {
   out_->push_back(':');
   out_->append(s);
   out_->append(kCrlf);
+  Check();
 }
 
 void ReplyBuilder::BigNumber(std::string_view digits) {
@@ -149,6 +163,7 @@ void ReplyBuilder::BigNumber(std::string_view digits) {
   out_->push_back('(');
   out_->append(digits);
   out_->append(kCrlf);
+  Check();
 }
 
 void ReplyBuilder::StringArray(const std::vector<std::string_view>& v) {
@@ -159,6 +174,7 @@ void ReplyBuilder::StringArray(const std::vector<std::string_view>& v) {
 // ---- deferred lengths ----
 
 size_t ReplyBuilder::DeferLen() {
+  if (overflowed_) return first_handle_;  // ignored by SetDeferred
   size_t offset = out_->size();
   // Placeholders follow each other in *out_ in the order they were made,
   // which CloseGaps relies on.
@@ -166,7 +182,9 @@ size_t ReplyBuilder::DeferLen() {
   deferred_.push_back(Deferred{offset, 0});
   unset_++;
   out_->append(kPlaceholderLen, '\0');
-  return first_handle_ + deferred_.size() - 1;
+  size_t handle = first_handle_ + deferred_.size() - 1;
+  Check();
+  return handle;
 }
 
 void ReplyBuilder::SetDeferredArrayLen(size_t handle, size_t n) { SetDeferred(handle, '*', n); }
@@ -182,6 +200,7 @@ void ReplyBuilder::SetDeferredMapLen(size_t handle, size_t n) {
 void ReplyBuilder::SetDeferredSetLen(size_t handle, size_t n) { SetDeferred(handle, proto_ == 2 ? '*' : '~', n); }
 
 void ReplyBuilder::SetDeferred(size_t handle, char type, uint64_t n) {
+  if (overflowed_) return;
   // Unsigned: a handle from before the last CloseGaps wraps to a huge index.
   size_t index = handle - first_handle_;
   TD_ASSERT(index < deferred_.size());
@@ -209,6 +228,23 @@ void ReplyBuilder::CloseGaps() {
   out_->resize(write);
   first_handle_ += deferred_.size();
   deferred_.clear();
+}
+
+// The first time: drop the reply and everything before it, give the memory
+// back, and forget the placeholders. Afterwards: empty the discard buffer
+// each time it fills.
+void ReplyBuilder::Overflow() {
+  // Discarded appends accumulate up to this much between clears.
+  constexpr size_t kDiscardChunk = 64 * 1024;
+  out_->clear();
+  if (!overflowed_) {
+    overflowed_ = true;
+    out_->shrink_to_fit();
+    first_handle_ += deferred_.size();
+    deferred_.clear();
+    unset_ = 0;
+    limit_ = kDiscardChunk;
+  }
 }
 
 }  // namespace resp

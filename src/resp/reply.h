@@ -23,11 +23,22 @@
 //  - A handle is valid once: setting it twice, or after every pending one
 //    was set and the gaps closed, aborts.
 //
+// Output limit. SetLimit(n) caps *out at n bytes (the server sets it from
+// the client's output-buffer hard limit before each command). The first
+// append that takes *out past it puts the builder in the overflowed state
+// at once, mid-reply: *out is emptied and its memory returned, and from
+// then on appends are thrown away in small pieces, deferred lengths are
+// ignored, and overflowed() is true for the command's loops to stop early
+// and for the server to close the client. A huge reply therefore never
+// costs more than the limit, however long the command runs. The state
+// lasts for the builder's life (the client is being closed).
+//
 // Thread safety: none; one builder per client.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +77,10 @@ class ReplyBuilder {
   // "+<s>\r\n". REQUIRES: s holds no CR or LF (status replies are the
   // caller's constants, as in Redis).
   void SimpleString(std::string_view s);
-  void Ok() { out_->append(kOkReply); }
+  void Ok() {
+    out_->append(kOkReply);
+    Check();
+  }
   // "-<msg>\r\n", msg given without its '-' and with its error code (e.g.
   // "ERR syntax error", "WRONGTYPE ..."); any CR or LF in msg becomes a
   // space so the reply stays one line.
@@ -100,7 +114,10 @@ class ReplyBuilder {
   // An array of bulk strings.
   void StringArray(const std::vector<std::string_view>& v);
   // Appends bytes that already are protocol (e.g. a preformatted reply).
-  void Raw(std::string_view proto) { out_->append(proto); }
+  void Raw(std::string_view proto) {
+    out_->append(proto);
+    Check();
+  }
 
   // Reserves room for an aggregate header whose count is not known yet.
   // Returns a handle for exactly one of the Set*Len calls below.
@@ -113,6 +130,10 @@ class ReplyBuilder {
   // Deferred lengths not set yet.
   size_t pending_deferred() const { return unset_; }
 
+  // See "Output limit" above. SIZE_MAX (the default) means none.
+  void SetLimit(size_t max_size) { limit_ = max_size; }
+  bool overflowed() const { return overflowed_; }
+
   std::string* out() { return out_; }
 
  private:
@@ -121,6 +142,11 @@ class ReplyBuilder {
     uint8_t len;        // header bytes written; 0 while unset
   };
   void Header(char type, uint64_t n);
+  // After every append: the fast path is one compare.
+  void Check() {
+    if (__builtin_expect(out_->size() > limit_, 0)) Overflow();
+  }
+  void Overflow();
   void SetDeferred(size_t handle, char type, uint64_t n);
   // Closes the placeholders' gaps once all are set.
   void CloseGaps();
@@ -130,6 +156,8 @@ class ReplyBuilder {
   std::vector<Deferred> deferred_;  // in order of offset (= of handle)
   size_t first_handle_ = 0;         // handle of deferred_[0]
   size_t unset_ = 0;
+  size_t limit_ = std::numeric_limits<size_t>::max();
+  bool overflowed_ = false;
 };
 
 }  // namespace resp

@@ -53,6 +53,18 @@ constexpr size_t kBigArg = 32 * 1024;
 constexpr size_t kMaxWritesPerEvent = 64 * 1024 * 1024;
 // Most query-buffer space reserved ahead of data for one big argument.
 constexpr size_t kMaxReadAhead = 64 * 1024 * 1024;
+// Most space reserved ahead of data for all clients' big arguments
+// together, beyond what each client has already sent: an announced length
+// is not data, and a thousand clients announcing 512 MB each must not make
+// the server reserve 64 GB. A client past its share grows its buffer with
+// what it really sends (doubling), which costs copies but no trust.
+constexpr size_t kMaxTotalReadAhead = 2 * kMaxReadAhead;
+// Descriptors kept for everything but clients: listeners, the log, RDB and
+// AOF files, the pipes to fork children (Redis's CONFIG_MIN_RESERVED_FDS).
+constexpr int kMinReservedFds = 32;
+// The event loop watches maxclients plus this many descriptors (Redis's
+// CONFIG_FDSET_INCR: the reserved ones and room to spare).
+constexpr int kFdsetIncr = kMinReservedFds + 96;
 
 volatile sig_atomic_t g_signal = 0;
 
@@ -137,7 +149,7 @@ void WriteHandler(net::EventLoop*, int, void* data, int) {
 bool CheckOutputBufferLimits(Client* c) {
   const ObufLimit& lim = Config().client_obuf_limits[0];
   size_t used = c->PendingOutput();
-  bool hard = lim.hard_bytes && used >= lim.hard_bytes;
+  bool hard = c->reply.overflowed() || (lim.hard_bytes && used >= lim.hard_bytes);
   bool soft = false;
   if (lim.soft_bytes && used >= lim.soft_bytes) {
     int64_t now = common::MsTime();
@@ -164,6 +176,15 @@ void QueueWrite(Client* c) {
 }
 
 // ---- reading ----
+
+// Records how much of c's query buffer is reserved ahead of its data for a
+// big argument, in the total all clients share (kMaxTotalReadAhead).
+void UpdateReadAhead(Client* c) {
+  size_t ahead = c->parser.PendingBulkLen() >= kBigArg ? c->querybuf.capacity() - c->querybuf.size() : 0;
+  size_t& total = Runtime().read_ahead_total;
+  total = total - c->read_ahead + ahead;
+  c->read_ahead = ahead;
+}
 
 void ProcessInput(Client* c) {
   auto& st = GetState();
@@ -203,6 +224,11 @@ void ProcessInput(Client* c) {
     }
     db::SetNow(now_ms);
     size_t out_before = c->outbuf.size();
+    // The hard output limit holds while the reply is being built, not
+    // only after the command: a reply that passes it is dropped at once
+    // (resp::ReplyBuilder's output limit) and the client closed below.
+    const ObufLimit& lim = Config().client_obuf_limits[0];
+    c->reply.SetLimit(lim.hard_bytes ? c->out_pos + lim.hard_bytes : SIZE_MAX);
     // CLIENT REPLY: SKIP (set by the previous command) hides this command's
     // reply; OFF hides it too, tested after the command so that CLIENT
     // REPLY ON's own OK is sent and CLIENT REPLY OFF's is not.
@@ -211,7 +237,8 @@ void ProcessInput(Client* c) {
     commands::ProcessCommand(*c);
     now_ms = common::MsTime();
     c->last_interaction_ms = now_ms;
-    if (skip_this || (c->flags & commands::kClientReplyOff)) c->outbuf.resize(std::max(out_before, c->out_pos));
+    if ((skip_this || (c->flags & commands::kClientReplyOff)) && !c->reply.overflowed())
+      c->outbuf.resize(std::max(out_before, c->out_pos));
     if (c->flags & commands::kClientReplySkipNext) {
       c->flags &= ~commands::kClientReplySkipNext;
       c->flags |= commands::kClientReplySkip;
@@ -228,6 +255,7 @@ void ProcessInput(Client* c) {
     c->querybuf.Consume(c->qb_pos);
     c->qb_pos = 0;
   }
+  UpdateReadAhead(c);
   if (c->PendingOutput() > 0) QueueWrite(c);
 }
 
@@ -235,17 +263,24 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
   Client* c = static_cast<Client*>(data);
   auto& cfg = Config();
   // 16 KiB per event; a big argument the parser waits for is read in one
-  // piece of exactly what is missing of it, but at most 64 MiB ahead: an
-  // announced length is not yet data, and a client must not make us
-  // allocate proto-max-bulk-len up front.
+  // piece of exactly what is missing of it, but at most 64 MiB ahead, and
+  // ahead of what the client has sent only from the budget all clients
+  // share: an announced length is not yet data, and a client must not make
+  // us allocate proto-max-bulk-len up front.
   size_t want = kIoBufLen;
   if (c->parser.PendingBulkLen() >= kBigArg) {
-    size_t missing = c->parser.PendingBulkBytesMissing(c->querybuf.size() - c->qb_pos);
-    size_t room = c->querybuf.capacity() - c->querybuf.size();
-    // Fill the room reserved earlier before reserving more, so a bulk
-    // longer than the read-ahead grows the buffer in 64 MiB steps, not by
-    // each read's few bytes.
-    if (missing > 0) want = std::min(missing, room >= std::min(missing, kIoBufLen) ? room : kMaxReadAhead);
+    const size_t buffered = c->querybuf.size() - c->qb_pos;
+    const size_t missing = c->parser.PendingBulkBytesMissing(buffered);
+    const size_t room = c->querybuf.capacity() - c->querybuf.size();
+    if (missing > 0 && room >= std::min(missing, kIoBufLen)) {
+      // Fill the room reserved earlier before reserving more, so a bulk
+      // grows the buffer in big steps, not by each read's few bytes.
+      want = std::min(missing, room);
+    } else if (missing > 0) {
+      const size_t others = Runtime().read_ahead_total - c->read_ahead;
+      const size_t budget = others < kMaxTotalReadAhead ? kMaxTotalReadAhead - others : 0;
+      want = std::min({missing, kMaxReadAhead, std::max({kIoBufLen, buffered, budget})});
+    }
   }
   ssize_t n = read(fd, c->querybuf.PrepareAppend(want), want);
   if (n <= 0) {
@@ -326,6 +361,43 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
   LOG_VERBOSE("Accepted %s", raw->addr.c_str());
 }
 
+void AcceptTcpHandler(net::EventLoop*, int fd, void*, int);
+void AcceptUnixHandler(net::EventLoop*, int fd, void*, int);
+
+// Out of descriptors (EMFILE, ENFILE), the pending connection stays in the
+// backlog and the listener stays readable: retrying at once would spin a
+// core and flood the log. So the listeners are left alone until the next
+// cron tick, which watches them again. maxclients is fitted to the limit at
+// start-up (AdjustOpenFilesLimit), so this takes something else holding
+// descriptors: a burst of fork pipes, files, a lower limit set from outside.
+void PauseAccepting(int err) {
+  ServerRuntime& rt = Runtime();
+  if (rt.accept_paused) return;
+  LOG_WARNING("Accepting client connection: %s; not accepting for the next %d ms", strerror(err),
+              1000 / rt.hz);
+  rt.accept_paused = true;
+  for (int lfd : rt.listen_fds) rt.loop->DelFileEvent(lfd, net::kReadable);
+  if (rt.unix_fd >= 0) rt.loop->DelFileEvent(rt.unix_fd, net::kReadable);
+}
+
+void ResumeAccepting() {
+  ServerRuntime& rt = Runtime();
+  if (!rt.accept_paused) return;
+  rt.accept_paused = false;
+  for (int lfd : rt.listen_fds) (void)rt.loop->AddFileEvent(lfd, net::kReadable, AcceptTcpHandler, nullptr);
+  if (rt.unix_fd >= 0) (void)rt.loop->AddFileEvent(rt.unix_fd, net::kReadable, AcceptUnixHandler, nullptr);
+}
+
+// After a failed accept (the handler then stops for this event).
+void AcceptFailed(int err) {
+  if (err == EAGAIN || err == EWOULDBLOCK) return;
+  if (err == EMFILE || err == ENFILE) {
+    PauseAccepting(err);
+    return;
+  }
+  LOG_WARNING("Accepting client connection: %s", strerror(err));
+}
+
 void AcceptTcpHandler(net::EventLoop*, int fd, void*, int) {
   // Redis accepts up to 1000 connections per event (MAX_ACCEPTS_PER_CALL).
   for (int i = 0; i < 1000; i++) {
@@ -333,7 +405,7 @@ void AcceptTcpHandler(net::EventLoop*, int fd, void*, int) {
     int port = 0;
     int cfd = net::AcceptTcp(fd, &ip, &port);
     if (cfd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK) LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      AcceptFailed(errno);
       return;
     }
     AcceptCommon(cfd, ip, port, false);
@@ -344,11 +416,84 @@ void AcceptUnixHandler(net::EventLoop*, int fd, void*, int) {
   for (int i = 0; i < 1000; i++) {
     int cfd = net::AcceptUnix(fd);
     if (cfd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK) LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      AcceptFailed(errno);
       return;
     }
     AcceptCommon(cfd, Config().unixsocket, 0, true);
   }
+}
+
+// Raises RLIMIT_NOFILE to maxclients + kMinReservedFds or, when the system
+// refuses, lowers maxclients to what the limit allows, logging either way
+// (Redis's adjustOpenFilesLimit, with its log lines). Returns false when
+// not even the reserved descriptors fit.
+bool AdjustOpenFilesLimit() {
+  auto& cfg = Config();
+  const rlim_t maxfiles = static_cast<rlim_t>(cfg.maxclients) + kMinReservedFds;
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == -1) {
+    LOG_WARNING("Unable to obtain the current NOFILE limit (%s), assuming 1024 and setting the max clients "
+                "configuration accordingly.",
+                strerror(errno));
+    cfg.maxclients = 1024 - kMinReservedFds;
+    return true;
+  }
+  const rlim_t oldlimit = limit.rlim_cur;
+  if (oldlimit >= maxfiles) return true;
+  // Try the whole need, then 16 less at a time, down to what we have.
+  constexpr rlim_t kStep = 16;
+  rlim_t bestlimit = maxfiles;
+  int setrlimit_error = 0;
+  while (bestlimit > oldlimit) {
+    struct rlimit want = limit;
+    want.rlim_cur = bestlimit;
+    if (want.rlim_max != RLIM_INFINITY && want.rlim_max < bestlimit) want.rlim_max = bestlimit;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) break;
+    setrlimit_error = errno;
+    if (bestlimit < kStep) break;
+    bestlimit -= kStep;
+  }
+  if (bestlimit < oldlimit) bestlimit = oldlimit;
+  if (bestlimit >= maxfiles) {
+    LOG_NOTICE("Increased maximum number of open files to %llu (it was originally set to %llu).",
+               static_cast<unsigned long long>(maxfiles), static_cast<unsigned long long>(oldlimit));
+    return true;
+  }
+  if (bestlimit <= static_cast<rlim_t>(kMinReservedFds)) {
+    LOG_WARNING("Your current 'ulimit -n' of %llu is not enough for the server to start. Please increase your open "
+                "file limit to at least %llu. Exiting.",
+                static_cast<unsigned long long>(oldlimit), static_cast<unsigned long long>(maxfiles));
+    return false;
+  }
+  const int old_maxclients = cfg.maxclients;
+  cfg.maxclients = static_cast<int>(bestlimit) - kMinReservedFds;
+  LOG_WARNING("You requested maxclients of %d requiring at least %llu max file descriptors.", old_maxclients,
+              static_cast<unsigned long long>(maxfiles));
+  LOG_WARNING("Server can't set maximum open files to %llu because of OS error: %s.",
+              static_cast<unsigned long long>(maxfiles), strerror(setrlimit_error));
+  LOG_WARNING("Current maximum open files is %llu. maxclients has been reduced to %d to compensate for low "
+              "ulimit. If you need higher maxclients increase 'ulimit -n'.",
+              static_cast<unsigned long long>(bestlimit), cfg.maxclients);
+  return true;
+}
+
+// CONFIG SET maxclients: a larger value must fit the descriptor limit (which
+// is raised when the system allows) and the event loop (which grows).
+common::Status ApplyMaxclients() {
+  auto& cfg = Config();
+  const int wanted = cfg.maxclients;
+  if (!AdjustOpenFilesLimit() || cfg.maxclients != wanted) {
+    char msg[128];
+    snprintf(msg, sizeof(msg),
+             "The operating system is not able to handle the specified number of clients, try with %d",
+             cfg.maxclients);
+    return common::Status::InvalidArgument(msg);
+  }
+  net::EventLoop& loop = *Runtime().loop;
+  if (loop.setsize() < cfg.maxclients + kFdsetIncr && !loop.Resize(cfg.maxclients + kFdsetIncr).ok())
+    return common::Status::InvalidArgument(
+        "The event loop API used by Redis is not able to handle the specified number of clients");
+  return common::Status::Ok();
 }
 
 void FreeClient(Client* c) {
@@ -359,6 +504,7 @@ void FreeClient(Client* c) {
     c->fd = -1;
   }
   commands::DiscardTransaction(*c);
+  rt.read_ahead_total -= c->read_ahead;
   std::erase(rt.pending_writes, c);
   std::erase(rt.to_close, c);
   rt.clients.erase(c->id);  // destroys c
@@ -412,7 +558,10 @@ void ClientsCron(int64_t now_ms) {
     if (!paused && c->qb_pos < c->querybuf.size()) resume.push_back(c.get());
     if (timeout > 0 && !c->InMulti() && !(c->flags & commands::kClientBlocked) && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
     // Release a big idle query buffer.
-    if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) c->querybuf.ShrinkToFit();
+    if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) {
+      c->querybuf.ShrinkToFit();
+      UpdateReadAhead(c.get());
+    }
   }
   for (Client* c : idle) {
     LOG_VERBOSE("Closing idle client");
@@ -477,6 +626,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
     SampleMetrics(now);
     alloc::RefreshResidency();
   }
+  ResumeAccepting();
   ClientsCron(now);
   DatabasesCron();
   PersistenceCron();
@@ -681,7 +831,8 @@ int Start(int argc, char** argv) {
 
   InitPersistence();
   InstallSignals();
-  auto loop = net::EventLoop::Create(cfg.maxclients + 128);
+  if (!AdjustOpenFilesLimit()) return 1;
+  auto loop = net::EventLoop::Create(cfg.maxclients + kFdsetIncr);
   if (!loop.ok()) {
     LOG_WARNING("Failed creating the event loop: %s", loop.status().message().c_str());
     return 1;
@@ -702,6 +853,7 @@ int Start(int argc, char** argv) {
   alloc::RefreshResidency();
   ConfigRegistry::Get().OnApply("bind", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("port", ChangeTcpListeners);
+  ConfigRegistry::Get().OnApply("maxclients", ApplyMaxclients);
   ConfigRegistry::Get().OnApply("tier-nvm-node", [] {
     int before = alloc::GetTierState().nvm_node;
     common::Status s = alloc::SetNvmNode(Config().tier_nvm_node);

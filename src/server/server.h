@@ -39,6 +39,8 @@ struct ServerRuntime {
   std::vector<Client*> to_close;  // closed in BeforeSleep
   uint64_t cronloops = 0;
   bool shutdown_asap = false;
+  bool accept_paused = false;
+  size_t read_ahead_total = 0;  // query-buffer bytes reserved ahead of data (Client::read_ahead)  // out of descriptors: listeners unwatched until the next cron
   int shutdown_signal = 0;
   // client pause (CLIENT PAUSE)
   int64_t pause_end_ms = 0;

@@ -34,11 +34,13 @@ def free_port():
 class ServerProcess:
     """A server process on a free loopback port in its own temporary dir."""
 
-    def __init__(self, binary, args=(), config_text=None):
+    def __init__(self, binary, args=(), config_text=None, wrapper=()):
         self.dir = tempfile.mkdtemp(prefix="tieredis-test-")
         self.port = free_port()
         self.log = os.path.join(self.dir, "server.log")
-        cmd = [binary]
+        # wrapper: a command that execs the server (setpriv, prlimit...),
+        # so the pid stays the server's.
+        cmd = list(wrapper) + [binary]
         if config_text is not None:
             self.config = os.path.join(self.dir, "redis.conf")
             with open(self.config, "w") as f:
@@ -128,8 +130,8 @@ def real(real_server):
 def server_factory():
     started = []
 
-    def start(*args, binary=OUR_SERVER, config_text=None):
-        s = ServerProcess(binary, args, config_text)
+    def start(*args, binary=OUR_SERVER, config_text=None, wrapper=()):
+        s = ServerProcess(binary, args, config_text, wrapper)
         started.append(s)
         return s
 

@@ -217,3 +217,160 @@ def test_requirepass_keeps_connected_clients_authenticated(server_factory, which
     # Clearing the password lets everyone in again.
     assert s.client(decode_responses=True, password="secret").config_set("requirepass", "")
     assert after.get("k") == "v"
+
+
+# ---------------------------------------------------------------- output-buffer limits
+
+@pytest.mark.parametrize("cmd", [
+    ("SRANDMEMBER", "s", "-50000000"),
+    ("SRANDMEMBER", "s", "-9223372036854775807"),
+    ("HRANDFIELD", "h", "-9223372036854775807"),
+    ("HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"),
+    ("ZRANDMEMBER", "z", "-9223372036854775807"),
+    ("ZRANDMEMBER", "z", "-4611686018427387903", "WITHSCORES"),
+])
+def test_reply_stops_at_the_output_buffer_hard_limit(server_factory, cmd):
+    # Without the limit during the reply, the first command kept 350 MB
+    # resident after the close, and the others grew until memory ran out.
+    s = server_factory("--client-output-buffer-limit", "normal 16mb 0 0")
+    c = s.client()
+    c.sadd("s", *[f"member:{i}" for i in range(100)])
+    c.hset("h", mapping={f"field:{i}": "v" * 20 for i in range(100)})
+    c.zadd("z", {f"member:{i}": i for i in range(100)})
+    before = peak_rss_mb(s.proc.pid)
+    victim = s.client()
+    with pytest.raises(redis.ConnectionError):
+        victim.execute_command(*cmd)
+    grown = peak_rss_mb(s.proc.pid) - before
+    assert grown < 48, f"peak RSS grew {grown:.0f} MiB with a 16 MiB limit"
+    assert c.scard("s") == 100 and c.ping()
+    assert "output buffer limits" in s.read_log()
+
+
+def test_output_limit_in_a_transaction_runs_it_whole(server_factory):
+    # The client is closed, but every queued command still runs (as Redis:
+    # EXEC is not interrupted by the client's close).
+    s = server_factory("--client-output-buffer-limit", "normal 1mb 0 0")
+    c = s.client()
+    c.sadd("s", *range(100))
+    p = s.client().pipeline(transaction=True)
+    p.srandmember("s", -1000000)
+    p.set("after", "1")
+    with pytest.raises(redis.ConnectionError):
+        p.execute()
+    assert c.get("after") == b"1"
+
+
+# ---------------------------------------------------------------- descriptors
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_clients(port, n):
+    """n raw connections, each sent a PING; returns (sockets, replies)."""
+    import socket
+    socks, replies = [], []
+    for _ in range(n):
+        sk = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sk.sendall(b"PING\r\n")
+        socks.append(sk)
+    for sk in socks:
+        try:
+            replies.append(sk.recv(100))
+        except OSError:
+            replies.append(b"")
+    return socks, replies
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/setpriv"), reason="needs setpriv (util-linux)")
+def test_low_descriptor_limit_lowers_maxclients(server_factory):
+    # A hard limit of 256 that the server may not raise (no CAP_SYS_RESOURCE
+    # even as root): maxclients 10000 cannot fit, so it becomes 256 - 32.
+    s = server_factory("--maxclients", "10000", wrapper=(
+        "setpriv", "--bounding-set", "-sys_resource", "prlimit", "--nofile=256:256", "--"))
+    c = s.client(decode_responses=True)
+    assert c.config_get("maxclients") == {"maxclients": "224"}
+    assert "maxclients has been reduced to 224" in s.read_log()
+    socks, replies = open_clients(s.port, 300)
+    try:
+        assert replies.count(b"+PONG\r\n") == 223  # 224 with c
+        assert replies.count(b"-ERR max number of clients reached\r\n") == 300 - 223
+    finally:
+        for sk in socks:
+            sk.close()
+    # Raising maxclients past what the system allows is refused.
+    with pytest.raises(redis.ResponseError, match="not able to handle the specified number of clients, try with 224"):
+        c.config_set("maxclients", "1000")
+    assert c.config_get("maxclients") == {"maxclients": "224"}
+    assert c.ping()
+
+
+def test_out_of_descriptors_does_not_spin(server_factory):
+    # The descriptor limit lowered under a running server: accept() fails
+    # with EMFILE while connections wait. The server must neither spin nor
+    # flood its log, and must serve the waiting clients once descriptors
+    # are free again.
+    import subprocess
+    s = server_factory("--maxclients", "1000")
+    c = s.client()
+    assert c.ping()
+    subprocess.run(["prlimit", f"--pid={s.proc.pid}", "--nofile=48:"], check=True)
+    import socket
+    waiting = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(60)]
+    try:
+        cpu0 = cpu_seconds(s.proc.pid)
+        import time
+        time.sleep(1.0)
+        busy = cpu_seconds(s.proc.pid) - cpu0
+        assert busy < 0.5, f"{busy:.2f} s of CPU in 1 s while out of descriptors"
+        assert os.path.getsize(s.log) < 64 * 1024
+        assert "Too many open files" in s.read_log()
+        assert c.ping()  # connected clients are served meanwhile
+    finally:
+        for sk in waiting:
+            sk.close()
+    subprocess.run(["prlimit", f"--pid={s.proc.pid}", "--nofile=1024:"], check=True)
+    socks, replies = open_clients(s.port, 20)
+    for sk in socks:
+        sk.close()
+    assert replies == [b"+PONG\r\n"] * 20
+
+
+# ---------------------------------------------------------------- query buffers
+
+def test_announced_bulk_lengths_share_one_read_ahead_budget(server_factory):
+    # 20 clients each announce a 512 MB argument and send 100 KB of it. An
+    # announced length is not data: the room reserved ahead of what they
+    # sent is bounded for all of them together (it was 64 MiB each).
+    import socket
+    s = server_factory()
+    c = s.client(decode_responses=True)
+    socks = []
+    try:
+        for _ in range(20):
+            sk = socket.create_connection(("127.0.0.1", s.port))
+            sk.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n" + b"x" * 100_000)
+            socks.append(sk)
+        import time
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            lines = [l for l in c.execute_command("CLIENT", "LIST").splitlines() if "cmd=NULL" in l]
+            if len(lines) == 20 and all("qbuf=10" in l for l in lines):
+                break
+            time.sleep(0.05)
+        free = [int(l.split("qbuf-free=")[1].split()[0]) for l in lines]
+        assert len(free) == 20
+        assert sum(free) <= (128 << 20) + 20 * (200 << 10), f"{sum(free) >> 20} MiB reserved ahead"
+        # The bulk still completes when a client sends it all.
+        big = 3 << 20
+        sk = socket.create_connection(("127.0.0.1", s.port))
+        socks.append(sk)
+        sk.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$%d\r\n" % big + b"y" * big + b"\r\n")
+        assert sk.recv(5) == b"+OK\r\n"
+        assert c.strlen("big") == big
+    finally:
+        for sk in socks:
+            sk.close()

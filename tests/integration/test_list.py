@@ -420,6 +420,12 @@ def test_restore_corrupt_values_with_valid_crc(r, real):
     assert real.lrange("plain", 0, -1) == [b"a", b"b", b"7"]
     with pytest.raises(redis.ResponseError, match="Bad data format"):
         r.restore("empty", 0, dump_util.payload(bytes([18, 0])))
+    # QUICKLIST_2 with an empty plain node (container 1), alone or beside
+    # a good one: Redis 7.0 refuses it.
+    for body in (bytes([18, 1, 1, 0]), bytes([18, 2, 1, 1]) + b"a" + bytes([1, 0]),
+                 bytes([18, 2, 1, 0, 1, 1]) + b"a"):
+        for c in (r, real):
+            assert outcome(c, "RESTORE", "q", "0", dump_util.payload(body)) == ("error", "Bad data format")
     assert r.ping()
 
 
