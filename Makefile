@@ -34,15 +34,19 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	./src/redis-server redis.conf
 
+# The integration tests run on JOBS workers (pytest-xdist); each test starts
+# its own servers on free ports.
+PYTEST := $(PY) -m pytest -q -n $(JOBS) tests/integration
+
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS)
-	$(PY) -m pytest -q tests/integration
+	$(PYTEST)
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS) -L unit
 
 test-integration: build
-	$(PY) -m pytest -q tests/integration
+	$(PYTEST)
 
 # Installs qemu, busybox-static and the guest kernel itself (deps/install-numa.sh).
 test-numa: build

@@ -9,7 +9,7 @@ PACKAGES="
   build-essential cmake pkg-config
   libjemalloc-dev libnuma-dev numactl libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest python3-redis python3-matplotlib
+  python3 python3-pytest python3-pytest-xdist python3-redis python3-matplotlib
   redis-tools redis-server
 "
 

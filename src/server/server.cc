@@ -880,6 +880,7 @@ int Start(int argc, char** argv) {
     LOG_WARNING("%s", st.message().c_str());
     return 1;
   }
+  LOG_NOTICE("Server initialized");
   if (!cfg.pidfile.empty()) {
     FILE* f = fopen(cfg.pidfile.c_str(), "w");
     if (f) {

@@ -36,34 +36,55 @@ class ServerProcess:
 
     def __init__(self, binary, args=(), config_text=None, wrapper=()):
         self.dir = tempfile.mkdtemp(prefix="tieredis-test-")
-        self.port = free_port()
         self.log = os.path.join(self.dir, "server.log")
-        # wrapper: a command that execs the server (setpriv, prlimit...),
-        # so the pid stays the server's.
-        cmd = list(wrapper) + [binary]
         if config_text is not None:
             self.config = os.path.join(self.dir, "redis.conf")
             with open(self.config, "w") as f:
                 f.write(config_text)
-            cmd.append(self.config)
-        cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                "--save", "", "--appendonly", "no", "--logfile", self.log]
-        cmd += list(args)
-        self.cmd = cmd
-        self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        # Tests run in parallel (pytest-xdist): a port found free can be
+        # taken by another worker's server before ours binds it. Then ours
+        # exits with "Address already in use" and starts again on another.
+        for attempt in range(5):
+            self.port = free_port()
+            # wrapper: a command that execs the server (setpriv, prlimit...),
+            # so the pid stays the server's.
+            cmd = list(wrapper) + [binary]
+            if config_text is not None:
+                cmd.append(self.config)
+            cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+                    "--save", "", "--appendonly", "no", "--logfile", self.log]
+            cmd += list(args)
+            self.cmd = cmd
+            self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE)
+            if self._wait_ready():
+                return
+            err = self.proc.stderr.read().decode(errors="replace")
+            log = self.read_log()
+            if "Address already in use" in log and attempt < 4:
+                os.unlink(self.log)
+                continue
+            raise RuntimeError(f"server exited with {self.proc.returncode}: {err}\n{log}")
+
+    def _wait_ready(self):
+        """True once this process listens: it logged "Server initialized"
+        (after binding, before loading data; a connection alone could reach
+        another server on a reused port) and takes connections. False if it
+        exited first."""
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace")
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {err}\n{self.read_log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
+                return False
+            if "Server initialized" in self.read_log():
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                        return True
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        log = self.read_log()
         self.stop()
-        raise RuntimeError("server did not start listening in 10 s\n" + self.read_log())
+        raise RuntimeError("server did not start listening in 10 s\n" + log)
 
     def client(self, **kw):
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=30, **kw)
