@@ -65,7 +65,8 @@ struct Client {
   net::InputBuffer querybuf;
   size_t qb_pos = 0;  // bytes of querybuf already consumed
   size_t querybuf_peak = 0;
-  size_t read_ahead = 0;  // querybuf capacity reserved ahead of data for a big argument (server.cc)
+  size_t read_ahead = 0;
+  size_t mem_usage = 0;   // as counted for client eviction (server/maxmemory.h)  // querybuf capacity reserved ahead of data for a big argument (server.cc)
   resp::RequestParser parser;
   std::vector<std::string_view> argv;  // the command being executed
   const CommandSpec* cmd = nullptr;

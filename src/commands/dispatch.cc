@@ -232,9 +232,19 @@ void ProcessCommand(Client& c) {
     return;
   }
 
-  if (s.maxmemory && (flags & kDenyOom) && alloc::UsedMemory() > s.maxmemory) {
-    bool freed = s.perform_eviction && s.perform_eviction();
-    if (!freed) {
+  if (s.maxmemory && s.evict_before_command != nullptr) {
+    const bool out_of_memory = s.evict_before_command();
+    // Refused: commands that may grow memory, EXEC of a transaction holding
+    // one, and anything but EXEC/DISCARD/RESET being queued in MULTI (a
+    // queue can grow without bound), as Redis.
+    bool deny = flags & kDenyOom;
+    std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
+    if (name == "exec") {
+      for (const QueuedCommand& q : c.mstate) deny |= (q.cmd->flags & kDenyOom) != 0;
+    } else if (c.InMulti() && name != "discard" && name != "reset") {
+      deny = true;
+    }
+    if (out_of_memory && deny) {
       RejectCommand(c, err::kOom);
       return;
     }

@@ -36,6 +36,7 @@
 #include "common/macros.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "object/lru.h"
 #include "object/object.h"
 #include "persist/dump.h"
 
@@ -61,18 +62,6 @@ constexpr char kWaitTimeoutNegative[] = "ERR timeout is negative";
 constexpr char kSwapFirstIndex[] = "ERR invalid first DB index";
 constexpr char kSwapSecondIndex[] = "ERR invalid second DB index";
 
-// The LRU clock wraps at 24 bits (object::kLruBits).
-constexpr int64_t kLruClockMax = (int64_t{1} << object::kLruBits) - 1;
-// LFU data in the lru field: the last decrement time in minutes (16 bits)
-// above an 8-bit logarithmic counter, as Redis's.
-constexpr int kLfuCounterBits = 8;
-constexpr uint32_t kLfuCounterMask = (1u << kLfuCounterBits) - 1;
-constexpr uint32_t kLfuMinutesMask = 0xFFFF;
-constexpr int64_t kMsPerMinute = 60 * 1000;
-// lfu-decay-time's default: the counter loses one per minute of idleness.
-// TODO(eviction issue): read the configured lfu-decay-time once it is
-// mirrored into commands::State.
-constexpr uint32_t kLfuDecayMinutes = 1;
 
 using db::EntryKey;
 
@@ -114,14 +103,15 @@ db::Db* GetDbOrReply(Client& c, std::string_view arg) {
 
 // ---- DEL UNLINK EXISTS TYPE TOUCH ----
 
-void DelGeneric(Client& c) {
+// DEL and UNLINK; `lazy`: big values are freed by the lazy-free thread.
+void DelGeneric(Client& c, bool lazy) {
   db::Db& d = *c.db;
   int64_t deleted = 0;
   for (size_t j = 1; j < c.argv.size(); j++) {
     std::string_view key = c.argv[j];
     // An expired key is deleted as expired (its own event), not counted.
     d.ExpireIfNeeded(key);
-    if (d.Delete(key)) {
+    if (d.Delete(key, lazy)) {
       Modified(c, d, key, "del");
       deleted++;
     }
@@ -129,10 +119,8 @@ void DelGeneric(Client& c) {
   c.reply.Integer(deleted);
 }
 
-void DelCommand(Client& c) { DelGeneric(c); }
-// TODO(lazyfree issue): free large values in the background thread; today
-// UNLINK frees synchronously, which is observably the same.
-void UnlinkCommand(Client& c) { DelGeneric(c); }
+void DelCommand(Client& c) { DelGeneric(c, GetState().lazyfree_lazy_user_del); }
+void UnlinkCommand(Client& c) { DelGeneric(c, true); }
 
 void ExistsCommand(Client& c) {
   int64_t n = 0;
@@ -344,45 +332,6 @@ void MoveCommand(Client& c) {
   c.reply.Integer(1);
 }
 
-// ---- LRU / LFU helpers (OBJECT, RESTORE) ----
-
-uint32_t LfuNowMinutes() { return static_cast<uint32_t>(common::MsTime() / kMsPerMinute) & kLfuMinutesMask; }
-
-// The LFU counter after the decay owed since its last decrement (Redis's
-// LFUDecrAndReturn), without storing it.
-uint32_t LfuDecayedCounter(const Object* o) {
-  uint32_t last = o->lru >> kLfuCounterBits;
-  uint32_t counter = o->lru & kLfuCounterMask;
-  uint32_t now = LfuNowMinutes();
-  uint32_t elapsed = now >= last ? now - last : kLfuMinutesMask - last + now;
-  uint32_t periods = elapsed / kLfuDecayMinutes;
-  return periods > counter ? 0 : counter - periods;
-}
-
-// Seconds since the object was last accessed, by the wrapping LRU clock
-// (Redis's estimateObjectIdleTime / 1000; the clock ticks in seconds).
-int64_t IdleSeconds(const Object* o) {
-  int64_t now = object::LruClock();
-  int64_t lru = o->lru;
-  return now >= lru ? now - lru : now + (kLruClockMax - lru);
-}
-
-// RESTORE's FREQ/IDLETIME (Redis's objectSetLRUOrLFU): under an LFU policy
-// FREQ sets the counter; otherwise IDLETIME (seconds) backdates the access
-// time. Shared objects are never written.
-void SetLruOrLfu(Object* o, int64_t lfu_freq, int64_t lru_idle, int64_t lru_clock) {
-  if (object::IsShared(o)) return;
-  if (GetState().lfu_policy) {
-    if (lfu_freq >= 0) o->lru = (LfuNowMinutes() << kLfuCounterBits) | static_cast<uint32_t>(lfu_freq);
-  } else if (lru_idle >= 0) {
-    int64_t abs = lru_clock - lru_idle;
-    // A time before the clock's origin: the best the wrapping clock can say
-    // is "half a period ago".
-    if (abs < 0) abs = (lru_clock + kLruClockMax / 2) % kLruClockMax;
-    o->lru = static_cast<uint32_t>(abs);
-  }
-}
-
 // ---- DUMP RESTORE ----
 
 void DumpCommand(Client& c) {
@@ -402,7 +351,7 @@ void DumpCommand(Client& c) {
 
 void RestoreCommand(Client& c) {
   bool replace = false, absttl = false;
-  int64_t lfu_freq = -1, lru_idle = -1, lru_clock = -1;
+  int64_t lfu_freq = -1, lru_idle = -1;
   for (size_t j = 4; j < c.argv.size(); j++) {
     size_t additional = c.argv.size() - j - 1;
     if (ArgIs(c.argv[j], "replace")) {
@@ -415,7 +364,6 @@ void RestoreCommand(Client& c) {
         c.AddError(kInvalidIdletime);
         return;
       }
-      lru_clock = object::LruClock();
       j++;
     } else if (ArgIs(c.argv[j], "freq") && additional >= 1 && lru_idle == -1) {
       if (!GetInt64OrReply(c, c.argv[j + 1], &lfu_freq)) return;
@@ -477,7 +425,7 @@ void RestoreCommand(Client& c) {
     argv.push_back("ABSTTL");
     RewriteCommandForPropagation(c, std::move(argv));
   }
-  SetLruOrLfu(obj, lfu_freq, lru_idle, lru_clock);
+  object::SetLruOrLfu(obj, lfu_freq, lru_idle, object::LruClock());
   Modified(c, d, key, "restore");
   c.reply.Ok();
 }
@@ -503,21 +451,21 @@ void ObjectRefcountCommand(Client& c) {
 void ObjectIdletimeCommand(Client& c) {
   Object* o = ObjectLookupOrReply(c);
   if (o == nullptr) return;
-  if (GetState().lfu_policy) {
+  if (object::ClockSettings().lfu) {
     c.AddError(kIdleIsLfu);
     return;
   }
-  c.reply.Integer(IdleSeconds(o));
+  c.reply.Integer(static_cast<int64_t>(object::IdleMs(o) / 1000));
 }
 
 void ObjectFreqCommand(Client& c) {
   Object* o = ObjectLookupOrReply(c);
   if (o == nullptr) return;
-  if (!GetState().lfu_policy) {
+  if (!object::ClockSettings().lfu) {
     c.AddError(kFreqNotLfu);
     return;
   }
-  c.reply.Integer(LfuDecayedCounter(o));
+  c.reply.Integer(object::LfuCounter(o));
 }
 
 void ObjectHelpCommand(Client& c) {
@@ -681,31 +629,34 @@ void PersistCommand(Client& c) {
 
 void DbSizeCommand(Client& c) { c.reply.Integer(static_cast<int64_t>(c.db->size())); }
 
-// Accepts no argument, SYNC or ASYNC (Redis's getFlushCommandFlags).
-// TODO(lazyfree issue): ASYNC (and lazyfree-lazy-user-flush) should hand the
-// old tables to the background thread; today every flush is synchronous.
-bool ParseFlushModeOrReply(Client& c) {
+// Accepts no argument, SYNC or ASYNC (Redis's getFlushCommandFlags); with
+// none, lazyfree-lazy-user-flush decides. ASYNC hands the old tables to the
+// lazy-free thread.
+bool ParseFlushModeOrReply(Client& c, bool* async) {
   if (c.argv.size() > 2 || (c.argv.size() == 2 && !ArgIs(c.argv[1], "sync") && !ArgIs(c.argv[1], "async"))) {
     c.AddSyntaxError();
     return false;
   }
+  *async = c.argv.size() == 2 ? ArgIs(c.argv[1], "async") : GetState().lazyfree_lazy_user_flush;
   return true;
 }
 
 void FlushDbCommand(Client& c) {
-  if (!ParseFlushModeOrReply(c)) return;
+  bool async;
+  if (!ParseFlushModeOrReply(c, &async)) return;
   SignalFlushedDb(c.db->id());
-  GetState().dirty += c.db->Flush();
+  GetState().dirty += c.db->Flush(async);
   PreventPropagation(c);  // propagated even when empty (forceCommandPropagation)
   AlsoPropagate(c, std::vector<std::string>(c.argv.begin(), c.argv.end()));
   c.reply.Ok();
 }
 
 void FlushAllCommand(Client& c) {
-  if (!ParseFlushModeOrReply(c)) return;
+  bool async;
+  if (!ParseFlushModeOrReply(c, &async)) return;
   State& s = GetState();
   SignalFlushedDb(-1);
-  for (auto& d : s.dbs) s.dirty += d->Flush();
+  for (auto& d : s.dbs) s.dirty += d->Flush(async);
   // Redis 7.0 adds only the keys removed (no extra increment). With save
   // points it also rewrites the RDB (an empty dataset) and stops an RDB
   // child; the server's hook does that.

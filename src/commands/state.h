@@ -49,13 +49,14 @@ struct State {
   std::string requirepass;          // empty: no AUTH needed
   uint64_t maxmemory = 0;           // 0: no limit
   bool maxmemory_lru_or_lfu = false;
-  bool lfu_policy = false;
   int64_t slowlog_log_slower_than = 10000;  // us; <0 disables
   int64_t latency_monitor_threshold = 0;    // ms; 0 disables
   bool rdb_compression = true;              // rdbcompression: DUMP uses LZF
-  // Called by the dispatcher when used memory exceeds maxmemory, before
-  // refusing a kDenyOom command: returns true if memory is now below.
-  bool (*perform_eviction)() = nullptr;
+  // Key eviction before a command, called by the dispatcher whenever
+  // maxmemory is set (Redis's performEvictions in processCommand). True
+  // when memory stays over maxmemory and nothing could be evicted: DENYOOM
+  // commands (and commands queued in MULTI) are then refused with -OOM.
+  bool (*evict_before_command)() = nullptr;
 
   // Propagation (commands/propagate.h). While `propagate` is set, the
   // dispatcher collects the ops of each top-level command (its own argv or
@@ -68,6 +69,8 @@ struct State {
   std::vector<PropagatedOp> pending_propagation;
   int call_depth = 0;  // Call() frames on the stack (EXEC nests them)
   bool lazyfree_lazy_expire = false;  // expired keys propagate as UNLINK, not DEL
+  bool lazyfree_lazy_user_del = false;    // DEL frees like UNLINK
+  bool lazyfree_lazy_user_flush = false;  // FLUSHALL/FLUSHDB without SYNC are ASYNC
   // Persistence errors that refuse writes (MISCONF): returns the error text
   // (without '-') or nullptr when writes are fine.
   const char* (*disk_error)() = nullptr;

@@ -1,10 +1,13 @@
 #include "db/db.h"
 
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "alloc/placement.h"
 #include "common/macros.h"
+#include "db/lazyfree.h"
+#include "object/lru.h"
 
 namespace db {
 namespace {
@@ -88,6 +91,8 @@ const ds::DictEntryOps kKeyEntryOps = {CreateEntry, EntryKeyOp, DestroyEntry, En
 Stats g_stats;
 int64_t g_now_ms = 0;
 bool g_lazy_deletes = true;
+LazyfreeSettings g_lazyfree;
+bool g_clocks_frozen = false;
 ExpiredHook g_expired_hook = nullptr;
 KeyAddedHook g_key_added_hook = nullptr;
 
@@ -119,6 +124,23 @@ Stats& GetStats() { return g_stats; }
 int64_t Now() { return g_now_ms; }
 void SetNow(int64_t ms) { g_now_ms = ms; }
 void SetLazyExpireDeletes(bool on) { g_lazy_deletes = on; }
+void SetAccessClocksFrozen(bool frozen) { g_clocks_frozen = frozen; }
+LazyfreeSettings& Lazyfree() { return g_lazyfree; }
+
+// Frees the value held by the in-entry header o: in the background when
+// `lazy` and worth it (it moves out of the entry into a standalone object
+// first), else now. o holds no value afterwards.
+static void ReleaseValue(Object* o, bool lazy) {
+  if (lazy && !object::IsShared(o) && lazyfree::WorthIt(o)) {
+    lazyfree::FreeObject(object::DetachFromEntry(o));
+  } else {
+    object::ReleaseInEntry(o);
+  }
+}
+
+void Db::Touch(Object* o) {
+  if (!g_clocks_frozen) object::Touch(o);
+}
 void SetExpiredHook(ExpiredHook hook) { g_expired_hook = hook; }
 void SetKeyAddedHook(KeyAddedHook hook) { g_key_added_hook = hook; }
 
@@ -159,7 +181,7 @@ bool Db::ExpireIfNeeded(std::string_view key) {
   if (when < 0 || when > g_now_ms) return false;
   if (!g_lazy_deletes) return true;
   g_stats.expired_keys++;
-  Delete(key);
+  Delete(key, g_lazyfree.expire);
   if (g_expired_hook) g_expired_hook(id_, key);
   return true;
 }
@@ -172,7 +194,7 @@ Object* Db::LookupNoTouch(std::string_view key) {
 
 Object* Db::LookupWrite(std::string_view key) {
   Object* o = LookupNoTouch(key);
-  if (o && !object::IsShared(o)) o->lru = object::LruClock();
+  if (o) Touch(o);
   return o;
 }
 
@@ -199,8 +221,12 @@ Object* Db::Add(std::string_view key, Object* val) {
 Object* Db::Overwrite(ds::DictEntry* de, Object* val) {
   Object* stored = EntryValue(de);
   if (val != stored) {
-    object::ReleaseInEntry(stored);
+    // Under LFU a key keeps its access history when its value is replaced
+    // (Redis's dbSetValue); under LRU the new value's creation is an access.
+    const uint32_t lru = stored->lru;
+    ReleaseValue(stored, g_lazyfree.server_del);
     object::AdoptInto(stored, val);
+    if (object::ClockSettings().lfu) stored->lru = lru;
   }
   if (g_key_added_hook) g_key_added_hook(id_, EntryKey(de), stored);
   return stored;
@@ -214,12 +240,17 @@ Object* Db::SetKey(std::string_view key, Object* val, bool keep_ttl) {
   return stored;
 }
 
-bool Db::Delete(std::string_view key) {
+bool Db::Delete(std::string_view key, bool lazy) {
   if (dict_.size() == 0) return false;
   TempKey k(key);
   // The expires entry borrows the key string: remove it first.
   if (expires_.size() > 0) expires_.Delete(k.get());
-  return dict_.Delete(k.get());
+  if (!lazy) return dict_.Delete(k.get());
+  ds::DictEntry* de = dict_.Unlink(k.get());
+  if (de == nullptr) return false;
+  ReleaseValue(EntryValue(de), true);
+  dict_.FreeUnlinked(de);
+  return true;
 }
 
 Object* Db::Unlink(std::string_view key) {
@@ -246,8 +277,15 @@ bool Db::RemoveExpire(std::string_view key) {
   return expires_.Delete(k.get());
 }
 
-size_t Db::Flush() {
+size_t Db::Flush(bool async) {
   size_t n = dict_.size();
+  if (async && n > 0) {
+    auto dict = std::make_unique<ds::Dict>(&kKeyspaceDictType);
+    auto expires = std::make_unique<ds::Dict>(&kExpiresDictType);
+    ds::Dict::Swap(*dict, dict_);
+    ds::Dict::Swap(*expires, expires_);
+    lazyfree::FreeKeyspace(std::move(dict), std::move(expires));
+  }
   expires_.Clear();
   dict_.Clear();
   expire_cursor = 0;
@@ -313,7 +351,7 @@ void ActiveExpireCycle(std::vector<Db*>& dbs, int effort, int64_t budget_us) {
       } while (d->expire_cursor != 0 && sampled < keys_per_loop && buckets < keys_per_loop * 20);
       for (const auto& k : expired) {
         g_stats.expired_keys++;
-        d->Delete(k);
+        d->Delete(k, g_lazyfree.expire);
         if (g_expired_hook) g_expired_hook(d->id(), k);
       }
       sampled_total += sampled;

@@ -53,6 +53,21 @@ void SetNow(int64_t ms);
 // loading and by DEBUG SET-ACTIVE-EXPIRE); lookups still hide them.
 void SetLazyExpireDeletes(bool on);
 
+// lazyfree-lazy-server-del and lazyfree-lazy-expire, as the keyspace
+// applies them (set by the server from config): implicit deletions and
+// overwrites, and deletions of expired keys, free big values in the
+// background thread (db/lazyfree.h).
+struct LazyfreeSettings {
+  bool server_del = false;
+  bool expire = false;
+};
+LazyfreeSettings& Lazyfree();
+
+// While true, lookups leave the access clocks alone (Db::Touch): the
+// server sets it while a fork child lives, so that reads do not make the
+// kernel copy the pages they would write to, as Redis does.
+void SetAccessClocksFrozen(bool frozen);
+
 // Called for every key deleted because it expired (for notifications and
 // propagation). Set by the command layer.
 using ExpiredHook = void (*)(int db_id, std::string_view key);
@@ -87,6 +102,10 @@ class Db {
   // introspection (OBJECT, DEBUG).
   Object* LookupNoTouch(std::string_view key);
   ds::DictEntry* FindEntry(std::string_view key);
+  // One access of a key's value where Redis counts one (every lookup but
+  // LookupNoTouch): its LRU clock or LFU counter (object/lru.h), unless the
+  // clocks are frozen.
+  static void Touch(Object* o);
 
   // Adds a key and returns its stored value. REQUIRES: absent. Consumes val
   // (object::AdoptInto): use the returned pointer from then on.
@@ -95,9 +114,14 @@ class Db {
   // TTL unless keep_ttl. Consumes val as Add does.
   Object* SetKey(std::string_view key, Object* val, bool keep_ttl);
   // Replaces the value of an existing entry, keeping its TTL; returns the
-  // stored value. Consumes val as Add does.
+  // stored value. Consumes val as Add does. The old value is freed in the
+  // background under lazyfree-lazy-server-del when that is worth it.
   Object* Overwrite(ds::DictEntry* de, Object* val);
-  bool Delete(std::string_view key);
+  // Deletes the key: its value is freed in the background when `lazy` and
+  // that is worth it (lazyfree::WorthIt). Without `lazy`, as
+  // lazyfree-lazy-server-del says (Redis's dbDelete). False if absent.
+  bool Delete(std::string_view key, bool lazy);
+  bool Delete(std::string_view key) { return Delete(key, Lazyfree().server_del); }
   // Removes the key and returns its value as a standalone object (the
   // caller owns the reference); the TTL is dropped. nullptr if absent.
   Object* Unlink(std::string_view key);
@@ -110,8 +134,10 @@ class Db {
   // True iff the key is expired by Now(); deletes it when allowed.
   bool ExpireIfNeeded(std::string_view key);
 
-  // Deletes everything. Returns the number of keys removed.
-  size_t Flush();
+  // Deletes everything: at once, or with `async` by handing both dicts to
+  // the lazy-free thread (Redis's emptyDbAsync). Returns the number of keys
+  // removed.
+  size_t Flush(bool async = false);
   // Swaps contents with another Db (SWAPDB); ids stay.
   void SwapWith(Db& other);
 

@@ -4,12 +4,16 @@
 
 #include "common/macros.h"
 #include "common/util.h"
+#include "object/hash_type.h"
+#include "object/list_type.h"
+#include "object/lru.h"
+#include "object/set_type.h"
+#include "object/zset_type.h"
 
 namespace object {
 namespace {
 
 Settings g_settings;
-uint32_t g_lru_clock = 0;
 TypeOps g_type_ops[8];
 
 // The shared integers, created on first use. Their headers are DRAM and
@@ -19,8 +23,6 @@ Object* g_shared_ints[kSharedIntegers];
 }  // namespace
 
 Settings& GetSettings() { return g_settings; }
-uint32_t LruClock() { return g_lru_clock; }
-void SetLruClock(uint32_t clock) { g_lru_clock = clock & ((1u << kLruBits) - 1); }
 
 void RegisterTypeOps(Type t, const TypeOps& ops) { g_type_ops[static_cast<int>(t)] = ops; }
 
@@ -37,12 +39,25 @@ Object* Dup(const Object* o) {
   return ops.dup ? ops.dup(o) : nullptr;
 }
 
+size_t FreeEffort(const Object* o) {
+  switch (o->GetEncoding()) {
+    case Encoding::kQuicklist:
+      return ListQl(o)->len();
+    case Encoding::kHashtable:
+      return o->GetType() == Type::kSet ? SetDict(o)->size() : HashLength(o);
+    case Encoding::kSkiplist:
+      return ZsetLength(o);
+    default:
+      return 1;
+  }
+}
+
 Object* Create(Type type, Encoding enc, void* ptr) {
   Object* o = static_cast<Object*>(alloc::Meta(sizeof(Object)));
   o->type = static_cast<unsigned>(type);
   o->in_entry = 0;
   o->encoding = static_cast<unsigned>(enc);
-  o->lru = g_lru_clock;
+  o->lru = InitialAccess();
   o->refcount = 1;
   o->ptr = ptr;
   return o;
@@ -56,7 +71,7 @@ Object* CreateEmbstr(std::string_view s) {
   o->type = static_cast<unsigned>(Type::kString);
   o->in_entry = 0;
   o->encoding = static_cast<unsigned>(Encoding::kEmbstr);
-  o->lru = g_lru_clock;
+  o->lru = InitialAccess();
   o->refcount = 1;
   o->ptr = ds::SdsInitEmbedded(reinterpret_cast<char*>(o + 1), s.data(), s.size());
   return o;
@@ -174,7 +189,9 @@ void AdoptInto(Object* dst, Object* val) {
   }
   dst->type = val->type;
   dst->encoding = val->encoding;
-  dst->lru = val->lru;
+  // A shared integer's own header was stamped when it was first made: the
+  // key's access clock starts now.
+  dst->lru = IsShared(val) ? InitialAccess() : val->lru;
   dst->in_entry = 1;
   if (IsShared(val)) {
     dst->refcount = kSharedRefcount;

@@ -14,7 +14,8 @@
 // type codes, which never change.
 //
 // Refcounts: shared objects (the integers 0..9999) have kSharedRefcount and
-// are never freed. The lru field holds the LRU clock or LFU data.
+// are never freed. The lru field holds the LRU clock or LFU data
+// (object/lru.h).
 //
 // Headers inside keyspace entries (in_entry = 1). The keyspace stores each
 // value's header inside the key's dict entry (db/db.cc), so a key costs one
@@ -96,9 +97,6 @@ struct Settings {
 };
 Settings& GetSettings();
 
-// The LRU clock (seconds resolution, 24 bits), maintained by the server.
-uint32_t LruClock();
-void SetLruClock(uint32_t clock);
 
 // ---- creation / destruction ----
 
@@ -200,5 +198,11 @@ void RegisterZsetTypeOps();
 // A deep copy of any value with refcount 1 (COPY). nullptr for a type with
 // no dup op (none once every type is registered).
 Object* Dup(const Object* o);
+
+// How much work freeing o's value takes, in allocations give or take
+// (Redis's lazyfreeGetFreeEffort): the nodes of a quicklist, the entries of
+// a hashtable set or hash, the length of a skiplist; 1 for everything kept
+// in one block (strings, listpacks, intsets).
+size_t FreeEffort(const Object* o);
 
 }  // namespace object

@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "common/crc64.h"
 #include "common/util.h"
+#include "object/lru.h"
 #include "persist/dump.h"
 
 namespace persist {
@@ -26,8 +28,6 @@ constexpr int kFirstChecksumVersion = 5;
 constexpr size_t kWriteChunk = kSaveWriteChunk;
 constexpr size_t kBufferReserve = kSaveBufferReserve;
 constexpr size_t kKeepCapacity = 4 * kBufferReserve;
-// The 24-bit LRU clock wraps at this value (object::kLruBits).
-constexpr uint32_t kLruClockMax = (1u << object::kLruBits) - 1;
 
 void AppendByte(std::string* out, uint8_t b) { out->push_back(static_cast<char>(b)); }
 
@@ -122,7 +122,6 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
   AppendAux(&out, "aof-base", opts.aof_base ? "1" : "0");
 
   RdbSaveStats stats;
-  uint32_t lru_now = object::LruClock();
   for (db::Db* d : dbs) {
     if (d->size() == 0) continue;
     AppendByte(&out, kOpSelectDb);
@@ -145,13 +144,14 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
           AppendLe(&out, static_cast<uint64_t>(ee->v.s64), 8);
         }
       }
-      if (opts.save_lru && !object::IsShared(o)) {
-        uint32_t idle = lru_now >= o->lru ? lru_now - o->lru : kLruClockMax - o->lru + lru_now;
+      // The access history, as Redis's rdbSaveKeyValuePair: seconds idle
+      // under an LRU policy, the decayed LFU counter under an LFU one.
+      if (opts.save_lru) {
         AppendByte(&out, kOpIdle);
-        RdbWriteLen(&out, idle);
-      } else if (opts.save_lfu && !object::IsShared(o)) {
+        RdbWriteLen(&out, object::IdleMs(o) / 1000);
+      } else if (opts.save_lfu) {
         AppendByte(&out, kOpFreq);
-        AppendByte(&out, static_cast<uint8_t>(o->lru & 0xFF));  // the LFU counter byte
+        AppendByte(&out, static_cast<uint8_t>(object::LfuCounter(o)));
       }
       AppendByte(&out, static_cast<uint8_t>(*type));
       RdbWriteString(&out, std::string_view(key, ds::SdsLen(key)), opts.compress);
@@ -256,6 +256,10 @@ common::Status RdbLoad(std::string_view data, const std::vector<db::Db*>& dbs, c
   in.ReadBytes(kHeaderLen, &skip);
   db::Db* cur = dbs.empty() ? nullptr : dbs[0];
   int64_t expire = -1;
+  // The access history of the next key (IDLE and FREQ records), applied as
+  // Redis's rdbLoad does: against the LRU clock when loading began.
+  int64_t lru_idle = -1, lfu_freq = -1;
+  const uint32_t lru_clock = object::LruClock();
   size_t next_progress = opts.progress_bytes;
   std::string key;
   for (;;) {
@@ -281,11 +285,13 @@ common::Status RdbLoad(std::string_view data, const std::vector<db::Db*>& dbs, c
     if (type == kOpFreq) {
       uint8_t f;
       if (!in.ReadByte(&f)) return Corrupt("Short read reading an LFU frequency", in.pos());
-      continue;  // accepted; loaded keys start with a fresh access history
+      lfu_freq = f;
+      continue;
     }
     if (type == kOpIdle) {
       uint64_t idle;
       if (!in.ReadPlainLen(&idle)) return Corrupt("Short read reading an LRU idle time", in.pos());
+      lru_idle = static_cast<int64_t>(std::min<uint64_t>(idle, INT64_MAX / 1000));
       continue;
     }
     if (type == kOpEof) break;
@@ -347,20 +353,24 @@ common::Status RdbLoad(std::string_view data, const std::vector<db::Db*>& dbs, c
     }
     int64_t when = expire;
     expire = -1;
+    const int64_t idle = lru_idle, freq = lfu_freq;
+    lru_idle = lfu_freq = -1;
     if (opts.drop_expired && when != -1 && when < opts.now_ms) {
       object::DecrRef(*val);
       stats->keys_expired++;
       continue;
     }
+    object::Object* stored;
     if (cur->FindEntry(key) != nullptr) {
       if (!opts.allow_dup) {
         object::DecrRef(*val);
         return Corrupt("Duplicated key '" + common::Repr(key) + "' in DB " + std::to_string(cur->id()), record);
       }
-      cur->SetKey(key, *val, false);
+      stored = cur->SetKey(key, *val, false);
     } else {
-      cur->Add(key, *val);
+      stored = cur->Add(key, *val);
     }
+    object::SetLruOrLfu(stored, freq, idle, lru_clock);
     if (when != -1) cur->SetExpire(key, when);
     stats->keys_loaded++;
     SleepUs(opts.key_load_delay_us);

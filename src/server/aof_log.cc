@@ -640,14 +640,11 @@ void AofInit() {
     if (!Config().appendonly && a.state != AofState::kOff) StopAppendOnly();
     return common::Status::Ok();
   });
-  ConfigRegistry::Get().OnApply("lazyfree-lazy-expire", []() -> common::Status {
-    GetState().lazyfree_lazy_expire = Config().lazyfree_lazy_expire;
-    return common::Status::Ok();
-  });
-  GetState().lazyfree_lazy_expire = Config().lazyfree_lazy_expire;
 }
 
 bool AofEnabled() { return A().state != AofState::kOff; }
+
+size_t AofBufferBytes() { return AofEnabled() ? A().buf.capacity() : 0; }
 
 bool AofLoadAtStartup() {
   Aof& a = A();

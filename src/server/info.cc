@@ -24,8 +24,12 @@
 #include "common/clock.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/evict.h"
+#include "db/lazyfree.h"
+#include "object/lru.h"
 #include "server/config.h"
 #include "server/info_field.h"
+#include "server/maxmemory.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -173,7 +177,7 @@ void MemorySection(std::string& o) {
   InfoField(o, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(resident));
   FieldF(o, "mem_fragmentation_ratio", used ? static_cast<double>(rss) / static_cast<double>(used) : 0);
   InfoField(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
-  InfoField(o, "mem_not_counted_for_evict", 0);
+  InfoField(o, "mem_not_counted_for_evict", NotCountedMemory());
   InfoField(o, "mem_replication_backlog", 0);
   InfoField(o, "mem_total_replication_buffers", 0);
   InfoField(o, "mem_clients_slaves", 0);
@@ -184,8 +188,8 @@ void MemorySection(std::string& o) {
   InfoField(o, "mem_aof_buffer", 0);
   InfoField(o, "mem_allocator", std::string("jemalloc-5.3.0"));
   InfoField(o, "active_defrag_running", 0);
-  InfoField(o, "lazyfree_pending_objects", 0);
-  InfoField(o, "lazyfreed_objects", 0);
+  InfoField(o, "lazyfree_pending_objects", db::lazyfree::PendingObjects());
+  InfoField(o, "lazyfreed_objects", db::lazyfree::FreedObjects());
   // Tiers (documented in README.md "INFO fields").
   InfoField(o, "tier_mode", std::string(alloc::ModeName(ts.mode)));
   InfoField(o, "tier_policy", std::string(alloc::PolicyName(alloc::GetPlacement().policy)));
@@ -252,10 +256,13 @@ void StatsSection(std::string& o) {
   InfoField(o, "expired_stale_perc", std::string(std::to_string(ds.expired_stale_perc) + ".00"));
   InfoField(o, "expired_time_cap_reached_count", ds.expired_time_cap_reached_count);
   InfoField(o, "expire_cycle_cpu_milliseconds", ds.expire_cycle_cpu_milliseconds);
-  InfoField(o, "evicted_keys", 0);
-  InfoField(o, "evicted_clients", 0);
-  InfoField(o, "total_eviction_exceeded_time", 0);
-  InfoField(o, "current_eviction_exceeded_time", 0);
+  const db::EvictStats& es = db::GetEvictStats();
+  const uint64_t exceeded_now_us =
+      es.exceeded_since_us ? common::MonotonicUs() - static_cast<uint64_t>(es.exceeded_since_us) : 0;
+  InfoField(o, "evicted_keys", es.evicted_keys);
+  InfoField(o, "evicted_clients", EvictedClients());
+  InfoField(o, "total_eviction_exceeded_time", (es.exceeded_total_us + exceeded_now_us) / 1000);
+  InfoField(o, "current_eviction_exceeded_time", exceeded_now_us / 1000);
   InfoField(o, "keyspace_hits", ds.keyspace_hits);
   InfoField(o, "keyspace_misses", ds.keyspace_misses);
   InfoField(o, "pubsub_channels", 0);
@@ -420,6 +427,7 @@ void ConfigResetStatCommand(Client& c) {
   auto& st = GetState();
   st.stats = commands::ServerStats();
   db::GetStats() = db::Stats();
+  ResetMaxmemoryStats();
   for (const auto* cmd : commands::Registry::Get().All()) {
     cmd->stats = commands::CommandStats();
     for (const auto& sub : cmd->subcommands) sub.stats = commands::CommandStats();

@@ -158,6 +158,7 @@ void ResetChildState() {
   p.current_save_keys_total = 0;
   p.pipe.Close();
   ds::Dict::SetResizeEnabled(true);
+  db::SetAccessClocksFrozen(false);
 }
 
 void ReceiveChildInfo() {
@@ -337,7 +338,10 @@ pid_t ForkChild(ChildType type, const std::function<int()>& body) {
   p.child_type = type;
   p.current = persist::ChildInfo();
   p.current_save_keys_total = static_cast<size_t>(TotalKeys());
+  // While the child lives, writes to pages it shares are copies: no dict
+  // resizing, no access-clock updates on reads (Redis's hasActiveChildProcess).
   ds::Dict::SetResizeEnabled(false);
+  db::SetAccessClocksFrozen(true);
   return pid;
 }
 

@@ -94,6 +94,7 @@ void AofChildDone(bool ok, int bysignal);
 void AofAppendInfo(std::string& o);
 void AofPersistenceFields(std::string& o);  // the aof_* fields of the fixed part
 bool AofEnabled();
+size_t AofBufferBytes();  // the AOF buffer's memory (not counted for maxmemory)
 const char* AofDiskError();
 void AofSetCow(const persist::CowBytes& cow);
 const persist::CowBytes& AofLastCow();

@@ -25,8 +25,10 @@
 #include "db/db.h"
 #include "ds/dict.h"
 #include "net/socket.h"
+#include "object/lru.h"
 #include "server/config.h"
 #include "server/debug.h"
+#include "server/maxmemory.h"
 #include "server/persistence.h"
 
 namespace server {
@@ -121,7 +123,10 @@ bool WriteToClient(Client* c, bool handler_installed) {
     c->outbuf.clear();
     c->out_pos = 0;
     // Give back memory of a big reply once it is gone.
-    if (c->outbuf.capacity() > 64 * 1024) c->outbuf.shrink_to_fit();
+    if (c->outbuf.capacity() > 64 * 1024) {
+      c->outbuf.shrink_to_fit();
+      UpdateClientMemory(c);
+    }
     if (handler_installed) rt.loop->DelFileEvent(c->fd, net::kWritable);
     if (c->flags & commands::kClientCloseAfterReply) {
       FreeClient(c);
@@ -222,6 +227,11 @@ void ProcessInput(Client* c) {
       c->qb_pos += consumed;
       continue;
     }
+    // Client eviction runs before each command, after the previous ones
+    // grew their buffers (Redis's processCommand); it may close this one.
+    UpdateClientMemory(c);
+    EvictClients();
+    if (c->flags & commands::kClientCloseAsap) break;
     db::SetNow(now_ms);
     size_t out_before = c->outbuf.size();
     // The hard output limit holds while the reply is being built, not
@@ -256,6 +266,7 @@ void ProcessInput(Client* c) {
     c->qb_pos = 0;
   }
   UpdateReadAhead(c);
+  UpdateClientMemory(c);
   if (c->PendingOutput() > 0) QueueWrite(c);
 }
 
@@ -505,6 +516,7 @@ void FreeClient(Client* c) {
   }
   commands::DiscardTransaction(*c);
   rt.read_ahead_total -= c->read_ahead;
+  ForgetClientMemory(c);
   std::erase(rt.pending_writes, c);
   std::erase(rt.to_close, c);
   rt.clients.erase(c->id);  // destroys c
@@ -521,6 +533,7 @@ void BeforeSleep(net::EventLoop*) {
   for (Client* c : commands::TakeUnblockedClients()) {
     if (c->fd >= 0) ProcessInput(c);
   }
+  EvictClients();
   // The AOF reaches the disk (and under appendfsync always, fsync) before
   // any reply to the writes it holds leaves.
   PersistenceBeforeSleep();
@@ -613,7 +626,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   ServerRuntime& rt = Runtime();
   int64_t now = common::MsTime();
   db::SetNow(now);
-  object::SetLruClock(static_cast<uint32_t>(now / 1000));
+  object::SetClocks(now);
   alloc::UpdatePeaks();
   if (g_signal) {
     int sig = g_signal;
@@ -735,10 +748,19 @@ common::Status ApplyConfigMirrors() {
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
   st.latency_monitor_threshold = cfg.latency_monitor_threshold;
   st.rdb_compression = cfg.rdbcompression;
+  st.lazyfree_lazy_expire = cfg.lazyfree_lazy_expire;
+  st.lazyfree_lazy_user_del = cfg.lazyfree_lazy_user_del;
+  st.lazyfree_lazy_user_flush = cfg.lazyfree_lazy_user_flush;
+  db::Lazyfree().server_del = cfg.lazyfree_lazy_server_del;
+  db::Lazyfree().expire = cfg.lazyfree_lazy_expire;
+  ApplyMaxmemoryConfig();
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
-  st.lfu_policy = pol.find("lfu") != std::string::npos;
+  auto& clocks = object::ClockSettings();
+  clocks.lfu = pol.find("lfu") != std::string::npos;
+  clocks.lfu_log_factor = cfg.lfu_log_factor;
+  clocks.lfu_decay_time = cfg.lfu_decay_time;
   object::GetSettings().shared_integers = !(st.maxmemory && st.maxmemory_lru_or_lfu);
   auto& os = object::GetSettings();
   os.embstr_max = static_cast<size_t>(cfg.tier_embstr_max);
@@ -806,6 +828,7 @@ int Start(int argc, char** argv) {
   }
   rt.run_id = common::RandomHex(40);
   rt.start_time_ms = common::MsTime();
+  object::SetClocks(rt.start_time_ms);
   uint8_t seed[16];
   common::GetRandomBytes(seed, sizeof(seed));
   ds::SetHashSeed(seed);
@@ -817,6 +840,7 @@ int Start(int argc, char** argv) {
   }
   commands::InstallWatchHook();
   commands::InstallBlockingHooks();
+  InstallMaxmemoryHooks();
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);

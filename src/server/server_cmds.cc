@@ -42,9 +42,11 @@
 #include "ds/sds.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
+#include "object/lru.h"
 #include "object/object.h"
 #include "persist/dump.h"
 #include "server/config.h"
+#include "server/maxmemory.h"
 #include "server/persistence.h"
 #include "server/debug.h"
 #include "server/server.h"
@@ -116,27 +118,6 @@ std::string AddrHost(const std::string& addr) {
 bool IsLocalClient(const Client& c) {
   if (c.flags & commands::kClientUnixSocket) return true;
   return net::IsLoopback(AddrHost(c.addr));
-}
-
-// Memory of a client's buffers and pending arguments (CLIENT LIST tot-mem,
-// MEMORY STATS clients.normal).
-size_t ArgvMem(const Client& c) {
-  size_t n = 0;
-  for (auto a : c.argv) n += a.size();
-  return n;
-}
-
-size_t MultiMem(const Client& c) {
-  size_t n = 0;
-  for (const auto& q : c.mstate) {
-    n += sizeof(q) + q.argv.capacity() * sizeof(std::string);
-    for (const auto& a : q.argv) n += a.size();
-  }
-  return n;
-}
-
-size_t ClientMemory(const Client& c) {
-  return sizeof(Client) + c.querybuf.capacity() + c.outbuf.capacity() + ArgvMem(c) + MultiMem(c);
 }
 
 // ---- CLIENT -----------------------------------------------------------------
@@ -698,22 +679,12 @@ constexpr char kDebugNotAllowed[] =
 // Redis 7.0 accepts a quicklist packed threshold up to 4 GiB minus 1 MiB
 // (quicklistisSetPackedThreshold).
 constexpr uint64_t kMaxPackedThreshold = (uint64_t{1} << 32) - (uint64_t{1} << 20);
-// The LRU clock is kLruBits wide and wraps (Redis's LRU_CLOCK_MAX).
-constexpr uint32_t kLruClockMax = (uint32_t{1} << object::kLruBits) - 1;
 
 bool DebugAllowed(const Client& c) {
   const std::string& mode = Config().enable_debug_command;
   if (mode == "yes") return true;
   if (mode == "local") return IsLocalClient(c);
   return false;
-}
-
-// Seconds since the object was last accessed, from the 24-bit LRU clock
-// (Redis's estimateObjectIdleTime, at our 1 s clock resolution).
-uint64_t IdleSeconds(const Object* o) {
-  uint32_t now = object::LruClock() & kLruClockMax;
-  uint32_t lru = o->lru;
-  return now >= lru ? now - lru : (kLruClockMax - lru) + now;
 }
 
 void DebugObject(Client& c) {
@@ -730,7 +701,7 @@ void DebugObject(Client& c) {
   snprintf(buf, sizeof(buf),
            "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%" PRIu64,
            static_cast<const void*>(o), o->refcount, object::EncodingName(o->GetEncoding()), serialized,
-           static_cast<unsigned>(o->lru), IdleSeconds(o));
+           static_cast<unsigned>(o->lru), object::IdleMs(o) / 1000);
   c.reply.SimpleString(buf);
 }
 
@@ -1327,8 +1298,8 @@ std::string ClientInfoLine(const Client& c) {
   *p = '\0';
   const CommandSpec* cmd = c.cmd ? c.cmd : c.lastcmd;
   size_t qbuf = c.querybuf.size() - std::min(c.qb_pos, c.querybuf.size());
-  size_t argv_mem = ArgvMem(c);
-  size_t multi_mem = MultiMem(c);
+  size_t argv_mem = ClientArgvMemory(c);
+  size_t multi_mem = ClientMultiMemory(c);
   std::string out;
   out.reserve(320);
   out += "id=" + std::to_string(c.id);

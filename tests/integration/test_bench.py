@@ -22,6 +22,7 @@ BENCH_TESTS = ["set", "get", "incr", "lpush", "rpop", "sadd", "hset", "zadd", "l
 THROUGHPUT = [f"{t}-p{p}-{s}" for p in (1, 16) for s in ("64", "1k") for t in BENCH_TESTS]
 THROUGHPUT += ["tierload-zipf-p1-64", "tierload-zipf-p16-64"]
 MEMORY = ["mem-string-64", "mem-string-1k", "mem-hash", "mem-list", "mem-set", "mem-zset"]
+EVICT = ["evict-lru-64", "evict-lru-1k", "evict-lfu-64", "evict-lfu-1k"]
 # Workloads on the string commands, which our server has: never skipped.
 NEVER_SKIPPED = [w for w in THROUGHPUT if w.split("-")[0] in ("set", "get", "incr", "mset", "tierload")]
 NEVER_SKIPPED += ["mem-string-64", "mem-string-1k"]
@@ -97,6 +98,16 @@ def test_table_has_every_workload(quick_run, r):
             continue
         assert float(cells[2].replace(",", "")) > 0, cells  # ours used_memory per key
         assert float(cells[3].replace(",", "")) > 0, cells  # Redis used_memory per key
+    for name in EVICT:
+        cells = rows[name][0]
+        maxmemory = float(cells[0].replace(",", ""))
+        assert float(cells[1].replace(",", "")) > 0 and float(cells[2].replace(",", "")) > 0, cells
+        # Both servers held the limit (plus what one command holds) and
+        # answered the mix from the keys they kept.
+        for used in cells[6:8]:
+            assert float(used.replace(",", "")) <= maxmemory * 1.05, cells
+        for hit in cells[8:10]:
+            assert 0 < float(hit) < 1, cells
     if "fork-1k" in rows:
         servers = [cells[0] for cells in rows["fork-1k"]]
         assert servers[:2] == ["ours", "Redis"], servers

@@ -15,6 +15,12 @@ What it measures, on the same machine in the same run:
               per key and per element for both servers and, for ours, DRAM
               and NVM bytes per key and the DRAM:NVM ratio. Deltas over the
               empty server.
+  eviction    at the memory limit: both servers with the same maxmemory, a
+              quarter of a 1,000,000-key dataset of 64 B or 1 KiB values,
+              allkeys-lru and allkeys-lfu: SET throughput and latency while
+              every write evicts (tierload, uniform keys), then the hit
+              ratio of a Zipf(0.99) 90% GET / 10% SET mix (INFO
+              keyspace_hits / misses over the mix), and evicted_keys.
   fork        on the 1,000,000 x 1 KiB dataset: latest_fork_usec and BGSAVE
               wall time, then rdb_last_cow_size of a BGSAVE during which a
               client overwrites 10% of the keys, and for ours the part of it
@@ -127,6 +133,18 @@ FORK_OVERWRITE_FRACTION = 0.10
 # tierload mixes over a keyspace loaded with 64 B values.
 TIERLOAD_MIXES = [("tierload-zipf-p1-64", 1), ("tierload-zipf-p16-64", 16)]
 
+# Eviction at the limit: (name, maxmemory-policy, value size). Both servers
+# get the same maxmemory: a quarter of KEYS x (size + EVICT_KEY_OVERHEAD),
+# where the overhead is about what Redis 7.0 spends per key beyond the value
+# (measured by mem-string-64: 168 B per 64 B key), and at least
+# EVICT_MIN_MAXMEMORY: an empty server and 50 clients' buffers take about
+# 1 MB, which a small --keys would otherwise leave no room beside. The SET
+# phase writes 2 x KEYS random keys; the mix then runs KEYS requests.
+EVICT_SETS = [("evict-lru-64", "allkeys-lru", 64), ("evict-lru-1k", "allkeys-lru", 1024),
+              ("evict-lfu-64", "allkeys-lfu", 64), ("evict-lfu-1k", "allkeys-lfu", 1024)]
+EVICT_KEY_OVERHEAD = 104
+EVICT_MIN_MAXMEMORY = 4 << 20
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
@@ -169,6 +187,7 @@ def all_workload_names():
                 names.append(bench_name(prefix, pipeline, size))
     names += [n for n, _ in TIERLOAD_MIXES]
     names += [m[0] for m in MEMORY_SETS]
+    names += [e[0] for e in EVICT_SETS]
     names.append(FORK_NAME)
     return names
 
@@ -207,13 +226,13 @@ def free_port():
 class Server:
     """One server process on a free loopback port, in its own temporary dir."""
 
-    def __init__(self, label, binary, pin, recorder):
+    def __init__(self, label, binary, pin, recorder, extra_flags=()):
         import redis  # python3-redis, from deps/install.sh
         self.label = label
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix=f"tieredis-bench-{label}-")
         self.port = free_port()
-        self.flags = server_flags(self.port, self.dir)
+        self.flags = server_flags(self.port, self.dir) + list(extra_flags)
         cmd = pin + [binary] + self.flags
         recorder.lines.append(shlex.join(cmd))
         self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -317,9 +336,9 @@ class Harness:
         self.versions = {}
         self.timeout = 120 if args.quick else 3600
 
-    def start(self, label):
+    def start(self, label, extra_flags=()):
         binary = self.args.ours if label == "ours" else self.args.redis
-        s = Server(label, binary, self.server_pin, self.rec)
+        s = Server(label, binary, self.server_pin, self.rec, extra_flags)
         self.started.append(s)
         if label not in self.versions:
             info = s.info("server")
@@ -524,11 +543,59 @@ class Harness:
                          "bgsave_busy_s": busy["wall_s"], "overwritten_keys": overwrite,
                          "overwrite_within_save": busy["writer_done_first"]}
 
+    # -- eviction --
+
+    def evict(self):
+        args = self.args
+        sets = [e for e in EVICT_SETS if selected(e[0], args.workloads)]
+        for name, policy, size in sets:
+            maxmemory = max(args.keys * (size + EVICT_KEY_OVERHEAD) // 4, EVICT_MIN_MAXMEMORY)
+            row = {"kind": "evict", "status": "ok", "policy": policy, "size": size, "keys": args.keys,
+                   "maxmemory": maxmemory, "runs": {"ours": [], "redis": []}}
+            self.rows[name] = row
+            flags = ["--maxmemory", str(maxmemory), "--maxmemory-policy", policy]
+            for rnd in range(args.rounds):
+                order = ("ours", "redis") if rnd % 2 == 0 else ("redis", "ours")
+                for who in order:
+                    s = self.start(who, flags)
+                    try:
+                        row["runs"][who].append(self.evict_run(s, size, rnd))
+                    except (RuntimeError, subprocess.TimeoutExpired) as e:
+                        row.update(status="error", reason=f"{who}: {e}")
+                    finally:
+                        self.stop(s)
+                    if row["status"] != "ok":
+                        break
+                if row["status"] != "ok":
+                    break
+            if row["status"] == "ok":
+                for who, runs in row["runs"].items():
+                    row[who] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+    def evict_run(self, s, size, rnd):
+        args = self.args
+        fill = run_tierload(self.rec, self.client_pin, args, s,
+                            ["--keys", str(args.keys), "--dist", "uniform", "--reads", "0", "-d", str(size),
+                             "-c", str(BENCH_CLIENTS), "-P", "16", "-n", str(2 * args.keys),
+                             "--seed", str(rnd + 1)], self.timeout)
+        used = s.info("memory")["used_memory"]
+        s.client.config_resetstat()
+        run_tierload(self.rec, self.client_pin, args, s,
+                     ["--keys", str(args.keys), "--dist", "zipf:0.99", "--reads", "0.9", "-d", str(size),
+                      "-c", str(BENCH_CLIENTS), "-P", "16", "-n", str(args.keys), "--seed", str(rnd + 1)],
+                     self.timeout)
+        stats = s.info("stats")
+        hits, misses = stats["keyspace_hits"], stats["keyspace_misses"]
+        return {"rps": fill["rps"], "p50_ms": fill["latency_ms"]["p50"], "p99_ms": fill["latency_ms"]["p99"],
+                "used_memory": used, "hit_ratio": hits / max(hits + misses, 1),
+                "evicted_keys": stats["evicted_keys"]}
+
     # -- orchestration --
 
     def run(self):
         try:
             self.throughput()
+            self.evict()
             self.memory_and_fork()
         finally:
             self.stop_all()
@@ -703,6 +770,31 @@ def render(h, commit, argv, when):
                      f"{per_element(dram, row)} | {per_element(nvm, row)} | "
                      f"{per_element(r['used_memory_per_key'], row)} |")
     lines.append("")
+
+    evict_rows = list(rows_of(h, "evict"))
+    if evict_rows:
+        lines.append(f"## At the memory limit ({args.keys:,} keys, maxmemory = a quarter of the dataset)")
+        lines.append("")
+        lines.append(f"SET: `tierload --keys {args.keys} --dist uniform --reads 0 -d SIZE -c {BENCH_CLIENTS} -P 16 "
+                     f"-n {2 * args.keys}` on a fresh server; then CONFIG RESETSTAT and the mix "
+                     f"`tierload --keys {args.keys} --dist zipf:0.99 --reads 0.9 -d SIZE -c {BENCH_CLIENTS} -P 16 "
+                     f"-n {args.keys}`; hit ratio = keyspace_hits / (hits + misses) over the mix.")
+        lines.append("")
+        lines.append("| workload | maxmemory | ours SET req/s | Redis SET req/s | ratio | ours p99 ms | Redis p99 ms | "
+                     "ours used_memory | Redis used_memory | ours hit ratio | Redis hit ratio | "
+                     "ours evicted (mix) | Redis evicted (mix) |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name, row in evict_rows:
+            if row["status"] != "ok":
+                lines.append(f"| {name} | {row['status']}: {md_escape(row['reason'])} | | | | | | | | | | | |")
+                continue
+            o, r = row["ours"], row["redis"]
+            lines.append(f"| {name} | {fmt_num(row['maxmemory'])} | {fmt_num(o['rps'])} | {fmt_num(r['rps'])} | "
+                         f"{fmt_ratio(o['rps'], r['rps'])} | {o['p99_ms']:.3f} | {r['p99_ms']:.3f} | "
+                         f"{fmt_num(o['used_memory'])} | {fmt_num(r['used_memory'])} | "
+                         f"{o['hit_ratio']:.4f} | {r['hit_ratio']:.4f} | {fmt_num(o['evicted_keys'])} | "
+                         f"{fmt_num(r['evicted_keys'])} |")
+        lines.append("")
 
     row = h.rows.get(FORK_NAME)
     if row is not None:
