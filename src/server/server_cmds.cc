@@ -1260,11 +1260,8 @@ void TimeCommand(Client& c) {
   c.reply.BulkInt(us % 1000000);
 }
 
-// Until the first save, Redis reports the start-up time.
-void LastSaveCommand(Client& c) {
-  ServerRuntime& rt = Runtime();
-  c.reply.Integer(rt.lastsave ? rt.lastsave : rt.start_time_ms / 1000);
-}
+// Until the first save, the start-up time (InitPersistence sets it).
+void LastSaveCommand(Client& c) { c.reply.Integer(Runtime().lastsave); }
 
 void ShutdownCommand(Client& c) {
   bool nosave = false, save = false, now = false, force = false, abort = false;
