@@ -38,6 +38,15 @@ enum ClientFlag : uint64_t {
 
 struct BlockedState;  // commands/blocking.cc
 
+// One key a client WATCHes (Redis's watchedKey).
+struct WatchedKey {
+  int db;
+  std::string key;
+  // The key existed but was logically expired when WATCHed: its deletion
+  // (by expiry or a flush) is then no change, and EXEC ignores its expiry.
+  bool expired;
+};
+
 struct QueuedCommand {
   const CommandSpec* cmd;
   std::vector<std::string> argv;  // owned copies: the query buffer moves on
@@ -93,7 +102,7 @@ struct Client {
 
   // Transactions
   std::vector<QueuedCommand> mstate;
-  std::vector<std::pair<int, std::string>> watched;  // (db, key)
+  std::vector<WatchedKey> watched;
 
   // Pending reply bytes not yet written.
   size_t PendingOutput() const { return outbuf.size() - out_pos; }

@@ -102,9 +102,14 @@ enum NotifyClass : int {
 
 // Called by commands after modifying a key: WATCH invalidation.
 void SignalModifiedKey(Client& c, db::Db& d, std::string_view key);
-// Called after FLUSHDB/FLUSHALL/SWAPDB: every watched key of the db counts
-// as modified (FLUSHALL: db = -1, all dbs).
+// Called BEFORE a db is emptied (FLUSHDB, FLUSHALL, DEBUG RELOAD...; db = -1
+// for all): WATCHers of the keys that exist in it count as modified; a
+// watched key that does not exist is not touched (Redis 7.0's
+// touchAllWatchedKeysInDb).
 void SignalFlushedDb(int db);
+// Called BEFORE SWAPDB swaps db1 and db2: a watched key counts as modified
+// when it exists in its db or in the db swapped in.
+void SignalSwappedDb(int db1, int db2);
 void NotifyKeyspaceEvent(int type, const char* event, std::string_view key, int db);
 // The db for an index, or nullptr.
 db::Db* GetDb(int index);

@@ -915,8 +915,8 @@ common::Status DebugLoadAof() {
   Aof& a = A();
   if (a.state != AofState::kOn) return common::Status::InvalidArgument("AOF is not enabled");
   AofFlush(true);
+  commands::SignalFlushedDb(-1);  // before: it looks at which watched keys exist
   for (db::Db* d : AllDbs()) d->Flush();
-  commands::SignalFlushedDb(-1);
   common::Status s = LoadFromManifest();
   GetState().dirty = 0;
   return s;

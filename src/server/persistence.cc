@@ -238,7 +238,10 @@ void OnFlushAll() {
   }
 }
 
+// A key deleted because it expired: as Redis's deleteExpiredKeyAndPropagate,
+// its WATCHers see a modification, and the deletion is propagated.
 void OnExpired(int db, std::string_view key) {
+  if (GetState().on_key_modified) GetState().on_key_modified(db, key);
   commands::PropagateDeletion(db, key, GetState().lazyfree_lazy_expire);
 }
 
@@ -476,8 +479,8 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
 }
 
 void FlushAllDbs() {
+  commands::SignalFlushedDb(-1);  // before: it looks at which watched keys exist
   for (db::Db* d : AllDbs()) d->Flush();
-  commands::SignalFlushedDb(-1);
 }
 
 }  // namespace
