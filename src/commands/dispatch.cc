@@ -9,6 +9,7 @@
 #include "alloc/zmalloc.h"
 #include "commands/errors.h"
 #include "commands/state.h"
+#include "commands/transactions.h"
 #include "common/clock.h"
 
 namespace commands {
@@ -49,9 +50,15 @@ bool ArityOk(const CommandSpec* cmd, size_t argc) {
   return (a > 0 && static_cast<size_t>(a) == argc) || (a < 0 && argc >= static_cast<size_t>(-a));
 }
 
+// Redis's rejectCommand: inside MULTI the transaction is flagged, so EXEC
+// aborts; EXEC itself rejected aborts the transaction at once, saying why.
 void RejectCommand(Client& c, std::string_view msg) {
   if (c.InMulti()) c.flags |= kClientDirtyExec;
   if (c.cmd) c.cmd->stats.rejected_calls++;
+  if (c.cmd != nullptr && c.cmd->handler == ExecCommand) {
+    ExecCommandAbort(c, msg);
+    return;
+  }
   CountError(msg);
   c.reply.Error(msg);
 }
@@ -144,7 +151,7 @@ namespace {
 void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
   State& s = GetState();
   int db = c.db ? c.db->id() : 0;
-  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && std::string_view(cmd->name) != "exec") {
+  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && cmd->handler != ExecCommand) {
     PropagatedOp op;
     op.db = db;
     if (!c.propagate_argv.empty()) {
@@ -232,6 +239,12 @@ void ProcessCommand(Client& c) {
     return;
   }
 
+  // EXEC counts as what it runs: denyoom, or a write, if a queued command is
+  // (Redis's mstate.cmd_flags).
+  if (cmd->handler == ExecCommand) {
+    for (const QueuedCommand& q : c.mstate) flags |= q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0);
+  }
+
   if (s.maxmemory && (flags & kDenyOom) && alloc::UsedMemory() > s.maxmemory) {
     bool freed = s.perform_eviction && s.perform_eviction();
     if (!freed) {
@@ -244,9 +257,6 @@ void ProcessCommand(Client& c) {
   if (s.disk_error != nullptr) {
     bool is_write = flags & kWrite;
     std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
-    if (name == "exec") {
-      for (const QueuedCommand& q : c.mstate) is_write |= (q.cmd->flags & kWrite) != 0;
-    }
     if (is_write || name == "ping") {
       if (const char* e = s.disk_error()) {
         RejectCommand(c, e);

@@ -27,6 +27,7 @@ inline constexpr char kExecNoMulti[] = "ERR EXEC without MULTI";
 inline constexpr char kDiscardNoMulti[] = "ERR DISCARD without MULTI";
 inline constexpr char kWatchInMulti[] = "ERR WATCH inside MULTI is not allowed";
 inline constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr char kExecAbortBecause[] = "EXECABORT Transaction discarded because of: ";  // + reason
 inline constexpr char kInvalidExpire[] = "ERR invalid expire time in '%s' command";
 inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr char kBitOffset[] = "ERR offset is out of range";

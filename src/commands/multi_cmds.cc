@@ -129,6 +129,8 @@ void DiscardCommand(Client& c) {
   c.reply.Ok();
 }
 
+}  // namespace
+
 void ExecCommand(Client& c) {
   if (!c.InMulti()) {
     c.AddError(err::kExecNoMulti);
@@ -169,6 +171,8 @@ void ExecCommand(Client& c) {
   c.cmd = exec_cmd;
 }
 
+namespace {
+
 void WatchCommand(Client& c) {
   if (c.InMulti()) {
     c.AddError(err::kWatchInMulti);
@@ -206,6 +210,14 @@ void UnwatchAllKeys(Client& c) {
     if (db_it->second.empty()) g_watched.erase(db_it);
   }
   c.watched.clear();
+}
+
+void ExecCommandAbort(Client& c, std::string_view reason) {
+  DiscardTransaction(c);
+  // Rejections that Redis formats itself carry no "ERR " (arity, unknown
+  // command); those with their own code (OOM, MISCONF, LOADING) keep it.
+  if (reason.starts_with("ERR ")) reason.remove_prefix(4);
+  c.AddError(std::string(err::kExecAbortBecause) + std::string(reason));
 }
 
 void DiscardTransaction(Client& c) {

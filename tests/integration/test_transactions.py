@@ -159,3 +159,55 @@ def test_watched_key_deleted_by_active_expiry_aborts(r, our_server):
     watcher.execute_command("PING")
     assert watcher.execute_command("EXEC") is None
     watcher.close()
+
+
+# ---- commands rejected inside MULTI (Redis's rejectCommand) ----------------
+
+REJECTION_TRANSCRIPTS = [
+    # EXEC itself rejected: the transaction is discarded and the reply says why.
+    b"MULTI\r\nEXEC extra-argument\r\nEXEC\r\n",
+    b"MULTI\r\nSET a 1\r\nEXEC x y\r\nEXEC\r\nGET a\r\n",
+    # Any other rejected command flags the transaction; EXEC then aborts.
+    b"MULTI\r\nGET\r\nSET a 1\r\nEXEC\r\nGET a\r\n",
+    b"MULTI\r\nNOSUCHCOMMAND a b\r\nEXEC\r\n",
+    b"MULTI\r\nCLIENT NOSUCH\r\nEXEC\r\n",
+    b"MULTI\r\nDISCARD x\r\nEXEC\r\n",
+    b"MULTI\r\nWATCH\r\nEXEC\r\n",
+    b"MULTI\r\nSHUTDOWN NOSAVE\r\nEXEC\r\n",
+    # Not rejections: errors of the command itself do not abort.
+    b"MULTI\r\nMULTI\r\nEXEC\r\n",
+    b"MULTI\r\nSET a b c\r\nEXEC\r\n",
+]
+
+
+@pytest.mark.parametrize("payload", REJECTION_TRANSCRIPTS, ids=lambda p: p.decode().replace("\r\n", " | "))
+def test_rejections_inside_multi_match_redis(r, real, our_server, real_server, payload):
+    from test_protocol import raw
+    ours = raw(our_server, payload + b"QUIT\r\n")
+    theirs = raw(real_server, payload + b"QUIT\r\n")
+    assert ours == theirs
+
+
+def test_exec_with_arguments_discards_transaction(our_server):
+    from test_protocol import raw
+    out = raw(our_server, b"MULTI\r\nSET a 1\r\nEXEC extra-argument\r\nEXEC\r\nGET a\r\nQUIT\r\n")
+    assert out == (b"+OK\r\n+QUEUED\r\n-EXECABORT Transaction discarded because of: wrong number of arguments "
+                   b"for 'exec' command\r\n-ERR EXEC without MULTI\r\n$-1\r\n+OK\r\n")
+
+
+def test_exec_oom_rejection_names_the_reason(r, real, our_server, real_server):
+    """EXEC holding a denyoom command, over maxmemory: EXECABORT says OOM."""
+    for c, server in ((r, our_server), (real, real_server)):
+        admin = server.client()
+        c.execute_command("MULTI")
+        c.execute_command("SET", "a", "1")
+        admin.config_set("maxmemory", "1")
+        try:
+            with pytest.raises(redis.exceptions.ExecAbortError,
+                               match="^Transaction discarded because of: OOM command not allowed when used memory "
+                                     "> 'maxmemory'.$"):
+                c.execute_command("EXEC")
+        finally:
+            admin.config_set("maxmemory", "0")
+        assert c.get("a") is None
+        admin.close()
