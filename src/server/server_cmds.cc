@@ -32,6 +32,7 @@
 #include "commands/client.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
+#include "commands/keys.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/clock.h"
@@ -467,43 +468,68 @@ void ReplyStatusSet(Client& c, const std::vector<std::string>& v) {
   for (const auto& s : v) c.reply.SimpleString(s);
 }
 
-// The key specification Redis 7.0 derives for a command with a plain key
-// range: begin at index first_key, then a range whose lastkey is relative to
-// it (negative values count from the end). Flags are known only for
-// read-only commands (RO, access); others report none.
+// One step of a key spec: {type, spec: {field: value...}}; a field's value
+// is its string when it has one, else its number.
+struct KeySpecField {
+  const char* name;
+  int64_t num;
+  const char* str = nullptr;
+};
+
+void ReplyKeySpecStep(Client& c, const char* type, std::initializer_list<KeySpecField> fields) {
+  c.reply.MapHeader(2);
+  c.reply.Bulk("type");
+  c.reply.Bulk(type);
+  c.reply.Bulk("spec");
+  c.reply.MapHeader(fields.size());
+  for (const KeySpecField& f : fields) {
+    c.reply.Bulk(f.name);
+    if (f.str != nullptr) {
+      c.reply.Bulk(f.str);
+    } else {
+      c.reply.Integer(f.num);
+    }
+  }
+}
+
+// The key specs of a command, as Redis 7.0's addReplyCommandKeySpecs.
 void ReplyKeySpecs(Client& c, const CommandSpec& s) {
-  if (s.first_key <= 0) {
-    c.reply.SetHeader(0);
-    return;
+  using commands::KeySpec;
+  c.reply.SetHeader(s.key_specs.size());
+  for (const KeySpec& k : s.key_specs) {
+    c.reply.MapHeader(k.notes ? 4 : 3);
+    if (k.notes) {
+      c.reply.Bulk("notes");
+      c.reply.Bulk(k.notes);
+    }
+    c.reply.Bulk("flags");
+    ReplyStatusSet(c, commands::KeySpecFlagNames(k.flags));
+    c.reply.Bulk("begin_search");
+    switch (k.begin) {
+      case KeySpec::Begin::kIndex:
+        ReplyKeySpecStep(c, "index", {{"index", k.index}});
+        break;
+      case KeySpec::Begin::kKeyword:
+        ReplyKeySpecStep(c, "keyword", {{"keyword", 0, k.keyword}, {"startfrom", k.startfrom}});
+        break;
+      case KeySpec::Begin::kUnknown:
+        ReplyKeySpecStep(c, "unknown", {});
+        break;
+    }
+    c.reply.Bulk("find_keys");
+    switch (k.find) {
+      case KeySpec::Find::kRange:
+        ReplyKeySpecStep(c, "range", {{"lastkey", k.lastkey}, {"keystep", k.keystep}, {"limit", k.limit}});
+        break;
+      case KeySpec::Find::kKeynum:
+        ReplyKeySpecStep(c, "keynum",
+                         {{"keynumidx", k.keynumidx}, {"firstkey", k.firstkey}, {"keystep", k.keystep}});
+        break;
+      case KeySpec::Find::kUnknown:
+        ReplyKeySpecStep(c, "unknown", {});
+        break;
+    }
   }
-  c.reply.SetHeader(1);
-  c.reply.MapHeader(3);
-  c.reply.Bulk("flags");
-  if (s.flags & commands::kReadonly) {
-    ReplyStatusSet(c, {"RO", "access"});
-  } else {
-    c.reply.SetHeader(0);
-  }
-  c.reply.Bulk("begin_search");
-  c.reply.MapHeader(2);
-  c.reply.Bulk("type");
-  c.reply.Bulk("index");
-  c.reply.Bulk("spec");
-  c.reply.MapHeader(1);
-  c.reply.Bulk("index");
-  c.reply.Integer(s.first_key);
-  c.reply.Bulk("find_keys");
-  c.reply.MapHeader(2);
-  c.reply.Bulk("type");
-  c.reply.Bulk("range");
-  c.reply.Bulk("spec");
-  c.reply.MapHeader(3);
-  c.reply.Bulk("lastkey");
-  c.reply.Integer(s.last_key >= 0 ? s.last_key - s.first_key : s.last_key);
-  c.reply.Bulk("keystep");
-  c.reply.Integer(s.step);
-  c.reply.Bulk("limit");
-  c.reply.Integer(0);
 }
 
 // One COMMAND INFO entry: name, arity, flags, first key, last key, step, ACL
@@ -561,7 +587,7 @@ void CommandInfoCommand(Client& c) {
   for (size_t i = 2; i < c.argv.size(); i++) {
     const CommandSpec* s = LookupByFullName(c.argv[i]);
     if (s == nullptr) {
-      c.reply.NullArray();
+      c.reply.Null();  // a null bulk ($-1, RESP3 _), as Redis's addReplyNull
     } else {
       ReplyCommandInfo(c, *s);
     }
@@ -585,18 +611,8 @@ void CommandDocsCommand(Client& c) {
   }
 }
 
-// The key positions of argv for a command with a plain key range (Redis's
-// legacy range, which 7.0 derives from the key specs).
-std::vector<size_t> KeyPositions(const CommandSpec& s, size_t argc) {
-  std::vector<size_t> out;
-  if (s.first_key <= 0 || s.step <= 0) return out;
-  int64_t last = s.last_key >= 0 ? s.last_key : static_cast<int64_t>(argc) + s.last_key;
-  for (int64_t i = s.first_key; i <= last && i < static_cast<int64_t>(argc); i += s.step)
-    out.push_back(static_cast<size_t>(i));
-  return out;
-}
-
-void CommandGetKeysCommand(Client& c) {
+// COMMAND GETKEYS and GETKEYSANDFLAGS (Redis's getKeysSubcommandImpl).
+void GetKeysSubcommand(Client& c, bool with_flags) {
   std::vector<std::string_view> args(c.argv.begin() + 2, c.argv.end());
   const CommandSpec* container = nullptr;
   const CommandSpec* s = Registry::Get().Lookup(args, &container);
@@ -604,7 +620,7 @@ void CommandGetKeysCommand(Client& c) {
     c.AddError("ERR Invalid command specified");
     return;
   }
-  if (s->first_key <= 0) {
+  if (!commands::CommandHasKeys(*s)) {
     c.AddError("ERR The command has no key arguments");
     return;
   }
@@ -613,8 +629,8 @@ void CommandGetKeysCommand(Client& c) {
     c.AddError("ERR Invalid number of arguments specified for command");
     return;
   }
-  std::vector<size_t> pos = KeyPositions(*s, args.size());
-  if (pos.empty()) {
+  std::vector<commands::KeyRef> keys = commands::GetKeysFromCommand(*s, args);
+  if (keys.empty()) {
     if (s->flags & commands::kNoMandatoryKeys) {
       c.reply.ArrayHeader(0);
     } else {
@@ -622,9 +638,20 @@ void CommandGetKeysCommand(Client& c) {
     }
     return;
   }
-  c.reply.ArrayHeader(pos.size());
-  for (size_t p : pos) c.reply.Bulk(args[p]);
+  c.reply.ArrayHeader(keys.size());
+  for (const commands::KeyRef& k : keys) {
+    if (!with_flags) {
+      c.reply.Bulk(args[k.pos]);
+      continue;
+    }
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk(args[k.pos]);
+    ReplyStatusSet(c, commands::KeySpecFlagNames(k.flags));
+  }
 }
+
+void CommandGetKeysCommand(Client& c) { GetKeysSubcommand(c, false); }
+void CommandGetKeysAndFlagsCommand(Client& c) { GetKeysSubcommand(c, true); }
 
 // True iff the command matches COMMAND LIST's filter.
 bool MatchesFilter(const CommandSpec& s, int kind, std::string_view value) {
@@ -685,7 +712,9 @@ void CommandHelpCommand(Client& c) {
              "    If no command names are given, documentation details for all",
              "    commands are returned.",
              "GETKEYS <full-command>",
-             "    Return the keys from a full Redis command."});
+             "    Return the keys from a full Redis command.",
+             "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys and the access flags from a full Redis command."});
 }
 
 // ---- DEBUG ------------------------------------------------------------------
@@ -1415,6 +1444,8 @@ void RegisterServerCommands(commands::Registry& r) {
        "Get array of specific Redis command documentation", "7.0.0", kConnCat},
       {"getkeys", -4, kHelpCmd, 0, 0, 0, CommandGetKeysCommand, "server", "Extract keys given a full Redis command",
        "2.8.13", kConnCat},
+      {"getkeysandflags", -4, kHelpCmd, 0, 0, 0, CommandGetKeysAndFlagsCommand, "server",
+       "Extract keys and access flags given a full Redis command", "7.0.0", kConnCat},
       {"list", -2, kHelpCmd, 0, 0, 0, CommandListCommand, "server", "Get an array of Redis command names", "7.0.0",
        kConnCat},
       {"help", 2, kHelpCmd, 0, 0, 0, CommandHelpCommand, "server", "Show helpful text about the different subcommands",

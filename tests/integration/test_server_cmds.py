@@ -12,6 +12,8 @@ import time
 import pytest
 import redis
 
+from differential import same
+
 
 def err(fn, *args):
     with pytest.raises(redis.ResponseError) as e:
@@ -337,6 +339,73 @@ def test_command_getkeys(r, real):
     assert both_err(r, real, "COMMAND", "GETKEYS", "client", "list", "x") == "The command has no key arguments"
     assert both_err(r, real, "COMMAND", "GETKEYS", "get") == \
         "wrong number of arguments for 'command|getkeys' command"
+
+
+MOVABLE_KEY_COMMANDS = ["zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard",
+                        "sintercard", "lmpop", "blmpop", "zmpop", "bzmpop", "sort", "sort_ro"]
+
+GETKEYS_CASES = [
+    "ZUNIONSTORE dst 2 s1 s2 WEIGHTS 1 2", "ZINTERSTORE dst 1 a", "ZDIFFSTORE dst 2 a b",
+    "ZUNION 2 a b WITHSCORES", "ZINTER 1 a", "ZDIFF 3 a b c", "ZINTERCARD 2 a b LIMIT 1", "SINTERCARD 2 a b",
+    "LMPOP 2 a b LEFT", "LMPOP 1 a LEFT COUNT 2", "BLMPOP 0 2 a b LEFT", "ZMPOP 2 a b MIN", "BZMPOP 1 2 a b MAX",
+    "ZMPOP 3 a b MIN",  # three arguments after the count: "MIN" is taken for a key, as Redis does
+    "SORT k", "SORT k STORE dst", "SORT k BY x GET y STORE d2 LIMIT 0 1", "SORT k store",
+    "SORT k LIMIT 0 1 STORE d", "SORT k STORE a STORE b", "SORT_RO k", "SORT_RO k BY x", "SORT_RO k STORE d",
+    # Counts that do not fit the arguments.
+    "ZUNIONSTORE dst 0 s1", "ZUNIONSTORE dst 3 s1 s2", "ZUNIONSTORE dst x s1", "ZUNIONSTORE dst -1 s1",
+    "ZUNIONSTORE dst 2147483648 a", "ZDIFF 4 a b c", "SINTERCARD 0 a", "SINTERCARD -1 a", "BLMPOP 0 5 a b LEFT",
+    "LMPOP 0 a LEFT", "ZUNION 0 a", "ZUNIONSTORE dst 1",
+    # Plain key ranges.
+    "GET k", "DEL a b c", "MSET a 1 b 2", "MSET a 1 b", "SET a", "GETRANGE a 0", "OBJECT ENCODING a",
+    "MEMORY USAGE a", "PING", "GET", "NOSUCH a",
+]
+
+
+@pytest.mark.parametrize("line", GETKEYS_CASES)
+def test_command_getkeys_matches_redis(r, real, line):
+    same(r, real, "COMMAND", "GETKEYS", *line.split())
+
+
+@pytest.mark.parametrize("line", [c for c in GETKEYS_CASES if c.split()[0].lower() in MOVABLE_KEY_COMMANDS])
+def test_command_getkeysandflags_movable_matches_redis(r, real, line):
+    same(r, real, "COMMAND", "GETKEYSANDFLAGS", *line.split())
+
+
+def test_command_getkeys_movable(r):
+    assert raw(r, "COMMAND", "GETKEYS", "ZUNIONSTORE", "dst", "2", "s1", "s2", "WEIGHTS", "1", "2") == \
+        [b"dst", b"s1", b"s2"]
+    assert raw(r, "COMMAND", "GETKEYSANDFLAGS", "LMPOP", "2", "a", "b", "LEFT") == \
+        [[b"a", [b"RW", b"access", b"delete"]], [b"b", [b"RW", b"access", b"delete"]]]
+    assert err(r.execute_command, "COMMAND", "GETKEYS", "ZDIFF", "4", "a", "b", "c") == \
+        "Invalid arguments specified for command"
+
+
+def test_command_info_movable_key_specs_match_redis(r, real):
+    ours = raw(r, "COMMAND", "INFO", *MOVABLE_KEY_COMMANDS)
+    theirs = raw(real, "COMMAND", "INFO", *MOVABLE_KEY_COMMANDS)
+    for o, t in zip(ours, theirs):
+        assert o[:6] == t[:6] and sorted(o[6]) == sorted(t[6]), t[0]
+        assert o[8] == t[8], t[0]  # the key specs
+
+
+@pytest.mark.parametrize("hello", [b"", b"HELLO 3\r\n"])
+def test_command_info_unknown_is_null_bulk(our_server, real_server, hello):
+    """COMMAND INFO answers a null bulk ($-1, RESP3 _) for an unknown name,
+    not a null array (*-1): the exact bytes are compared."""
+    def exchange(port):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(hello + b"COMMAND INFO nosuch\r\nPING\r\n")
+            data = b""
+            while not data.endswith(b"PONG\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return data[data.rindex(b"*1\r\n"):]
+    ours = exchange(our_server.port)
+    assert ours == (b"*1\r\n_\r\n+PONG\r\n" if hello else b"*1\r\n$-1\r\n+PONG\r\n")
+    if real_server is not None:
+        assert ours == exchange(real_server.port)
 
 
 def test_command_help_and_unknown(r, real):
