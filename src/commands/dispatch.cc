@@ -8,6 +8,7 @@
 
 #include "alloc/zmalloc.h"
 #include "commands/errors.h"
+#include "commands/pause.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
 #include "common/clock.h"
@@ -267,6 +268,13 @@ void ProcessCommand(Client& c) {
 
   if (s.loading && !(flags & kLoading)) {
     RejectCommand(c, err::kLoading);
+    return;
+  }
+
+  // CLIENT PAUSE: the command waits, unexecuted, for the pause's end (also
+  // when it would be queued inside MULTI, as Redis).
+  if (CurrentPause() != PauseType::kNone && PauseHoldsCommand(flags, db::Now())) {
+    PostponeClient(c);
     return;
   }
 

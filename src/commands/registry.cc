@@ -91,13 +91,14 @@ const CommandSpec* Registry::Lookup(const std::vector<std::string_view>& argv,
 }
 
 std::vector<std::string> FlagNames(uint32_t f) {
+  // kMayReplicate and kProtected are hidden on purpose, as in Redis 7.0.
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kWrite, "write"},       {kReadonly, "readonly"},       {kDenyOom, "denyoom"},
       {kAdmin, "admin"},       {kPubsub, "pubsub"},           {kNoScript, "noscript"},
       {kBlocking, "blocking"}, {kLoading, "loading"},         {kStale, "stale"},
       {kSkipMonitor, "skip_monitor"}, {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
-      {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"}, {kNoMandatoryKeys, "no_mandatory_keys"},
-      {kProtected, "protected"}, {kNoMulti, "no_multi"},     {kMovableKeys, "movablekeys"},
+      {kNoAuth, "no_auth"},    {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kNoMulti, "no_multi"},  {kMovableKeys, "movablekeys"},
       {kAllowBusy, "allow_busy"},
   };
   std::vector<std::string> out;

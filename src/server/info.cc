@@ -496,7 +496,7 @@ void RegisterInfoConfigCommands(commands::Registry& r) {
   config.subcommands = {
       {"get", -3, kCfg, 0, 0, 0, ConfigGetCommand, "server", "Returns the effective values of configuration parameters.",
        "2.0.0", kCatAdmin | kCatSlow | kCatDangerous},
-      {"set", -4, kCfg | kMayReplicate, 0, 0, 0, ConfigSetCommand, "server", "Sets configuration parameters in-flight.",
+      {"set", -4, kCfg, 0, 0, 0, ConfigSetCommand, "server", "Sets configuration parameters in-flight.",
        "2.0.0", kCatAdmin | kCatSlow | kCatDangerous},
       {"resetstat", 2, kCfg, 0, 0, 0, ConfigResetStatCommand, "server", "Resets the server's statistics.", "2.0.0",
        kCatAdmin | kCatSlow | kCatDangerous},

@@ -15,6 +15,7 @@
 #include "alloc/zmalloc.h"
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
+#include "commands/pause.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
@@ -177,9 +178,6 @@ void ProcessInput(Client* c) {
     // Blocking commands: a blocked client's next commands wait until it is
     // unblocked (commands/blocking.h); BeforeSleep resumes it.
     if (c->flags & commands::kClientBlocked) break;
-    // CLIENT PAUSE: stop processing until the pause ends (writes-only pauses
-    // are approximated by pausing everything).
-    if (Runtime().pause_end_ms > now_ms) break;
     size_t consumed = 0, hint = 0;
     std::string error;
     c->parser.SetAuthenticated(c->authenticated || st.requirepass.empty());
@@ -209,6 +207,13 @@ void ProcessInput(Client* c) {
     bool skip_this = c->flags & commands::kClientReplySkip;
     c->flags &= ~commands::kClientReplySkip;
     commands::ProcessCommand(*c);
+    if (c->flags & commands::kClientPostponed) {
+      // CLIENT PAUSE held the command back: it stays in the buffer, to be
+      // parsed and dispatched again when the pause ends (commands/pause.h).
+      if (skip_this) c->flags |= commands::kClientReplySkip;
+      c->argv.clear();
+      break;
+    }
     now_ms = common::MsTime();
     c->last_interaction_ms = now_ms;
     if (skip_this || (c->flags & commands::kClientReplyOff)) c->outbuf.resize(std::max(out_before, c->out_pos));
@@ -401,26 +406,22 @@ void ClientsCron(int64_t now_ms) {
   ServerRuntime& rt = Runtime();
   int timeout = Config().timeout;
   std::vector<Client*> idle;
-  bool paused = rt.pause_end_ms > now_ms;
-  std::vector<Client*> resume;
   for (auto& [id, c] : rt.clients) {
-    // Input left unprocessed by CLIENT PAUSE resumes once the pause ends.
-    if (!paused && c->qb_pos < c->querybuf.size()) resume.push_back(c.get());
     if (timeout > 0 && !c->InMulti() && !(c->flags & commands::kClientBlocked) && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
     // Release a big idle query buffer.
     if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) c->querybuf.ShrinkToFit();
   }
   for (Client* c : idle) {
     LOG_VERBOSE("Closing idle client");
-    std::erase(resume, c);
     FreeClient(c);
   }
-  for (Client* c : resume) ProcessInput(c);
 }
 
-void DatabasesCron() {
+void DatabasesCron(int64_t now_ms) {
   auto& st = GetState();
-  if (ActiveExpireEnabled()) {
+  // While clients are paused the dataset stays as it is: no active expiry
+  // (commands/pause.h).
+  if (ActiveExpireEnabled() && !commands::CheckClientPauseTimeout(now_ms)) {
     // Redis's slow cycle uses up to 25% of CPU time per cron period.
     int64_t budget_us = 1000000 / Runtime().hz * 25 / 100;
     db::ActiveExpireCycle(st.db_ptrs, Config().active_expire_effort, budget_us);
@@ -473,8 +474,10 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
     SampleMetrics(now);
     alloc::RefreshResidency();
   }
+  // Ends a CLIENT PAUSE whose deadline passed, resuming its clients.
+  commands::CheckClientPauseTimeout(now);
   ClientsCron(now);
-  DatabasesCron();
+  DatabasesCron(now);
   PersistenceCron();
   rt.cronloops++;
   return 1000 / rt.hz;

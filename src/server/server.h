@@ -40,9 +40,6 @@ struct ServerRuntime {
   uint64_t cronloops = 0;
   bool shutdown_asap = false;
   int shutdown_signal = 0;
-  // client pause (CLIENT PAUSE)
-  int64_t pause_end_ms = 0;
-  bool pause_writes_only = false;
   // instantaneous metrics (ops/sec etc.), sampled in cron
   struct Sample {
     int64_t time_ms = 0;

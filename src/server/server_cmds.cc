@@ -33,6 +33,7 @@
 #include "commands/dispatch.h"
 #include "commands/errors.h"
 #include "commands/keys.h"
+#include "commands/pause.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/clock.h"
@@ -317,10 +318,10 @@ void ClientKillCommand(Client& c) {
 }
 
 void ClientPauseCommand(Client& c) {
-  bool writes_only = false;
+  commands::PauseType type = commands::PauseType::kAll;
   if (c.argv.size() == 4) {
     if (ArgIs(c.argv[3], "write")) {
-      writes_only = true;
+      type = commands::PauseType::kWrite;
     } else if (!ArgIs(c.argv[3], "all")) {
       c.AddError("ERR CLIENT PAUSE mode must be WRITE or ALL");
       return;
@@ -341,19 +342,13 @@ void ClientPauseCommand(Client& c) {
     c.AddError("ERR timeout is out of range");
     return;
   }
-  ServerRuntime& rt = Runtime();
-  int64_t end = now + timeout;
-  // As Redis's pauseClients: the later deadline and the stricter mode win
-  // while an earlier pause is still in force.
-  bool active = rt.pause_end_ms > now;
-  rt.pause_writes_only = active ? (rt.pause_writes_only && writes_only) : writes_only;
-  if (!active || end > rt.pause_end_ms) rt.pause_end_ms = end;
+  commands::CheckClientPauseTimeout(now);  // an expired pause must not lend its type to this one
+  commands::PauseClients(now + timeout, type);
   c.reply.Ok();
 }
 
 void ClientUnpauseCommand(Client& c) {
-  Runtime().pause_end_ms = 0;
-  Runtime().pause_writes_only = false;
+  commands::UnpauseClients();
   c.reply.Ok();
 }
 

@@ -233,6 +233,116 @@ def test_client_pause_unpause(r, our_server):
     other.close()
 
 
+def timed(fn, *args):
+    t0 = time.time()
+    result = fn(*args)
+    return time.time() - t0, result
+
+
+def pause_write_scenario(port):
+    """What CLIENT PAUSE WRITE lets through at once and what waits."""
+    admin = redis.Redis(host="127.0.0.1", port=port)
+    other = redis.Redis(host="127.0.0.1", port=port)
+    admin.flushall()
+    admin.set("k", "v")
+    out = {}
+    admin.execute_command("CLIENT", "PAUSE", 600, "WRITE")
+    for name, fn, args in [("get", other.get, ("k",)), ("ping", other.ping, ()),
+                           ("client info", other.execute_command, ("CLIENT", "INFO")),
+                           ("info", other.info, ()), ("dbsize", other.dbsize, ())]:
+        out[name] = timed(fn, *args)[0] < 0.3
+    out["set waits"] = timed(other.set, "k", "2")[0] >= 0.4
+    admin.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
+    # A write inside MULTI waits already when it would be queued.
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"MULTI\r\nGET k\r\nINCR n\r\n")
+        time.sleep(0.3)
+        sock.settimeout(0.2)
+        out["multi queued before unpause"] = sock.recv(1000)
+        info = other.info("clients")["blocked_clients"]
+        flags = [line.split(" flags=")[1].split(" ")[0]
+                 for line in other.execute_command("CLIENT", "LIST").decode().splitlines()]
+        out["blocked while postponed"] = (info, [f for f in flags if f != "N"])
+        elapsed, _ = timed(other.execute_command, "CLIENT", "UNPAUSE")
+        sock.settimeout(2)
+        out["queued after unpause"] = sock.recv(1000)
+        sock.sendall(b"EXEC\r\n")
+        out["exec"] = sock.recv(1000)
+    out["set after"] = other.get("k")
+    admin.close()
+    other.close()
+    return out
+
+
+def test_client_pause_write_postpones_only_writes(our_server, real_server):
+    ours = pause_write_scenario(our_server.port)
+    assert ours == {
+        "get": True, "ping": True, "client info": True, "info": True, "dbsize": True, "set waits": True,
+        "multi queued before unpause": b"+OK\r\n+QUEUED\r\n",
+        "blocked while postponed": (1, ["xb"]),
+        "queued after unpause": b"+QUEUED\r\n", "exec": b"*2\r\n$1\r\n2\r\n:1\r\n", "set after": b"2"}
+    if real_server is not None:
+        assert ours == pause_write_scenario(real_server.port)
+
+
+def test_client_pause_all_postpones_everything(r, our_server, real_server):
+    """ALL holds back every command, CLIENT UNPAUSE included (as Redis);
+    the clients resume when the deadline passes."""
+    for server in filter(None, (our_server, real_server)):
+        admin, other = server.client(), server.client()
+        other.ping()
+        admin.execute_command("CLIENT", "PAUSE", 500, "ALL")
+        assert 0.35 <= timed(other.get, "k")[0] < 1.5
+        admin.execute_command("CLIENT", "PAUSE", 500, "ALL")
+        assert 0.35 <= timed(other.execute_command, "CLIENT", "UNPAUSE")[0] < 1.5
+        assert timed(other.ping)[0] < 0.3
+        admin.close()
+        other.close()
+
+
+def test_client_pause_postponed_pipeline_and_disconnect(r, our_server):
+    """A pipeline behind a postponed write runs in order once the pause
+    ends; a postponed client that goes away is forgotten."""
+    r.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
+    with socket.create_connection(("127.0.0.1", our_server.port), timeout=5) as gone:
+        gone.sendall(b"SET g 1\r\n")
+        time.sleep(0.1)
+    with socket.create_connection(("127.0.0.1", our_server.port), timeout=5) as sock:
+        sock.sendall(b"GET a\r\nSET a 1\r\nGET a\r\nINCR a\r\n")
+        time.sleep(0.2)
+        sock.settimeout(0.2)
+        assert sock.recv(1000) == b"$-1\r\n"
+        assert r.info("clients")["blocked_clients"] == 1  # the disconnected one is gone
+        r.execute_command("CLIENT", "UNPAUSE")
+        sock.settimeout(2)
+        data = b""
+        while data.count(b"\r\n") < 4:
+            data += sock.recv(1000)
+        assert data == b"+OK\r\n$1\r\n1\r\n:2\r\n"
+    assert r.info("clients")["blocked_clients"] == 0
+    assert r.get("g") is None
+
+
+def test_client_pause_freezes_expiry(r, real):
+    """While paused, expired keys are hidden but neither deleted by lookups
+    nor by the active expire cycle; they go once the pause ends."""
+    results = []
+    for c in (r, real):
+        c.set("e", "1", px=100)
+        c.set("k", "v")
+        expired = c.info("stats")["expired_keys"]
+        c.execute_command("CLIENT", "PAUSE", 700, "WRITE")
+        time.sleep(0.4)
+        during = (c.get("e"), c.dbsize(), c.info("stats")["expired_keys"] - expired)
+        time.sleep(0.6)
+        deadline = time.time() + 3
+        while c.dbsize() != 1 and time.time() < deadline:
+            time.sleep(0.05)
+        results.append((during, c.dbsize()))
+    assert results[0] == ((None, 2, 0), 1)
+    assert results[0] == results[1]
+
+
 def test_client_pause_errors_match_redis(r, real):
     assert both_err(r, real, "CLIENT", "PAUSE", "abc") == "timeout is not an integer or out of range"
     assert both_err(r, real, "CLIENT", "PAUSE", "-1") == "timeout is negative"
@@ -306,7 +416,7 @@ def test_command_info_get_matches_redis(r, real):
 
 
 def test_command_info_subcommands_match_redis(r, real):
-    for name in ("client|list", "memory|usage", "slowlog|get", "time", "shutdown", "debug"):
+    for name in ("client|list", "memory|usage", "slowlog|get", "time", "shutdown", "debug", "config|set"):
         ours = raw_command_info(r, name)[0]
         theirs = raw_command_info(real, name)[0]
         assert ours[:6] == theirs[:6], name
