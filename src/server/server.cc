@@ -28,6 +28,7 @@
 #include "net/socket.h"
 #include "server/config.h"
 #include "server/debug.h"
+#include "server/logo.h"
 #include "server/persistence.h"
 
 namespace server {
@@ -652,6 +653,8 @@ int Start(int argc, char** argv) {
 
   LOG_NOTICE("oO0OoO0OoO0Oo tieredis %s (Redis %s compatible) is starting oO0OoO0OoO0Oo",
              commands::kTieredisVersion, commands::kRedisVersion);
+  LOG_NOTICE("Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", commands::kRedisVersion,
+             static_cast<int>(getpid()));
   if (rt.config_file.empty()) {
     LOG_WARNING("Warning: no config file specified, using the default config. In order to specify a config "
                 "file use %s /path/to/redis.conf",
@@ -682,6 +685,11 @@ int Start(int argc, char** argv) {
   } else {
     LOG_NOTICE("Memory tiers: off, everything in DRAM");
   }
+  std::string tiers = std::string("Memory tiers: ") + alloc::ModeName(ts.mode);
+  if (ts.mode == alloc::Mode::kNuma) tiers += ", payloads on NUMA node " + std::to_string(ts.nvm_node);
+  ShowStartupBanner({commands::kRedisVersion, commands::kTieredisVersion, "standalone", cfg.port,
+                     static_cast<int>(getpid()), tiers},
+                    cfg.always_show_logo);
 
   st = Listen();
   if (!st.ok()) {

@@ -1,0 +1,79 @@
+"""What a server shows as it starts: the start-up banner (logo or one-line
+notice). Compared with Debian's redis-server 7.0 where both can answer the
+same."""
+import os
+import pty
+import re
+import select
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import OUR_SERVER, REAL_SERVER, free_port
+
+
+def wait_log(server, text, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        log = server.read_log()
+        if text in log:
+            return log
+        time.sleep(0.02)
+    return server.read_log()
+
+
+# ---- the banner --------------------------------------------------------------
+
+def test_logo_with_always_show_logo(server_factory):
+    s = server_factory("--always-show-logo", "yes")
+    log = wait_log(s, "Ready to accept connections")
+    pid = s.proc.pid
+    # The facts tools grep for, each on its own line of the logo.
+    assert re.search(r"Redis 7\.0\.15 \(00000000/0\) 64 bit$", log, re.M), log
+    assert re.search(r"Running in standalone mode$", log, re.M), log
+    assert re.search(rf"Port: {s.port}$", log, re.M), log
+    assert re.search(rf"PID: {pid}$", log, re.M), log
+    assert "Running mode=" not in log
+    # The usual lines stay, in order around the logo.
+    assert f"Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started" in log
+    assert log.index("is starting") < log.index(f"PID: {pid}") < log.index("Ready to accept connections")
+
+
+def test_no_logo_to_a_log_file(server_factory):
+    s = server_factory()
+    log = wait_log(s, "Ready to accept connections")
+    assert f"Running mode=standalone, port={s.port}." in log
+    assert "PID: " not in log and "Running in standalone mode" not in log
+
+
+@pytest.mark.parametrize("binary", [OUR_SERVER, REAL_SERVER])
+def test_logo_when_logging_to_a_terminal(binary):
+    """Logging to standard output that is a terminal shows the logo, as
+    Redis does, without always-show-logo."""
+    if binary is None:
+        pytest.skip("Debian's redis-server is not installed")
+    port = free_port()
+    d = tempfile.mkdtemp(prefix="tieredis-test-")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", d],
+                         stdout=slave, stderr=slave, cwd=d)
+    os.close(slave)
+    out = b""
+    try:
+        deadline = time.time() + 10
+        while b"Ready to accept connections" not in out and time.time() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    out += os.read(master, 65536)
+                except OSError:
+                    break
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+        os.close(master)
+    text = out.decode(errors="replace")
+    assert f"Port: {port}" in text and f"PID: {p.pid}" in text, text
+    assert "Running in standalone mode" in text
