@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "server/config.h"
+#include "server/cli.h"
 #include "server/info_field.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -68,7 +69,7 @@ void ServerSection(std::string& o) {
   InfoField(o, "redis_version", std::string(commands::kRedisVersion));
   InfoField(o, "redis_git_sha1", std::string("00000000"));
   InfoField(o, "redis_git_dirty", 0);
-  InfoField(o, "redis_build_id", std::string("0"));
+  InfoField(o, "redis_build_id", BuildId());
   InfoField(o, "redis_mode", std::string("standalone"));
   InfoField(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   InfoField(o, "arch_bits", 64);
@@ -182,7 +183,7 @@ void MemorySection(std::string& o) {
   InfoField(o, "mem_clients_normal", mem_clients);
   InfoField(o, "mem_cluster_links", 0);
   InfoField(o, "mem_aof_buffer", 0);
-  InfoField(o, "mem_allocator", std::string("jemalloc-5.3.0"));
+  InfoField(o, "mem_allocator", std::string(alloc::AllocatorName()));
   InfoField(o, "active_defrag_running", 0);
   InfoField(o, "lazyfree_pending_objects", 0);
   InfoField(o, "lazyfreed_objects", 0);

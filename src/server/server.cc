@@ -26,6 +26,7 @@
 #include "db/db.h"
 #include "ds/dict.h"
 #include "net/socket.h"
+#include "server/cli.h"
 #include "server/config.h"
 #include "server/debug.h"
 #include "server/logo.h"
@@ -580,6 +581,8 @@ common::Status ApplyConfigMirrors() {
 }
 
 int Start(int argc, char** argv) {
+  int early = HandleEarlyFlags(argc, argv);
+  if (early >= 0) return early;
   ServerRuntime& rt = Runtime();
   rt.executable = argv[0];
   common::Status st = ConfigRegistry::Get().LoadArgv(argc, argv, &rt.config_file);

@@ -1,6 +1,7 @@
-"""What a server shows as it starts: the start-up banner (logo or one-line
-notice). Compared with Debian's redis-server 7.0 where both can answer the
-same."""
+"""What a server shows and accepts as it starts: the start-up banner (logo or
+one-line notice), the command-line flags handled before any configuration
+(--version, --help, ...), and protected mode's loopback rule. Compared with
+Debian's redis-server 7.0 where both can answer the same."""
 import os
 import pty
 import re
@@ -77,3 +78,42 @@ def test_logo_when_logging_to_a_terminal(binary):
     text = out.decode(errors="replace")
     assert f"Port: {port}" in text and f"PID: {p.pid}" in text, text
     assert "Running in standalone mode" in text
+
+
+# ---- command-line flags --------------------------------------------------------
+
+def run_flag(binary, *args):
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=10, cwd=tempfile.gettempdir())
+
+
+@pytest.mark.parametrize("flag", ["--version", "-v"])
+def test_version_flag(flag):
+    p = run_flag(OUR_SERVER, flag)
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(r"Redis server v=7\.0\.15 sha=00000000:0 malloc=jemalloc-\S+ bits=64 build=[0-9a-f]+\n",
+                        p.stdout), p.stdout
+    if REAL_SERVER is not None:
+        real = run_flag(REAL_SERVER, flag)
+        assert real.returncode == p.returncode
+        assert p.stdout.split(" build=")[0] == real.stdout.split(" build=")[0]
+    # Only the first argument counts, as in Redis.
+    assert run_flag(OUR_SERVER, flag, "--port", "1").returncode == 0
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_flag(flag):
+    p = run_flag(OUR_SERVER, flag)
+    usage = p.stderr
+    assert usage.startswith("Usage: ") and "-v or --version" in usage and "-h or --help" in usage, usage
+    assert "--port 7777" in usage and "FATAL" not in usage
+    assert p.stdout == ""
+    if REAL_SERVER is not None:
+        assert p.returncode == run_flag(REAL_SERVER, flag).returncode  # Redis's usage() exits 1
+
+
+@pytest.mark.parametrize("args", [("--test-memory", "64"), ("--check-system",)])
+def test_unsupported_flags_say_so(args):
+    p = run_flag(OUR_SERVER, *args)
+    assert p.returncode == 1
+    assert f"{args[0]} is not supported by tieredis" in p.stderr, p.stderr
+    assert "FATAL CONFIG FILE ERROR" not in p.stderr
