@@ -401,10 +401,8 @@ void ConfigSetCommand(Client& c) {
   }
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < c.argv.size(); i += 2) pairs.emplace_back(std::string(c.argv[i]), std::string(c.argv[i + 1]));
-  // enable-protected-configs local: allowed from unix sockets and loopback.
-  bool local = (c.flags & commands::kClientUnixSocket) || c.addr.rfind("127.", 0) == 0 ||
-               c.addr.rfind("[::1]", 0) == 0;
-  common::Status st = ConfigRegistry::Get().Set(pairs, local);
+  // enable-protected-configs local: allowed from a local client only.
+  common::Status st = ConfigRegistry::Get().Set(pairs, IsLocalClient(c));
   if (!st.ok()) {
     c.AddError(st.message());
     return;

@@ -292,7 +292,7 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
     close(fd);
     return;
   }
-  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLoopback(ip)) {
+  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLocalPeer(ip)) {
     ssize_t w = write(fd, kProtectedModeError, strlen(kProtectedModeError));
     (void)w;
     st.stats.rejected_conn++;

@@ -65,6 +65,10 @@ void CloseClientAsync(Client* c);   // closes after the current event
 Client* FindClient(uint64_t id);
 // The CLIENT LIST / CLIENT INFO line of a client.
 std::string ClientInfoLine(const Client& c);
+// Redis's islocalClient: a unix socket, or a TCP peer at exactly 127.0.0.1
+// or ::1 (net::IsLocalPeer). For the "local" of enable-debug-command and
+// enable-protected-configs.
+bool IsLocalClient(const Client& c);
 
 // Registers INFO, CONFIG, CLIENT, COMMAND, DEBUG, MEMORY, SLOWLOG, SHUTDOWN,
 // TIME, LATENCY and friends (server_cmds.cc).

@@ -114,12 +114,6 @@ std::string AddrHost(const std::string& addr) {
   return host;
 }
 
-// Redis's islocalClient: a unix socket or a loopback TCP peer.
-bool IsLocalClient(const Client& c) {
-  if (c.flags & commands::kClientUnixSocket) return true;
-  return net::IsLoopback(AddrHost(c.addr));
-}
-
 // Memory of a client's buffers and pending arguments (CLIENT LIST tot-mem,
 // MEMORY STATS clients.normal).
 size_t ArgvMem(const Client& c) {
@@ -1321,6 +1315,11 @@ void ShutdownCommand(Client& c) {
 }
 
 }  // namespace
+
+bool IsLocalClient(const Client& c) {
+  if (c.flags & commands::kClientUnixSocket) return true;
+  return net::IsLocalPeer(AddrHost(c.addr));
+}
 
 // ---- CLIENT LIST line -------------------------------------------------------
 

@@ -117,3 +117,32 @@ def test_unsupported_flags_say_so(args):
     assert p.returncode == 1
     assert f"{args[0]} is not supported by tieredis" in p.stderr, p.stderr
     assert "FATAL CONFIG FILE ERROR" not in p.stderr
+
+
+# ---- protected mode ------------------------------------------------------------
+
+def first_reply(port, source, dest):
+    with socket.socket() as s:
+        s.settimeout(5)
+        s.bind((source, 0))
+        s.connect((dest, port))
+        s.sendall(b"PING\r\n")
+        return s.recv(100)
+
+
+@pytest.mark.parametrize("binary", [OUR_SERVER, REAL_SERVER])
+def test_protected_mode_trusts_only_127_0_0_1(server_factory, binary):
+    """With protected-mode yes and no password, Redis serves 127.0.0.1 (and
+    ::1, unix sockets) only: another loopback address such as 127.0.0.2 is
+    refused with -DENIED, whatever the bind."""
+    if binary is None:
+        pytest.skip("Debian's redis-server is not installed")
+    for bind in (("127.0.0.1", "127.0.0.2"), ("0.0.0.0",)):
+        s = server_factory("--bind", *bind, "--protected-mode", "yes", binary=binary)
+        assert first_reply(s.port, "127.0.0.1", "127.0.0.2") == b"+PONG\r\n"
+        assert first_reply(s.port, "127.0.0.2", "127.0.0.2").startswith(
+            b"-DENIED Redis is running in protected mode because protected mode is enabled")
+        assert first_reply(s.port, "127.0.0.2", "127.0.0.1").startswith(b"-DENIED")
+        s.client().config_set("protected-mode", "no")
+        assert first_reply(s.port, "127.0.0.2", "127.0.0.2") == b"+PONG\r\n"
+        s.stop()
