@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 
 #include "alloc/zmalloc.h"
 #include "commands/errors.h"
@@ -12,6 +13,7 @@
 #include "commands/state.h"
 #include "commands/transactions.h"
 #include "common/clock.h"
+#include "common/log.h"
 
 namespace commands {
 namespace {
@@ -44,6 +46,33 @@ std::string ArgsPreview(const std::vector<std::string_view>& argv, size_t from) 
 // instructions of a ~2,500-instruction GET). Registry names are lower case.
 bool IsLastCommand(std::string_view arg, const CommandSpec* cmd) {
   return cmd != nullptr && cmd->parent == nullptr && cmd->subcommands.empty() && ArgIs(arg, cmd->name);
+}
+
+// Redis's securityWarningCommand. A browser tricked into posting to the
+// server's port (cross protocol scripting) sends "POST / HTTP/1.1" and
+// "Host: ..." lines, which read as inline commands named "post" and
+// "host:". Redis recognises these two names before any lookup (they are in
+// no command table, COMMAND INFO knows them not) and drops the connection
+// without a reply, so nothing after them, the attacker's payload, runs.
+// Logged at most once a minute.
+bool IsHttpRequestLine(std::string_view name) { return ArgIs(name, "post") || ArgIs(name, "host:"); }
+
+void AbortHttpRequest(Client& c) {
+  // Redis's interval between two such warnings, in seconds.
+  constexpr int64_t kWarningIntervalSec = 60;
+  static int64_t logged_at = 0;
+  int64_t now = common::UsTime() / 1000000;
+  if (std::llabs(now - logged_at) > kWarningIntervalSec) {
+    LOG_WARNING(
+        "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This "
+        "is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. "
+        "Connection aborted.");
+    logged_at = now;
+  }
+  c.outbuf.clear();
+  c.out_pos = 0;
+  State& s = GetState();
+  if (s.close_client_async != nullptr) s.close_client_async(c);
 }
 
 bool ArityOk(const CommandSpec* cmd, size_t argc) {
@@ -202,6 +231,11 @@ void ProcessCommand(Client& c) {
   State& s = GetState();
   c.cmd = nullptr;
   if (c.argv.empty()) return;
+
+  if (IsHttpRequestLine(c.argv[0])) {
+    AbortHttpRequest(c);
+    return;
+  }
 
   // QUIT is handled before anything else, like Redis.
   if (ArgIs(c.argv[0], "quit")) {

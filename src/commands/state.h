@@ -77,6 +77,9 @@ struct State {
 
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
+  // Closes the client once the current event is handled, without sending
+  // what it has pending (Redis's freeClientAsync).
+  void (*close_client_async)(Client& c) = nullptr;
   void (*notify_keyspace_event)(int type, const char* event, std::string_view key, int db) = nullptr;
 };
 State& GetState();

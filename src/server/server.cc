@@ -633,6 +633,7 @@ int Start(int argc, char** argv) {
   }
   commands::InstallWatchHook();
   commands::InstallBlockingHooks();
+  state.close_client_async = [](Client& c) { CloseClientAsync(&c); };
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);
