@@ -264,6 +264,15 @@ void ProcessCommand(Client& c) {
   }
 
   uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  // Protected commands are refused before anything else, inside MULTI too
+  // (enable-debug-command, enable-module-command).
+  if ((flags & kProtected) && s.protected_command_denied != nullptr) {
+    if (const char* e = s.protected_command_denied(c, *cmd)) {
+      RejectCommand(c, e);
+      return;
+    }
+  }
+
   if (!s.requirepass.empty() && !c.authenticated && !(flags & kNoAuth)) {
     RejectCommand(c, err::kNoAuth);
     return;

@@ -97,7 +97,7 @@ std::vector<std::string> FlagNames(uint32_t f) {
       {kAdmin, "admin"},       {kPubsub, "pubsub"},           {kNoScript, "noscript"},
       {kBlocking, "blocking"}, {kLoading, "loading"},         {kStale, "stale"},
       {kSkipMonitor, "skip_monitor"}, {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
-      {kNoAuth, "no_auth"},    {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kNoAuth, "no_auth"},    {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoAsyncLoading, "no_async_loading"},
       {kNoMulti, "no_multi"},  {kMovableKeys, "movablekeys"},
       {kAllowBusy, "allow_busy"},
   };

@@ -45,6 +45,7 @@ enum CommandFlag : uint32_t {
   kNoMulti = 1u << 16,  // not allowed inside MULTI
   kMovableKeys = 1u << 17,
   kAllowBusy = 1u << 18,
+  kNoAsyncLoading = 1u << 19,  // refused while loading a replica's dataset in the background
 };
 
 // ACL categories, reported by COMMAND INFO.

@@ -14,6 +14,7 @@
 namespace commands {
 
 struct Client;
+struct CommandSpec;
 
 struct ServerStats {
   uint64_t numcommands = 0;
@@ -77,6 +78,9 @@ struct State {
 
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
+  // For a kProtected command (DEBUG, MODULE LOAD...): the error text when
+  // its enable-*-command setting refuses this client, else nullptr.
+  const char* (*protected_command_denied)(const Client& c, const CommandSpec& cmd) = nullptr;
   // Closes the client once the current event is handled, without sending
   // what it has pending (Redis's freeClientAsync).
   void (*close_client_async)(Client& c) = nullptr;

@@ -74,6 +74,9 @@ bool IsLocalClient(const Client& c);
 // TIME, LATENCY and friends (server_cmds.cc).
 void RegisterServerCommands(commands::Registry& r);
 
+// LOLWUT (lolwut.cc).
+void RegisterLolwutCommand(commands::Registry& r);
+
 // INFO text for the given section names (lower-case; "default", "all",
 // "everything" or specific sections).
 std::string GenInfo(const std::vector<std::string>& sections);

@@ -706,25 +706,35 @@ void CommandHelpCommand(Client& c) {
              "    Return the keys and the access flags from a full Redis command."});
 }
 
-// ---- DEBUG ------------------------------------------------------------------
+// ---- protected commands: DEBUG, MODULE LOAD/LOADEX/UNLOAD -------------------
 
-constexpr char kDebugNotAllowed[] =
-    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a "
-    "local connection, otherwise you need to set this option in the configuration file, and then restart the "
-    "server.";
+// Their specs, to tell which enable-*-command setting applies.
+const CommandSpec* g_debug_spec = nullptr;
+const CommandSpec* g_module_spec = nullptr;
+
+// Redis's allowProtectedAction: "yes", or "local" and a local client.
+bool AllowProtectedAction(const std::string& mode, const Client& c) {
+  return mode == "yes" || (mode == "local" && IsLocalClient(c));
+}
+
+// State::protected_command_denied, which the dispatcher asks for every
+// kProtected command before it runs or is queued.
+const char* ProtectedCommandDenied(const Client& c, const CommandSpec& cmd) {
+  const CommandSpec* top = cmd.parent ? cmd.parent : &cmd;
+  if (top == g_debug_spec && !AllowProtectedAction(Config().enable_debug_command, c))
+    return commands::err::kDebugNotAllowed;
+  if (top == g_module_spec && !AllowProtectedAction(Config().enable_module_command, c))
+    return commands::err::kModuleNotAllowed;
+  return nullptr;
+}
+
+// ---- DEBUG ------------------------------------------------------------------
 
 // Redis 7.0 accepts a quicklist packed threshold up to 4 GiB minus 1 MiB
 // (quicklistisSetPackedThreshold).
 constexpr uint64_t kMaxPackedThreshold = (uint64_t{1} << 32) - (uint64_t{1} << 20);
 // The LRU clock is kLruBits wide and wraps (Redis's LRU_CLOCK_MAX).
 constexpr uint32_t kLruClockMax = (uint32_t{1} << object::kLruBits) - 1;
-
-bool DebugAllowed(const Client& c) {
-  const std::string& mode = Config().enable_debug_command;
-  if (mode == "yes") return true;
-  if (mode == "local") return IsLocalClient(c);
-  return false;
-}
 
 // Seconds since the object was last accessed, from the 24-bit LRU clock
 // (Redis's estimateObjectIdleTime, at our 1 s clock resolution).
@@ -792,10 +802,6 @@ void DebugHelp(Client& c) {
 }
 
 void DebugCommand(Client& c) {
-  if (!DebugAllowed(c)) {
-    c.AddError(kDebugNotAllowed);
-    return;
-  }
   size_t argc = c.argv.size();
   std::string_view sub = c.argv[1];
   if (ArgIs(sub, "help") && argc == 2) {
@@ -1269,6 +1275,33 @@ void LatencyHelpCommand(Client& c) {
              "    (default: reset all data for all event classes)"});
 }
 
+// ---- MODULE -----------------------------------------------------------------
+
+// tieredis loads no modules: the list is empty, and a load (once
+// enable-module-command allows it, see ProtectedCommandDenied) fails as a
+// module Redis cannot open does, with the reason in the log.
+void ModuleListCommand(Client& c) { c.reply.ArrayHeader(0); }
+
+void ModuleLoadCommand(Client& c) {
+  LOG_WARNING("Module %.*s failed to load: this server (tieredis) does not support modules",
+              static_cast<int>(c.argv[2].size()), c.argv[2].data());
+  c.AddError(commands::err::kModuleLoadFailed);
+}
+
+void ModuleUnloadCommand(Client& c) { c.AddError(commands::err::kModuleUnloadNoSuch); }
+
+void ModuleHelpCommand(Client& c) {
+  ReplyHelp(c, "MODULE",
+            {"LIST",
+             "    Return a list of loaded modules.",
+             "LOAD <path> [<arg> ...]",
+             "    Load a module library from <path>, passing to it any optional arguments.",
+             "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+             "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+             "UNLOAD <name>",
+             "    Unload a module."});
+}
+
 // ---- TIME, LASTSAVE, SHUTDOWN -----------------------------------------------
 
 void TimeCommand(Client& c) {
@@ -1387,6 +1420,7 @@ std::string ClientInfoLine(const Client& c) {
 void RegisterServerCommands(commands::Registry& r) {
   using namespace commands;
   g_startup_allocated = alloc::UsedMemory();
+  GetState().protected_command_denied = ProtectedCommandDenied;
 
   const uint32_t kAdminCmd = kAdmin | kNoScript | kLoading | kStale;
   const uint32_t kConnCmd = kNoScript | kLoading | kStale;
@@ -1447,8 +1481,23 @@ void RegisterServerCommands(commands::Registry& r) {
   };
   r.Add(std::move(command));
 
-  r.Add({"debug", -2, kAdminCmd, 0, 0, 0, DebugCommand, "server", "A container for debugging commands", "1.0.0",
-         kAdminCat});
+  g_debug_spec = &r.Add({"debug", -2, kAdminCmd | kProtected, 0, 0, 0, DebugCommand, "server",
+                         "A container for debugging commands", "1.0.0", kAdminCat});
+
+  CommandSpec module{"module", -2, 0, 0, 0, 0, nullptr, "server", "A container for module commands", "4.0.0",
+                     kCatSlow};
+  const uint32_t kModuleLoad = kAdmin | kNoScript | kNoAsyncLoading | kProtected;
+  module.subcommands = {
+      {"list", 2, kAdmin | kNoScript, 0, 0, 0, ModuleListCommand, "server", "List all modules loaded by the server",
+       "4.0.0", kAdminCat},
+      {"load", -3, kModuleLoad, 0, 0, 0, ModuleLoadCommand, "server", "Load a module", "4.0.0", kAdminCat},
+      {"loadex", -3, kModuleLoad, 0, 0, 0, ModuleLoadCommand, "server", "Load a module with extended parameters",
+       "7.0.0", kAdminCat},
+      {"unload", 3, kModuleLoad, 0, 0, 0, ModuleUnloadCommand, "server", "Unload a module", "4.0.0", kAdminCat},
+      {"help", 2, kHelpCmd, 0, 0, 0, ModuleHelpCommand, "server", "Show helpful text about the different subcommands",
+       "5.0.0", kCatSlow},
+  };
+  g_module_spec = &r.Add(std::move(module));
 
   CommandSpec memory{"memory", -2, 0, 0, 0, 0, nullptr, "server", "A container for memory diagnostics commands",
                      "4.0.0", kCatSlow};
@@ -1509,6 +1558,7 @@ void RegisterServerCommands(commands::Registry& r) {
          "Synchronously save the dataset to disk and then shut down the server", "1.0.0", kAdminCat});
 
   RegisterInfoConfigCommands(r);
+  RegisterLolwutCommand(r);
 }
 
 }  // namespace server

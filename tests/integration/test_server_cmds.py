@@ -593,6 +593,77 @@ def test_debug_object_matches_redis(server_factory):
             assert fields[0]["serializedlength"] == fields[1]["serializedlength"], value
 
 
+# ---- MODULE, LOLWUT -------------------------------------------------------------
+
+MODULE_NOT_ALLOWED = ("MODULE command not allowed. If the enable-module-command option is set to \"local\", you "
+                      "can run it from a local connection, otherwise you need to set this option in the "
+                      "configuration file, and then restart the server.")
+
+
+def test_module_commands_match_redis(r, real):
+    assert raw(r, "MODULE", "LIST") == [] == raw(real, "MODULE", "LIST")
+    for args in (("LOAD", "/tmp/x.so"), ("LOADEX", "/tmp/x.so", "ARGS", "1"), ("UNLOAD", "x")):
+        assert both_err(r, real, "MODULE", *args) == MODULE_NOT_ALLOWED
+    same(r, real, "MODULE", "HELP")
+    assert both_err(r, real, "MODULE", "FOO") == "unknown subcommand 'FOO'. Try MODULE HELP."
+    assert both_err(r, real, "MODULE", "LIST", "x") == "wrong number of arguments for 'module|list' command"
+    assert both_err(r, real, "MODULE") == "wrong number of arguments for 'module' command"
+    for name in ("module", "module|list", "module|load", "module|loadex", "module|unload", "module|help"):
+        ours, theirs = raw_command_info(r, name)[0], raw_command_info(real, name)[0]
+        assert ours[:6] == theirs[:6] and sorted(ours[6]) == sorted(theirs[6]), name
+
+
+@pytest.mark.parametrize("payload", [b"MULTI\r\nMODULE LOAD x\r\nEXEC\r\n", b"MULTI\r\nDEBUG SLEEP 0\r\nEXEC\r\n"])
+def test_protected_commands_refused_when_queued(our_server, real_server, payload):
+    """DEBUG and MODULE LOAD are refused by the dispatcher, before MULTI
+    queues them, so EXEC aborts (Redis's processCommand)."""
+    from test_protocol import raw as exchange
+    ours = exchange(our_server, payload + b"QUIT\r\n")
+    assert b"command not allowed" in ours and ours.endswith(b"-EXECABORT Transaction discarded because of "
+                                                            b"previous errors.\r\n+OK\r\n")
+    if real_server is not None:
+        assert ours == exchange(real_server, payload + b"QUIT\r\n")
+
+
+def test_module_load_when_enabled(server_factory):
+    """With enable-module-command yes, loading fails as for a module Redis
+    cannot open, and the log says why."""
+    servers = [server_factory("--enable-module-command", "yes")]
+    if shutil.which("redis-server", path="/usr/bin:/usr/sbin"):
+        servers.append(server_factory("--enable-module-command", "yes",
+                                      binary=shutil.which("redis-server", path="/usr/bin:/usr/sbin")))
+    for s in servers:
+        c = s.client()
+        assert err(c.execute_command, "MODULE", "LOAD", "/nonexistent/m.so") == \
+            "Error loading the extension. Please check the server logs."
+        assert err(c.execute_command, "MODULE", "UNLOAD", "m") == \
+            "Error unloading module: no such module with that name"
+        assert "Module /nonexistent/m.so failed to load: " in s.read_log()
+        assert c.execute_command("MODULE", "LIST") == []
+
+
+def test_lolwut(r, real, our_server, real_server):
+    # Without a drawing version, just the version line, byte for byte.
+    from test_protocol import raw as exchange
+    for hello, reply in ((b"", b"$18\r\nRedis ver. 7.0.15\n\r\n"), (b"HELLO 3\r\n", b"=22\r\ntxt:Redis ver. 7.0.15\n\r\n")):
+        for server in filter(None, (our_server, real_server)):
+            assert exchange(server, hello + b"LOLWUT\r\nQUIT\r\n").endswith(reply + b"+OK\r\n")
+    same(r, real, "LOLWUT", "VERSION", "4")
+    same(r, real, "LOLWUT", "VERSION", "-1")
+    assert both_err(r, real, "LOLWUT", "VERSION", "x") == "value is not an integer or out of range"
+    assert both_err(r, real, "LOLWUT", "VERSION", "5", "x") == "value is not an integer or out of range"
+    # Versions 5 and 6 draw our own pictures, ending with the version line.
+    for args in (("VERSION", "5"), ("VERSION", "6"), ("VERSION", "5", "40", "10", "8"), ("version", "6", "30", "5")):
+        art = r.execute_command("LOLWUT", *args).decode()
+        assert art.endswith(" Redis ver. 7.0.15\n") and len(art.splitlines()) > 3, args
+        assert "Georg Nees" not in art and "Plaguemon" not in art
+        assert art == r.execute_command("LOLWUT", *args).decode()  # deterministic
+    assert len(r.execute_command("LOLWUT", "VERSION", "5", "40", "10", "8").decode().splitlines()[0]) == 40
+    # The largest sizes stay small (arguments are clamped as in Redis).
+    for args in (("VERSION", "5", "100000", "100000", "100000"), ("VERSION", "6", "100000", "100000")):
+        assert len(r.execute_command("LOLWUT", *args)) < 4_000_000
+
+
 # ---- MEMORY -------------------------------------------------------------------
 
 def memory_tier(c, key):
