@@ -911,6 +911,8 @@ void AofAppendInfo(std::string& o) {
   InfoField(o, "aof_delayed_fsync", static_cast<int64_t>(a.delayed_fsync));
 }
 
+size_t AofBufferBytes() { return A().buf.capacity(); }
+
 common::Status DebugLoadAof() {
   Aof& a = A();
   if (a.state != AofState::kOn) return common::Status::InvalidArgument("AOF is not enabled");

@@ -96,6 +96,8 @@ void AofPersistenceFields(std::string& o);  // the aof_* fields of the fixed par
 bool AofEnabled();
 const char* AofDiskError();
 void AofSetCow(const persist::CowBytes& cow);
+// Bytes held by the AOF buffer (fed, not yet written), for the overhead.
+size_t AofBufferBytes();
 const persist::CowBytes& AofLastCow();
 void RegisterAofCommands(commands::Registry& r);
 bool AofRewriteIfScheduled();

@@ -708,6 +708,7 @@ int Start(int argc, char** argv) {
     }
   }
   rt.loop->SetBeforeSleep(BeforeSleep);
+  rt.startup_allocated = alloc::UsedMemory();
   // Loading serves clients meanwhile (-LOADING), so it runs once the
   // listeners and the before-sleep hook exist.
   if (!LoadDataAtStartup()) return 1;

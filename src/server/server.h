@@ -48,6 +48,9 @@ struct ServerRuntime {
   double inst_ops_per_sec = 0, inst_input_kbps = 0, inst_output_kbps = 0;
   // latest fork etc. (persistence issue)
   int64_t stat_peak_memory = 0;
+  // Used memory once initialised, before loading (Redis's
+  // initial_memory_usage): used_memory_startup, part of the overhead.
+  size_t startup_allocated = 0;
   int64_t lastsave = 0;  // unix s of the last successful save; start-up until then
   // blocked/tracking clients: none yet
   int hz = 10;

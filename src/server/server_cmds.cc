@@ -49,6 +49,7 @@
 #include "server/config.h"
 #include "server/persistence.h"
 #include "server/debug.h"
+#include "server/memory_overhead.h"
 #include "server/server.h"
 
 namespace server {
@@ -68,11 +69,6 @@ using commands::CommandSpec;
 using commands::GetState;
 using commands::Registry;
 using object::Object;
-
-// Bytes in use when the commands were registered, i.e. after start-up made
-// the databases and before any client connected: MEMORY STATS's
-// startup.allocated (Redis's used_memory_startup).
-size_t g_startup_allocated = 0;
 
 // ---- shared helpers ---------------------------------------------------------
 
@@ -96,43 +92,12 @@ void ReplySubcommandSyntaxError(Client& c) {
                    cmd.c_str());
 }
 
-// Resident set size of the process, from /proc/self/statm (0 if unknown).
-size_t ProcessRss() {
-  FILE* f = fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long size = 0, rss = 0;
-  int n = fscanf(f, "%lu %lu", &size, &rss);
-  fclose(f);
-  return n == 2 ? rss * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
-
 // The ip part of an "ip:port" / "[ipv6]:port" / "path:0" address.
 std::string AddrHost(const std::string& addr) {
   size_t colon = addr.rfind(':');
   std::string host = colon == std::string::npos ? addr : addr.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return host;
-}
-
-// Memory of a client's buffers and pending arguments (CLIENT LIST tot-mem,
-// MEMORY STATS clients.normal).
-size_t ArgvMem(const Client& c) {
-  size_t n = 0;
-  for (auto a : c.argv) n += a.size();
-  return n;
-}
-
-size_t MultiMem(const Client& c) {
-  size_t n = 0;
-  for (const auto& q : c.mstate) {
-    n += sizeof(q) + q.argv.capacity() * sizeof(std::string);
-    for (const auto& a : q.argv) n += a.size();
-  }
-  return n;
-}
-
-size_t ClientMemory(const Client& c) {
-  return sizeof(Client) + c.querybuf.capacity() + c.outbuf.capacity() + ArgvMem(c) + MultiMem(c);
 }
 
 // ---- CLIENT -----------------------------------------------------------------
@@ -936,70 +901,6 @@ void MemoryTierCommand(Client& c) {
   c.reply.Integer(alloc::PhysicalNode(first));
 }
 
-// The numbers behind MEMORY STATS and MEMORY DOCTOR (Redis's
-// getMemoryOverheadData).
-struct MemoryOverhead {
-  size_t peak = 0, total = 0, startup = 0, clients_normal = 0, overhead_total = 0;
-  struct DbOverhead {
-    int id;
-    size_t main, expires;
-  };
-  std::vector<DbOverhead> dbs;
-  size_t keys = 0, bytes_per_key = 0, dataset = 0;
-  double dataset_perc = 0, peak_perc = 0;
-  size_t allocated = 0, active = 0, resident = 0, rss = 0;
-  double frag_ratio = 0, rss_ratio = 0, rss_overhead_ratio = 0, fragmentation = 0;
-  int64_t frag_bytes = 0, rss_bytes = 0, rss_overhead_bytes = 0, fragmentation_bytes = 0;
-  size_t dram_used = 0, nvm_used = 0;
-  uint64_t nvm_fallback_full = 0;
-};
-
-double Ratio(size_t a, size_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0; }
-
-MemoryOverhead GetMemoryOverhead() {
-  MemoryOverhead m;
-  alloc::Stats s = alloc::GetStats();
-  ServerRuntime& rt = Runtime();
-  m.dram_used = s.dram.used;
-  m.nvm_used = s.nvm.used;
-  m.nvm_fallback_full = s.nvm_fallback_full;
-  m.total = s.dram.used + s.nvm.used;
-  if (static_cast<int64_t>(m.total) > rt.stat_peak_memory) rt.stat_peak_memory = static_cast<int64_t>(m.total);
-  m.peak = std::max(s.dram.peak + s.nvm.peak, static_cast<size_t>(rt.stat_peak_memory));
-  m.startup = g_startup_allocated;
-  for (auto& [id, cl] : rt.clients) m.clients_normal += cl->querybuf.capacity() + cl->outbuf.capacity();
-  m.overhead_total = m.startup + m.clients_normal;
-  for (db::Db* d : GetState().db_ptrs) {
-    if (d->size() == 0) continue;
-    m.keys += d->size();
-    // The table and entries of each dict, object headers included (as
-    // Redis counts dictEntry and robj per key). The entries' fixed part is
-    // counted, not their key strings: O(1), as Redis's.
-    size_t main = d->dict().TablesMemoryUsage() + d->size() * (sizeof(ds::DictEntry) + sizeof(Object));
-    size_t expires = d->expires().MemoryUsage();
-    m.dbs.push_back({d->id(), main, expires});
-    m.overhead_total += main + expires;
-  }
-  size_t net = m.total > m.startup ? m.total - m.startup : 0;
-  m.dataset = m.total > m.overhead_total ? m.total - m.overhead_total : 0;
-  m.bytes_per_key = m.keys ? net / m.keys : 0;
-  m.dataset_perc = net ? 100.0 * Ratio(m.dataset, net) : 0;
-  m.peak_perc = 100.0 * Ratio(m.total, m.peak);
-  m.allocated = s.dram.allocated + s.nvm.allocated;
-  m.active = s.dram.active + s.nvm.active;
-  m.resident = s.dram.resident + s.nvm.resident;
-  m.rss = ProcessRss();
-  m.frag_ratio = Ratio(m.active, m.allocated);
-  m.frag_bytes = static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated);
-  m.rss_ratio = Ratio(m.resident, m.active);
-  m.rss_bytes = static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active);
-  m.rss_overhead_ratio = Ratio(m.rss, m.resident);
-  m.rss_overhead_bytes = static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.resident);
-  m.fragmentation = Ratio(m.rss, m.total);
-  m.fragmentation_bytes = static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.total);
-  return m;
-}
-
 void MemoryStatsCommand(Client& c) {
   MemoryOverhead m = GetMemoryOverhead();
   auto& r = c.reply;
@@ -1024,7 +925,7 @@ void MemoryStatsCommand(Client& c) {
   num("clients.slaves", 0);
   num("clients.normal", static_cast<int64_t>(m.clients_normal));
   num("cluster.links", 0);
-  num("aof.buffer", 0);
+  num("aof.buffer", static_cast<int64_t>(m.aof_buffer));
   num("lua.caches", 0);
   num("functions.caches", 0);
   for (const auto& d : m.dbs) {
@@ -1053,8 +954,8 @@ void MemoryStatsCommand(Client& c) {
   num("rss-overhead.bytes", m.rss_overhead_bytes);
   dbl("fragmentation", m.fragmentation);
   num("fragmentation.bytes", m.fragmentation_bytes);
-  num("dram.allocated", static_cast<int64_t>(m.dram_used));
-  num("nvm.allocated", static_cast<int64_t>(m.nvm_used));
+  num("dram.allocated", static_cast<int64_t>(m.stats.dram.used));
+  num("nvm.allocated", static_cast<int64_t>(m.stats.nvm.used));
   r.SetDeferredMapLen(len, fields);
 }
 
@@ -1087,7 +988,7 @@ void MemoryDoctorCommand(Client& c) {
     issues.push_back(
         " * Big client buffers: clients use more than 200 KB each on average, for big replies or pipelines. "
         "Consider client-output-buffer-limit and client-query-buffer-limit.\n");
-  if (m.nvm_fallback_full > 0)
+  if (m.stats.nvm_fallback_full > 0)
     issues.push_back(
         " * NVM tier full: some payloads meant for the NVM tier were placed in DRAM because the NVM range was "
         "exhausted (see nvm_limit and nvm_carved in INFO memory; tier-nvm-max-memory raises the cap).\n");
@@ -1419,7 +1320,6 @@ std::string ClientInfoLine(const Client& c) {
 
 void RegisterServerCommands(commands::Registry& r) {
   using namespace commands;
-  g_startup_allocated = alloc::UsedMemory();
   GetState().protected_command_denied = ProtectedCommandDenied;
 
   const uint32_t kAdminCmd = kAdmin | kNoScript | kLoading | kStale;
