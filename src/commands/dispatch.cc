@@ -219,6 +219,8 @@ void Call(Client& c, const CommandSpec* cmd) {
   }
   cmd->stats.calls++;
   cmd->stats.usec += static_cast<uint64_t>(duration);
+  // In ns, as Redis records (its histograms keep 1 ns..1 s).
+  if (s.latency_tracking) cmd->stats.latency.Record(duration * 1000);
   s.stats.numcommands++;
   c.commands_processed++;
   c.lastcmd = cmd;

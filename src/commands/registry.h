@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/latency_histogram.h"
+
 namespace commands {
 
 struct Client;
@@ -128,6 +130,10 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // Each call's duration in ns, while latency-tracking is on (INFO
+  // latencystats, LATENCY HISTOGRAM). Empty, and allocation-free, until the
+  // command first runs.
+  common::LatencyHistogram latency;
 };
 
 struct CommandSpec {
@@ -161,6 +167,14 @@ class Registry {
   const CommandSpec* Lookup(const std::vector<std::string_view>& argv, const CommandSpec** container) const;
   const CommandSpec* Find(std::string_view name) const;
   const std::vector<const CommandSpec*>& All() const { return ordered_; }
+  // Calls fn for every command and then its subcommands, in table order.
+  template <typename Fn>
+  void ForEachCommand(Fn&& fn) const {
+    for (const CommandSpec* s : ordered_) {
+      fn(*s);
+      for (const CommandSpec& sub : s->subcommands) fn(sub);
+    }
+  }
   // Called once after every family registered (fixes parent pointers).
   void Finalize();
 

@@ -53,6 +53,7 @@ struct State {
   bool lfu_policy = false;
   int64_t slowlog_log_slower_than = 10000;  // us; <0 disables
   int64_t latency_monitor_threshold = 0;    // ms; 0 disables
+  bool latency_tracking = true;             // per-command latency histograms
   bool rdb_compression = true;              // rdbcompression: DUMP uses LZF
   // Called by the dispatcher when used memory exceeds maxmemory, before
   // refusing a kDenyOom command: returns true if memory is now below.

@@ -318,10 +318,28 @@ void CommandStatsSection(std::string& o) {
              c.stats.rejected_calls, c.stats.failed_calls);
     o += buf;
   };
-  for (const auto* c : commands::Registry::Get().All()) {
-    emit(*c);
-    for (const auto& sub : c->subcommands) emit(sub);
-  }
+  commands::Registry::Get().ForEachCommand(emit);
+}
+
+// One line per command that has run while latency-tracking was on:
+// latency_percentiles_usec_<name>:p50=<us>,p99=<us>,p99.9=<us> for the
+// configured percentiles (Redis's fillPercentileDistributionLatencies).
+void LatencyStatsSection(std::string& o) {
+  o += "# Latencystats\r\n";
+  const std::vector<double>& percentiles = Config().latency_tracking_info_percentiles;
+  auto emit = [&](const commands::CommandSpec& c) {
+    const common::LatencyHistogram& h = c.stats.latency;
+    if (h.empty()) return;
+    o += "latency_percentiles_usec_" + c.full_name + ":";
+    char buf[64];
+    for (size_t i = 0; i < percentiles.size(); i++) {
+      if (i > 0) o += ',';
+      snprintf(buf, sizeof(buf), "=%.3f", static_cast<double>(h.ValueAtPercentile(percentiles[i])) / 1000.0);
+      o += "p" + FormatPercentile(percentiles[i]) + buf;
+    }
+    o += "\r\n";
+  };
+  commands::Registry::Get().ForEachCommand(emit);
 }
 
 void ErrorStatsSection(std::string& o) {
@@ -356,7 +374,8 @@ const Section kSections[] = {
     {"stats", StatsSection, true},             {"replication", ReplicationSection, true},
     {"cpu", CpuSection, true},                 {"modules", ModulesSection, true},
     {"commandstats", CommandStatsSection, false}, {"errorstats", ErrorStatsSection, true},
-    {"cluster", ClusterSection, true},         {"keyspace", KeyspaceSection, true},
+    {"latencystats", LatencyStatsSection, false}, {"cluster", ClusterSection, true},
+    {"keyspace", KeyspaceSection, true},
 };
 
 void InfoCommand(Client& c) {
@@ -406,10 +425,8 @@ void ConfigResetStatCommand(Client& c) {
   auto& st = GetState();
   st.stats = commands::ServerStats();
   db::GetStats() = db::Stats();
-  for (const auto* cmd : commands::Registry::Get().All()) {
-    cmd->stats = commands::CommandStats();
-    for (const auto& sub : cmd->subcommands) sub.stats = commands::CommandStats();
-  }
+  // Calls, times and latency histograms (whose memory this frees).
+  commands::Registry::Get().ForEachCommand([](const commands::CommandSpec& cmd) { cmd.stats = commands::CommandStats(); });
   commands::Slowlog().clear();
   c.reply.Ok();
 }

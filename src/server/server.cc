@@ -548,6 +548,7 @@ common::Status ApplyConfigMirrors() {
   st.proto_max_bulk_len = cfg.proto_max_bulk_len;
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
   st.latency_monitor_threshold = cfg.latency_monitor_threshold;
+  st.latency_tracking = cfg.latency_tracking;
   st.rdb_compression = cfg.rdbcompression;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;

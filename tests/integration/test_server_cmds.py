@@ -4,6 +4,7 @@ Shapes and error texts are compared with Debian's redis-server 7.0 (the `real`
 fixture) where both servers can give the same answer; tieredis-only behaviour
 (MEMORY TIER) is checked against what the tiering design promises.
 """
+import re
 import shutil
 import socket
 import subprocess
@@ -883,3 +884,95 @@ def test_redis_cli(our_server):
     assert out.returncode == 0 and b"1" in out.stdout
     out = subprocess.run([cli, "-p", port, "memory", "doctor"], capture_output=True, timeout=10)
     assert b"Sam" in out.stdout
+
+
+# ---- per-command latency: INFO latencystats, LATENCY HISTOGRAM --------------------
+
+# Bucket labels of LATENCY HISTOGRAM: the highest value equivalent to 2^k ns
+# in a 2-significant-digit HdrHistogram, in us (1, 2, 4, 8, 16, 33, 66, 132...).
+LATENCY_LABELS = {(2 ** k + 2 ** (k - 7) - 1) // 1000 for k in range(10, 31)}
+
+
+def check_histogram_entry(entry, calls):
+    fields = dict(zip(entry[::2], entry[1::2]))
+    assert fields[b"calls"] == calls
+    flat = fields[b"histogram_usec"]
+    labels, counts = flat[::2], flat[1::2]
+    assert labels == sorted(labels) and set(labels) <= LATENCY_LABELS, labels
+    assert counts == sorted(counts) and counts[-1] == calls and len(set(counts)) == len(counts)
+
+
+@pytest.mark.parametrize("server", ["ours", "real"])
+def test_latency_histogram_shape(r, real, server):
+    c = r if server == "ours" else real
+    c.config_resetstat()
+    for _ in range(5):
+        c.set("a", "b")
+        c.get("a")
+    reply = raw(c, "LATENCY", "HISTOGRAM", "set", "get", "nosuch")
+    assert reply[::2] == [b"set", b"get"]
+    for entry in reply[1::2]:
+        check_histogram_entry(entry, 5)
+    assert raw(c, "LATENCY", "HISTOGRAM", "client") == []  # no subcommand has run
+    everything = raw(c, "LATENCY", "HISTOGRAM")
+    names = everything[::2]
+    assert b"set" in names and b"get" in names and b"config|resetstat" in names
+    # A container name brings its subcommands.
+    assert raw(c, "LATENCY", "HISTOGRAM", "config")[0] == b"config|resetstat"
+
+
+def test_latency_histogram_resp3(our_server):
+    from test_protocol import raw as exchange
+    out = exchange(our_server, b"HELLO 3\r\nCONFIG RESETSTAT\r\nPING\r\nLATENCY HISTOGRAM ping\r\nQUIT\r\n")
+    assert b"%1\r\n$4\r\nping\r\n%2\r\n$5\r\ncalls\r\n:1\r\n$14\r\nhistogram_usec\r\n%1\r\n:" in out
+
+
+def test_info_latencystats(r, real):
+    from differential import raw as reply_of
+    for c in (r, real):
+        c.config_resetstat()
+        c.ping()
+        c.set("k", "v")
+        text = reply_of(c, "INFO", "latencystats").decode()
+        assert text.startswith("# Latencystats\r\n")
+        lines = dict(line.split(":", 1) for line in text.splitlines()[1:])
+        for cmd in ("ping", "set"):
+            assert re.fullmatch(r"p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}",
+                                lines[f"latency_percentiles_usec_{cmd}"]), lines
+        assert "# Latencystats" not in reply_of(c, "INFO").decode()
+        assert "# Latencystats" in reply_of(c, "INFO", "everything").decode()
+    # The configured percentiles name the fields, as in Redis (p0 is the
+    # lowest value seen, so a single 0 us call reads p0=0.001 or more).
+    labels = []
+    for c in (r, real):
+        c.config_set("latency-tracking-info-percentiles", "0 50 99.99 100")
+        try:
+            c.ping()
+            line = [ln for ln in reply_of(c, "INFO", "latencystats").decode().splitlines()
+                    if ln.startswith("latency_percentiles_usec_ping:")][0]
+            labels.append([kv.split("=")[0] for kv in line.split(":")[1].split(",")])
+        finally:
+            c.config_set("latency-tracking-info-percentiles", "50 99 99.9")
+    assert labels[0] == labels[1] == ["p0", "p50", "p99.99", "p100"]
+
+
+def test_latency_tracking_off_and_resetstat(r):
+    r.config_resetstat()
+    r.config_set("latency-tracking", "no")
+    try:
+        for _ in range(3):
+            r.ping()
+        assert raw(r, "LATENCY", "HISTOGRAM", "ping") == []
+        assert "latency_percentiles_usec_ping" not in r.info("latencystats")
+    finally:
+        r.config_set("latency-tracking", "yes")
+    r.ping()
+    assert raw(r, "LATENCY", "HISTOGRAM", "ping")[1][1] == 1
+    r.config_resetstat()
+    assert raw(r, "LATENCY", "HISTOGRAM", "ping") == []
+
+
+def test_latency_help_and_info_match_redis(r, real):
+    same(r, real, "LATENCY", "HELP")
+    ours, theirs = raw_command_info(r, "latency|histogram")[0], raw_command_info(real, "latency|histogram")[0]
+    assert ours[:6] == theirs[:6] and sorted(ours[6]) == sorted(theirs[6])
