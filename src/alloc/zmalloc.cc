@@ -184,6 +184,15 @@ size_t CtlSize(const char* name) {
 const char* TierName(Tier t) { return t == Tier::kNvm ? "nvm" : "dram"; }
 const char* PolicyName(Policy p) { return p == Policy::kStatic ? "static" : "dram-only"; }
 const char* KeysTierName(KeysTier k) { return k == KeysTier::kNvm ? "nvm" : "dram"; }
+
+#define TD_STR2(x) #x
+#define TD_STR(x) TD_STR2(x)
+const char* AllocatorName() {
+  return "jemalloc-" TD_STR(JEMALLOC_VERSION_MAJOR) "." TD_STR(JEMALLOC_VERSION_MINOR) "." TD_STR(JEMALLOC_VERSION_BUGFIX);
+}
+#undef TD_STR
+#undef TD_STR2
+
 const char* ModeName(Mode m) {
   switch (m) {
     case Mode::kAuto: return "auto";

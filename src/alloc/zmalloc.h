@@ -57,6 +57,8 @@ enum class Mode : uint8_t {
   kOff,      // one tier: plain Redis behaviour, everything in DRAM
 };
 const char* ModeName(Mode m);  // "auto" | "numa" | "logical" | "off"
+// The allocator library and version, as Redis's ZMALLOC_LIB ("jemalloc-5.3.0").
+const char* AllocatorName();
 
 struct Options {
   Mode mode = Mode::kAuto;

@@ -6,7 +6,8 @@
 //   g_ready     keys signalled since the last serving pass, in order, with
 //               g_ready_set to signal each key once per pass;
 //   g_timeouts  (deadline, client id) ordered, for the timeout scan;
-//   g_unblocked clients whose block ended, for the server to resume.
+//   g_unblocked clients whose block ended, for the server to resume;
+//   g_postponed clients held back by CLIENT PAUSE, in arrival order.
 #include "commands/blocking.h"
 
 #include <cmath>
@@ -65,6 +66,10 @@ std::set<std::pair<int64_t, Client*>>& Timeouts() {
   return *s;
 }
 std::vector<Client*>& Unblocked() {
+  static auto* v = new std::vector<Client*>();
+  return *v;
+}
+std::vector<Client*>& Postponed() {
   static auto* v = new std::vector<Client*>();
   return *v;
 }
@@ -239,6 +244,26 @@ bool UnblockClientByRequest(Client& c, bool with_error) {
 void ForgetClient(Client& c) {
   RemoveBlocked(c);
   std::erase(Unblocked(), &c);
+  if (c.flags & kClientPostponed) {
+    std::erase(Postponed(), &c);
+    c.flags &= ~(kClientBlocked | kClientPostponed);
+    g_blocked--;
+  }
+}
+
+void PostponeClient(Client& c) {
+  c.flags |= kClientBlocked | kClientPostponed;
+  Postponed().push_back(&c);
+  g_blocked++;
+}
+
+void UnblockPostponedClients() {
+  for (Client* c : Postponed()) {
+    c->flags &= ~(kClientBlocked | kClientPostponed);
+    g_blocked--;
+    Unblocked().push_back(c);
+  }
+  Postponed().clear();
 }
 
 std::vector<Client*> TakeUnblockedClients() {

@@ -94,6 +94,14 @@ void ForgetClient(Client& c);
 std::vector<Client*> TakeUnblockedClients();
 // INFO clients: blocked_clients.
 size_t BlockedClientCount();
+// CLIENT PAUSE (commands/pause.h; Redis's BLOCKED_POSTPONE): the dispatcher
+// postpones c's command, which stays unexecuted in its query buffer. c is
+// blocked (kClientBlocked | kClientPostponed: the server reads no further,
+// CLIENT LIST shows 'b', blocked_clients counts it) until
+// UnblockPostponedClients queues every postponed client for resumption,
+// which dispatches the command again.
+void PostponeClient(Client& c);
+void UnblockPostponedClients();
 // Installs the db key-added hook. Called once at start-up.
 void InstallBlockingHooks();
 

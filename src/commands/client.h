@@ -34,9 +34,19 @@ enum ClientFlag : uint64_t {
   kClientNoTouch = 1u << 12,
   kClientBlocked = 1u << 13,        // waiting in a blocking command (commands/blocking.h)
   kClientInExec = 1u << 14,         // EXEC is running the queued commands
+  kClientPostponed = 1u << 15,      // held back by CLIENT PAUSE, command unexecuted (commands/pause.h)
 };
 
 struct BlockedState;  // commands/blocking.cc
+
+// One key a client WATCHes (Redis's watchedKey).
+struct WatchedKey {
+  int db;
+  std::string key;
+  // The key existed but was logically expired when WATCHed: its deletion
+  // (by expiry or a flush) is then no change, and EXEC ignores its expiry.
+  bool expired;
+};
 
 struct QueuedCommand {
   const CommandSpec* cmd;
@@ -95,7 +105,7 @@ struct Client {
 
   // Transactions
   std::vector<QueuedCommand> mstate;
-  std::vector<std::pair<int, std::string>> watched;  // (db, key)
+  std::vector<WatchedKey> watched;
 
   // Pending reply bytes not yet written.
   size_t PendingOutput() const { return outbuf.size() - out_pos; }

@@ -5,11 +5,15 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 
 #include "alloc/zmalloc.h"
 #include "commands/errors.h"
+#include "commands/pause.h"
 #include "commands/state.h"
+#include "commands/transactions.h"
 #include "common/clock.h"
+#include "common/log.h"
 
 namespace commands {
 namespace {
@@ -44,14 +48,47 @@ bool IsLastCommand(std::string_view arg, const CommandSpec* cmd) {
   return cmd != nullptr && cmd->parent == nullptr && cmd->subcommands.empty() && ArgIs(arg, cmd->name);
 }
 
+// Redis's securityWarningCommand. A browser tricked into posting to the
+// server's port (cross protocol scripting) sends "POST / HTTP/1.1" and
+// "Host: ..." lines, which read as inline commands named "post" and
+// "host:". Redis recognises these two names before any lookup (they are in
+// no command table, COMMAND INFO knows them not) and drops the connection
+// without a reply, so nothing after them, the attacker's payload, runs.
+// Logged at most once a minute.
+bool IsHttpRequestLine(std::string_view name) { return ArgIs(name, "post") || ArgIs(name, "host:"); }
+
+void AbortHttpRequest(Client& c) {
+  // Redis's interval between two such warnings, in seconds.
+  constexpr int64_t kWarningIntervalSec = 60;
+  static int64_t logged_at = 0;
+  int64_t now = common::UsTime() / 1000000;
+  if (std::llabs(now - logged_at) > kWarningIntervalSec) {
+    LOG_WARNING(
+        "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This "
+        "is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. "
+        "Connection aborted.");
+    logged_at = now;
+  }
+  c.outbuf.clear();
+  c.out_pos = 0;
+  State& s = GetState();
+  if (s.close_client_async != nullptr) s.close_client_async(c);
+}
+
 bool ArityOk(const CommandSpec* cmd, size_t argc) {
   int a = cmd->arity;
   return (a > 0 && static_cast<size_t>(a) == argc) || (a < 0 && argc >= static_cast<size_t>(-a));
 }
 
+// Redis's rejectCommand: inside MULTI the transaction is flagged, so EXEC
+// aborts; EXEC itself rejected aborts the transaction at once, saying why.
 void RejectCommand(Client& c, std::string_view msg) {
   if (c.InMulti()) c.flags |= kClientDirtyExec;
   if (c.cmd) c.cmd->stats.rejected_calls++;
+  if (c.cmd != nullptr && c.cmd->handler == ExecCommand) {
+    ExecCommandAbort(c, msg);
+    return;
+  }
   CountError(msg);
   c.reply.Error(msg);
 }
@@ -144,7 +181,7 @@ namespace {
 void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
   State& s = GetState();
   int db = c.db ? c.db->id() : 0;
-  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && std::string_view(cmd->name) != "exec") {
+  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && cmd->handler != ExecCommand) {
     PropagatedOp op;
     op.db = db;
     if (!c.propagate_argv.empty()) {
@@ -182,6 +219,8 @@ void Call(Client& c, const CommandSpec* cmd) {
   }
   cmd->stats.calls++;
   cmd->stats.usec += static_cast<uint64_t>(duration);
+  // In ns, as Redis records (its histograms keep 1 ns..1 s).
+  if (s.latency_tracking) cmd->stats.latency.Record(duration * 1000);
   s.stats.numcommands++;
   c.commands_processed++;
   c.lastcmd = cmd;
@@ -194,6 +233,11 @@ void ProcessCommand(Client& c) {
   State& s = GetState();
   c.cmd = nullptr;
   if (c.argv.empty()) return;
+
+  if (IsHttpRequestLine(c.argv[0])) {
+    AbortHttpRequest(c);
+    return;
+  }
 
   // QUIT is handled before anything else, like Redis.
   if (ArgIs(c.argv[0], "quit")) {
@@ -222,6 +266,15 @@ void ProcessCommand(Client& c) {
   }
 
   uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  // Protected commands are refused before anything else, inside MULTI too
+  // (enable-debug-command, enable-module-command).
+  if ((flags & kProtected) && s.protected_command_denied != nullptr) {
+    if (const char* e = s.protected_command_denied(c, *cmd)) {
+      RejectCommand(c, e);
+      return;
+    }
+  }
+
   if (!s.requirepass.empty() && !c.authenticated && !(flags & kNoAuth)) {
     RejectCommand(c, err::kNoAuth);
     return;
@@ -232,18 +285,20 @@ void ProcessCommand(Client& c) {
     return;
   }
 
+  // EXEC counts as what it runs: denyoom, or a write, if a queued command is
+  // (Redis's mstate.cmd_flags).
+  if (cmd->handler == ExecCommand) {
+    for (const QueuedCommand& q : c.mstate) flags |= q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0);
+  }
+
   if (s.maxmemory && s.evict_before_command != nullptr) {
     const bool out_of_memory = s.evict_before_command();
-    // Refused: commands that may grow memory, EXEC of a transaction holding
-    // one, and anything but EXEC/DISCARD/RESET being queued in MULTI (a
-    // queue can grow without bound), as Redis.
-    bool deny = flags & kDenyOom;
+    // Refused: commands that may grow memory (EXEC as what it queued), and,
+    // inside MULTI, anything but EXEC, DISCARD and RESET (a queue can grow
+    // without bound), as Redis.
     std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
-    if (name == "exec") {
-      for (const QueuedCommand& q : c.mstate) deny |= (q.cmd->flags & kDenyOom) != 0;
-    } else if (c.InMulti() && name != "discard" && name != "reset") {
-      deny = true;
-    }
+    const bool deny = (flags & kDenyOom) ||
+                      (c.InMulti() && cmd->handler != ExecCommand && name != "discard" && name != "reset");
     if (out_of_memory && deny) {
       RejectCommand(c, err::kOom);
       return;
@@ -254,9 +309,6 @@ void ProcessCommand(Client& c) {
   if (s.disk_error != nullptr) {
     bool is_write = flags & kWrite;
     std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
-    if (name == "exec") {
-      for (const QueuedCommand& q : c.mstate) is_write |= (q.cmd->flags & kWrite) != 0;
-    }
     if (is_write || name == "ping") {
       if (const char* e = s.disk_error()) {
         RejectCommand(c, e);
@@ -267,6 +319,13 @@ void ProcessCommand(Client& c) {
 
   if (s.loading && !(flags & kLoading)) {
     RejectCommand(c, err::kLoading);
+    return;
+  }
+
+  // CLIENT PAUSE: the command waits, unexecuted, for the pause's end (also
+  // when it would be queued inside MULTI, as Redis).
+  if (CurrentPause() != PauseType::kNone && PauseHoldsCommand(flags, db::Now())) {
+    PostponeClient(c);
     return;
   }
 

@@ -27,6 +27,7 @@ inline constexpr char kExecNoMulti[] = "ERR EXEC without MULTI";
 inline constexpr char kDiscardNoMulti[] = "ERR DISCARD without MULTI";
 inline constexpr char kWatchInMulti[] = "ERR WATCH inside MULTI is not allowed";
 inline constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr char kExecAbortBecause[] = "EXECABORT Transaction discarded because of: ";  // + reason
 inline constexpr char kInvalidExpire[] = "ERR invalid expire time in '%s' command";
 inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr char kBitOffset[] = "ERR offset is out of range";
@@ -36,6 +37,16 @@ inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kLoading[] = "LOADING Redis is loading the dataset in memory";
 inline constexpr char kBusyKey[] = "BUSYKEY Target key name already exists.";
 inline constexpr char kDumpPayload[] = "ERR DUMP payload version or checksum are wrong";
+inline constexpr char kDebugNotAllowed[] =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a "
+    "local connection, otherwise you need to set this option in the configuration file, and then restart the "
+    "server.";
+inline constexpr char kModuleNotAllowed[] =
+    "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a "
+    "local connection, otherwise you need to set this option in the configuration file, and then restart the "
+    "server.";
+inline constexpr char kModuleLoadFailed[] = "ERR Error loading the extension. Please check the server logs.";
+inline constexpr char kModuleUnloadNoSuch[] = "ERR Error unloading module: no such module with that name";
 inline constexpr char kMisconf[] =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands "
     "that may modify the data set are disabled, because this instance is configured to report errors during "

@@ -678,10 +678,8 @@ void SwapDbCommand(Client& c) {
     return;
   }
   if (a != b) {
-    // Clients keep their db index, so they now see the other contents: for
-    // WATCH, both dbs changed wholesale.
-    SignalFlushedDb(a->id());
-    SignalFlushedDb(b->id());
+    // Clients keep their db index, so they now see the other contents.
+    SignalSwappedDb(a->id(), b->id());
     a->SwapWith(*b);
   }
   GetState().dirty++;

@@ -663,12 +663,14 @@ void RegisterListCommands(Registry& r) {
   r.Add({"lpos", -3, kReadonly, 1, 1, 1, LPosCommand, "list", "Return the index of matching elements on a list", "6.0.6", kReadSlow});
   r.Add({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, RPopLPushCommand, "list", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", kWriteSlow});
   r.Add({"lmove", 5, kWrite | kDenyOom, 1, 2, 1, LMoveCommand, "list", "Pop an element from a list, push it to another list and return it", "6.2.0", kWriteSlow});
-  r.Add({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, LMPopCommand, "list", "Pop elements from a list", "7.0.0", kWriteSlow});
+  r.Add({"lmpop", -4, kWrite | kMovableKeys, 0, 0, 0, LMPopCommand, "list", "Pop elements from a list", "7.0.0", kWriteSlow})
+      .key_specs = {KeynumKeys(kKeyRW | kKeyAccess | kKeyDelete, 1)};  // numkeys key...
   r.Add({"blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BLPopCommand, "list", "Remove and get the first element in a list, or block until one is available", "2.0.0", kBlock});
   r.Add({"brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BRPopCommand, "list", "Remove and get the last element in a list, or block until one is available", "2.0.0", kBlock});
   r.Add({"brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BRPopLPushCommand, "list", "Pop an element from a list, push it to another list and return it; or block until one is available", "2.2.0", kBlock});
   r.Add({"blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BLMoveCommand, "list", "Pop an element from a list, push it to another list and return it; or block until one is available", "6.2.0", kBlock});
-  r.Add({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BLMPopCommand, "list", "Pop elements from a list, or block until one is available", "7.0.0", kBlock});
+  r.Add({"blmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BLMPopCommand, "list", "Pop elements from a list, or block until one is available", "7.0.0", kBlock})
+      .key_specs = {KeynumKeys(kKeyRW | kKeyAccess | kKeyDelete, 2)};  // timeout numkeys key...
   // clang-format on
 }
 

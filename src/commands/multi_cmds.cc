@@ -1,11 +1,20 @@
 // Transactions: MULTI EXEC DISCARD WATCH UNWATCH.
 //
-// WATCH keeps, per (db, key), the clients watching it. Any modification of
-// the key (SignalModifiedKey, via State::on_key_modified) or a flush of its
-// db marks those clients kClientDirtyCas, and their EXEC then replies a null
-// array. Commands queued inside MULTI are copied out of the query buffer.
+// WATCH keeps, per db and key, the clients watching it (g_watched), and each
+// client keeps its own list (Client::watched). A modification of the key
+// (SignalModifiedKey, via State::on_key_modified, and expiry deletions)
+// marks its watchers kClientDirtyCas, and their EXEC then replies a null
+// array. Emptying a db (FLUSHDB, FLUSHALL, SWAPDB) touches only the watched
+// keys that exist, as Redis 7.0's touchAllWatchedKeysInDb: WATCH of a
+// missing key survives a FLUSHALL. A key already logically expired when
+// WATCHed (WatchedKey::expired) changes nothing by being deleted. Once a
+// client is dirty its watches are dropped: nothing can make it clean again
+// but UNWATCH or the end of the transaction. Commands queued inside MULTI
+// are copied out of the query buffer.
 #include <algorithm>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,21 +28,87 @@
 namespace commands {
 namespace {
 
-// "<db>\n<key>" -> watching clients. Small: only watched keys appear.
-std::unordered_map<std::string, std::vector<Client*>> g_watched;
+// Hashing that lets string_view find std::string keys without a copy.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+};
+using WatchersByKey = std::unordered_map<std::string, std::vector<Client*>, KeyHash, std::equal_to<>>;
 
-std::string WatchKey(int db, std::string_view key) {
-  std::string k = std::to_string(db);
-  k += '\n';
-  k.append(key);
-  return k;
+// db id -> key -> watching clients. Small: only watched keys appear.
+std::unordered_map<int, WatchersByKey> g_watched;
+size_t g_watched_keys = 0;  // keys in g_watched, for the fast exit on every write
+
+WatchedKey* FindWatched(Client& c, int db, std::string_view key) {
+  for (WatchedKey& wk : c.watched)
+    if (wk.db == db && wk.key == key) return &wk;
+  return nullptr;
 }
 
-void TouchWatchedKey(int db, std::string_view key) {
-  if (g_watched.empty()) return;
-  auto it = g_watched.find(WatchKey(db, key));
-  if (it == g_watched.end()) return;
-  for (Client* c : it->second) c->flags |= kClientDirtyCas;
+// Redis's keyIsExpired: has a TTL in the past (the key may still be stored).
+bool KeyIsExpired(db::Db& d, std::string_view key) {
+  int64_t when = d.GetExpire(key);
+  return when >= 0 && when <= db::Now();
+}
+
+void MarkDirty(Client& c) {
+  c.flags |= kClientDirtyCas;
+  UnwatchAllKeys(c);
+}
+
+// Redis's touchWatchedKey.
+void TouchWatchedKey(int dbi, std::string_view key) {
+  if (g_watched_keys == 0) return;
+  auto db_it = g_watched.find(dbi);
+  if (db_it == g_watched.end()) return;
+  auto it = db_it->second.find(key);
+  if (it == db_it->second.end()) return;
+  // MarkDirty unwatches, which edits this very list: walk a copy.
+  std::vector<Client*> clients = it->second;
+  db::Db* d = GetDb(dbi);
+  for (Client* c : clients) {
+    WatchedKey* wk = FindWatched(*c, dbi, key);
+    if (wk != nullptr && wk->expired) {
+      // Expired when WATCHed and now deleted: logically no change. (Still
+      // stored means it was touched without being deleted first, which
+      // leaves it as expired as it was.)
+      if (d == nullptr || d->FindEntry(key) == nullptr) wk->expired = false;
+      continue;
+    }
+    MarkDirty(*c);
+  }
+}
+
+// Redis's touchAllWatchedKeysInDb: `emptied` loses its contents, replaced by
+// those of `replaced_with` (SWAPDB) or by nothing (nullptr).
+void TouchAllWatchedKeysInDb(db::Db& emptied, db::Db* replaced_with) {
+  auto db_it = g_watched.find(emptied.id());
+  if (db_it == g_watched.end()) return;
+  std::vector<std::pair<std::string, std::vector<Client*>>> touched;
+  for (auto& [key, clients] : db_it->second) {
+    bool in_emptied = emptied.FindEntry(key) != nullptr;
+    bool in_replacement = replaced_with != nullptr && replaced_with->FindEntry(key) != nullptr;
+    if (in_emptied || in_replacement) touched.emplace_back(key, clients);
+  }
+  for (auto& [key, clients] : touched) {
+    bool in_emptied = emptied.FindEntry(key) != nullptr;
+    bool in_replacement = replaced_with != nullptr && replaced_with->FindEntry(key) != nullptr;
+    for (Client* c : clients) {
+      WatchedKey* wk = FindWatched(*c, emptied.id(), key);
+      if (wk == nullptr) continue;  // dirtied (and unwatched) through another key
+      if (wk->expired) {
+        if (!in_replacement) {
+          wk->expired = false;  // an expired key deleted: no logical change
+          continue;
+        }
+        if (KeyIsExpired(*replaced_with, key)) continue;  // expired it stays
+      } else if (!in_emptied && KeyIsExpired(*replaced_with, key)) {
+        wk->expired = true;  // a missing key replaced by an expired one
+        continue;
+      }
+      MarkDirty(*c);
+    }
+  }
 }
 
 void MultiCommand(Client& c) {
@@ -54,16 +129,19 @@ void DiscardCommand(Client& c) {
   c.reply.Ok();
 }
 
+}  // namespace
+
 void ExecCommand(Client& c) {
   if (!c.InMulti()) {
     c.AddError(err::kExecNoMulti);
     return;
   }
-  // Redis 7.0 also fails the transaction when a watched key expired.
+  // Redis 7.0 also fails the transaction when a watched key expired since
+  // it was WATCHed (isWatchedKeyExpired).
   if (!(c.flags & kClientDirtyCas)) {
-    for (auto& [dbi, key] : c.watched) {
-      db::Db* d = GetDb(dbi);
-      if (d && d->GetExpire(key) >= 0 && d->GetExpire(key) <= db::Now()) c.flags |= kClientDirtyCas;
+    for (const WatchedKey& wk : c.watched) {
+      db::Db* d = GetDb(wk.db);
+      if (!wk.expired && d != nullptr && KeyIsExpired(*d, wk.key)) c.flags |= kClientDirtyCas;
     }
   }
   if (c.flags & kClientDirtyExec) {
@@ -93,18 +171,20 @@ void ExecCommand(Client& c) {
   c.cmd = exec_cmd;
 }
 
+namespace {
+
 void WatchCommand(Client& c) {
   if (c.InMulti()) {
     c.AddError(err::kWatchInMulti);
     return;
   }
   for (size_t i = 1; i < c.argv.size(); i++) {
-    std::string key(c.argv[i]);
-    bool already = std::any_of(c.watched.begin(), c.watched.end(),
-                               [&](auto& w) { return w.first == c.db_index && w.second == key; });
-    if (already) continue;
-    g_watched[WatchKey(c.db_index, key)].push_back(&c);
-    c.watched.emplace_back(c.db_index, std::move(key));
+    std::string_view key = c.argv[i];
+    if (FindWatched(c, c.db_index, key) != nullptr) continue;
+    auto [it, added] = g_watched[c.db_index].try_emplace(std::string(key));
+    if (added) g_watched_keys++;
+    it->second.push_back(&c);
+    c.watched.push_back({c.db_index, std::string(key), KeyIsExpired(*c.db, key)});
   }
   c.reply.Ok();
 }
@@ -118,13 +198,26 @@ void UnwatchCommand(Client& c) {
 }  // namespace
 
 void UnwatchAllKeys(Client& c) {
-  for (auto& [dbi, key] : c.watched) {
-    auto it = g_watched.find(WatchKey(dbi, key));
-    if (it == g_watched.end()) continue;
+  for (const WatchedKey& wk : c.watched) {
+    auto db_it = g_watched.find(wk.db);
+    if (db_it == g_watched.end()) continue;
+    auto it = db_it->second.find(wk.key);
+    if (it == db_it->second.end()) continue;
     std::erase(it->second, &c);
-    if (it->second.empty()) g_watched.erase(it);
+    if (!it->second.empty()) continue;
+    db_it->second.erase(it);
+    g_watched_keys--;
+    if (db_it->second.empty()) g_watched.erase(db_it);
   }
   c.watched.clear();
+}
+
+void ExecCommandAbort(Client& c, std::string_view reason) {
+  DiscardTransaction(c);
+  // Rejections that Redis formats itself carry no "ERR " (arity, unknown
+  // command); those with their own code (OOM, MISCONF, LOADING) keep it.
+  if (reason.starts_with("ERR ")) reason.remove_prefix(4);
+  c.AddError(std::string(err::kExecAbortBecause) + std::string(reason));
 }
 
 void DiscardTransaction(Client& c) {
@@ -134,11 +227,16 @@ void DiscardTransaction(Client& c) {
 }
 
 void SignalFlushedDb(int db) {
-  for (auto& [k, clients] : g_watched) {
-    int kdb = std::stoi(k.substr(0, k.find('\n')));
-    if (db != -1 && kdb != db) continue;
-    for (Client* c : clients) c->flags |= kClientDirtyCas;
-  }
+  for (db::Db* d : GetState().db_ptrs)
+    if (db == -1 || d->id() == db) TouchAllWatchedKeysInDb(*d, nullptr);
+}
+
+void SignalSwappedDb(int db1, int db2) {
+  db::Db* a = GetDb(db1);
+  db::Db* b = GetDb(db2);
+  if (a == nullptr || b == nullptr) return;
+  TouchAllWatchedKeysInDb(*a, b);
+  TouchAllWatchedKeysInDb(*b, a);
 }
 
 void InstallWatchHook() { GetState().on_key_modified = TouchWatchedKey; }

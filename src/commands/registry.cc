@@ -14,26 +14,50 @@ std::string Lower(std::string_view s) {
   return r;
 }
 
+// The key spec Redis 7.0 derives from a legacy key range
+// (populateCommandLegacyRangeSpec): begin at first_key, a range whose last
+// key is relative to it. Flags are known only for read-only commands.
+void DeriveKeySpec(CommandSpec& s) {
+  if (!s.key_specs.empty() || s.first_key <= 0) return;
+  int lastkey = s.last_key >= 0 ? s.last_key - s.first_key : s.last_key;
+  s.key_specs.push_back(RangeKeys((s.flags & kReadonly) ? (kKeyRO | kKeyAccess) : 0, s.first_key, lastkey, s.step));
+}
+
 }  // namespace
+
+KeySpec RangeKeys(uint32_t flags, int index, int lastkey, int keystep) {
+  return {.flags = flags, .begin = KeySpec::Begin::kIndex, .index = index, .find = KeySpec::Find::kRange,
+          .lastkey = lastkey, .keystep = keystep};
+}
+
+KeySpec KeynumKeys(uint32_t flags, int index, int keynumidx, int firstkey, int keystep) {
+  return {.flags = flags, .begin = KeySpec::Begin::kIndex, .index = index, .find = KeySpec::Find::kKeynum,
+          .keystep = keystep, .keynumidx = keynumidx, .firstkey = firstkey};
+}
+
+KeySpec UnknownKeys(uint32_t flags, const char* notes) { return {.flags = flags, .notes = notes}; }
 
 Registry& Registry::Get() {
   static Registry* r = new Registry();
   return *r;
 }
 
-void Registry::Add(CommandSpec spec) {
+CommandSpec& Registry::Add(CommandSpec spec) {
   auto* s = new CommandSpec(std::move(spec));
   s->full_name = s->name;
   specs_.push_back(s);
+  return *s;
 }
 
 void Registry::Finalize() {
   index_.clear();
   ordered_.clear();
   for (CommandSpec* s : specs_) {
+    DeriveKeySpec(*s);
     for (auto& sub : s->subcommands) {
       sub.parent = s;
       sub.full_name = std::string(s->name) + "|" + sub.name;
+      DeriveKeySpec(sub);
     }
     index_.emplace_back(Lower(s->name), s);
     ordered_.push_back(s);
@@ -67,13 +91,14 @@ const CommandSpec* Registry::Lookup(const std::vector<std::string_view>& argv,
 }
 
 std::vector<std::string> FlagNames(uint32_t f) {
+  // kMayReplicate and kProtected are hidden on purpose, as in Redis 7.0.
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kWrite, "write"},       {kReadonly, "readonly"},       {kDenyOom, "denyoom"},
       {kAdmin, "admin"},       {kPubsub, "pubsub"},           {kNoScript, "noscript"},
       {kBlocking, "blocking"}, {kLoading, "loading"},         {kStale, "stale"},
       {kSkipMonitor, "skip_monitor"}, {kSkipSlowlog, "skip_slowlog"}, {kFast, "fast"},
-      {kNoAuth, "no_auth"},    {kMayReplicate, "may_replicate"}, {kNoMandatoryKeys, "no_mandatory_keys"},
-      {kProtected, "protected"}, {kNoMulti, "no_multi"},     {kMovableKeys, "movablekeys"},
+      {kNoAuth, "no_auth"},    {kNoMandatoryKeys, "no_mandatory_keys"}, {kNoAsyncLoading, "no_async_loading"},
+      {kNoMulti, "no_multi"},  {kMovableKeys, "movablekeys"},
       {kAllowBusy, "allow_busy"},
   };
   std::vector<std::string> out;
@@ -95,6 +120,19 @@ std::vector<std::string> AclCategoryNames(uint32_t c) {
   std::vector<std::string> out;
   for (auto& [bit, name] : kNames)
     if (c & bit) out.emplace_back(name);
+  return out;
+}
+
+std::vector<std::string> KeySpecFlagNames(uint32_t f) {
+  // Redis 7.0's order (addReplyFlagsForKeyArgs).
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kKeyRO, "RO"},         {kKeyRW, "RW"},         {kKeyOW, "OW"},           {kKeyRM, "RM"},
+      {kKeyAccess, "access"}, {kKeyUpdate, "update"}, {kKeyInsert, "insert"},   {kKeyDelete, "delete"},
+      {kKeyNotKey, "not_key"}, {kKeyIncomplete, "incomplete"}, {kKeyVariableFlags, "variable_flags"},
+  };
+  std::vector<std::string> out;
+  for (auto& [bit, name] : kNames)
+    if (f & bit) out.emplace_back(name);
   return out;
 }
 

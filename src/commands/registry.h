@@ -4,13 +4,19 @@
 //
 // Arity as Redis: N > 0 means exactly N arguments (command name included),
 // -N means at least N. Key positions: first, last (-1 = last argument,
-// -2 = second to last), step; 0/0/0 = no keys.
+// -2 = second to last), step; 0/0/0 = no keys. That legacy range cannot
+// say where the keys of ZUNIONSTORE dst 2 a b are, so a command whose keys
+// move (kMovableKeys) also registers Redis 7.0's key specifications
+// (KeySpec, below); Finalize derives one from the range for the others.
+// commands/keys.h finds the keys of an argv from them.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/latency_histogram.h"
 
 namespace commands {
 
@@ -41,6 +47,7 @@ enum CommandFlag : uint32_t {
   kNoMulti = 1u << 16,  // not allowed inside MULTI
   kMovableKeys = 1u << 17,
   kAllowBusy = 1u << 18,
+  kNoAsyncLoading = 1u << 19,  // refused while loading a replica's dataset in the background
 };
 
 // ACL categories, reported by COMMAND INFO.
@@ -67,11 +74,66 @@ enum AclCategory : uint32_t {
 
 using Handler = void (*)(Client& c);
 
+// Redis 7.0's key-spec flags (COMMAND INFO, COMMAND GETKEYSANDFLAGS): how a
+// command uses the keys a spec finds.
+enum KeySpecFlag : uint32_t {
+  kKeyRO = 1u << 0,          // read only
+  kKeyRW = 1u << 1,          // read and modified
+  kKeyOW = 1u << 2,          // overwritten without being read
+  kKeyRM = 1u << 3,          // removed
+  kKeyAccess = 1u << 4,      // the user data is returned or copied
+  kKeyUpdate = 1u << 5,      // the value is updated or replaced
+  kKeyInsert = 1u << 6,      // data is added
+  kKeyDelete = 1u << 7,      // data is removed
+  kKeyNotKey = 1u << 8,      // an argument that is not a key (cluster slots only)
+  kKeyIncomplete = 1u << 9,  // the spec may miss keys
+  kKeyVariableFlags = 1u << 10,
+};
+
+// One key specification, as Redis 7.0's keySpec: a begin-search step finds
+// where the keys start, a find-keys step says which arguments from there
+// are keys. Unknown steps mean "only the command's getkeys procedure
+// knows" (SORT's STORE may be anywhere).
+struct KeySpec {
+  enum class Begin : uint8_t { kIndex, kKeyword, kUnknown };
+  enum class Find : uint8_t { kRange, kKeynum, kUnknown };
+  uint32_t flags = 0;             // KeySpecFlag bits
+  Begin begin = Begin::kUnknown;
+  int index = 0;                  // kIndex: the first key's argv position
+  const char* keyword = nullptr;  // kKeyword: the keys follow this argument,
+  int startfrom = 0;              //   searched from here (negative: from the end, backwards)
+  Find find = Find::kUnknown;
+  int lastkey = 0;                // kRange: the last key, relative to the first (<0: from the end)
+  int keystep = 1;                // kRange, kKeynum: distance between keys
+  int limit = 0;                  // kRange with lastkey -1: only 1/limit of the rest
+  int keynumidx = 0;              // kKeynum: where the key count is, relative to the begin
+  int firstkey = 0;               // kKeynum: the first key, relative to the begin
+  const char* notes = nullptr;
+};
+
+// Specs the way Redis's command JSON files write them.
+KeySpec RangeKeys(uint32_t flags, int index, int lastkey = 0, int keystep = 1);
+KeySpec KeynumKeys(uint32_t flags, int index, int keynumidx = 0, int firstkey = 1, int keystep = 1);
+KeySpec UnknownKeys(uint32_t flags, const char* notes);
+
+// A key found in an argv: its position and its spec's flags.
+struct KeyRef {
+  int pos;
+  uint32_t flags;
+};
+// A command's own key finder (Redis's getkeys_proc), for keys no spec can
+// describe (SORT ... STORE dst). Appends to *out; returns the count found.
+using GetKeysProc = int (*)(const std::vector<std::string_view>& argv, std::vector<KeyRef>* out);
+
 struct CommandStats {
   uint64_t calls = 0;
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // Each call's duration in ns, while latency-tracking is on (INFO
+  // latencystats, LATENCY HISTOGRAM). Empty, and allocation-free, until the
+  // command first runs.
+  common::LatencyHistogram latency;
 };
 
 struct CommandSpec {
@@ -85,6 +147,8 @@ struct CommandSpec {
   const char* since;
   uint32_t acl = 0;
   std::vector<CommandSpec> subcommands;  // CONFIG GET, CLIENT LIST ... (name "get")
+  std::vector<KeySpec> key_specs;        // Finalize derives one from first/last/step if empty
+  GetKeysProc getkeys = nullptr;         // when a spec cannot be followed
   // Filled by the registry:
   std::string full_name;   // "config|get" for subcommands
   const CommandSpec* parent = nullptr;
@@ -94,13 +158,23 @@ struct CommandSpec {
 class Registry {
  public:
   static Registry& Get();
-  void Add(CommandSpec spec);
+  // Returns the stored spec, for fields beyond the one-line registration
+  // (key specs, getkeys): valid for the life of the process.
+  CommandSpec& Add(CommandSpec spec);
   // Looks up argv[0] (case-insensitive) and, for container commands,
   // argv[1] as a subcommand. nullptr if unknown. *container is set to the
   // container when argv[1] is not one of its subcommands.
   const CommandSpec* Lookup(const std::vector<std::string_view>& argv, const CommandSpec** container) const;
   const CommandSpec* Find(std::string_view name) const;
   const std::vector<const CommandSpec*>& All() const { return ordered_; }
+  // Calls fn for every command and then its subcommands, in table order.
+  template <typename Fn>
+  void ForEachCommand(Fn&& fn) const {
+    for (const CommandSpec* s : ordered_) {
+      fn(*s);
+      for (const CommandSpec& sub : s->subcommands) fn(sub);
+    }
+  }
   // Called once after every family registered (fixes parent pointers).
   void Finalize();
 
@@ -128,5 +202,6 @@ void RegisterAllDataCommands(Registry& r);
 // Flag and category names for COMMAND INFO.
 std::vector<std::string> FlagNames(uint32_t flags);
 std::vector<std::string> AclCategoryNames(uint32_t cats);
+std::vector<std::string> KeySpecFlagNames(uint32_t flags);
 
 }  // namespace commands

@@ -683,7 +683,8 @@ void RegisterSetCommands(Registry& r) {
          kWriteFast});
   r.Add({"sinter", -2, kReadonly, 1, -1, 1, SInterCommand, "set", "Intersect multiple sets", "1.0.0", kReadSlow});
   r.Add({"sintercard", -3, kReadonly | kMovableKeys, 0, 0, 0, SInterCardCommand, "set",
-         "Intersect multiple sets and return the cardinality of the result", "7.0.0", kReadSlow});
+         "Intersect multiple sets and return the cardinality of the result", "7.0.0", kReadSlow})
+      .key_specs = {KeynumKeys(kKeyRO | kKeyAccess, 1)};  // numkeys key...
   r.Add({"sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, SInterStoreCommand, "set",
          "Intersect multiple sets and store the resulting set in a key", "1.0.0", kWriteSlow});
   r.Add({"sunion", -2, kReadonly, 1, -1, 1, SUnionCommand, "set", "Add multiple sets", "1.0.0", kReadSlow});

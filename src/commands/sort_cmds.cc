@@ -322,6 +322,31 @@ void SetLoad(const Object* o, size_t, size_t, bool, std::vector<std::string>* ou
   while (it.Next(&m)) out->emplace_back(m.View(buf));
 }
 
+// Redis's sortGetKeys: the sorted key, and the destination of the last
+// STORE. Options are scanned as SORT parses them: LIMIT skips two
+// arguments, GET and BY one, so their values are never taken for STORE.
+int SortGetKeys(const std::vector<std::string_view>& argv, std::vector<KeyRef>* out) {
+  out->push_back({1, kKeyRO | kKeyAccess});
+  int store = 0;
+  for (size_t i = 2; i < argv.size(); i++) {
+    if (ArgIs(argv[i], "limit")) {
+      i += 2;
+    } else if (ArgIs(argv[i], "get") || ArgIs(argv[i], "by")) {
+      i += 1;
+    } else if (ArgIs(argv[i], "store") && i + 1 < argv.size()) {
+      store = static_cast<int>(i + 1);  // the last STORE wins, as SORT's
+    }
+  }
+  if (store > 0) out->push_back({store, kKeyOW | kKeyUpdate});
+  return static_cast<int>(out->size());
+}
+
+// SORT_RO has no STORE: only the sorted key.
+int SortRoGetKeys(const std::vector<std::string_view>&, std::vector<KeyRef>* out) {
+  out->push_back({1, kKeyRO | kKeyAccess});
+  return 1;
+}
+
 }  // namespace
 
 void RegisterSortSource(object::Type t, const SortSource& source) { g_sources[static_cast<int>(t)] = source; }
@@ -331,10 +356,24 @@ void SetSortListBuilder(SortListBuilderFn fn) { g_list_builder = fn; }
 void RegisterSortCommands(Registry& r) {
   RegisterSortSource(object::Type::kSet, SortSource{SetLength, SetLoad, /*ordered=*/false});
   const uint32_t kCats = kCatSet | kCatSortedSet | kCatList | kCatSlow | kCatDangerous;
-  r.Add({"sort", -2, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, SortCommand, "generic",
-         "Sort the elements in a list, set or sorted set", "1.0.0", kCatWrite | kCats});
-  r.Add({"sort_ro", -2, kReadonly | kMovableKeys, 1, 1, 1, SortRoCommand, "generic",
-         "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", kCatRead | kCats});
+  // Redis 7.0's key specs: the sorted key, then what no spec can locate
+  // (SortGetKeys finds those).
+  const KeySpec kSorted = RangeKeys(kKeyRO | kKeyAccess, 1);
+  const KeySpec kByGet = UnknownKeys(kKeyRO | kKeyAccess,
+                                     "For the optional BY/GET keyword. It is marked 'unknown' because the key names "
+                                     "derive from the content of the key we sort");
+  const KeySpec kStore = UnknownKeys(kKeyOW | kKeyUpdate,
+                                     "For the optional STORE keyword. It is marked 'unknown' because the keyword can "
+                                     "appear anywhere in the argument array");
+  CommandSpec& sort = r.Add({"sort", -2, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, SortCommand, "generic",
+                             "Sort the elements in a list, set or sorted set", "1.0.0", kCatWrite | kCats});
+  sort.key_specs = {kSorted, kByGet, kStore};
+  sort.getkeys = SortGetKeys;
+  CommandSpec& sort_ro =
+      r.Add({"sort_ro", -2, kReadonly | kMovableKeys, 1, 1, 1, SortRoCommand, "generic",
+             "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", kCatRead | kCats});
+  sort_ro.key_specs = {kSorted, kByGet};
+  sort_ro.getkeys = SortRoGetKeys;
 }
 
 }  // namespace commands

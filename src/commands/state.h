@@ -14,6 +14,7 @@
 namespace commands {
 
 struct Client;
+struct CommandSpec;
 
 struct ServerStats {
   uint64_t numcommands = 0;
@@ -51,6 +52,7 @@ struct State {
   bool maxmemory_lru_or_lfu = false;
   int64_t slowlog_log_slower_than = 10000;  // us; <0 disables
   int64_t latency_monitor_threshold = 0;    // ms; 0 disables
+  bool latency_tracking = true;             // per-command latency histograms
   bool rdb_compression = true;              // rdbcompression: DUMP uses LZF
   // Key eviction before a command, called by the dispatcher whenever
   // maxmemory is set (Redis's performEvictions in processCommand). True
@@ -80,6 +82,12 @@ struct State {
 
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
+  // For a kProtected command (DEBUG, MODULE LOAD...): the error text when
+  // its enable-*-command setting refuses this client, else nullptr.
+  const char* (*protected_command_denied)(const Client& c, const CommandSpec& cmd) = nullptr;
+  // Closes the client once the current event is handled, without sending
+  // what it has pending (Redis's freeClientAsync).
+  void (*close_client_async)(Client& c) = nullptr;
   void (*notify_keyspace_event)(int type, const char* event, std::string_view key, int db) = nullptr;
 };
 State& GetState();
@@ -105,9 +113,14 @@ enum NotifyClass : int {
 
 // Called by commands after modifying a key: WATCH invalidation.
 void SignalModifiedKey(Client& c, db::Db& d, std::string_view key);
-// Called after FLUSHDB/FLUSHALL/SWAPDB: every watched key of the db counts
-// as modified (FLUSHALL: db = -1, all dbs).
+// Called BEFORE a db is emptied (FLUSHDB, FLUSHALL, DEBUG RELOAD...; db = -1
+// for all): WATCHers of the keys that exist in it count as modified; a
+// watched key that does not exist is not touched (Redis 7.0's
+// touchAllWatchedKeysInDb).
 void SignalFlushedDb(int db);
+// Called BEFORE SWAPDB swaps db1 and db2: a watched key counts as modified
+// when it exists in its db or in the db swapped in.
+void SignalSwappedDb(int db1, int db2);
 void NotifyKeyspaceEvent(int type, const char* event, std::string_view key, int db);
 // The db for an index, or nullptr.
 db::Db* GetDb(int index);

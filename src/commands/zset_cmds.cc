@@ -1071,27 +1071,37 @@ void RegisterZsetCommands(Registry& r) {
   r.Add({"bzpopmax", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, BzpopmaxCommand, g,
          "Remove and return the member with the highest score from one or more sorted sets, or block until one "
          "is available", "5.0.0", kWriteFast | kCatBlocking});
+  // Key specs of the commands whose keys follow a count (Redis 7.0's).
+  const KeySpec kPopped = KeynumKeys(kKeyRW | kKeyAccess | kKeyDelete, 1);          // numkeys key...
+  const KeySpec kBlockPopped = KeynumKeys(kKeyRW | kKeyAccess | kKeyDelete, 2);     // timeout numkeys key...
+  const KeySpec kSources = KeynumKeys(kKeyRO | kKeyAccess, 1);                      // numkeys key...
+  const std::vector<KeySpec> kStoreSpecs = {RangeKeys(kKeyOW | kKeyUpdate, 1),      // destination
+                                            KeynumKeys(kKeyRO | kKeyAccess, 2)};    // numkeys key...
   r.Add({"bzmpop", -5, kWrite | kBlocking | kMovableKeys, 0, 0, 0, BzmpopCommand, g,
          "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
-         kWriteSlow | kCatBlocking});
+         kWriteSlow | kCatBlocking}).key_specs = {kBlockPopped};
   r.Add({"zmpop", -4, kWrite | kMovableKeys, 0, 0, 0, ZmpopCommand, g,
-         "Remove and return members with scores in a sorted set", "7.0.0", kWriteSlow});
+         "Remove and return members with scores in a sorted set", "7.0.0", kWriteSlow}).key_specs = {kPopped};
   r.Add({"zrandmember", -2, kReadonly, 1, 1, 1, ZrandmemberCommand, g,
          "Get one or multiple random elements from a sorted set", "6.2.0", kReadSlow});
   r.Add({"zunion", -3, kReadonly | kMovableKeys, 0, 0, 0, ZunionCommand, g, "Add multiple sorted sets", "6.2.0",
-         kReadSlow});
+         kReadSlow}).key_specs = {kSources};
   r.Add({"zinter", -3, kReadonly | kMovableKeys, 0, 0, 0, ZinterCommand, g, "Intersect multiple sorted sets",
-         "6.2.0", kReadSlow});
+         "6.2.0", kReadSlow}).key_specs = {kSources};
   r.Add({"zdiff", -3, kReadonly | kMovableKeys, 0, 0, 0, ZdiffCommand, g, "Subtract multiple sorted sets", "6.2.0",
-         kReadSlow});
+         kReadSlow}).key_specs = {kSources};
   r.Add({"zunionstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, ZunionstoreCommand, g,
-         "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", kWriteSlow});
+         "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", kWriteSlow})
+      .key_specs = kStoreSpecs;
   r.Add({"zinterstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, ZinterstoreCommand, g,
-         "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", kWriteSlow});
+         "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", kWriteSlow})
+      .key_specs = kStoreSpecs;
   r.Add({"zdiffstore", -4, kWrite | kDenyOom | kMovableKeys, 1, 1, 1, ZdiffstoreCommand, g,
-         "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", kWriteSlow});
+         "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0", kWriteSlow})
+      .key_specs = kStoreSpecs;
   r.Add({"zintercard", -3, kReadonly | kMovableKeys, 0, 0, 0, ZintercardCommand, g,
-         "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", kReadSlow});
+         "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", kReadSlow})
+      .key_specs = {kSources};
   r.Add({"zscan", -3, kReadonly, 1, 1, 1, ZscanCommand, g, "Incrementally iterate sorted sets elements and associated scores",
          "2.8.0", kReadSlow});
 }

@@ -59,6 +59,15 @@ void LogRaw(LogLevel level, const char* fmt, va_list ap) {
   fflush(out);
 }
 
+void LogVerbatim(LogLevel level, const std::string& text) {
+  if (static_cast<int>(level) < static_cast<int>(g_level)) return;
+  FILE* out = g_file ? g_file : stdout;
+  fwrite(text.data(), 1, text.size(), out);
+  fflush(out);
+}
+
+bool LogIsTerminal() { return g_file == nullptr && isatty(STDOUT_FILENO); }
+
 void Log(LogLevel level, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -23,6 +23,11 @@ bool SetLogFile(const std::string& path);
 void SetLogRole(char role);
 
 void LogRaw(LogLevel level, const char* fmt, va_list ap);
+// Writes text as it is, without the line prefix (Redis's LL_RAW), e.g. the
+// start-up logo.
+void LogVerbatim(LogLevel level, const std::string& text);
+// True when the log goes to standard output and that is a terminal.
+bool LogIsTerminal();
 void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
 }  // namespace common

@@ -324,16 +324,14 @@ bool SockName(int fd, std::string* ip, int* port) {
   return NameOf(fd, getsockname, getpeername, ip, port);
 }
 
-bool IsLoopback(const std::string& ip) {
+bool IsLocalPeer(const std::string& ip) {
   struct in_addr a4;
-  if (inet_pton(AF_INET, ip.c_str(), &a4) == 1) {
-    // 127.0.0.0/8: the first byte in network order.
-    return reinterpret_cast<const unsigned char*>(&a4.s_addr)[0] == 127;
-  }
+  if (inet_pton(AF_INET, ip.c_str(), &a4) == 1) return ntohl(a4.s_addr) == INADDR_LOOPBACK;
   struct in6_addr a6;
   if (inet_pton(AF_INET6, ip.c_str(), &a6) == 1) {
     if (IN6_IS_ADDR_LOOPBACK(&a6)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+    static const unsigned char kMapped127001[4] = {127, 0, 0, 1};
+    return IN6_IS_ADDR_V4MAPPED(&a6) && memcmp(&a6.s6_addr[12], kMapped127001, 4) == 0;
   }
   // Not an IP literal: a unix socket path as AcceptTcp reports it.
   return !ip.empty();

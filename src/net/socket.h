@@ -74,10 +74,13 @@ std::string FormatAddr(const std::string& ip, int port);
 bool PeerName(int fd, std::string* ip, int* port);
 bool SockName(int fd, std::string* ip, int* port);
 
-// True for an address that can only come from this host, the test of
-// protected-mode: 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104, and unix socket
-// paths (any text that is not an IP literal, as AcceptTcp reports them).
-bool IsLoopback(const std::string& ip);
+// Redis's test of a local peer (protected mode, and "local" for
+// enable-debug-command / enable-protected-configs): exactly 127.0.0.1 or
+// ::1 (also as ::ffff:127.0.0.1), or a unix socket path (any text that is
+// not an IP literal, as AcceptTcp reports them). The rest of 127.0.0.0/8
+// does not count: a local proxy, container bridge or port forwarder may
+// relay remote clients from such addresses.
+bool IsLocalPeer(const std::string& ip);
 
 // How long ConnectTcp/ConnectUnix wait for the connection by default. A
 // local connect completes in microseconds; 5 s covers a loaded test box

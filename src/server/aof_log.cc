@@ -644,8 +644,6 @@ void AofInit() {
 
 bool AofEnabled() { return A().state != AofState::kOff; }
 
-size_t AofBufferBytes() { return AofEnabled() ? A().buf.capacity() : 0; }
-
 bool AofLoadAtStartup() {
   Aof& a = A();
   int64_t start = common::UsTime();
@@ -908,12 +906,14 @@ void AofAppendInfo(std::string& o) {
   InfoField(o, "aof_delayed_fsync", static_cast<int64_t>(a.delayed_fsync));
 }
 
+size_t AofBufferBytes() { return A().buf.capacity(); }
+
 common::Status DebugLoadAof() {
   Aof& a = A();
   if (a.state != AofState::kOn) return common::Status::InvalidArgument("AOF is not enabled");
   AofFlush(true);
+  commands::SignalFlushedDb(-1);  // before: it looks at which watched keys exist
   for (db::Db* d : AllDbs()) d->Flush();
-  commands::SignalFlushedDb(-1);
   common::Status s = LoadFromManifest();
   GetState().dirty = 0;
   return s;

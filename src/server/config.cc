@@ -160,7 +160,8 @@ bool ParseDouble(const std::string& s, double* out) {
   return true;
 }
 
-// "%f" with trailing zeros (and then a trailing '.') removed: 99.9 -> "99.9".
+}  // namespace
+
 std::string FormatPercentile(double d) {
   char buf[128];
   snprintf(buf, sizeof(buf), "%f", d);
@@ -171,6 +172,8 @@ std::string FormatPercentile(double d) {
   }
   return s;
 }
+
+namespace {
 
 // How CONFIG REWRITE writes byte counts: the largest of gb/mb/kb that
 // divides the value exactly, else plain bytes.

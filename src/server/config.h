@@ -304,6 +304,10 @@ struct ServerConfig {
 // The process-wide settings.
 ServerConfig& Config();
 
+// A percentile as latency-tracking-info-percentiles and INFO latencystats
+// write it: "%f" without trailing zeros (or '.'), 99.9 -> "99.9".
+std::string FormatPercentile(double d);
+
 // ---- The directive table ----------------------------------------------------
 
 class ConfigRegistry {

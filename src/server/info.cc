@@ -28,8 +28,10 @@
 #include "db/lazyfree.h"
 #include "object/lru.h"
 #include "server/config.h"
+#include "server/cli.h"
 #include "server/info_field.h"
 #include "server/maxmemory.h"
+#include "server/memory_overhead.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -48,16 +50,6 @@ void FieldF(std::string& out, const char* name, double v) {
   InfoField(out, name, std::string(buf));
 }
 
-// Resident set size from /proc/self/statm.
-size_t RssBytes() {
-  FILE* f = fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, rss = 0;
-  int n = fscanf(f, "%lu %lu", &size, &rss);
-  fclose(f);
-  return n == 2 ? rss * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
-
 size_t TotalSystemMemory() {
   return static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
@@ -72,7 +64,7 @@ void ServerSection(std::string& o) {
   InfoField(o, "redis_version", std::string(commands::kRedisVersion));
   InfoField(o, "redis_git_sha1", std::string("00000000"));
   InfoField(o, "redis_git_dirty", 0);
-  InfoField(o, "redis_build_id", std::string("0"));
+  InfoField(o, "redis_build_id", BuildId());
   InfoField(o, "redis_mode", std::string("standalone"));
   InfoField(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   InfoField(o, "arch_bits", 64);
@@ -122,35 +114,37 @@ std::string Ratio(size_t dram, size_t nvm) {
   return buf;
 }
 
+// "<prefix>_ratio" and "<prefix>_bytes", the pairs of INFO memory.
+void RatioAndBytes(std::string& o, const std::string& prefix, double ratio, int64_t bytes) {
+  FieldF(o, (prefix + "_ratio").c_str(), ratio);
+  InfoField(o, (prefix + "_bytes").c_str(), bytes);
+}
+
 void MemorySection(std::string& o) {
-  alloc::Stats s = alloc::GetStats();
   alloc::TierState ts = alloc::GetTierState();
-  size_t used = s.dram.used + s.nvm.used;
-  size_t peak = s.dram.peak + s.nvm.peak;
-  ServerRuntime& rt = Runtime();
-  if (static_cast<int64_t>(used) > rt.stat_peak_memory) rt.stat_peak_memory = static_cast<int64_t>(used);
-  peak = std::max(peak, static_cast<size_t>(rt.stat_peak_memory));
-  size_t rss = RssBytes();
-  size_t allocated = s.dram.allocated + s.nvm.allocated;
-  size_t active = s.dram.active + s.nvm.active;
-  size_t resident = s.dram.resident + s.nvm.resident;
+  MemoryOverhead m = GetMemoryOverhead();
+  const alloc::Stats& s = m.stats;  // the snapshot the totals above come from
+  size_t used = m.total;
+  size_t rss = m.rss;
   auto& cfg = Config();
-  size_t dataset_keys = 0;
-  for (auto* d : GetState().db_ptrs) dataset_keys += d->size();
-  (void)dataset_keys;
   o += "# Memory\r\n";
   InfoField(o, "used_memory", used);
   InfoField(o, "used_memory_human", common::BytesToHuman(used));
   InfoField(o, "used_memory_rss", rss);
   InfoField(o, "used_memory_rss_human", common::BytesToHuman(rss));
-  InfoField(o, "used_memory_peak", peak);
-  InfoField(o, "used_memory_peak_human", common::BytesToHuman(peak));
+  InfoField(o, "used_memory_peak", m.peak);
+  InfoField(o, "used_memory_peak_human", common::BytesToHuman(m.peak));
   char perc[32];
-  snprintf(perc, sizeof(perc), "%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0);
+  snprintf(perc, sizeof(perc), "%.2f%%", m.peak_perc);
   InfoField(o, "used_memory_peak_perc", std::string(perc));
-  InfoField(o, "allocator_allocated", allocated);
-  InfoField(o, "allocator_active", active);
-  InfoField(o, "allocator_resident", resident);
+  InfoField(o, "used_memory_overhead", m.overhead_total);
+  InfoField(o, "used_memory_startup", m.startup);
+  InfoField(o, "used_memory_dataset", m.dataset);
+  snprintf(perc, sizeof(perc), "%.2f%%", m.dataset_perc);
+  InfoField(o, "used_memory_dataset_perc", std::string(perc));
+  InfoField(o, "allocator_allocated", m.allocated);
+  InfoField(o, "allocator_active", m.active);
+  InfoField(o, "allocator_resident", m.resident);
   InfoField(o, "total_system_memory", TotalSystemMemory());
   InfoField(o, "total_system_memory_human", common::BytesToHuman(TotalSystemMemory()));
   InfoField(o, "used_memory_lua", 31744);
@@ -169,24 +163,18 @@ void MemorySection(std::string& o) {
   InfoField(o, "maxmemory", static_cast<int64_t>(cfg.maxmemory));
   InfoField(o, "maxmemory_human", common::BytesToHuman(static_cast<uint64_t>(cfg.maxmemory)));
   InfoField(o, "maxmemory_policy", cfg.maxmemory_policy);
-  FieldF(o, "allocator_frag_ratio", allocated ? static_cast<double>(active) / static_cast<double>(allocated) : 0);
-  InfoField(o, "allocator_frag_bytes", static_cast<int64_t>(active) - static_cast<int64_t>(allocated));
-  FieldF(o, "allocator_rss_ratio", active ? static_cast<double>(resident) / static_cast<double>(active) : 0);
-  InfoField(o, "allocator_rss_bytes", static_cast<int64_t>(resident) - static_cast<int64_t>(active));
-  FieldF(o, "rss_overhead_ratio", resident ? static_cast<double>(rss) / static_cast<double>(resident) : 0);
-  InfoField(o, "rss_overhead_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(resident));
-  FieldF(o, "mem_fragmentation_ratio", used ? static_cast<double>(rss) / static_cast<double>(used) : 0);
-  InfoField(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  RatioAndBytes(o, "allocator_frag", m.frag_ratio, m.frag_bytes);
+  RatioAndBytes(o, "allocator_rss", m.rss_ratio, m.rss_bytes);
+  RatioAndBytes(o, "rss_overhead", m.rss_overhead_ratio, m.rss_overhead_bytes);
+  RatioAndBytes(o, "mem_fragmentation", m.fragmentation, m.fragmentation_bytes);
   InfoField(o, "mem_not_counted_for_evict", NotCountedMemory());
   InfoField(o, "mem_replication_backlog", 0);
   InfoField(o, "mem_total_replication_buffers", 0);
   InfoField(o, "mem_clients_slaves", 0);
-  size_t mem_clients = 0;
-  for (auto& [id, c] : Runtime().clients) mem_clients += c->querybuf.capacity() + c->outbuf.capacity();
-  InfoField(o, "mem_clients_normal", mem_clients);
+  InfoField(o, "mem_clients_normal", m.clients_normal);
   InfoField(o, "mem_cluster_links", 0);
-  InfoField(o, "mem_aof_buffer", 0);
-  InfoField(o, "mem_allocator", std::string("jemalloc-5.3.0"));
+  InfoField(o, "mem_aof_buffer", m.aof_buffer);
+  InfoField(o, "mem_allocator", std::string(alloc::AllocatorName()));
   InfoField(o, "active_defrag_running", 0);
   InfoField(o, "lazyfree_pending_objects", db::lazyfree::PendingObjects());
   InfoField(o, "lazyfreed_objects", db::lazyfree::FreedObjects());
@@ -337,10 +325,28 @@ void CommandStatsSection(std::string& o) {
              c.stats.rejected_calls, c.stats.failed_calls);
     o += buf;
   };
-  for (const auto* c : commands::Registry::Get().All()) {
-    emit(*c);
-    for (const auto& sub : c->subcommands) emit(sub);
-  }
+  commands::Registry::Get().ForEachCommand(emit);
+}
+
+// One line per command that has run while latency-tracking was on:
+// latency_percentiles_usec_<name>:p50=<us>,p99=<us>,p99.9=<us> for the
+// configured percentiles (Redis's fillPercentileDistributionLatencies).
+void LatencyStatsSection(std::string& o) {
+  o += "# Latencystats\r\n";
+  const std::vector<double>& percentiles = Config().latency_tracking_info_percentiles;
+  auto emit = [&](const commands::CommandSpec& c) {
+    const common::LatencyHistogram& h = c.stats.latency;
+    if (h.empty()) return;
+    o += "latency_percentiles_usec_" + c.full_name + ":";
+    char buf[64];
+    for (size_t i = 0; i < percentiles.size(); i++) {
+      if (i > 0) o += ',';
+      snprintf(buf, sizeof(buf), "=%.3f", static_cast<double>(h.ValueAtPercentile(percentiles[i])) / 1000.0);
+      o += "p" + FormatPercentile(percentiles[i]) + buf;
+    }
+    o += "\r\n";
+  };
+  commands::Registry::Get().ForEachCommand(emit);
 }
 
 void ErrorStatsSection(std::string& o) {
@@ -375,7 +381,8 @@ const Section kSections[] = {
     {"stats", StatsSection, true},             {"replication", ReplicationSection, true},
     {"cpu", CpuSection, true},                 {"modules", ModulesSection, true},
     {"commandstats", CommandStatsSection, false}, {"errorstats", ErrorStatsSection, true},
-    {"cluster", ClusterSection, true},         {"keyspace", KeyspaceSection, true},
+    {"latencystats", LatencyStatsSection, false}, {"cluster", ClusterSection, true},
+    {"keyspace", KeyspaceSection, true},
 };
 
 void InfoCommand(Client& c) {
@@ -407,10 +414,8 @@ void ConfigSetCommand(Client& c) {
   }
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < c.argv.size(); i += 2) pairs.emplace_back(std::string(c.argv[i]), std::string(c.argv[i + 1]));
-  // enable-protected-configs local: allowed from unix sockets and loopback.
-  bool local = (c.flags & commands::kClientUnixSocket) || c.addr.rfind("127.", 0) == 0 ||
-               c.addr.rfind("[::1]", 0) == 0;
-  common::Status st = ConfigRegistry::Get().Set(pairs, local);
+  // enable-protected-configs local: allowed from a local client only.
+  common::Status st = ConfigRegistry::Get().Set(pairs, IsLocalClient(c));
   if (!st.ok()) {
     c.AddError(st.message());
     return;
@@ -428,10 +433,8 @@ void ConfigResetStatCommand(Client& c) {
   st.stats = commands::ServerStats();
   db::GetStats() = db::Stats();
   ResetMaxmemoryStats();
-  for (const auto* cmd : commands::Registry::Get().All()) {
-    cmd->stats = commands::CommandStats();
-    for (const auto& sub : cmd->subcommands) sub.stats = commands::CommandStats();
-  }
+  // Calls, times and latency histograms (whose memory this frees).
+  commands::Registry::Get().ForEachCommand([](const commands::CommandSpec& cmd) { cmd.stats = commands::CommandStats(); });
   commands::Slowlog().clear();
   c.reply.Ok();
 }
@@ -504,7 +507,7 @@ void RegisterInfoConfigCommands(commands::Registry& r) {
   config.subcommands = {
       {"get", -3, kCfg, 0, 0, 0, ConfigGetCommand, "server", "Returns the effective values of configuration parameters.",
        "2.0.0", kCatAdmin | kCatSlow | kCatDangerous},
-      {"set", -4, kCfg | kMayReplicate, 0, 0, 0, ConfigSetCommand, "server", "Sets configuration parameters in-flight.",
+      {"set", -4, kCfg, 0, 0, 0, ConfigSetCommand, "server", "Sets configuration parameters in-flight.",
        "2.0.0", kCatAdmin | kCatSlow | kCatDangerous},
       {"resetstat", 2, kCfg, 0, 0, 0, ConfigResetStatCommand, "server", "Resets the server's statistics.", "2.0.0",
        kCatAdmin | kCatSlow | kCatDangerous},

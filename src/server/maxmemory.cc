@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "commands/pause.h"
 #include "commands/propagate.h"
 #include "commands/state.h"
 #include "common/clock.h"
@@ -11,6 +12,7 @@
 #include "db/evict.h"
 #include "db/lazyfree.h"
 #include "server/config.h"
+#include "server/memory_overhead.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -28,8 +30,6 @@ uint64_t g_evicted_clients = 0;
 // The smallest limit maxmemory-clients can set (Redis: 128 KiB).
 constexpr size_t kMinClientEvictionLimit = 128 * 1024;
 
-bool ClientsPaused() { return Runtime().pause_end_ms > common::MsTime(); }
-
 db::EvictResult RunEviction() {
   return db::PerformEvictions(GetState().db_ptrs, NotCountedMemory());
 }
@@ -44,7 +44,7 @@ int64_t EvictionTimeProc(net::EventLoop*, int64_t, void*) {
 bool EvictBeforeCommand() {
   // Eviction waits while clients are paused, as Redis's
   // isSafeToPerformEvictions: a pause freezes the dataset.
-  if (ClientsPaused()) return false;
+  if (commands::CheckClientPauseTimeout(common::MsTime())) return false;
   db::EvictResult r = RunEviction();
   if (r == db::EvictResult::kRunning && g_eviction_timer < 0)
     g_eviction_timer = Runtime().loop->CreateTimeEvent(0, EvictionTimeProc, nullptr);
@@ -75,26 +75,7 @@ void InstallMaxmemoryHooks() {
   GetState().evict_before_command = EvictBeforeCommand;
 }
 
-size_t NotCountedMemory() { return AofBufferBytes(); }
-
-size_t ClientArgvMemory(const Client& c) {
-  size_t n = 0;
-  for (auto a : c.argv) n += a.size();
-  return n;
-}
-
-size_t ClientMultiMemory(const Client& c) {
-  size_t n = 0;
-  for (const auto& q : c.mstate) {
-    n += sizeof(q) + q.argv.capacity() * sizeof(std::string);
-    for (const auto& a : q.argv) n += a.size();
-  }
-  return n;
-}
-
-size_t ClientMemory(const Client& c) {
-  return sizeof(Client) + c.querybuf.capacity() + c.outbuf.capacity() + ClientArgvMemory(c) + ClientMultiMemory(c);
-}
+size_t NotCountedMemory() { return AofEnabled() ? AofBufferBytes() : 0; }
 
 size_t ClientEvictionLimit() {
   const ServerConfig& cfg = Config();

@@ -28,13 +28,8 @@ size_t NotCountedMemory();
 
 // ---- clients ----
 
-// Memory a client holds: its struct, query and reply buffers, the current
-// arguments (ClientArgvMemory) and its queued transaction
-// (ClientMultiMemory): CLIENT LIST tot-mem, argv-mem and multi-mem.
-size_t ClientMemory(const commands::Client& c);
-size_t ClientArgvMemory(const commands::Client& c);
-size_t ClientMultiMemory(const commands::Client& c);
-// Re-measures c after it read, ran commands or wrote: the running total
+// Re-measures c (ClientMemory, server/memory_overhead.h) after it read, ran
+// commands or wrote: the running total
 // client eviction compares with the limit. Cheap no-op while
 // maxmemory-clients is off.
 void UpdateClientMemory(commands::Client* c);

@@ -239,7 +239,10 @@ void OnFlushAll() {
   }
 }
 
+// A key deleted because it expired: as Redis's deleteExpiredKeyAndPropagate,
+// its WATCHers see a modification, and the deletion is propagated.
 void OnExpired(int db, std::string_view key) {
+  if (GetState().on_key_modified) GetState().on_key_modified(db, key);
   commands::PropagateDeletion(db, key, GetState().lazyfree_lazy_expire);
 }
 
@@ -480,8 +483,8 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
 }
 
 void FlushAllDbs() {
+  commands::SignalFlushedDb(-1);  // before: it looks at which watched keys exist
   for (db::Db* d : AllDbs()) d->Flush();
-  commands::SignalFlushedDb(-1);
 }
 
 }  // namespace
@@ -589,7 +592,7 @@ void AppendPersistenceInfo(std::string& o) {
   InfoField(o, "current_save_keys_total", static_cast<int64_t>(child ? p.current_save_keys_total : 0));
   InfoField(o, "rdb_changes_since_last_save", static_cast<int64_t>(GetState().dirty));
   InfoField(o, "rdb_bgsave_in_progress", p.child_type == ChildType::kRdb ? 1 : 0);
-  InfoField(o, "rdb_last_save_time", Runtime().lastsave ? Runtime().lastsave : Runtime().start_time_ms / 1000);
+  InfoField(o, "rdb_last_save_time", Runtime().lastsave);
   InfoField(o, "rdb_last_bgsave_status", std::string(p.lastbgsave_ok ? "ok" : "err"));
   InfoField(o, "rdb_last_bgsave_time_sec", p.rdb_save_time_last);
   InfoField(o, "rdb_current_bgsave_time_sec", p.rdb_save_time_start >= 0 ? now / 1000 - p.rdb_save_time_start : -1);
@@ -691,6 +694,10 @@ bool DebugPersistenceCommand(Client& c) {
 // ---- start-up ----
 
 void InitPersistence() {
+  // As Redis's initServer: at start-up the dataset counts as saved, so save
+  // points measure their period from now. With lastsave at 0 every period
+  // would look elapsed and the first write would start a BGSAVE at once.
+  Runtime().lastsave = common::MsTime() / 1000;
   auto& st = GetState();
   st.disk_error = DiskError;
   st.on_flushall = OnFlushAll;

@@ -94,9 +94,10 @@ void AofChildDone(bool ok, int bysignal);
 void AofAppendInfo(std::string& o);
 void AofPersistenceFields(std::string& o);  // the aof_* fields of the fixed part
 bool AofEnabled();
-size_t AofBufferBytes();  // the AOF buffer's memory (not counted for maxmemory)
 const char* AofDiskError();
 void AofSetCow(const persist::CowBytes& cow);
+// Bytes held by the AOF buffer (fed, not yet written), for the overhead.
+size_t AofBufferBytes();
 const persist::CowBytes& AofLastCow();
 void RegisterAofCommands(commands::Registry& r);
 bool AofRewriteIfScheduled();

@@ -15,6 +15,7 @@
 #include "alloc/zmalloc.h"
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
+#include "commands/pause.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
@@ -26,8 +27,10 @@
 #include "ds/dict.h"
 #include "net/socket.h"
 #include "object/lru.h"
+#include "server/cli.h"
 #include "server/config.h"
 #include "server/debug.h"
+#include "server/logo.h"
 #include "server/maxmemory.h"
 #include "server/persistence.h"
 
@@ -203,9 +206,6 @@ void ProcessInput(Client* c) {
     // Blocking commands: a blocked client's next commands wait until it is
     // unblocked (commands/blocking.h); BeforeSleep resumes it.
     if (c->flags & commands::kClientBlocked) break;
-    // CLIENT PAUSE: stop processing until the pause ends (writes-only pauses
-    // are approximated by pausing everything).
-    if (Runtime().pause_end_ms > now_ms) break;
     size_t consumed = 0, hint = 0;
     std::string error;
     c->parser.SetAuthenticated(c->authenticated || st.requirepass.empty());
@@ -245,6 +245,13 @@ void ProcessInput(Client* c) {
     bool skip_this = c->flags & commands::kClientReplySkip;
     c->flags &= ~commands::kClientReplySkip;
     commands::ProcessCommand(*c);
+    if (c->flags & commands::kClientPostponed) {
+      // CLIENT PAUSE held the command back: it stays in the buffer, to be
+      // parsed and dispatched again when the pause ends (commands/pause.h).
+      if (skip_this) c->flags |= commands::kClientReplySkip;
+      c->argv.clear();
+      break;
+    }
     now_ms = common::MsTime();
     c->last_interaction_ms = now_ms;
     if ((skip_this || (c->flags & commands::kClientReplyOff)) && !c->reply.overflowed())
@@ -331,7 +338,7 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
     close(fd);
     return;
   }
-  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLoopback(ip)) {
+  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLocalPeer(ip)) {
     ssize_t w = write(fd, kProtectedModeError, strlen(kProtectedModeError));
     (void)w;
     st.stats.rejected_conn++;
@@ -564,11 +571,7 @@ void ClientsCron(int64_t now_ms) {
   ServerRuntime& rt = Runtime();
   int timeout = Config().timeout;
   std::vector<Client*> idle;
-  bool paused = rt.pause_end_ms > now_ms;
-  std::vector<Client*> resume;
   for (auto& [id, c] : rt.clients) {
-    // Input left unprocessed by CLIENT PAUSE resumes once the pause ends.
-    if (!paused && c->qb_pos < c->querybuf.size()) resume.push_back(c.get());
     if (timeout > 0 && !c->InMulti() && !(c->flags & commands::kClientBlocked) && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
     // Release a big idle query buffer.
     if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) {
@@ -578,15 +581,15 @@ void ClientsCron(int64_t now_ms) {
   }
   for (Client* c : idle) {
     LOG_VERBOSE("Closing idle client");
-    std::erase(resume, c);
     FreeClient(c);
   }
-  for (Client* c : resume) ProcessInput(c);
 }
 
-void DatabasesCron() {
+void DatabasesCron(int64_t now_ms) {
   auto& st = GetState();
-  if (ActiveExpireEnabled()) {
+  // While clients are paused the dataset stays as it is: no active expiry
+  // (commands/pause.h).
+  if (ActiveExpireEnabled() && !commands::CheckClientPauseTimeout(now_ms)) {
     // Redis's slow cycle uses up to 25% of CPU time per cron period.
     int64_t budget_us = 1000000 / Runtime().hz * 25 / 100;
     db::ActiveExpireCycle(st.db_ptrs, Config().active_expire_effort, budget_us);
@@ -640,8 +643,10 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
     alloc::RefreshResidency();
   }
   ResumeAccepting();
+  // Ends a CLIENT PAUSE whose deadline passed, resuming its clients.
+  commands::CheckClientPauseTimeout(now);
   ClientsCron(now);
-  DatabasesCron();
+  DatabasesCron(now);
   PersistenceCron();
   rt.cronloops++;
   return 1000 / rt.hz;
@@ -747,6 +752,7 @@ common::Status ApplyConfigMirrors() {
   st.proto_max_bulk_len = cfg.proto_max_bulk_len;
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
   st.latency_monitor_threshold = cfg.latency_monitor_threshold;
+  st.latency_tracking = cfg.latency_tracking;
   st.rdb_compression = cfg.rdbcompression;
   st.lazyfree_lazy_expire = cfg.lazyfree_lazy_expire;
   st.lazyfree_lazy_user_del = cfg.lazyfree_lazy_user_del;
@@ -789,6 +795,8 @@ common::Status ApplyConfigMirrors() {
 }
 
 int Start(int argc, char** argv) {
+  int early = HandleEarlyFlags(argc, argv);
+  if (early >= 0) return early;
   ServerRuntime& rt = Runtime();
   rt.executable = argv[0];
   common::Status st = ConfigRegistry::Get().LoadArgv(argc, argv, &rt.config_file);
@@ -841,6 +849,7 @@ int Start(int argc, char** argv) {
   commands::InstallWatchHook();
   commands::InstallBlockingHooks();
   InstallMaxmemoryHooks();
+  state.close_client_async = [](Client& c) { CloseClientAsync(&c); };
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);
@@ -865,6 +874,8 @@ int Start(int argc, char** argv) {
 
   LOG_NOTICE("oO0OoO0OoO0Oo tieredis %s (Redis %s compatible) is starting oO0OoO0OoO0Oo",
              commands::kTieredisVersion, commands::kRedisVersion);
+  LOG_NOTICE("Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", commands::kRedisVersion,
+             static_cast<int>(getpid()));
   if (rt.config_file.empty()) {
     LOG_WARNING("Warning: no config file specified, using the default config. In order to specify a config "
                 "file use %s /path/to/redis.conf",
@@ -898,6 +909,11 @@ int Start(int argc, char** argv) {
   } else {
     LOG_NOTICE("Memory tiers: off, everything in DRAM");
   }
+  std::string tiers = std::string("Memory tiers: ") + alloc::ModeName(ts.mode);
+  if (ts.mode == alloc::Mode::kNuma) tiers += ", payloads on NUMA node " + std::to_string(ts.nvm_node);
+  ShowStartupBanner({commands::kRedisVersion, commands::kTieredisVersion, "standalone", cfg.port,
+                     static_cast<int>(getpid()), tiers},
+                    cfg.always_show_logo);
 
   st = Listen();
   if (!st.ok()) {
@@ -913,6 +929,7 @@ int Start(int argc, char** argv) {
     }
   }
   rt.loop->SetBeforeSleep(BeforeSleep);
+  rt.startup_allocated = alloc::UsedMemory();
   // Loading serves clients meanwhile (-LOADING), so it runs once the
   // listeners and the before-sleep hook exist.
   if (!LoadDataAtStartup()) return 1;

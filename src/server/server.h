@@ -42,9 +42,6 @@ struct ServerRuntime {
   bool accept_paused = false;
   size_t read_ahead_total = 0;  // query-buffer bytes reserved ahead of data (Client::read_ahead)  // out of descriptors: listeners unwatched until the next cron
   int shutdown_signal = 0;
-  // client pause (CLIENT PAUSE)
-  int64_t pause_end_ms = 0;
-  bool pause_writes_only = false;
   // instantaneous metrics (ops/sec etc.), sampled in cron
   struct Sample {
     int64_t time_ms = 0;
@@ -53,7 +50,10 @@ struct ServerRuntime {
   double inst_ops_per_sec = 0, inst_input_kbps = 0, inst_output_kbps = 0;
   // latest fork etc. (persistence issue)
   int64_t stat_peak_memory = 0;
-  int64_t lastsave = 0;
+  // Used memory once initialised, before loading (Redis's
+  // initial_memory_usage): used_memory_startup, part of the overhead.
+  size_t startup_allocated = 0;
+  int64_t lastsave = 0;  // unix s of the last successful save; start-up until then
   // blocked/tracking clients: none yet
   int hz = 10;
   std::string tier_node_reason;
@@ -70,10 +70,17 @@ void CloseClientAsync(Client* c);   // closes after the current event
 Client* FindClient(uint64_t id);
 // The CLIENT LIST / CLIENT INFO line of a client.
 std::string ClientInfoLine(const Client& c);
+// Redis's islocalClient: a unix socket, or a TCP peer at exactly 127.0.0.1
+// or ::1 (net::IsLocalPeer). For the "local" of enable-debug-command and
+// enable-protected-configs.
+bool IsLocalClient(const Client& c);
 
 // Registers INFO, CONFIG, CLIENT, COMMAND, DEBUG, MEMORY, SLOWLOG, SHUTDOWN,
 // TIME, LATENCY and friends (server_cmds.cc).
 void RegisterServerCommands(commands::Registry& r);
+
+// LOLWUT (lolwut.cc).
+void RegisterLolwutCommand(commands::Registry& r);
 
 // INFO text for the given section names (lower-case; "default", "all",
 // "everything" or specific sections).

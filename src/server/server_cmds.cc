@@ -32,6 +32,8 @@
 #include "commands/client.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
+#include "commands/keys.h"
+#include "commands/pause.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/clock.h"
@@ -49,6 +51,7 @@
 #include "server/maxmemory.h"
 #include "server/persistence.h"
 #include "server/debug.h"
+#include "server/memory_overhead.h"
 #include "server/server.h"
 
 namespace server {
@@ -68,11 +71,6 @@ using commands::CommandSpec;
 using commands::GetState;
 using commands::Registry;
 using object::Object;
-
-// Bytes in use when the commands were registered, i.e. after start-up made
-// the databases and before any client connected: MEMORY STATS's
-// startup.allocated (Redis's used_memory_startup).
-size_t g_startup_allocated = 0;
 
 // ---- shared helpers ---------------------------------------------------------
 
@@ -96,28 +94,12 @@ void ReplySubcommandSyntaxError(Client& c) {
                    cmd.c_str());
 }
 
-// Resident set size of the process, from /proc/self/statm (0 if unknown).
-size_t ProcessRss() {
-  FILE* f = fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long size = 0, rss = 0;
-  int n = fscanf(f, "%lu %lu", &size, &rss);
-  fclose(f);
-  return n == 2 ? rss * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
-
 // The ip part of an "ip:port" / "[ipv6]:port" / "path:0" address.
 std::string AddrHost(const std::string& addr) {
   size_t colon = addr.rfind(':');
   std::string host = colon == std::string::npos ? addr : addr.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return host;
-}
-
-// Redis's islocalClient: a unix socket or a loopback TCP peer.
-bool IsLocalClient(const Client& c) {
-  if (c.flags & commands::kClientUnixSocket) return true;
-  return net::IsLoopback(AddrHost(c.addr));
 }
 
 // ---- CLIENT -----------------------------------------------------------------
@@ -297,10 +279,10 @@ void ClientKillCommand(Client& c) {
 }
 
 void ClientPauseCommand(Client& c) {
-  bool writes_only = false;
+  commands::PauseType type = commands::PauseType::kAll;
   if (c.argv.size() == 4) {
     if (ArgIs(c.argv[3], "write")) {
-      writes_only = true;
+      type = commands::PauseType::kWrite;
     } else if (!ArgIs(c.argv[3], "all")) {
       c.AddError("ERR CLIENT PAUSE mode must be WRITE or ALL");
       return;
@@ -321,19 +303,13 @@ void ClientPauseCommand(Client& c) {
     c.AddError("ERR timeout is out of range");
     return;
   }
-  ServerRuntime& rt = Runtime();
-  int64_t end = now + timeout;
-  // As Redis's pauseClients: the later deadline and the stricter mode win
-  // while an earlier pause is still in force.
-  bool active = rt.pause_end_ms > now;
-  rt.pause_writes_only = active ? (rt.pause_writes_only && writes_only) : writes_only;
-  if (!active || end > rt.pause_end_ms) rt.pause_end_ms = end;
+  commands::CheckClientPauseTimeout(now);  // an expired pause must not lend its type to this one
+  commands::PauseClients(now + timeout, type);
   c.reply.Ok();
 }
 
 void ClientUnpauseCommand(Client& c) {
-  Runtime().pause_end_ms = 0;
-  Runtime().pause_writes_only = false;
+  commands::UnpauseClients();
   c.reply.Ok();
 }
 
@@ -448,43 +424,68 @@ void ReplyStatusSet(Client& c, const std::vector<std::string>& v) {
   for (const auto& s : v) c.reply.SimpleString(s);
 }
 
-// The key specification Redis 7.0 derives for a command with a plain key
-// range: begin at index first_key, then a range whose lastkey is relative to
-// it (negative values count from the end). Flags are known only for
-// read-only commands (RO, access); others report none.
+// One step of a key spec: {type, spec: {field: value...}}; a field's value
+// is its string when it has one, else its number.
+struct KeySpecField {
+  const char* name;
+  int64_t num;
+  const char* str = nullptr;
+};
+
+void ReplyKeySpecStep(Client& c, const char* type, std::initializer_list<KeySpecField> fields) {
+  c.reply.MapHeader(2);
+  c.reply.Bulk("type");
+  c.reply.Bulk(type);
+  c.reply.Bulk("spec");
+  c.reply.MapHeader(fields.size());
+  for (const KeySpecField& f : fields) {
+    c.reply.Bulk(f.name);
+    if (f.str != nullptr) {
+      c.reply.Bulk(f.str);
+    } else {
+      c.reply.Integer(f.num);
+    }
+  }
+}
+
+// The key specs of a command, as Redis 7.0's addReplyCommandKeySpecs.
 void ReplyKeySpecs(Client& c, const CommandSpec& s) {
-  if (s.first_key <= 0) {
-    c.reply.SetHeader(0);
-    return;
+  using commands::KeySpec;
+  c.reply.SetHeader(s.key_specs.size());
+  for (const KeySpec& k : s.key_specs) {
+    c.reply.MapHeader(k.notes ? 4 : 3);
+    if (k.notes) {
+      c.reply.Bulk("notes");
+      c.reply.Bulk(k.notes);
+    }
+    c.reply.Bulk("flags");
+    ReplyStatusSet(c, commands::KeySpecFlagNames(k.flags));
+    c.reply.Bulk("begin_search");
+    switch (k.begin) {
+      case KeySpec::Begin::kIndex:
+        ReplyKeySpecStep(c, "index", {{"index", k.index}});
+        break;
+      case KeySpec::Begin::kKeyword:
+        ReplyKeySpecStep(c, "keyword", {{"keyword", 0, k.keyword}, {"startfrom", k.startfrom}});
+        break;
+      case KeySpec::Begin::kUnknown:
+        ReplyKeySpecStep(c, "unknown", {});
+        break;
+    }
+    c.reply.Bulk("find_keys");
+    switch (k.find) {
+      case KeySpec::Find::kRange:
+        ReplyKeySpecStep(c, "range", {{"lastkey", k.lastkey}, {"keystep", k.keystep}, {"limit", k.limit}});
+        break;
+      case KeySpec::Find::kKeynum:
+        ReplyKeySpecStep(c, "keynum",
+                         {{"keynumidx", k.keynumidx}, {"firstkey", k.firstkey}, {"keystep", k.keystep}});
+        break;
+      case KeySpec::Find::kUnknown:
+        ReplyKeySpecStep(c, "unknown", {});
+        break;
+    }
   }
-  c.reply.SetHeader(1);
-  c.reply.MapHeader(3);
-  c.reply.Bulk("flags");
-  if (s.flags & commands::kReadonly) {
-    ReplyStatusSet(c, {"RO", "access"});
-  } else {
-    c.reply.SetHeader(0);
-  }
-  c.reply.Bulk("begin_search");
-  c.reply.MapHeader(2);
-  c.reply.Bulk("type");
-  c.reply.Bulk("index");
-  c.reply.Bulk("spec");
-  c.reply.MapHeader(1);
-  c.reply.Bulk("index");
-  c.reply.Integer(s.first_key);
-  c.reply.Bulk("find_keys");
-  c.reply.MapHeader(2);
-  c.reply.Bulk("type");
-  c.reply.Bulk("range");
-  c.reply.Bulk("spec");
-  c.reply.MapHeader(3);
-  c.reply.Bulk("lastkey");
-  c.reply.Integer(s.last_key >= 0 ? s.last_key - s.first_key : s.last_key);
-  c.reply.Bulk("keystep");
-  c.reply.Integer(s.step);
-  c.reply.Bulk("limit");
-  c.reply.Integer(0);
 }
 
 // One COMMAND INFO entry: name, arity, flags, first key, last key, step, ACL
@@ -542,7 +543,7 @@ void CommandInfoCommand(Client& c) {
   for (size_t i = 2; i < c.argv.size(); i++) {
     const CommandSpec* s = LookupByFullName(c.argv[i]);
     if (s == nullptr) {
-      c.reply.NullArray();
+      c.reply.Null();  // a null bulk ($-1, RESP3 _), as Redis's addReplyNull
     } else {
       ReplyCommandInfo(c, *s);
     }
@@ -566,18 +567,8 @@ void CommandDocsCommand(Client& c) {
   }
 }
 
-// The key positions of argv for a command with a plain key range (Redis's
-// legacy range, which 7.0 derives from the key specs).
-std::vector<size_t> KeyPositions(const CommandSpec& s, size_t argc) {
-  std::vector<size_t> out;
-  if (s.first_key <= 0 || s.step <= 0) return out;
-  int64_t last = s.last_key >= 0 ? s.last_key : static_cast<int64_t>(argc) + s.last_key;
-  for (int64_t i = s.first_key; i <= last && i < static_cast<int64_t>(argc); i += s.step)
-    out.push_back(static_cast<size_t>(i));
-  return out;
-}
-
-void CommandGetKeysCommand(Client& c) {
+// COMMAND GETKEYS and GETKEYSANDFLAGS (Redis's getKeysSubcommandImpl).
+void GetKeysSubcommand(Client& c, bool with_flags) {
   std::vector<std::string_view> args(c.argv.begin() + 2, c.argv.end());
   const CommandSpec* container = nullptr;
   const CommandSpec* s = Registry::Get().Lookup(args, &container);
@@ -585,7 +576,7 @@ void CommandGetKeysCommand(Client& c) {
     c.AddError("ERR Invalid command specified");
     return;
   }
-  if (s->first_key <= 0) {
+  if (!commands::CommandHasKeys(*s)) {
     c.AddError("ERR The command has no key arguments");
     return;
   }
@@ -594,8 +585,8 @@ void CommandGetKeysCommand(Client& c) {
     c.AddError("ERR Invalid number of arguments specified for command");
     return;
   }
-  std::vector<size_t> pos = KeyPositions(*s, args.size());
-  if (pos.empty()) {
+  std::vector<commands::KeyRef> keys = commands::GetKeysFromCommand(*s, args);
+  if (keys.empty()) {
     if (s->flags & commands::kNoMandatoryKeys) {
       c.reply.ArrayHeader(0);
     } else {
@@ -603,9 +594,20 @@ void CommandGetKeysCommand(Client& c) {
     }
     return;
   }
-  c.reply.ArrayHeader(pos.size());
-  for (size_t p : pos) c.reply.Bulk(args[p]);
+  c.reply.ArrayHeader(keys.size());
+  for (const commands::KeyRef& k : keys) {
+    if (!with_flags) {
+      c.reply.Bulk(args[k.pos]);
+      continue;
+    }
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk(args[k.pos]);
+    ReplyStatusSet(c, commands::KeySpecFlagNames(k.flags));
+  }
 }
+
+void CommandGetKeysCommand(Client& c) { GetKeysSubcommand(c, false); }
+void CommandGetKeysAndFlagsCommand(Client& c) { GetKeysSubcommand(c, true); }
 
 // True iff the command matches COMMAND LIST's filter.
 bool MatchesFilter(const CommandSpec& s, int kind, std::string_view value) {
@@ -666,26 +668,38 @@ void CommandHelpCommand(Client& c) {
              "    If no command names are given, documentation details for all",
              "    commands are returned.",
              "GETKEYS <full-command>",
-             "    Return the keys from a full Redis command."});
+             "    Return the keys from a full Redis command.",
+             "GETKEYSANDFLAGS <full-command>",
+             "    Return the keys and the access flags from a full Redis command."});
+}
+
+// ---- protected commands: DEBUG, MODULE LOAD/LOADEX/UNLOAD -------------------
+
+// Their specs, to tell which enable-*-command setting applies.
+const CommandSpec* g_debug_spec = nullptr;
+const CommandSpec* g_module_spec = nullptr;
+
+// Redis's allowProtectedAction: "yes", or "local" and a local client.
+bool AllowProtectedAction(const std::string& mode, const Client& c) {
+  return mode == "yes" || (mode == "local" && IsLocalClient(c));
+}
+
+// State::protected_command_denied, which the dispatcher asks for every
+// kProtected command before it runs or is queued.
+const char* ProtectedCommandDenied(const Client& c, const CommandSpec& cmd) {
+  const CommandSpec* top = cmd.parent ? cmd.parent : &cmd;
+  if (top == g_debug_spec && !AllowProtectedAction(Config().enable_debug_command, c))
+    return commands::err::kDebugNotAllowed;
+  if (top == g_module_spec && !AllowProtectedAction(Config().enable_module_command, c))
+    return commands::err::kModuleNotAllowed;
+  return nullptr;
 }
 
 // ---- DEBUG ------------------------------------------------------------------
 
-constexpr char kDebugNotAllowed[] =
-    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a "
-    "local connection, otherwise you need to set this option in the configuration file, and then restart the "
-    "server.";
-
 // Redis 7.0 accepts a quicklist packed threshold up to 4 GiB minus 1 MiB
 // (quicklistisSetPackedThreshold).
 constexpr uint64_t kMaxPackedThreshold = (uint64_t{1} << 32) - (uint64_t{1} << 20);
-
-bool DebugAllowed(const Client& c) {
-  const std::string& mode = Config().enable_debug_command;
-  if (mode == "yes") return true;
-  if (mode == "local") return IsLocalClient(c);
-  return false;
-}
 
 void DebugObject(Client& c) {
   ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
@@ -745,10 +759,6 @@ void DebugHelp(Client& c) {
 }
 
 void DebugCommand(Client& c) {
-  if (!DebugAllowed(c)) {
-    c.AddError(kDebugNotAllowed);
-    return;
-  }
   size_t argc = c.argv.size();
   std::string_view sub = c.argv[1];
   if (ArgIs(sub, "help") && argc == 2) {
@@ -883,70 +893,6 @@ void MemoryTierCommand(Client& c) {
   c.reply.Integer(alloc::PhysicalNode(first));
 }
 
-// The numbers behind MEMORY STATS and MEMORY DOCTOR (Redis's
-// getMemoryOverheadData).
-struct MemoryOverhead {
-  size_t peak = 0, total = 0, startup = 0, clients_normal = 0, overhead_total = 0;
-  struct DbOverhead {
-    int id;
-    size_t main, expires;
-  };
-  std::vector<DbOverhead> dbs;
-  size_t keys = 0, bytes_per_key = 0, dataset = 0;
-  double dataset_perc = 0, peak_perc = 0;
-  size_t allocated = 0, active = 0, resident = 0, rss = 0;
-  double frag_ratio = 0, rss_ratio = 0, rss_overhead_ratio = 0, fragmentation = 0;
-  int64_t frag_bytes = 0, rss_bytes = 0, rss_overhead_bytes = 0, fragmentation_bytes = 0;
-  size_t dram_used = 0, nvm_used = 0;
-  uint64_t nvm_fallback_full = 0;
-};
-
-double Ratio(size_t a, size_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0; }
-
-MemoryOverhead GetMemoryOverhead() {
-  MemoryOverhead m;
-  alloc::Stats s = alloc::GetStats();
-  ServerRuntime& rt = Runtime();
-  m.dram_used = s.dram.used;
-  m.nvm_used = s.nvm.used;
-  m.nvm_fallback_full = s.nvm_fallback_full;
-  m.total = s.dram.used + s.nvm.used;
-  if (static_cast<int64_t>(m.total) > rt.stat_peak_memory) rt.stat_peak_memory = static_cast<int64_t>(m.total);
-  m.peak = std::max(s.dram.peak + s.nvm.peak, static_cast<size_t>(rt.stat_peak_memory));
-  m.startup = g_startup_allocated;
-  for (auto& [id, cl] : rt.clients) m.clients_normal += cl->querybuf.capacity() + cl->outbuf.capacity();
-  m.overhead_total = m.startup + m.clients_normal;
-  for (db::Db* d : GetState().db_ptrs) {
-    if (d->size() == 0) continue;
-    m.keys += d->size();
-    // The table and entries of each dict, object headers included (as
-    // Redis counts dictEntry and robj per key). The entries' fixed part is
-    // counted, not their key strings: O(1), as Redis's.
-    size_t main = d->dict().TablesMemoryUsage() + d->size() * (sizeof(ds::DictEntry) + sizeof(Object));
-    size_t expires = d->expires().MemoryUsage();
-    m.dbs.push_back({d->id(), main, expires});
-    m.overhead_total += main + expires;
-  }
-  size_t net = m.total > m.startup ? m.total - m.startup : 0;
-  m.dataset = m.total > m.overhead_total ? m.total - m.overhead_total : 0;
-  m.bytes_per_key = m.keys ? net / m.keys : 0;
-  m.dataset_perc = net ? 100.0 * Ratio(m.dataset, net) : 0;
-  m.peak_perc = 100.0 * Ratio(m.total, m.peak);
-  m.allocated = s.dram.allocated + s.nvm.allocated;
-  m.active = s.dram.active + s.nvm.active;
-  m.resident = s.dram.resident + s.nvm.resident;
-  m.rss = ProcessRss();
-  m.frag_ratio = Ratio(m.active, m.allocated);
-  m.frag_bytes = static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated);
-  m.rss_ratio = Ratio(m.resident, m.active);
-  m.rss_bytes = static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active);
-  m.rss_overhead_ratio = Ratio(m.rss, m.resident);
-  m.rss_overhead_bytes = static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.resident);
-  m.fragmentation = Ratio(m.rss, m.total);
-  m.fragmentation_bytes = static_cast<int64_t>(m.rss) - static_cast<int64_t>(m.total);
-  return m;
-}
-
 void MemoryStatsCommand(Client& c) {
   MemoryOverhead m = GetMemoryOverhead();
   auto& r = c.reply;
@@ -971,7 +917,7 @@ void MemoryStatsCommand(Client& c) {
   num("clients.slaves", 0);
   num("clients.normal", static_cast<int64_t>(m.clients_normal));
   num("cluster.links", 0);
-  num("aof.buffer", 0);
+  num("aof.buffer", static_cast<int64_t>(m.aof_buffer));
   num("lua.caches", 0);
   num("functions.caches", 0);
   for (const auto& d : m.dbs) {
@@ -1000,8 +946,8 @@ void MemoryStatsCommand(Client& c) {
   num("rss-overhead.bytes", m.rss_overhead_bytes);
   dbl("fragmentation", m.fragmentation);
   num("fragmentation.bytes", m.fragmentation_bytes);
-  num("dram.allocated", static_cast<int64_t>(m.dram_used));
-  num("nvm.allocated", static_cast<int64_t>(m.nvm_used));
+  num("dram.allocated", static_cast<int64_t>(m.stats.dram.used));
+  num("nvm.allocated", static_cast<int64_t>(m.stats.nvm.used));
   r.SetDeferredMapLen(len, fields);
 }
 
@@ -1034,7 +980,7 @@ void MemoryDoctorCommand(Client& c) {
     issues.push_back(
         " * Big client buffers: clients use more than 200 KB each on average, for big replies or pipelines. "
         "Consider client-output-buffer-limit and client-query-buffer-limit.\n");
-  if (m.nvm_fallback_full > 0)
+  if (m.stats.nvm_fallback_full > 0)
     issues.push_back(
         " * NVM tier full: some payloads meant for the NVM tier were placed in DRAM because the NVM range was "
         "exhausted (see nvm_limit and nvm_carved in INFO memory; tier-nvm-max-memory raises the cap).\n");
@@ -1207,6 +1153,48 @@ void LatencyDoctorCommand(Client& c) {
   c.reply.Verbatim(out, "txt");
 }
 
+// One command's entry of LATENCY HISTOGRAM: {calls, histogram_usec:
+// {bucket: cumulative calls}}, the buckets at powers of two from 1 us
+// (Redis's fillCommandCDF).
+void ReplyCommandLatency(Client& c, const CommandSpec& cmd) {
+  // The first level, 1024 ns, reports as 1 us (Redis's hdr_iter_log_init
+  // with 1024 and base 2).
+  constexpr int64_t kFirstLevelNs = 1024;
+  const common::LatencyHistogram& h = cmd.stats.latency;
+  c.reply.Bulk(cmd.full_name);
+  c.reply.MapHeader(2);
+  c.reply.Bulk("calls");
+  c.reply.Integer(static_cast<int64_t>(h.total()));
+  c.reply.Bulk("histogram_usec");
+  auto cdf = h.CumulativeAtPowersOfTwo(kFirstLevelNs);
+  c.reply.MapHeader(cdf.size());
+  for (const auto& [ns, count] : cdf) {
+    c.reply.Integer(ns / 1000);
+    c.reply.Integer(static_cast<int64_t>(count));
+  }
+}
+
+// LATENCY HISTOGRAM [command ...]: the commands named (a container with its
+// subcommands; unknown names skipped), or all, that have latency data.
+void LatencyHistogramCommand(Client& c) {
+  std::vector<const CommandSpec*> chosen;
+  auto add_if_recorded = [&](const CommandSpec& s) {
+    if (!s.stats.latency.empty()) chosen.push_back(&s);
+  };
+  if (c.argv.size() == 2) {
+    Registry::Get().ForEachCommand(add_if_recorded);
+  } else {
+    for (size_t i = 2; i < c.argv.size(); i++) {
+      const CommandSpec* s = LookupByFullName(c.argv[i]);
+      if (s == nullptr) continue;
+      add_if_recorded(*s);
+      for (const CommandSpec& sub : s->subcommands) add_if_recorded(sub);
+    }
+  }
+  c.reply.MapHeader(chosen.size());
+  for (const CommandSpec* s : chosen) ReplyCommandLatency(c, *s);
+}
+
 void LatencyHelpCommand(Client& c) {
   ReplyHelp(c, "LATENCY",
             {"DOCTOR",
@@ -1219,7 +1207,37 @@ void LatencyHelpCommand(Client& c) {
              "    Return the latest latency samples for all events.",
              "RESET [<event> ...]",
              "    Reset latency data of one or more <event> classes.",
-             "    (default: reset all data for all event classes)"});
+             "    (default: reset all data for all event classes)",
+             "HISTOGRAM [COMMAND ...]",
+             "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+             "    If no commands are specified then all histograms are replied."});
+}
+
+// ---- MODULE -----------------------------------------------------------------
+
+// tieredis loads no modules: the list is empty, and a load (once
+// enable-module-command allows it, see ProtectedCommandDenied) fails as a
+// module Redis cannot open does, with the reason in the log.
+void ModuleListCommand(Client& c) { c.reply.ArrayHeader(0); }
+
+void ModuleLoadCommand(Client& c) {
+  LOG_WARNING("Module %.*s failed to load: this server (tieredis) does not support modules",
+              static_cast<int>(c.argv[2].size()), c.argv[2].data());
+  c.AddError(commands::err::kModuleLoadFailed);
+}
+
+void ModuleUnloadCommand(Client& c) { c.AddError(commands::err::kModuleUnloadNoSuch); }
+
+void ModuleHelpCommand(Client& c) {
+  ReplyHelp(c, "MODULE",
+            {"LIST",
+             "    Return a list of loaded modules.",
+             "LOAD <path> [<arg> ...]",
+             "    Load a module library from <path>, passing to it any optional arguments.",
+             "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+             "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+             "UNLOAD <name>",
+             "    Unload a module."});
 }
 
 // ---- TIME, LASTSAVE, SHUTDOWN -----------------------------------------------
@@ -1231,11 +1249,8 @@ void TimeCommand(Client& c) {
   c.reply.BulkInt(us % 1000000);
 }
 
-// Until the first save, Redis reports the start-up time.
-void LastSaveCommand(Client& c) {
-  ServerRuntime& rt = Runtime();
-  c.reply.Integer(rt.lastsave ? rt.lastsave : rt.start_time_ms / 1000);
-}
+// Until the first save, the start-up time (InitPersistence sets it).
+void LastSaveCommand(Client& c) { c.reply.Integer(Runtime().lastsave); }
 
 void ShutdownCommand(Client& c) {
   bool nosave = false, save = false, now = false, force = false, abort = false;
@@ -1272,6 +1287,11 @@ void ShutdownCommand(Client& c) {
 
 }  // namespace
 
+bool IsLocalClient(const Client& c) {
+  if (c.flags & commands::kClientUnixSocket) return true;
+  return net::IsLocalPeer(AddrHost(c.addr));
+}
+
 // ---- CLIENT LIST line -------------------------------------------------------
 
 std::string ClientInfoLine(const Client& c) {
@@ -1298,8 +1318,8 @@ std::string ClientInfoLine(const Client& c) {
   *p = '\0';
   const CommandSpec* cmd = c.cmd ? c.cmd : c.lastcmd;
   size_t qbuf = c.querybuf.size() - std::min(c.qb_pos, c.querybuf.size());
-  size_t argv_mem = ClientArgvMemory(c);
-  size_t multi_mem = ClientMultiMemory(c);
+  size_t argv_mem = ArgvMem(c);
+  size_t multi_mem = MultiMem(c);
   std::string out;
   out.reserve(320);
   out += "id=" + std::to_string(c.id);
@@ -1337,7 +1357,7 @@ std::string ClientInfoLine(const Client& c) {
 
 void RegisterServerCommands(commands::Registry& r) {
   using namespace commands;
-  g_startup_allocated = alloc::UsedMemory();
+  GetState().protected_command_denied = ProtectedCommandDenied;
 
   const uint32_t kAdminCmd = kAdmin | kNoScript | kLoading | kStale;
   const uint32_t kConnCmd = kNoScript | kLoading | kStale;
@@ -1389,6 +1409,8 @@ void RegisterServerCommands(commands::Registry& r) {
        "Get array of specific Redis command documentation", "7.0.0", kConnCat},
       {"getkeys", -4, kHelpCmd, 0, 0, 0, CommandGetKeysCommand, "server", "Extract keys given a full Redis command",
        "2.8.13", kConnCat},
+      {"getkeysandflags", -4, kHelpCmd, 0, 0, 0, CommandGetKeysAndFlagsCommand, "server",
+       "Extract keys and access flags given a full Redis command", "7.0.0", kConnCat},
       {"list", -2, kHelpCmd, 0, 0, 0, CommandListCommand, "server", "Get an array of Redis command names", "7.0.0",
        kConnCat},
       {"help", 2, kHelpCmd, 0, 0, 0, CommandHelpCommand, "server", "Show helpful text about the different subcommands",
@@ -1396,8 +1418,23 @@ void RegisterServerCommands(commands::Registry& r) {
   };
   r.Add(std::move(command));
 
-  r.Add({"debug", -2, kAdminCmd, 0, 0, 0, DebugCommand, "server", "A container for debugging commands", "1.0.0",
-         kAdminCat});
+  g_debug_spec = &r.Add({"debug", -2, kAdminCmd | kProtected, 0, 0, 0, DebugCommand, "server",
+                         "A container for debugging commands", "1.0.0", kAdminCat});
+
+  CommandSpec module{"module", -2, 0, 0, 0, 0, nullptr, "server", "A container for module commands", "4.0.0",
+                     kCatSlow};
+  const uint32_t kModuleLoad = kAdmin | kNoScript | kNoAsyncLoading | kProtected;
+  module.subcommands = {
+      {"list", 2, kAdmin | kNoScript, 0, 0, 0, ModuleListCommand, "server", "List all modules loaded by the server",
+       "4.0.0", kAdminCat},
+      {"load", -3, kModuleLoad, 0, 0, 0, ModuleLoadCommand, "server", "Load a module", "4.0.0", kAdminCat},
+      {"loadex", -3, kModuleLoad, 0, 0, 0, ModuleLoadCommand, "server", "Load a module with extended parameters",
+       "7.0.0", kAdminCat},
+      {"unload", 3, kModuleLoad, 0, 0, 0, ModuleUnloadCommand, "server", "Unload a module", "4.0.0", kAdminCat},
+      {"help", 2, kHelpCmd, 0, 0, 0, ModuleHelpCommand, "server", "Show helpful text about the different subcommands",
+       "5.0.0", kCatSlow},
+  };
+  g_module_spec = &r.Add(std::move(module));
 
   CommandSpec memory{"memory", -2, 0, 0, 0, 0, nullptr, "server", "A container for memory diagnostics commands",
                      "4.0.0", kCatSlow};
@@ -1444,6 +1481,8 @@ void RegisterServerCommands(commands::Registry& r) {
        "2.8.13", kAdminCat},
       {"doctor", 2, kAdminCmd, 0, 0, 0, LatencyDoctorCommand, "server",
        "Return a human readable latency analysis report.", "2.8.13", kAdminCat},
+      {"histogram", -2, kAdminCmd, 0, 0, 0, LatencyHistogramCommand, "server",
+       "Return the cumulative distribution of latencies of a subset of commands or all.", "7.0.0", kAdminCat},
       {"help", 2, kHelpCmd, 0, 0, 0, LatencyHelpCommand, "server",
        "Show helpful text about the different subcommands.", "2.8.13", kCatSlow},
   };
@@ -1458,6 +1497,7 @@ void RegisterServerCommands(commands::Registry& r) {
          "Synchronously save the dataset to disk and then shut down the server", "1.0.0", kAdminCat});
 
   RegisterInfoConfigCommands(r);
+  RegisterLolwutCommand(r);
 }
 
 }  // namespace server

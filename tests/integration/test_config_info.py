@@ -72,3 +72,41 @@ def test_info_truth(r):
     assert after - before == 11  # ten PINGs and the first INFO
     r.get("missing")
     assert r.info("stats")["keyspace_misses"] >= 1
+
+
+def test_info_memory_overhead_and_dataset(r, real):
+    """used_memory_overhead/startup/dataset/dataset_perc, as Redis's
+    getMemoryOverheadData: overhead = startup + clients + AOF buffer +
+    keyspace dict tables; dataset = used - overhead; the percentage is of
+    what was added since start-up. MEMORY STATS tells the same story."""
+    from differential import raw
+    names = [line.split(":")[0] for line in raw(r, "INFO", "memory").decode().splitlines()[1:13]]
+    theirs = [line.split(":")[0] for line in raw(real, "INFO", "memory").decode().splitlines()[1:13]]
+    assert names == theirs  # the same fields, in Redis's order
+
+    def mem():
+        m = r.info("memory")
+        used, overhead, startup, dataset = (m["used_memory"], m["used_memory_overhead"],
+                                            m["used_memory_startup"], m["used_memory_dataset"])
+        assert dataset == used - overhead
+        assert 0 < startup < overhead < used
+        perc = float(m["used_memory_dataset_perc"].rstrip("%"))
+        assert perc == pytest.approx(100.0 * dataset / (used - startup), abs=0.01)
+        return m
+
+    empty = mem()
+    p = r.pipeline(transaction=False)
+    for i in range(20000):
+        p.set(f"key:{i}", "v" * 100, ex=3600 if i % 2 else None)
+    p.execute()
+    full = mem()
+    assert full["used_memory_startup"] == empty["used_memory_startup"]  # recorded once, at start-up
+    # Per key: at least a dict entry plus an object header in the overhead
+    # (and 10000 expires entries), at least the 100-byte value in the dataset.
+    assert full["used_memory_overhead"] - empty["used_memory_overhead"] >= 20000 * 24
+    assert full["used_memory_dataset"] - empty["used_memory_dataset"] >= 20000 * 100
+    stats = r.execute_command("MEMORY", "STATS")
+    stats = dict(zip(stats[::2], stats[1::2]))
+    assert stats[b"startup.allocated"] == full["used_memory_startup"]
+    assert stats[b"overhead.total"] == pytest.approx(full["used_memory_overhead"], rel=0.01)
+    assert stats[b"dataset.bytes"] == pytest.approx(full["used_memory_dataset"], rel=0.01)

@@ -253,9 +253,9 @@ def test_eviction_propagates_deletes_to_the_aof(server_factory, datadir):
                        "--maxmemory-policy", "allkeys-random")
     c = s.client()
     fill(c, "k", 10000)
+    c.config_set("maxmemory", "0")  # (this command may evict too)
     n = c.dbsize()
     assert n < 10000
-    c.config_set("maxmemory", "0")
     s.stop()
     again = server_factory("--dir", datadir, "--appendonly", "yes")
     wait_ready(again.port)

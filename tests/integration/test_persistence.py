@@ -123,6 +123,49 @@ def test_save_points_trigger_bgsave(server_factory, datadir):
     assert os.path.exists(os.path.join(datadir, "dump.rdb"))
 
 
+def test_save_point_period_counts_from_startup(server_factory, datadir):
+    """`save 3600 1` saves an hour after start-up, not at the first write:
+    Redis counts a save point's period from start-up (or the last save)."""
+    started = int(time.time())
+    s = start(server_factory, datadir, "--save", "3600 1")
+    c = s.client()
+    assert started <= int(c.lastsave().timestamp()) <= int(time.time())
+    c.set("a", "1")
+    time.sleep(1.5)  # 15 cron runs at hz 10
+    i = info(c)
+    assert i["rdb_bgsave_in_progress"] == 0 and i["rdb_saves"] == 0
+    assert i["rdb_changes_since_last_save"] == 1
+    assert "Saving..." not in s.read_log()
+    assert not os.path.exists(os.path.join(datadir, "dump.rdb"))
+    stop(s)  # while datadir exists: the shutdown save needs it
+
+
+def test_failed_save_point_bgsave_retried_after_delay(server_factory, datadir):
+    """After a failed BGSAVE, a save point tries again only once 5 s have
+    passed (Redis's CONFIG_BGSAVE_RETRY_DELAY), not at every cron run."""
+    s = start(server_factory, datadir, "--save", "1 1")
+    c = s.client()
+    gone = os.path.join(datadir, "gone")
+    os.mkdir(gone)
+    c.config_set("dir", gone)
+    os.rmdir(gone)  # opening the temp file fails
+    c.set("a", "1")
+
+    def attempts():
+        return s.read_log().count("1 changes in 1 seconds. Saving...")
+
+    wait_for(lambda: attempts() == 1 and info(c)["rdb_bgsave_in_progress"] == 0, timeout=10,
+             what="the first save point BGSAVE")
+    first = time.time()
+    assert info(c)["rdb_last_bgsave_status"] == "err"
+    wait_for(lambda: attempts() == 2, timeout=10, what="the retry")
+    assert time.time() - first >= 4  # retried after the delay (5 s, counted in whole seconds)...
+    time.sleep(1)
+    assert attempts() == 2  # ...and not again right after
+    c.config_set("dir", datadir)
+    stop(s)
+
+
 def test_expired_keys_dropped_on_load(server_factory, datadir):
     s = start(server_factory, datadir)
     c = s.client()

@@ -183,3 +183,38 @@ def test_output_buffer_limit_closes_normal_client(our_server, r):
         for _ in range(4):
             p.get("big")
         assert [len(v) for v in p.execute()] == [4 * 1024 * 1024] * 4
+
+
+# ---- cross protocol scripting (Redis's securityWarningCommand) -----------
+
+HTTP_PAYLOADS = [
+    b"POST / HTTP/1.1\r\nHost: localhost:6379\r\n\r\nSET pwned 1\r\n",
+    b"PING\r\nHost: x\r\nSET pwned 1\r\n",             # replies pending before it are dropped too
+    b"*1\r\n$4\r\npost\r\n*3\r\n$3\r\nSET\r\n$5\r\npwned\r\n$1\r\n1\r\n",
+    b"MULTI\r\nhOsT: x\r\n",
+]
+
+
+@pytest.mark.parametrize("payload", HTTP_PAYLOADS)
+def test_http_request_lines_abort_the_connection(our_server, real_server, r, payload):
+    """A line starting with POST or Host: closes the connection with no
+    reply and runs nothing after it, as Redis 7.0; the server logs a
+    warning."""
+    ours = raw(our_server, payload)  # reads until the server closes
+    assert ours == b""
+    assert r.exists("pwned") == 0
+    assert "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to " \
+           "Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise " \
+           "your Redis instance. Connection aborted." in our_server.read_log()
+    if real_server is not None:
+        assert raw(real_server, payload) == ours
+
+
+def test_http_warning_logged_once_a_minute(server_factory):
+    s = server_factory()
+    for _ in range(3):
+        assert raw(s, b"POST / HTTP/1.1\r\n") == b""
+    assert s.read_log().count("Possible SECURITY ATTACK detected") == 1
+    assert s.client().ping()
+    from differential import raw as reply_of
+    assert b"post" not in reply_of(s.client(), "COMMAND", "LIST")

@@ -4,6 +4,7 @@ Shapes and error texts are compared with Debian's redis-server 7.0 (the `real`
 fixture) where both servers can give the same answer; tieredis-only behaviour
 (MEMORY TIER) is checked against what the tiering design promises.
 """
+import re
 import shutil
 import socket
 import subprocess
@@ -11,6 +12,8 @@ import time
 
 import pytest
 import redis
+
+from differential import same
 
 
 def err(fn, *args):
@@ -231,6 +234,116 @@ def test_client_pause_unpause(r, our_server):
     other.close()
 
 
+def timed(fn, *args):
+    t0 = time.time()
+    result = fn(*args)
+    return time.time() - t0, result
+
+
+def pause_write_scenario(port):
+    """What CLIENT PAUSE WRITE lets through at once and what waits."""
+    admin = redis.Redis(host="127.0.0.1", port=port)
+    other = redis.Redis(host="127.0.0.1", port=port)
+    admin.flushall()
+    admin.set("k", "v")
+    out = {}
+    admin.execute_command("CLIENT", "PAUSE", 600, "WRITE")
+    for name, fn, args in [("get", other.get, ("k",)), ("ping", other.ping, ()),
+                           ("client info", other.execute_command, ("CLIENT", "INFO")),
+                           ("info", other.info, ()), ("dbsize", other.dbsize, ())]:
+        out[name] = timed(fn, *args)[0] < 0.3
+    out["set waits"] = timed(other.set, "k", "2")[0] >= 0.4
+    admin.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
+    # A write inside MULTI waits already when it would be queued.
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"MULTI\r\nGET k\r\nINCR n\r\n")
+        time.sleep(0.3)
+        sock.settimeout(0.2)
+        out["multi queued before unpause"] = sock.recv(1000)
+        info = other.info("clients")["blocked_clients"]
+        flags = [line.split(" flags=")[1].split(" ")[0]
+                 for line in other.execute_command("CLIENT", "LIST").decode().splitlines()]
+        out["blocked while postponed"] = (info, [f for f in flags if f != "N"])
+        elapsed, _ = timed(other.execute_command, "CLIENT", "UNPAUSE")
+        sock.settimeout(2)
+        out["queued after unpause"] = sock.recv(1000)
+        sock.sendall(b"EXEC\r\n")
+        out["exec"] = sock.recv(1000)
+    out["set after"] = other.get("k")
+    admin.close()
+    other.close()
+    return out
+
+
+def test_client_pause_write_postpones_only_writes(our_server, real_server):
+    ours = pause_write_scenario(our_server.port)
+    assert ours == {
+        "get": True, "ping": True, "client info": True, "info": True, "dbsize": True, "set waits": True,
+        "multi queued before unpause": b"+OK\r\n+QUEUED\r\n",
+        "blocked while postponed": (1, ["xb"]),
+        "queued after unpause": b"+QUEUED\r\n", "exec": b"*2\r\n$1\r\n2\r\n:1\r\n", "set after": b"2"}
+    if real_server is not None:
+        assert ours == pause_write_scenario(real_server.port)
+
+
+def test_client_pause_all_postpones_everything(r, our_server, real_server):
+    """ALL holds back every command, CLIENT UNPAUSE included (as Redis);
+    the clients resume when the deadline passes."""
+    for server in filter(None, (our_server, real_server)):
+        admin, other = server.client(), server.client()
+        other.ping()
+        admin.execute_command("CLIENT", "PAUSE", 500, "ALL")
+        assert 0.35 <= timed(other.get, "k")[0] < 1.5
+        admin.execute_command("CLIENT", "PAUSE", 500, "ALL")
+        assert 0.35 <= timed(other.execute_command, "CLIENT", "UNPAUSE")[0] < 1.5
+        assert timed(other.ping)[0] < 0.3
+        admin.close()
+        other.close()
+
+
+def test_client_pause_postponed_pipeline_and_disconnect(r, our_server):
+    """A pipeline behind a postponed write runs in order once the pause
+    ends; a postponed client that goes away is forgotten."""
+    r.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
+    with socket.create_connection(("127.0.0.1", our_server.port), timeout=5) as gone:
+        gone.sendall(b"SET g 1\r\n")
+        time.sleep(0.1)
+    with socket.create_connection(("127.0.0.1", our_server.port), timeout=5) as sock:
+        sock.sendall(b"GET a\r\nSET a 1\r\nGET a\r\nINCR a\r\n")
+        time.sleep(0.2)
+        sock.settimeout(0.2)
+        assert sock.recv(1000) == b"$-1\r\n"
+        assert r.info("clients")["blocked_clients"] == 1  # the disconnected one is gone
+        r.execute_command("CLIENT", "UNPAUSE")
+        sock.settimeout(2)
+        data = b""
+        while data.count(b"\r\n") < 4:
+            data += sock.recv(1000)
+        assert data == b"+OK\r\n$1\r\n1\r\n:2\r\n"
+    assert r.info("clients")["blocked_clients"] == 0
+    assert r.get("g") is None
+
+
+def test_client_pause_freezes_expiry(r, real):
+    """While paused, expired keys are hidden but neither deleted by lookups
+    nor by the active expire cycle; they go once the pause ends."""
+    results = []
+    for c in (r, real):
+        c.set("e", "1", px=100)
+        c.set("k", "v")
+        expired = c.info("stats")["expired_keys"]
+        c.execute_command("CLIENT", "PAUSE", 700, "WRITE")
+        time.sleep(0.4)
+        during = (c.get("e"), c.dbsize(), c.info("stats")["expired_keys"] - expired)
+        time.sleep(0.6)
+        deadline = time.time() + 3
+        while c.dbsize() != 1 and time.time() < deadline:
+            time.sleep(0.05)
+        results.append((during, c.dbsize()))
+    assert results[0] == ((None, 2, 0), 1)
+    assert results[0] == results[1]
+
+
 def test_client_pause_errors_match_redis(r, real):
     assert both_err(r, real, "CLIENT", "PAUSE", "abc") == "timeout is not an integer or out of range"
     assert both_err(r, real, "CLIENT", "PAUSE", "-1") == "timeout is negative"
@@ -304,7 +417,7 @@ def test_command_info_get_matches_redis(r, real):
 
 
 def test_command_info_subcommands_match_redis(r, real):
-    for name in ("client|list", "memory|usage", "slowlog|get", "time", "shutdown", "debug"):
+    for name in ("client|list", "memory|usage", "slowlog|get", "time", "shutdown", "debug", "config|set"):
         ours = raw_command_info(r, name)[0]
         theirs = raw_command_info(real, name)[0]
         assert ours[:6] == theirs[:6], name
@@ -337,6 +450,73 @@ def test_command_getkeys(r, real):
     assert both_err(r, real, "COMMAND", "GETKEYS", "client", "list", "x") == "The command has no key arguments"
     assert both_err(r, real, "COMMAND", "GETKEYS", "get") == \
         "wrong number of arguments for 'command|getkeys' command"
+
+
+MOVABLE_KEY_COMMANDS = ["zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff", "zintercard",
+                        "sintercard", "lmpop", "blmpop", "zmpop", "bzmpop", "sort", "sort_ro"]
+
+GETKEYS_CASES = [
+    "ZUNIONSTORE dst 2 s1 s2 WEIGHTS 1 2", "ZINTERSTORE dst 1 a", "ZDIFFSTORE dst 2 a b",
+    "ZUNION 2 a b WITHSCORES", "ZINTER 1 a", "ZDIFF 3 a b c", "ZINTERCARD 2 a b LIMIT 1", "SINTERCARD 2 a b",
+    "LMPOP 2 a b LEFT", "LMPOP 1 a LEFT COUNT 2", "BLMPOP 0 2 a b LEFT", "ZMPOP 2 a b MIN", "BZMPOP 1 2 a b MAX",
+    "ZMPOP 3 a b MIN",  # three arguments after the count: "MIN" is taken for a key, as Redis does
+    "SORT k", "SORT k STORE dst", "SORT k BY x GET y STORE d2 LIMIT 0 1", "SORT k store",
+    "SORT k LIMIT 0 1 STORE d", "SORT k STORE a STORE b", "SORT_RO k", "SORT_RO k BY x", "SORT_RO k STORE d",
+    # Counts that do not fit the arguments.
+    "ZUNIONSTORE dst 0 s1", "ZUNIONSTORE dst 3 s1 s2", "ZUNIONSTORE dst x s1", "ZUNIONSTORE dst -1 s1",
+    "ZUNIONSTORE dst 2147483648 a", "ZDIFF 4 a b c", "SINTERCARD 0 a", "SINTERCARD -1 a", "BLMPOP 0 5 a b LEFT",
+    "LMPOP 0 a LEFT", "ZUNION 0 a", "ZUNIONSTORE dst 1",
+    # Plain key ranges.
+    "GET k", "DEL a b c", "MSET a 1 b 2", "MSET a 1 b", "SET a", "GETRANGE a 0", "OBJECT ENCODING a",
+    "MEMORY USAGE a", "PING", "GET", "NOSUCH a",
+]
+
+
+@pytest.mark.parametrize("line", GETKEYS_CASES)
+def test_command_getkeys_matches_redis(r, real, line):
+    same(r, real, "COMMAND", "GETKEYS", *line.split())
+
+
+@pytest.mark.parametrize("line", [c for c in GETKEYS_CASES if c.split()[0].lower() in MOVABLE_KEY_COMMANDS])
+def test_command_getkeysandflags_movable_matches_redis(r, real, line):
+    same(r, real, "COMMAND", "GETKEYSANDFLAGS", *line.split())
+
+
+def test_command_getkeys_movable(r):
+    assert raw(r, "COMMAND", "GETKEYS", "ZUNIONSTORE", "dst", "2", "s1", "s2", "WEIGHTS", "1", "2") == \
+        [b"dst", b"s1", b"s2"]
+    assert raw(r, "COMMAND", "GETKEYSANDFLAGS", "LMPOP", "2", "a", "b", "LEFT") == \
+        [[b"a", [b"RW", b"access", b"delete"]], [b"b", [b"RW", b"access", b"delete"]]]
+    assert err(r.execute_command, "COMMAND", "GETKEYS", "ZDIFF", "4", "a", "b", "c") == \
+        "Invalid arguments specified for command"
+
+
+def test_command_info_movable_key_specs_match_redis(r, real):
+    ours = raw(r, "COMMAND", "INFO", *MOVABLE_KEY_COMMANDS)
+    theirs = raw(real, "COMMAND", "INFO", *MOVABLE_KEY_COMMANDS)
+    for o, t in zip(ours, theirs):
+        assert o[:6] == t[:6] and sorted(o[6]) == sorted(t[6]), t[0]
+        assert o[8] == t[8], t[0]  # the key specs
+
+
+@pytest.mark.parametrize("hello", [b"", b"HELLO 3\r\n"])
+def test_command_info_unknown_is_null_bulk(our_server, real_server, hello):
+    """COMMAND INFO answers a null bulk ($-1, RESP3 _) for an unknown name,
+    not a null array (*-1): the exact bytes are compared."""
+    def exchange(port):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(hello + b"COMMAND INFO nosuch\r\nPING\r\n")
+            data = b""
+            while not data.endswith(b"PONG\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return data[data.rindex(b"*1\r\n"):]
+    ours = exchange(our_server.port)
+    assert ours == (b"*1\r\n_\r\n+PONG\r\n" if hello else b"*1\r\n$-1\r\n+PONG\r\n")
+    if real_server is not None:
+        assert ours == exchange(real_server.port)
 
 
 def test_command_help_and_unknown(r, real):
@@ -412,6 +592,77 @@ def test_debug_object_matches_redis(server_factory):
         # LZF output sizes of two compressors may differ; uncompressed ones may not.
         if len(value) <= 20:
             assert fields[0]["serializedlength"] == fields[1]["serializedlength"], value
+
+
+# ---- MODULE, LOLWUT -------------------------------------------------------------
+
+MODULE_NOT_ALLOWED = ("MODULE command not allowed. If the enable-module-command option is set to \"local\", you "
+                      "can run it from a local connection, otherwise you need to set this option in the "
+                      "configuration file, and then restart the server.")
+
+
+def test_module_commands_match_redis(r, real):
+    assert raw(r, "MODULE", "LIST") == [] == raw(real, "MODULE", "LIST")
+    for args in (("LOAD", "/tmp/x.so"), ("LOADEX", "/tmp/x.so", "ARGS", "1"), ("UNLOAD", "x")):
+        assert both_err(r, real, "MODULE", *args) == MODULE_NOT_ALLOWED
+    same(r, real, "MODULE", "HELP")
+    assert both_err(r, real, "MODULE", "FOO") == "unknown subcommand 'FOO'. Try MODULE HELP."
+    assert both_err(r, real, "MODULE", "LIST", "x") == "wrong number of arguments for 'module|list' command"
+    assert both_err(r, real, "MODULE") == "wrong number of arguments for 'module' command"
+    for name in ("module", "module|list", "module|load", "module|loadex", "module|unload", "module|help"):
+        ours, theirs = raw_command_info(r, name)[0], raw_command_info(real, name)[0]
+        assert ours[:6] == theirs[:6] and sorted(ours[6]) == sorted(theirs[6]), name
+
+
+@pytest.mark.parametrize("payload", [b"MULTI\r\nMODULE LOAD x\r\nEXEC\r\n", b"MULTI\r\nDEBUG SLEEP 0\r\nEXEC\r\n"])
+def test_protected_commands_refused_when_queued(our_server, real_server, payload):
+    """DEBUG and MODULE LOAD are refused by the dispatcher, before MULTI
+    queues them, so EXEC aborts (Redis's processCommand)."""
+    from test_protocol import raw as exchange
+    ours = exchange(our_server, payload + b"QUIT\r\n")
+    assert b"command not allowed" in ours and ours.endswith(b"-EXECABORT Transaction discarded because of "
+                                                            b"previous errors.\r\n+OK\r\n")
+    if real_server is not None:
+        assert ours == exchange(real_server, payload + b"QUIT\r\n")
+
+
+def test_module_load_when_enabled(server_factory):
+    """With enable-module-command yes, loading fails as for a module Redis
+    cannot open, and the log says why."""
+    servers = [server_factory("--enable-module-command", "yes")]
+    if shutil.which("redis-server", path="/usr/bin:/usr/sbin"):
+        servers.append(server_factory("--enable-module-command", "yes",
+                                      binary=shutil.which("redis-server", path="/usr/bin:/usr/sbin")))
+    for s in servers:
+        c = s.client()
+        assert err(c.execute_command, "MODULE", "LOAD", "/nonexistent/m.so") == \
+            "Error loading the extension. Please check the server logs."
+        assert err(c.execute_command, "MODULE", "UNLOAD", "m") == \
+            "Error unloading module: no such module with that name"
+        assert "Module /nonexistent/m.so failed to load: " in s.read_log()
+        assert c.execute_command("MODULE", "LIST") == []
+
+
+def test_lolwut(r, real, our_server, real_server):
+    # Without a drawing version, just the version line, byte for byte.
+    from test_protocol import raw as exchange
+    for hello, reply in ((b"", b"$18\r\nRedis ver. 7.0.15\n\r\n"), (b"HELLO 3\r\n", b"=22\r\ntxt:Redis ver. 7.0.15\n\r\n")):
+        for server in filter(None, (our_server, real_server)):
+            assert exchange(server, hello + b"LOLWUT\r\nQUIT\r\n").endswith(reply + b"+OK\r\n")
+    same(r, real, "LOLWUT", "VERSION", "4")
+    same(r, real, "LOLWUT", "VERSION", "-1")
+    assert both_err(r, real, "LOLWUT", "VERSION", "x") == "value is not an integer or out of range"
+    assert both_err(r, real, "LOLWUT", "VERSION", "5", "x") == "value is not an integer or out of range"
+    # Versions 5 and 6 draw our own pictures, ending with the version line.
+    for args in (("VERSION", "5"), ("VERSION", "6"), ("VERSION", "5", "40", "10", "8"), ("version", "6", "30", "5")):
+        art = r.execute_command("LOLWUT", *args).decode()
+        assert art.endswith(" Redis ver. 7.0.15\n") and len(art.splitlines()) > 3, args
+        assert "Georg Nees" not in art and "Plaguemon" not in art
+        assert art == r.execute_command("LOLWUT", *args).decode()  # deterministic
+    assert len(r.execute_command("LOLWUT", "VERSION", "5", "40", "10", "8").decode().splitlines()[0]) == 40
+    # The largest sizes stay small (arguments are clamped as in Redis).
+    for args in (("VERSION", "5", "100000", "100000", "100000"), ("VERSION", "6", "100000", "100000")):
+        assert len(r.execute_command("LOLWUT", *args)) < 4_000_000
 
 
 # ---- MEMORY -------------------------------------------------------------------
@@ -633,3 +884,95 @@ def test_redis_cli(our_server):
     assert out.returncode == 0 and b"1" in out.stdout
     out = subprocess.run([cli, "-p", port, "memory", "doctor"], capture_output=True, timeout=10)
     assert b"Sam" in out.stdout
+
+
+# ---- per-command latency: INFO latencystats, LATENCY HISTOGRAM --------------------
+
+# Bucket labels of LATENCY HISTOGRAM: the highest value equivalent to 2^k ns
+# in a 2-significant-digit HdrHistogram, in us (1, 2, 4, 8, 16, 33, 66, 132...).
+LATENCY_LABELS = {(2 ** k + 2 ** (k - 7) - 1) // 1000 for k in range(10, 31)}
+
+
+def check_histogram_entry(entry, calls):
+    fields = dict(zip(entry[::2], entry[1::2]))
+    assert fields[b"calls"] == calls
+    flat = fields[b"histogram_usec"]
+    labels, counts = flat[::2], flat[1::2]
+    assert labels == sorted(labels) and set(labels) <= LATENCY_LABELS, labels
+    assert counts == sorted(counts) and counts[-1] == calls and len(set(counts)) == len(counts)
+
+
+@pytest.mark.parametrize("server", ["ours", "real"])
+def test_latency_histogram_shape(r, real, server):
+    c = r if server == "ours" else real
+    c.config_resetstat()
+    for _ in range(5):
+        c.set("a", "b")
+        c.get("a")
+    reply = raw(c, "LATENCY", "HISTOGRAM", "set", "get", "nosuch")
+    assert reply[::2] == [b"set", b"get"]
+    for entry in reply[1::2]:
+        check_histogram_entry(entry, 5)
+    assert raw(c, "LATENCY", "HISTOGRAM", "client") == []  # no subcommand has run
+    everything = raw(c, "LATENCY", "HISTOGRAM")
+    names = everything[::2]
+    assert b"set" in names and b"get" in names and b"config|resetstat" in names
+    # A container name brings its subcommands.
+    assert raw(c, "LATENCY", "HISTOGRAM", "config")[0] == b"config|resetstat"
+
+
+def test_latency_histogram_resp3(our_server):
+    from test_protocol import raw as exchange
+    out = exchange(our_server, b"HELLO 3\r\nCONFIG RESETSTAT\r\nPING\r\nLATENCY HISTOGRAM ping\r\nQUIT\r\n")
+    assert b"%1\r\n$4\r\nping\r\n%2\r\n$5\r\ncalls\r\n:1\r\n$14\r\nhistogram_usec\r\n%1\r\n:" in out
+
+
+def test_info_latencystats(r, real):
+    from differential import raw as reply_of
+    for c in (r, real):
+        c.config_resetstat()
+        c.ping()
+        c.set("k", "v")
+        text = reply_of(c, "INFO", "latencystats").decode()
+        assert text.startswith("# Latencystats\r\n")
+        lines = dict(line.split(":", 1) for line in text.splitlines()[1:])
+        for cmd in ("ping", "set"):
+            assert re.fullmatch(r"p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}",
+                                lines[f"latency_percentiles_usec_{cmd}"]), lines
+        assert "# Latencystats" not in reply_of(c, "INFO").decode()
+        assert "# Latencystats" in reply_of(c, "INFO", "everything").decode()
+    # The configured percentiles name the fields, as in Redis (p0 is the
+    # lowest value seen, so a single 0 us call reads p0=0.001 or more).
+    labels = []
+    for c in (r, real):
+        c.config_set("latency-tracking-info-percentiles", "0 50 99.99 100")
+        try:
+            c.ping()
+            line = [ln for ln in reply_of(c, "INFO", "latencystats").decode().splitlines()
+                    if ln.startswith("latency_percentiles_usec_ping:")][0]
+            labels.append([kv.split("=")[0] for kv in line.split(":")[1].split(",")])
+        finally:
+            c.config_set("latency-tracking-info-percentiles", "50 99 99.9")
+    assert labels[0] == labels[1] == ["p0", "p50", "p99.99", "p100"]
+
+
+def test_latency_tracking_off_and_resetstat(r):
+    r.config_resetstat()
+    r.config_set("latency-tracking", "no")
+    try:
+        for _ in range(3):
+            r.ping()
+        assert raw(r, "LATENCY", "HISTOGRAM", "ping") == []
+        assert "latency_percentiles_usec_ping" not in r.info("latencystats")
+    finally:
+        r.config_set("latency-tracking", "yes")
+    r.ping()
+    assert raw(r, "LATENCY", "HISTOGRAM", "ping")[1][1] == 1
+    r.config_resetstat()
+    assert raw(r, "LATENCY", "HISTOGRAM", "ping") == []
+
+
+def test_latency_help_and_info_match_redis(r, real):
+    same(r, real, "LATENCY", "HELP")
+    ours, theirs = raw_command_info(r, "latency|histogram")[0], raw_command_info(real, "latency|histogram")[0]
+    assert ours[:6] == theirs[:6] and sorted(ours[6]) == sorted(theirs[6])

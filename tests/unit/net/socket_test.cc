@@ -109,7 +109,7 @@ TEST(SocketTest, ListenOnFreePortAcceptAndNames) {
   EXPECT_EQ(sip, "127.0.0.1");
   EXPECT_EQ(sport, port);
   EXPECT_EQ(FormatAddr(pip, pport), "127.0.0.1:" + std::to_string(pport));
-  EXPECT_TRUE(IsLoopback(pip));
+  EXPECT_TRUE(IsLocalPeer(pip));
   // Null outputs are allowed.
   EXPECT_TRUE(PeerName(s, nullptr, nullptr));
   close(s);
@@ -194,7 +194,7 @@ TEST(SocketTest, Ipv6LoopbackConnection) {
   int s = AcceptTcp(*l, &ip, &peer_port);
   ASSERT_GE(s, 0);
   EXPECT_EQ(ip, "::1");
-  EXPECT_TRUE(IsLoopback(ip));
+  EXPECT_TRUE(IsLocalPeer(ip));
   // As Redis 7.0's CLIENT LIST: "addr=[::1]:52816".
   EXPECT_EQ(FormatAddr(ip, peer_port), "[::1]:" + std::to_string(peer_port));
   close(s);
@@ -224,7 +224,7 @@ TEST(SocketTest, UnixListenerPermissionsStaleFileAndNames) {
   EXPECT_EQ(ip, path);
   EXPECT_EQ(port, 0);
   EXPECT_EQ(FormatAddr(ip, port), path + ":0");
-  EXPECT_TRUE(IsLoopback(ip));
+  EXPECT_TRUE(IsLocalPeer(ip));
   std::string name;
   int p = -1;
   ASSERT_TRUE(PeerName(s, &name, &p));
@@ -331,21 +331,24 @@ TEST(SocketTest, FormatAddr) {
   EXPECT_EQ(FormatAddr("/tmp/odd:name.sock", 0), "/tmp/odd:name.sock:0");
 }
 
-TEST(SocketTest, IsLoopback) {
-  EXPECT_TRUE(IsLoopback("127.0.0.1"));
-  EXPECT_TRUE(IsLoopback("127.255.3.4"));
-  EXPECT_TRUE(IsLoopback("::1"));
-  EXPECT_TRUE(IsLoopback("::ffff:127.0.0.1"));
-  EXPECT_TRUE(IsLoopback("/tmp/redis.sock"));
-  EXPECT_TRUE(IsLoopback("redis.sock"));  // a relative unixsocket path
-  EXPECT_FALSE(IsLoopback("128.0.0.1"));
-  EXPECT_FALSE(IsLoopback("10.0.0.1"));
-  EXPECT_FALSE(IsLoopback("0.0.0.0"));
-  EXPECT_FALSE(IsLoopback("::2"));
-  EXPECT_FALSE(IsLoopback("::"));
-  EXPECT_FALSE(IsLoopback("::ffff:10.0.0.1"));
-  EXPECT_FALSE(IsLoopback("2001:db8::1"));
-  EXPECT_FALSE(IsLoopback(""));
+TEST(SocketTest, IsLocalPeer) {
+  EXPECT_TRUE(IsLocalPeer("127.0.0.1"));
+  EXPECT_TRUE(IsLocalPeer("::1"));
+  EXPECT_TRUE(IsLocalPeer("::ffff:127.0.0.1"));
+  EXPECT_TRUE(IsLocalPeer("/tmp/redis.sock"));
+  EXPECT_TRUE(IsLocalPeer("redis.sock"));  // a relative unixsocket path
+  // Redis accepts only 127.0.0.1 and ::1, not the rest of 127.0.0.0/8.
+  EXPECT_FALSE(IsLocalPeer("127.0.0.2"));
+  EXPECT_FALSE(IsLocalPeer("127.255.3.4"));
+  EXPECT_FALSE(IsLocalPeer("::ffff:127.0.0.2"));
+  EXPECT_FALSE(IsLocalPeer("128.0.0.1"));
+  EXPECT_FALSE(IsLocalPeer("10.0.0.1"));
+  EXPECT_FALSE(IsLocalPeer("0.0.0.0"));
+  EXPECT_FALSE(IsLocalPeer("::2"));
+  EXPECT_FALSE(IsLocalPeer("::"));
+  EXPECT_FALSE(IsLocalPeer("::ffff:10.0.0.1"));
+  EXPECT_FALSE(IsLocalPeer("2001:db8::1"));
+  EXPECT_FALSE(IsLocalPeer(""));
 }
 
 // ---- Echo server on the event loop, with a client thread ---------------------
