@@ -148,7 +148,11 @@ def real(real_server):
 
 
 @pytest.fixture
-def server_factory():
+def server_factory(datadir):
+    # Depends on datadir so that pytest stops these servers before it
+    # removes that directory: a server saving on shutdown into a removed
+    # directory fails the save and refuses to exit (as Redis does), and
+    # stop() then waits its full timeout before killing it.
     started = []
 
     def start(*args, binary=OUR_SERVER, config_text=None, wrapper=()):
