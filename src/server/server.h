@@ -1,9 +1,9 @@
-// The server: listening sockets, client connections, the event loop and
-// serverCron. It moves bytes between sockets and commands::Client, and
-// hands each parsed command to commands::ProcessCommand.
+// The server: its runtime state, start-up, the event loop hooks and
+// serverCron. Client I/O (accepting, reading, dispatching, writing,
+// freeing) is server/networking.h.
 //
 // Flow of one request (as Redis's):
-//   readable socket -> ReadFromClient: read into querybuf, parse every
+//   readable socket -> ReadHandler: read into querybuf, parse every
 //   complete command, dispatch each; replies accumulate in the client's
 //   outbuf -> the client joins the pending-write list -> BeforeSleep writes
 //   it straight to the socket; only what does not fit waits for a writable
