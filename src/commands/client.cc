@@ -9,6 +9,7 @@
 
 #include "commands/blocking.h"
 #include "commands/errors.h"
+#include "commands/pubsub.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/util.h"
@@ -16,7 +17,10 @@
 namespace commands {
 
 Client::Client() : reply(&outbuf) {}
-Client::~Client() { ForgetClient(*this); }
+Client::~Client() {
+  ForgetClient(*this);
+  PubsubForgetClient(*this);
+}
 
 void CountError(std::string_view msg) {
   ServerStats& st = GetState().stats;

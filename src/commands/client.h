@@ -35,9 +35,11 @@ enum ClientFlag : uint64_t {
   kClientBlocked = 1u << 13,        // waiting in a blocking command (commands/blocking.h)
   kClientInExec = 1u << 14,         // EXEC is running the queued commands
   kClientPostponed = 1u << 15,      // held back by CLIENT PAUSE, command unexecuted (commands/pause.h)
+  kClientPubSub = 1u << 16,         // subscribed to a channel, pattern or shard channel (commands/pubsub.h)
 };
 
 struct BlockedState;  // commands/blocking.cc
+struct PubsubState;   // commands/pubsub.cc
 
 // One key a client WATCHes (Redis's watchedKey).
 struct WatchedKey {
@@ -102,6 +104,13 @@ struct Client {
 
   // Blocking commands: set while kClientBlocked (commands/blocking.h).
   BlockedState* blocked = nullptr;
+
+  // Pub/sub subscriptions: set while kClientPubSub (commands/pubsub.h).
+  PubsubState* pubsub = nullptr;
+  // Frames delivered to this client while its own command's reply was
+  // being built (inside EXEC, or with a deferred length pending): they
+  // follow that reply instead of landing inside it (commands/deliver.h).
+  std::string pending_push;
 
   // Transactions
   std::vector<QueuedCommand> mstate;

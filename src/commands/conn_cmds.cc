@@ -3,6 +3,7 @@
 
 #include "commands/client.h"
 #include "commands/errors.h"
+#include "commands/pubsub.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
@@ -15,6 +16,13 @@ namespace {
 void PingCommand(Client& c) {
   if (c.argv.size() > 2) {
     c.AddArityError();
+    return;
+  }
+  // A RESP2 subscriber reads arrays: PING answers ["pong", <message or "">].
+  if ((c.flags & kClientPubSub) && c.resp == 2) {
+    c.reply.ArrayHeader(2);
+    c.reply.Bulk("pong");
+    c.reply.Bulk(c.argv.size() == 2 ? c.argv[1] : std::string_view());
     return;
   }
   if (c.argv.size() == 1) {
@@ -141,6 +149,7 @@ void HelloCommand(Client& c) {
 
 void ResetCommand(Client& c) {
   DiscardTransaction(c);
+  PubsubForgetClient(c);
   c.db_index = 0;
   c.db = GetDb(0);
   c.resp = 2;
@@ -154,14 +163,17 @@ void ResetCommand(Client& c) {
 
 void RegisterConnectionCommands(Registry& r) {
   const uint32_t kConnFast = kCatFast | kCatConnection;
-  r.Add({"ping", -1, kFast, 0, 0, 0, PingCommand, "connection", "Returns the server's liveliness response.",
+  r.Add({"ping", -1, kFast | kSubscribedContext | kDeniedOnDiskError, 0, 0, 0, PingCommand, "connection", "Returns the server's liveliness response.",
          "1.0.0", kConnFast});
   r.Add({"echo", 2, kFast, 0, 0, 0, EchoCommand, "connection", "Returns the given string.", "1.0.0", kConnFast});
   r.Add({"auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, AuthCommand,
          "connection", "Authenticates the connection.", "1.0.0", kConnFast});
   r.Add({"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, HelloCommand,
          "connection", "Handshakes with the Redis server.", "6.0.0", kConnFast});
-  r.Add({"reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, ResetCommand,
+  r.Add({"reset", 1,
+         kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue | kEndsTransaction |
+             kSubscribedContext,
+         0, 0, 0, ResetCommand,
          "connection", "Resets the connection.", "6.2.0", kConnFast});
 }
 

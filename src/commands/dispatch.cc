@@ -2,6 +2,7 @@
 #include "commands/propagate.h"
 
 #include "commands/blocking.h"
+#include "commands/deliver.h"
 
 #include <cctype>
 #include <chrono>
@@ -212,6 +213,8 @@ void Call(Client& c, const CommandSpec* cmd) {
   cmd->handler(c);
   s.call_depth--;
   c.flags &= ~kClientExecuting;
+  // Pushes this client got while building its reply follow it.
+  if (s.call_depth == 0) FlushPendingPush(c);
   int64_t duration = static_cast<int64_t>(common::MonotonicUs() - start);
   if (s.propagate != nullptr) {
     CollectPropagation(c, cmd, s.dirty > dirty_before);
@@ -280,6 +283,16 @@ void ProcessCommand(Client& c) {
     return;
   }
 
+  // A RESP2 connection in subscribed mode reads pushes: only the commands
+  // that manage subscriptions (and PING, QUIT, RESET) may run. RESP3 has
+  // no such limit.
+  if ((c.flags & kClientPubSub) && c.resp == 2 && !(flags & kSubscribedContext)) {
+    RejectCommand(c, "ERR Can't execute '" + cmd->full_name +
+                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+                         "context");
+    return;
+  }
+
   if (c.InMulti() && (flags & kNoMulti)) {
     RejectCommand(c, "ERR Command not allowed inside a transaction");
     return;
@@ -296,9 +309,7 @@ void ProcessCommand(Client& c) {
     // Refused: commands that may grow memory (EXEC as what it queued), and,
     // inside MULTI, anything but EXEC, DISCARD and RESET (a queue can grow
     // without bound), as Redis.
-    std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
-    const bool deny = (flags & kDenyOom) ||
-                      (c.InMulti() && cmd->handler != ExecCommand && name != "discard" && name != "reset");
+    const bool deny = (flags & kDenyOom) || (c.InMulti() && !(flags & kEndsTransaction));
     if (out_of_memory && deny) {
       RejectCommand(c, err::kOom);
       return;
@@ -307,9 +318,7 @@ void ProcessCommand(Client& c) {
 
   // Persistence failing (MISCONF): refuse writes, and PING, as Redis.
   if (s.disk_error != nullptr) {
-    bool is_write = flags & kWrite;
-    std::string_view name = cmd->parent ? cmd->parent->name : cmd->name;
-    if (is_write || name == "ping") {
+    if (flags & (kWrite | kDeniedOnDiskError)) {
       if (const char* e = s.disk_error()) {
         RejectCommand(c, e);
         return;
@@ -330,17 +339,14 @@ void ProcessCommand(Client& c) {
   }
 
   // Inside MULTI everything but the transaction commands is queued.
-  if (c.InMulti() && cmd->handler != nullptr) {
-    std::string_view n = cmd->parent ? cmd->parent->name : cmd->name;
-    if (n != "exec" && n != "discard" && n != "multi" && n != "watch" && n != "reset") {
-      QueuedCommand q;
-      q.cmd = cmd;
-      q.argv.reserve(c.argv.size());
-      for (auto a : c.argv) q.argv.emplace_back(a);
-      c.mstate.push_back(std::move(q));
-      c.reply.SimpleString("QUEUED");
-      return;
-    }
+  if (c.InMulti() && cmd->handler != nullptr && !(flags & kNoQueue)) {
+    QueuedCommand q;
+    q.cmd = cmd;
+    q.argv.reserve(c.argv.size());
+    for (auto a : c.argv) q.argv.emplace_back(a);
+    c.mstate.push_back(std::move(q));
+    c.reply.SimpleString("QUEUED");
+    return;
   }
 
   Call(c, cmd);

@@ -243,13 +243,17 @@ void InstallWatchHook() { GetState().on_key_modified = TouchWatchedKey; }
 
 void RegisterTransactionCommands(Registry& r) {
   const uint32_t kTx = kCatFast | kCatTransaction;
-  r.Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0, MultiCommand, "transactions",
+  r.Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0, MultiCommand,
+         "transactions",
          "Starts a transaction.", "1.2.0", kTx});
-  r.Add({"exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog, 0, 0, 0, ExecCommand, "transactions",
+  r.Add({"exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue | kEndsTransaction, 0, 0, 0,
+         ExecCommand, "transactions",
          "Executes all commands in a transaction.", "1.2.0", kCatSlow | kCatTransaction});
-  r.Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0, DiscardCommand,
+  r.Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue | kEndsTransaction, 0, 0,
+         0, DiscardCommand,
          "transactions", "Discards a transaction.", "2.0.0", kTx});
-  r.Add({"watch", -2, kNoScript | kLoading | kStale | kFast | kAllowBusy, 1, -1, 1, WatchCommand, "transactions",
+  r.Add({"watch", -2, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 1, -1, 1, WatchCommand,
+         "transactions",
          "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", kTx});
   r.Add({"unwatch", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0, UnwatchCommand,
          "transactions", "Forgets about watched keys of a transaction.", "2.2.0", kTx});

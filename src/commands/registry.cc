@@ -146,6 +146,7 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterSetCommands(r);
   RegisterZsetCommands(r);
   RegisterSortCommands(r);
+  RegisterPubsubCommands(r);
 }
 
 }  // namespace commands

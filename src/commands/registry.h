@@ -48,6 +48,14 @@ enum CommandFlag : uint32_t {
   kMovableKeys = 1u << 17,
   kAllowBusy = 1u << 18,
   kNoAsyncLoading = 1u << 19,  // refused while loading a replica's dataset in the background
+
+  // Internal flags: decisions Redis's processCommand makes by comparing
+  // command procs, kept as data here. They are not Redis command flags, so
+  // COMMAND INFO does not show them.
+  kNoQueue = 1u << 24,            // runs at once inside MULTI (EXEC DISCARD MULTI WATCH RESET)
+  kEndsTransaction = 1u << 25,    // not refused for OOM inside MULTI (EXEC DISCARD RESET)
+  kSubscribedContext = 1u << 26,  // allowed in RESP2 subscribed mode ((P|S)(UN)SUBSCRIBE PING RESET)
+  kDeniedOnDiskError = 1u << 27,  // refused under MISCONF though it does not write (PING)
 };
 
 // ACL categories, reported by COMMAND INFO.
@@ -197,6 +205,8 @@ void RegisterSetCommands(Registry& r);
 void RegisterZsetCommands(Registry& r);
 // SORT and SORT_RO (commands/sort_cmds.cc): every sortable type, see sort_cmds.h.
 void RegisterSortCommands(Registry& r);
+// Pub/sub (commands/pubsub_cmds.cc).
+void RegisterPubsubCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.

@@ -22,9 +22,6 @@ void SignalModifiedKey(Client&, db::Db& d, std::string_view key) {
 
 // SignalFlushedDb is defined in multi_cmds.cc, next to WATCH.
 
-void NotifyKeyspaceEvent(int type, const char* event, std::string_view key, int db) {
-  State& s = GetState();
-  if (s.notify_keyspace_event) s.notify_keyspace_event(type, event, key, db);
-}
+// NotifyKeyspaceEvent is defined in pubsub.cc: it publishes.
 
 }  // namespace commands

@@ -80,6 +80,12 @@ struct State {
   // the RDB when save points exist, as Redis 7.0).
   void (*on_flushall)() = nullptr;
 
+  // After a frame was delivered to another client (commands/deliver.h):
+  // schedules its write and applies its output-buffer limit.
+  void (*delivered)(Client& target) = nullptr;
+  // notify-keyspace-events, as NotifyClass bits (0: none).
+  int notify_keyspace_events = 0;
+
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
   // For a kProtected command (DEBUG, MODULE LOAD...): the error text when
@@ -88,7 +94,6 @@ struct State {
   // Closes the client once the current event is handled, without sending
   // what it has pending (Redis's freeClientAsync).
   void (*close_client_async)(Client& c) = nullptr;
-  void (*notify_keyspace_event)(int type, const char* event, std::string_view key, int db) = nullptr;
 };
 State& GetState();
 

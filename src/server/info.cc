@@ -19,6 +19,7 @@
 #include "commands/client.h"
 #include "commands/dispatch.h"
 #include "commands/registry.h"
+#include "commands/pubsub.h"
 #include "commands/state.h"
 #include "commands/version.h"
 #include "common/clock.h"
@@ -253,9 +254,9 @@ void StatsSection(std::string& o) {
   InfoField(o, "current_eviction_exceeded_time", exceeded_now_us / 1000);
   InfoField(o, "keyspace_hits", ds.keyspace_hits);
   InfoField(o, "keyspace_misses", ds.keyspace_misses);
-  InfoField(o, "pubsub_channels", 0);
-  InfoField(o, "pubsub_patterns", 0);
-  InfoField(o, "pubsubshard_channels", 0);
+  InfoField(o, "pubsub_channels", commands::PubsubChannelCount(commands::PubsubKind::kChannel));
+  InfoField(o, "pubsub_patterns", commands::PubsubChannelCount(commands::PubsubKind::kPattern));
+  InfoField(o, "pubsubshard_channels", commands::PubsubChannelCount(commands::PubsubKind::kShard));
   AppendForkStats(o);
   InfoField(o, "migrate_cached_sockets", 0);
   InfoField(o, "slave_expires_tracked_keys", 0);

@@ -134,8 +134,15 @@ void WriteHandler(net::EventLoop*, int, void* data, int) {
 // client-output-buffer-limit for normal clients (class 0): over the hard
 // limit, or over the soft limit for longer than its seconds, the client is
 // closed, as Redis does. Returns true if the client was scheduled to close.
+// The client-output-buffer-limit class of c: pubsub while it is
+// subscribed, else normal (replicas later), as Redis's getClientType.
+const ObufLimit& ObufLimitOf(const Client* c) {
+  const ClientClass k = (c->flags & commands::kClientPubSub) ? ClientClass::kPubsub : ClientClass::kNormal;
+  return Config().client_obuf_limits[static_cast<int>(k)];
+}
+
 bool CheckOutputBufferLimits(Client* c) {
-  const ObufLimit& lim = Config().client_obuf_limits[0];
+  const ObufLimit& lim = ObufLimitOf(c);
   size_t used = c->PendingOutput();
   bool hard = c->reply.overflowed() || (lim.hard_bytes && used >= lim.hard_bytes);
   bool soft = false;
@@ -428,7 +435,7 @@ void ProcessInput(Client* c) {
     // The hard output limit holds while the reply is being built, not
     // only after the command: a reply that passes it is dropped at once
     // (resp::ReplyBuilder's output limit) and the client closed below.
-    const ObufLimit& lim = Config().client_obuf_limits[0];
+    const ObufLimit& lim = ObufLimitOf(c);
     c->reply.SetLimit(lim.hard_bytes ? c->out_pos + lim.hard_bytes : SIZE_MAX);
     // CLIENT REPLY: SKIP (set by the previous command) hides this command's
     // reply; OFF hides it too, tested after the command so that CLIENT
@@ -641,6 +648,12 @@ void FreeClosingClients() {
   std::vector<Client*> closing;
   closing.swap(Runtime().to_close);
   for (Client* c : closing) FreeClient(c);
+}
+
+void DeliveredTo(Client* c) {
+  if (c->fd < 0) return;
+  if (CheckOutputBufferLimits(c)) return;
+  QueueWrite(c);
 }
 
 Client* FindClient(uint64_t id) {

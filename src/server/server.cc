@@ -155,6 +155,7 @@ common::Status ApplyConfigMirrors() {
   st.latency_monitor_threshold = cfg.latency_monitor_threshold;
   st.latency_tracking = cfg.latency_tracking;
   st.rdb_compression = cfg.rdbcompression;
+  st.notify_keyspace_events = cfg.notify_keyspace_events;
   st.lazyfree_lazy_expire = cfg.lazyfree_lazy_expire;
   st.lazyfree_lazy_user_del = cfg.lazyfree_lazy_user_del;
   st.lazyfree_lazy_user_flush = cfg.lazyfree_lazy_user_flush;
@@ -251,6 +252,7 @@ int Start(int argc, char** argv) {
   commands::InstallBlockingHooks();
   InstallMaxmemoryHooks();
   state.close_client_async = [](Client& c) { CloseClientAsync(&c); };
+  state.delivered = [](Client& c) { DeliveredTo(&c); };
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);

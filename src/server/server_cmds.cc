@@ -35,6 +35,7 @@
 #include "commands/keys.h"
 #include "commands/pause.h"
 #include "commands/registry.h"
+#include "commands/pubsub.h"
 #include "commands/state.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -1300,6 +1301,7 @@ std::string ClientInfoLine(const Client& c) {
   char flags[16];
   char* p = flags;
   // Redis 7.0's letters and order, for the flags tieredis has.
+  if (c.flags & commands::kClientPubSub) *p++ = 'P';
   if (c.flags & kClientMulti) *p++ = 'x';
   if (c.flags & commands::kClientBlocked) *p++ = 'b';
   if (c.flags & kClientDirtyCas) *p++ = 'd';
@@ -1332,7 +1334,9 @@ std::string ClientInfoLine(const Client& c) {
   out += " flags=";
   out += flags;
   out += " db=" + std::to_string(c.db_index);
-  out += " sub=0 psub=0 ssub=0";
+  out += " sub=" + std::to_string(commands::ClientSubscriptions(c, commands::PubsubKind::kChannel));
+  out += " psub=" + std::to_string(commands::ClientSubscriptions(c, commands::PubsubKind::kPattern));
+  out += " ssub=" + std::to_string(commands::ClientSubscriptions(c, commands::PubsubKind::kShard));
   out += " multi=" + std::to_string(c.InMulti() ? static_cast<int64_t>(c.mstate.size()) : -1);
   out += " qbuf=" + std::to_string(qbuf);
   out += " qbuf-free=" + std::to_string(c.querybuf.capacity() - c.querybuf.size());
@@ -1342,8 +1346,15 @@ std::string ClientInfoLine(const Client& c) {
   // buffer size and its peak.
   out += " rbs=" + std::to_string(c.outbuf.capacity());
   out += " rbp=" + std::to_string(c.outbuf.capacity());
-  out += " obl=" + std::to_string(c.PendingOutput());
-  out += " oll=0 omem=0";
+  // Redis keeps the first 16 KiB of pending output in a fixed buffer (obl)
+  // and the rest in a list of 16 KiB blocks (oll, omem): the same split of
+  // our one buffer, so monitoring sees a slow reader's backlog in omem.
+  constexpr size_t kRedisReplyChunk = 16 * 1024;
+  const size_t pending = c.PendingOutput();
+  const size_t beyond = pending > kRedisReplyChunk ? pending - kRedisReplyChunk : 0;
+  out += " obl=" + std::to_string(pending - beyond);
+  out += " oll=" + std::to_string((beyond + kRedisReplyChunk - 1) / kRedisReplyChunk);
+  out += " omem=" + std::to_string(beyond);
   out += " tot-mem=" + std::to_string(ClientMemory(c));
   out += " events=";
   out += events;
