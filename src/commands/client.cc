@@ -22,6 +22,14 @@ Client::~Client() {
   PubsubForgetClient(*this);
 }
 
+void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*> lines) {
+  c.reply.ArrayHeader(lines.size() + 3);
+  c.reply.SimpleString(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const char* l : lines) c.reply.SimpleString(l);
+  c.reply.SimpleString("HELP");
+  c.reply.SimpleString("    Prints this help.");
+}
+
 void CountError(std::string_view msg) {
   ServerStats& st = GetState().stats;
   st.total_error_replies++;

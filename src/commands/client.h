@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,6 +161,11 @@ void DrawWhileReplying(Client& c, uint64_t count, F draw) {
   for (uint64_t done = 0; done < count && !c.reply.overflowed(); done += kPiece)
     draw(count - done < kPiece ? count - done : kPiece);
 }
+
+// Redis's addReplyHelp: "<COMMAND> <subcommand> [<arg> [value] [opt] ...].
+// Subcommands are:", the caller's lines, then HELP and its line, all as
+// status replies.
+void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*> lines);
 
 // Error statistics (INFO errorstats): counts by the error's first word.
 void CountError(std::string_view msg);

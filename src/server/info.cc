@@ -455,21 +455,17 @@ void ConfigRewriteCommand(Client& c) {
 }
 
 void ConfigHelpCommand(Client& c) {
-  static const char* kLines[] = {
-      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GET <pattern>",
-      "    Return parameters matching the glob-like <pattern> and their values.",
-      "SET <directive> <value>",
-      "    Set the configuration <directive> to <value>.",
-      "RESETSTAT",
-      "    Reset statistics reported by the INFO command.",
-      "REWRITE",
-      "    Rewrite the configuration file.",
-      "HELP",
-      "    Prints this help.",
-  };
-  c.reply.ArrayHeader(std::size(kLines));
-  for (const char* l : kLines) c.reply.SimpleString(l);
+  ReplyHelp(c, "CONFIG",
+            {
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
+            });
 }
 
 }  // namespace

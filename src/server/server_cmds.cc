@@ -71,19 +71,10 @@ using commands::ArgIs;
 using commands::CommandSpec;
 using commands::GetState;
 using commands::Registry;
+using commands::ReplyHelp;
 using object::Object;
 
 // ---- shared helpers ---------------------------------------------------------
-
-// Redis's addReplyHelp: a title line, the caller's lines, then HELP, all as
-// status replies.
-void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*> lines) {
-  c.reply.ArrayHeader(lines.size() + 3);
-  c.reply.SimpleString(std::string(command) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (const char* l : lines) c.reply.SimpleString(l);
-  c.reply.SimpleString("HELP");
-  c.reply.SimpleString("    Prints this help.");
-}
 
 // Redis's addReplySubcommandSyntaxError, for commands that parse their own
 // subcommands (DEBUG).
