@@ -1,5 +1,6 @@
 #include "commands/client.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
@@ -28,6 +29,14 @@ void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*
   for (const char* l : lines) c.reply.SimpleString(l);
   c.reply.SimpleString("HELP");
   c.reply.SimpleString("    Prints this help.");
+}
+
+void AddSubcommandSyntaxError(Client& c) {
+  std::string cmd(c.argv[0]);
+  for (char& ch : cmd) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+  std::string sub(c.argv[1].substr(0, 128));
+  c.AddErrorFormat("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", sub.c_str(),
+                   cmd.c_str());
 }
 
 void CountError(std::string_view msg) {

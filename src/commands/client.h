@@ -167,6 +167,11 @@ void DrawWhileReplying(Client& c, uint64_t count, F draw) {
 // status replies.
 void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*> lines);
 
+// Redis's addReplySubcommandSyntaxError: "ERR unknown subcommand or wrong
+// number of arguments for '<argv[1]>'. Try <ARGV[0]> HELP.", for
+// subcommands that check their own argument count.
+void AddSubcommandSyntaxError(Client& c);
+
 // Error statistics (INFO errorstats): counts by the error's first word.
 void CountError(std::string_view msg);
 

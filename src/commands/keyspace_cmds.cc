@@ -74,11 +74,13 @@ bool EntryIsExpired(db::Db& d, const ds::DictEntry* de, int64_t now) {
 }
 
 // A read lookup that does not touch the key's LRU/LFU data but counts a hit
-// or a miss (Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH)).
-Object* LookupReadNoTouch(db::Db& d, std::string_view key) {
+// or a miss, and raises `keymiss` unless told not to (Redis's
+// lookupKeyReadWithFlags(LOOKUP_NOTOUCH [| LOOKUP_NONOTIFY])).
+Object* LookupReadNoTouch(db::Db& d, std::string_view key, bool notify = true) {
   Object* o = d.LookupNoTouch(key);
   db::Stats& st = db::GetStats();
   (o ? st.keyspace_hits : st.keyspace_misses)++;
+  if (o == nullptr && notify) NotifyKeyspaceEvent(kNotifyKeyMiss, "keymiss", key, d.id());
   return o;
 }
 
@@ -435,7 +437,7 @@ void RestoreCommand(Client& c) {
 // The object at argv[2], or null after replying a null (OBJECT's lookups
 // neither touch the key nor raise key-miss events).
 Object* ObjectLookupOrReply(Client& c) {
-  Object* o = LookupReadNoTouch(*c.db, c.argv[2]);
+  Object* o = LookupReadNoTouch(*c.db, c.argv[2], /*notify=*/false);
   if (o == nullptr) c.reply.Null();
   return o;
 }

@@ -258,6 +258,14 @@ size_t PubsubSubscriberCount(bool shard, std::string_view channel) {
 
 // ---- keyspace notifications ----
 
+void InstallKeyspaceEventHooks() {
+  db::SetKeyMissHook([](int db, std::string_view key) { NotifyKeyspaceEvent(kNotifyKeyMiss, "keymiss", key, db); });
+  // Keys loaded from a file are not "new" (Redis's dbAddRDBLoad).
+  db::SetKeyCreatedHook([](int db, std::string_view key) {
+    if (!GetState().loading) NotifyKeyspaceEvent(kNotifyNew, "new", key, db);
+  });
+}
+
 void NotifyKeyspaceEvent(int type, const char* event, std::string_view key, int db) {
   const int flags = GetState().notify_keyspace_events;
   // Nothing to send unless the class is on and a K or E channel is too.

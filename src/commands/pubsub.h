@@ -43,6 +43,11 @@ void PubsubForgetClient(Client& c);
 size_t Publish(std::string_view channel, std::string_view message);
 size_t PublishShard(std::string_view channel, std::string_view message);
 
+// Keyspace notifications the keyspace raises itself: `keymiss` on a read
+// lookup that finds nothing, `new` when a key is created. Called once at
+// start-up.
+void InstallKeyspaceEventHooks();
+
 // Counts for INFO, CLIENT LIST and PUBSUB.
 size_t PubsubChannelCount(PubsubKind kind);  // names with subscribers
 size_t ClientSubscriptions(const Client& c, PubsubKind kind);

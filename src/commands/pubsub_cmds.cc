@@ -56,7 +56,7 @@ void ReplyNumSub(Client& c, bool shard) {
 
 void PubsubChannelsCommand(Client& c) {
   if (c.argv.size() > 3) {
-    c.AddArityError();
+    AddSubcommandSyntaxError(c);
     return;
   }
   ReplyChannels(c, false);
@@ -64,7 +64,7 @@ void PubsubChannelsCommand(Client& c) {
 
 void PubsubShardChannelsCommand(Client& c) {
   if (c.argv.size() > 3) {
-    c.AddArityError();
+    AddSubcommandSyntaxError(c);
     return;
   }
   ReplyChannels(c, true);

@@ -28,9 +28,6 @@
 // past stores the key with that deadline and replies OK; the key is gone at
 // its next access (Redis 7.0 does the same: DBSIZE still counts it until
 // then). GETEX with a past EXAT/PXAT deletes the key at once, as Redis.
-//
-// TODO(notifications issue): Redis 7.0 also raises a "new" event when a key
-// is created; no family emits it yet (Db::Add knows nothing of clients).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

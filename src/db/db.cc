@@ -95,6 +95,8 @@ LazyfreeSettings g_lazyfree;
 bool g_clocks_frozen = false;
 ExpiredHook g_expired_hook = nullptr;
 KeyAddedHook g_key_added_hook = nullptr;
+KeyHook g_key_miss_hook = nullptr;
+KeyHook g_key_created_hook = nullptr;
 
 // Monotonic clock in microseconds for the expire cycle's time budget.
 int64_t MonoUs() {
@@ -143,6 +145,8 @@ void Db::Touch(Object* o) {
 }
 void SetExpiredHook(ExpiredHook hook) { g_expired_hook = hook; }
 void SetKeyAddedHook(KeyAddedHook hook) { g_key_added_hook = hook; }
+void SetKeyMissHook(KeyHook hook) { g_key_miss_hook = hook; }
+void SetKeyCreatedHook(KeyHook hook) { g_key_created_hook = hook; }
 
 std::string_view EntryKey(const ds::DictEntry* de) { return ds::SdsView(KeyOfEntry(de)); }
 ds::sds EntryKeySds(const ds::DictEntry* de) { return KeyOfEntry(de); }
@@ -204,6 +208,7 @@ Object* Db::LookupRead(std::string_view key) {
     g_stats.keyspace_hits++;
   } else {
     g_stats.keyspace_misses++;
+    if (g_key_miss_hook) g_key_miss_hook(id_, key);
   }
   return o;
 }
@@ -215,6 +220,7 @@ Object* Db::Add(std::string_view key, Object* val) {
   Object* stored = EntryValue(de);
   object::AdoptInto(stored, val);
   if (g_key_added_hook) g_key_added_hook(id_, key, stored);
+  if (g_key_created_hook) g_key_created_hook(id_, key);
   return stored;
 }
 

@@ -72,6 +72,11 @@ void SetAccessClocksFrozen(bool frozen);
 // propagation). Set by the command layer.
 using ExpiredHook = void (*)(int db_id, std::string_view key);
 void SetExpiredHook(ExpiredHook hook);
+// Called when LookupRead finds no key (the `keymiss` event), and when Add
+// creates a key (the `new` event). Set by the command layer.
+using KeyHook = void (*)(int db_id, std::string_view key);
+void SetKeyMissHook(KeyHook hook);
+void SetKeyCreatedHook(KeyHook hook);
 
 // Called whenever a key is added or its value replaced (Add, SetKey,
 // Overwrite) with the new value, after the change. The command layer uses it

@@ -241,7 +241,11 @@ void OnFlushAll() {
 
 // A key deleted because it expired: as Redis's deleteExpiredKeyAndPropagate,
 // its WATCHers see a modification, and the deletion is propagated.
+// An expired key was deleted (lazily or by the active cycle): its event,
+// WATCH, and the DEL for the AOF, in Redis's deleteExpiredKeyAndPropagate
+// order.
 void OnExpired(int db, std::string_view key) {
+  commands::NotifyKeyspaceEvent(commands::kNotifyExpired, "expired", key, db);
   if (GetState().on_key_modified) GetState().on_key_modified(db, key);
   commands::PropagateDeletion(db, key, GetState().lazyfree_lazy_expire);
 }

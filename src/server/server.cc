@@ -12,6 +12,7 @@
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
 #include "commands/pause.h"
+#include "commands/pubsub.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
@@ -251,6 +252,7 @@ int Start(int argc, char** argv) {
   commands::InstallWatchHook();
   commands::InstallBlockingHooks();
   InstallMaxmemoryHooks();
+  commands::InstallKeyspaceEventHooks();
   state.close_client_async = [](Client& c) { CloseClientAsync(&c); };
   state.delivered = [](Client& c) { DeliveredTo(&c); };
   auto& reg = commands::Registry::Get();

@@ -76,16 +76,6 @@ using object::Object;
 
 // ---- shared helpers ---------------------------------------------------------
 
-// Redis's addReplySubcommandSyntaxError, for commands that parse their own
-// subcommands (DEBUG).
-void ReplySubcommandSyntaxError(Client& c) {
-  std::string cmd(c.argv[0]);
-  for (char& ch : cmd) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
-  std::string sub(c.argv[1].substr(0, 128));
-  c.AddErrorFormat("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", sub.c_str(),
-                   cmd.c_str());
-}
-
 // The ip part of an "ip:port" / "[ipv6]:port" / "path:0" address.
 std::string AddrHost(const std::string& addr) {
   size_t colon = addr.rfind(':');
@@ -793,7 +783,7 @@ void DebugCommand(Client& c) {
     LOG_WARNING("DEBUG LOG: %.*s", static_cast<int>(c.argv[2].size()), c.argv[2].data());
     c.reply.Ok();
   } else {
-    ReplySubcommandSyntaxError(c);
+    commands::AddSubcommandSyntaxError(c);
   }
 }
 
