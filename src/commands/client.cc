@@ -10,7 +10,9 @@
 
 #include "commands/blocking.h"
 #include "commands/errors.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/tracking.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/util.h"
@@ -21,6 +23,8 @@ Client::Client() : reply(&outbuf) {}
 Client::~Client() {
   ForgetClient(*this);
   PubsubForgetClient(*this);
+  DisableTracking(*this);
+  StopMonitoring(*this);
 }
 
 void ReplyHelp(Client& c, const char* command, std::initializer_list<const char*> lines) {

@@ -37,6 +37,15 @@ enum ClientFlag : uint64_t {
   kClientInExec = 1u << 14,         // EXEC is running the queued commands
   kClientPostponed = 1u << 15,      // held back by CLIENT PAUSE, command unexecuted (commands/pause.h)
   kClientPubSub = 1u << 16,         // subscribed to a channel, pattern or shard channel (commands/pubsub.h)
+  // CLIENT TRACKING (commands/tracking.h)
+  kClientTracking = 1u << 17,
+  kClientTrackingBcast = 1u << 18,
+  kClientTrackingOptin = 1u << 19,
+  kClientTrackingOptout = 1u << 20,
+  kClientTrackingCaching = 1u << 21,     // CLIENT CACHING YES/NO applies to the next command
+  kClientTrackingNoloop = 1u << 22,
+  kClientTrackingBrokenRedir = 1u << 23,  // the redirect target is gone
+  kClientMonitor = 1u << 24,             // MONITOR (commands/monitor.h)
 };
 
 struct BlockedState;  // commands/blocking.cc
@@ -108,6 +117,10 @@ struct Client {
 
   // Pub/sub subscriptions: set while kClientPubSub (commands/pubsub.h).
   PubsubState* pubsub = nullptr;
+  // CLIENT TRACKING: the client invalidations go to (0: this one), and the
+  // BCAST prefixes (commands/tracking.h).
+  uint64_t tracking_redirect = 0;
+  std::vector<std::string> tracking_prefixes;
   // Frames delivered to this client while its own command's reply was
   // being built (inside EXEC, or with a deferred length pending): they
   // follow that reply instead of landing inside it (commands/deliver.h).
@@ -116,6 +129,13 @@ struct Client {
   // Transactions
   std::vector<QueuedCommand> mstate;
   std::vector<WatchedKey> watched;
+
+  // Arguments of the current command that MONITOR shows as "(redacted)"
+  // (bit i: argv[i]); AUTH and HELLO set them, each command starts clear.
+  uint64_t redacted_args = 0;
+  void RedactArgument(size_t i) {
+    if (i < 64) redacted_args |= uint64_t{1} << i;
+  }
 
   // Pending reply bytes not yet written.
   size_t PendingOutput() const { return outbuf.size() - out_pos; }

@@ -3,7 +3,9 @@
 
 #include "commands/client.h"
 #include "commands/errors.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/tracking.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
@@ -68,6 +70,8 @@ void AuthCommand(Client& c) {
     c.AddSyntaxError();
     return;
   }
+  // MONITOR never shows credentials.
+  for (size_t j = 1; j < c.argv.size(); j++) c.RedactArgument(j);
   if (c.argv.size() == 2) {
     if (GetState().requirepass.empty()) {
       c.AddError(err::kNoPasswordSet);
@@ -99,6 +103,8 @@ void HelloCommand(Client& c) {
   for (size_t j = next; j < c.argv.size(); j++) {
     size_t more = c.argv.size() - j - 1;
     if (ArgIs(c.argv[j], "auth") && more >= 2) {
+      c.RedactArgument(j + 1);
+      c.RedactArgument(j + 2);
       if (!Authenticate(c, c.argv[j + 1], c.argv[j + 2])) return;
       j += 2;
     } else if (ArgIs(c.argv[j], "setname") && more >= 1) {
@@ -150,6 +156,8 @@ void HelloCommand(Client& c) {
 void ResetCommand(Client& c) {
   DiscardTransaction(c);
   PubsubForgetClient(c);
+  DisableTracking(c);
+  StopMonitoring(c);
   c.db_index = 0;
   c.db = GetDb(0);
   c.resp = 2;

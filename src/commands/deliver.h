@@ -12,7 +12,10 @@
 // client inside EXEC, or with a deferred length pending) gets the frame in
 // its pending_push buffer instead, appended after the reply when the
 // command returns (FlushPendingPush), so a push never lands inside an
-// aggregate. A client being closed gets nothing.
+// aggregate. With after_reply, so does a target that is running a command
+// at all: tracking invalidations of the keys a client changes itself follow
+// its reply, as Redis's tracking_pending_keys (pub/sub messages to itself
+// precede it, as in Redis). A client being closed gets nothing.
 #pragma once
 
 #include "commands/client.h"
@@ -23,9 +26,10 @@ namespace commands {
 
 // Calls write(builder) to append one frame for `target`.
 template <typename F>
-void Deliver(Client& target, F&& write) {
+void Deliver(Client& target, F&& write, bool after_reply = false) {
   if (target.flags & (kClientCloseAsap | kClientCloseAfterReply)) return;
-  if ((target.flags & kClientInExec) || target.reply.pending_deferred() > 0) {
+  if ((target.flags & kClientInExec) || target.reply.pending_deferred() > 0 ||
+      (after_reply && (target.flags & kClientExecuting))) {
     resp::ReplyBuilder later(&target.pending_push);
     later.SetProtocol(target.reply.protocol());
     write(later);

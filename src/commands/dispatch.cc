@@ -3,6 +3,8 @@
 
 #include "commands/blocking.h"
 #include "commands/deliver.h"
+#include "commands/monitor.h"
+#include "commands/tracking.h"
 
 #include <cctype>
 #include <chrono>
@@ -209,10 +211,17 @@ void Call(Client& c, const CommandSpec* cmd) {
   uint64_t dirty_before = s.dirty;
   uint64_t start = common::MonotonicUs();
   c.flags |= kClientExecuting;
+  c.redacted_args = 0;
   s.call_depth++;
   cmd->handler(c);
   s.call_depth--;
   c.flags &= ~kClientExecuting;
+  const uint32_t all_flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  if (HaveMonitors()) FeedMonitors(c, all_flags);
+  // Client-side caching: a read remembers the keys it fetched.
+  if ((c.flags & kClientTracking) && !(c.flags & kClientTrackingBcast) &&
+      ((cmd->flags | (cmd->parent ? cmd->parent->flags : 0)) & kReadonly))
+    TrackingRememberKeys(c);
   // Pushes this client got while building its reply follow it.
   if (s.call_depth == 0) FlushPendingPush(c);
   int64_t duration = static_cast<int64_t>(common::MonotonicUs() - start);
@@ -280,6 +289,12 @@ void ProcessCommand(Client& c) {
 
   if (!s.requirepass.empty() && !c.authenticated && !(flags & kNoAuth)) {
     RejectCommand(c, err::kNoAuth);
+    return;
+  }
+
+  // A monitoring client counts as a replica: it may not touch the keyspace.
+  if ((c.flags & kClientMonitor) && (flags & (kWrite | kReadonly | kMayReplicate))) {
+    RejectCommand(c, "ERR Replica can't interact with the keyspace");
     return;
   }
 

@@ -641,7 +641,7 @@ bool ParseFlushModeOrReply(Client& c, bool* async) {
 void FlushDbCommand(Client& c) {
   bool async;
   if (!ParseFlushModeOrReply(c, &async)) return;
-  SignalFlushedDb(c.db->id());
+  SignalFlushedDb(c.db->id(), &c);
   GetState().dirty += c.db->Flush(async);
   PreventPropagation(c);  // propagated even when empty (forceCommandPropagation)
   AlsoPropagate(c, std::vector<std::string>(c.argv.begin(), c.argv.end()));
@@ -652,7 +652,7 @@ void FlushAllCommand(Client& c) {
   bool async;
   if (!ParseFlushModeOrReply(c, &async)) return;
   State& s = GetState();
-  SignalFlushedDb(-1);
+  SignalFlushedDb(-1, &c);
   for (auto& d : s.dbs) s.dirty += d->Flush(async);
   // Redis 7.0 adds only the keys removed (no extra increment). With save
   // points it also rewrites the RDB (an empty dataset) and stops an RDB

@@ -23,6 +23,7 @@
 #include "commands/errors.h"
 #include "commands/registry.h"
 #include "commands/state.h"
+#include "commands/tracking.h"
 #include "commands/transactions.h"
 
 namespace commands {
@@ -226,9 +227,10 @@ void DiscardTransaction(Client& c) {
   UnwatchAllKeys(c);
 }
 
-void SignalFlushedDb(int db) {
+void SignalFlushedDb(int db, Client* by) {
   for (db::Db* d : GetState().db_ptrs)
     if (db == -1 || d->id() == db) TouchAllWatchedKeysInDb(*d, nullptr);
+  TrackingInvalidateOnFlush(by);
 }
 
 void SignalSwappedDb(int db1, int db2) {

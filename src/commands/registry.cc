@@ -147,6 +147,7 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterZsetCommands(r);
   RegisterSortCommands(r);
   RegisterPubsubCommands(r);
+  RegisterMonitorCommands(r);
 }
 
 }  // namespace commands

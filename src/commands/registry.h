@@ -56,6 +56,7 @@ enum CommandFlag : uint32_t {
   kEndsTransaction = 1u << 25,    // not refused for OOM inside MULTI (EXEC DISCARD RESET)
   kSubscribedContext = 1u << 26,  // allowed in RESP2 subscribed mode ((P|S)(UN)SUBSCRIBE PING RESET)
   kDeniedOnDiskError = 1u << 27,  // refused under MISCONF though it does not write (PING)
+  kKeepsTrackingCaching = 1u << 28,  // CLIENT CACHING's choice survives it (every CLIENT subcommand)
 };
 
 // ACL categories, reported by COMMAND INFO.
@@ -207,6 +208,8 @@ void RegisterZsetCommands(Registry& r);
 void RegisterSortCommands(Registry& r);
 // Pub/sub (commands/pubsub_cmds.cc).
 void RegisterPubsubCommands(Registry& r);
+// MONITOR (commands/monitor.cc).
+void RegisterMonitorCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.

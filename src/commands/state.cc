@@ -1,6 +1,7 @@
 #include "commands/state.h"
 
 #include "commands/client.h"
+#include "commands/tracking.h"
 
 namespace commands {
 
@@ -15,9 +16,12 @@ db::Db* GetDb(int index) {
   return s.dbs[index].get();
 }
 
-void SignalModifiedKey(Client&, db::Db& d, std::string_view key) {
+void SignalModifiedKey(Client& c, db::Db& d, std::string_view key) { SignalKeyModified(d.id(), key, &c); }
+
+void SignalKeyModified(int db, std::string_view key, Client* by) {
   State& s = GetState();
-  if (s.on_key_modified) s.on_key_modified(d.id(), key);
+  if (s.on_key_modified) s.on_key_modified(db, key);
+  TrackingInvalidateKey(by, key);
 }
 
 // SignalFlushedDb is defined in multi_cmds.cc, next to WATCH.

@@ -116,13 +116,17 @@ enum NotifyClass : int {
   kNotifyNew = 1 << 14,       // n
 };
 
-// Called by commands after modifying a key: WATCH invalidation.
+// Called by commands after modifying a key: WATCH invalidation and client
+// tracking (Redis's signalModifiedKey).
 void SignalModifiedKey(Client& c, db::Db& d, std::string_view key);
+// The same for a change the server made (expiry, eviction): by is null.
+void SignalKeyModified(int db, std::string_view key, Client* by);
 // Called BEFORE a db is emptied (FLUSHDB, FLUSHALL, DEBUG RELOAD...; db = -1
 // for all): WATCHers of the keys that exist in it count as modified; a
 // watched key that does not exist is not touched (Redis 7.0's
 // touchAllWatchedKeysInDb).
-void SignalFlushedDb(int db);
+// Tracking clients get a null invalidation (by: the client flushing).
+void SignalFlushedDb(int db, Client* by = nullptr);
 // Called BEFORE SWAPDB swaps db1 and db2: a watched key counts as modified
 // when it exists in its db or in the db swapped in.
 void SignalSwappedDb(int db1, int db2);

@@ -21,6 +21,7 @@
 #include "commands/registry.h"
 #include "commands/pubsub.h"
 #include "commands/state.h"
+#include "commands/tracking.h"
 #include "commands/version.h"
 #include "common/clock.h"
 #include "common/util.h"
@@ -104,7 +105,7 @@ void ClientsSection(std::string& o) {
   InfoField(o, "client_recent_max_input_buffer", max_in);
   InfoField(o, "client_recent_max_output_buffer", max_out);
   InfoField(o, "blocked_clients", commands::BlockedClientCount());
-  InfoField(o, "tracking_clients", 0);
+  InfoField(o, "tracking_clients", commands::GetTrackingStats().clients);
   InfoField(o, "clients_in_timeout_table", 0);
 }
 
@@ -266,9 +267,10 @@ void StatsSection(std::string& o) {
   InfoField(o, "active_defrag_key_misses", 0);
   InfoField(o, "total_active_defrag_time", 0);
   InfoField(o, "current_active_defrag_time", 0);
-  InfoField(o, "tracking_total_keys", 0);
-  InfoField(o, "tracking_total_items", 0);
-  InfoField(o, "tracking_total_prefixes", 0);
+  const commands::TrackingStats ts_tracking = commands::GetTrackingStats();
+  InfoField(o, "tracking_total_keys", ts_tracking.keys);
+  InfoField(o, "tracking_total_items", ts_tracking.items);
+  InfoField(o, "tracking_total_prefixes", ts_tracking.prefixes);
   InfoField(o, "unexpected_error_replies", st.unexpected_error_replies);
   InfoField(o, "total_error_replies", st.total_error_replies);
   InfoField(o, "dump_payload_sanitizations", st.dump_payload_sanitizations);

@@ -52,8 +52,7 @@ bool EvictBeforeCommand() {
 }
 
 void OnEvicted(int db, std::string_view key) {
-  auto& st = GetState();
-  if (st.on_key_modified) st.on_key_modified(db, key);
+  commands::SignalKeyModified(db, key, nullptr);
   commands::NotifyKeyspaceEvent(commands::kNotifyEvicted, "evicted", key, db);
   commands::PropagateDeletion(db, key, db::GetEvictConfig().lazy);
 }

@@ -14,6 +14,7 @@
 #include "commands/dispatch.h"
 #include "commands/pause.h"
 #include "commands/state.h"
+#include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -460,6 +461,7 @@ void ProcessInput(Client* c) {
     }
     c->argv.clear();
     c->qb_pos += consumed;
+    commands::TrackingAfterCommand(*c);
     if (CheckOutputBufferLimits(c)) return;
   }
   if (c->qb_pos == c->querybuf.size()) {

@@ -246,7 +246,7 @@ void OnFlushAll() {
 // order.
 void OnExpired(int db, std::string_view key) {
   commands::NotifyKeyspaceEvent(commands::kNotifyExpired, "expired", key, db);
-  if (GetState().on_key_modified) GetState().on_key_modified(db, key);
+  commands::SignalKeyModified(db, key, nullptr);
   commands::PropagateDeletion(db, key, GetState().lazyfree_lazy_expire);
 }
 

@@ -14,6 +14,7 @@
 #include "commands/pause.h"
 #include "commands/pubsub.h"
 #include "commands/registry.h"
+#include "commands/tracking.h"
 #include "commands/state.h"
 #include "commands/transactions.h"
 #include "commands/version.h"
@@ -58,6 +59,7 @@ void BeforeSleep(net::EventLoop*) {
   // any reply to the writes it holds leaves.
   PersistenceBeforeSleep();
   // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
+  commands::TrackingBeforeSleep(Config().tracking_table_max_keys);
   WritePendingClients();
   FreeClosingClients();
 }
@@ -255,6 +257,7 @@ int Start(int argc, char** argv) {
   commands::InstallKeyspaceEventHooks();
   state.close_client_async = [](Client& c) { CloseClientAsync(&c); };
   state.delivered = [](Client& c) { DeliveredTo(&c); };
+  commands::SetTrackingClientLookup(FindClient);
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);

@@ -37,6 +37,7 @@
 #include "commands/registry.h"
 #include "commands/pubsub.h"
 #include "commands/state.h"
+#include "commands/tracking.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -326,7 +327,72 @@ void ClientNoEvictCommand(Client& c) {
 }
 
 // Tracking does not exist yet: no redirection.
-void ClientGetRedirCommand(Client& c) { c.reply.Integer(-1); }
+void ClientGetRedirCommand(Client& c) { c.reply.Integer(commands::TrackingRedirect(c)); }
+
+// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN]
+// [OPTOUT] [NOLOOP]: options are parsed whole before anything changes.
+void ClientTrackingCommand(Client& c) {
+  commands::TrackingOptions o;
+  for (size_t j = 3; j < c.argv.size(); j++) {
+    const bool more = j + 1 < c.argv.size();
+    if (ArgIs(c.argv[j], "redirect") && more) {
+      j++;
+      if (o.redirect != 0) {
+        c.AddError("ERR A client can only redirect to a single other client");
+        return;
+      }
+      int64_t id;
+      if (!commands::GetInt64OrReply(c, c.argv[j], &id)) return;
+      if (id <= 0 || FindClient(static_cast<uint64_t>(id)) == nullptr) {
+        c.AddError("ERR The client ID you want redirect to does not exist");
+        return;
+      }
+      o.redirect = static_cast<uint64_t>(id);
+    } else if (ArgIs(c.argv[j], "bcast")) {
+      o.bcast = true;
+    } else if (ArgIs(c.argv[j], "optin")) {
+      o.optin = true;
+    } else if (ArgIs(c.argv[j], "optout")) {
+      o.optout = true;
+    } else if (ArgIs(c.argv[j], "noloop")) {
+      o.noloop = true;
+    } else if (ArgIs(c.argv[j], "prefix") && more) {
+      o.prefixes.emplace_back(c.argv[++j]);
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+  }
+  if (ArgIs(c.argv[2], "on")) {
+    std::string err = commands::EnableTracking(c, o);
+    if (!err.empty()) {
+      c.AddError(err);
+      return;
+    }
+  } else if (ArgIs(c.argv[2], "off")) {
+    commands::DisableTracking(c);
+  } else {
+    c.AddSyntaxError();
+    return;
+  }
+  c.reply.Ok();
+}
+
+void ClientCachingCommand(Client& c) {
+  bool yes = ArgIs(c.argv[2], "yes");
+  if (!yes && !ArgIs(c.argv[2], "no")) {
+    c.AddSyntaxError();
+    return;
+  }
+  std::string err = commands::SetTrackingCaching(c, yes);
+  if (!err.empty()) {
+    c.AddError(err);
+    return;
+  }
+  c.reply.Ok();
+}
+
+void ClientTrackingInfoCommand(Client& c) { commands::ReplyTrackingInfo(c); }
 
 // Ends the block of a client blocked in BLPOP & co (commands/blocking.h).
 void ClientUnblockCommand(Client& c) {
@@ -347,7 +413,9 @@ void ClientUnblockCommand(Client& c) {
 
 void ClientHelpCommand(Client& c) {
   ReplyHelp(c, "CLIENT",
-            {"GETREDIR",
+            {"CACHING (YES|NO)",
+             "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+             "GETREDIR",
              "    Return the client ID we are redirecting to when tracking is enabled.",
              "GETNAME",
              "    Return the name of the current connection.",
@@ -383,6 +451,11 @@ void ClientHelpCommand(Client& c) {
              "    Assign the name <name> to the current connection.",
              "UNBLOCK <clientid> [TIMEOUT|ERROR]",
              "    Unblock the specified blocked client.",
+             "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+             "         [OPTIN] [OPTOUT] [NOLOOP]",
+             "    Control server assisted client side caching.",
+             "TRACKINGINFO",
+             "    Report tracking status for the current connection.",
              "NO-EVICT (ON|OFF)",
              "    Protect current client connection from eviction."});
 }
@@ -1282,9 +1355,13 @@ std::string ClientInfoLine(const Client& c) {
   char flags[16];
   char* p = flags;
   // Redis 7.0's letters and order, for the flags tieredis has.
+  if (c.flags & commands::kClientMonitor) *p++ = 'O';
   if (c.flags & commands::kClientPubSub) *p++ = 'P';
   if (c.flags & kClientMulti) *p++ = 'x';
   if (c.flags & commands::kClientBlocked) *p++ = 'b';
+  if (c.flags & commands::kClientTracking) *p++ = 't';
+  if (c.flags & commands::kClientTrackingBrokenRedir) *p++ = 'R';
+  if (c.flags & commands::kClientTrackingBcast) *p++ = 'B';
   if (c.flags & kClientDirtyCas) *p++ = 'd';
   if (c.flags & kClientCloseAfterReply) *p++ = 'c';
   if (c.flags & kClientCloseAsap) *p++ = 'A';
@@ -1341,7 +1418,8 @@ std::string ClientInfoLine(const Client& c) {
   out += events;
   out += " cmd=";
   out += cmd ? cmd->full_name : std::string("NULL");
-  out += " user=default redir=-1 resp=" + std::to_string(c.resp);
+  out += " user=default redir=" + std::to_string(commands::TrackingRedirect(c));
+  out += " resp=" + std::to_string(c.resp);
   return out;
 }
 
@@ -1357,8 +1435,10 @@ void RegisterServerCommands(commands::Registry& r) {
   const uint32_t kAdminCat = kCatAdmin | kCatSlow | kCatDangerous;
   const uint32_t kConnCat = kCatSlow | kCatConnection;
 
-  CommandSpec client{"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands",
-                     "2.4.0", kCatSlow};
+  // kKeepsTrackingCaching: CLIENT CACHING's choice is for the next command
+  // that is not a CLIENT subcommand (Redis's resetClient).
+  CommandSpec client{"client", -2, kKeepsTrackingCaching, 0, 0, 0, nullptr, "connection",
+                     "A container for client connection commands", "2.4.0", kCatSlow};
   client.subcommands = {
       {"id", 2, kConnCmd, 0, 0, 0, ClientIdCommand, "connection", "Returns the client ID for the current connection",
        "5.0.0", kConnCat},
@@ -1382,6 +1462,13 @@ void RegisterServerCommands(commands::Registry& r) {
        "Set client eviction mode for the current connection", "7.0.0", kAdminCat | kCatConnection},
       {"getredir", 2, kConnCmd, 0, 0, 0, ClientGetRedirCommand, "connection",
        "Get tracking notifications redirection client ID if any", "6.0.0", kConnCat},
+      {"tracking", -3, kConnCmd, 0, 0, 0, ClientTrackingCommand, "connection",
+       "Enable or disable server assisted client side caching support", "6.0.0", kConnCat},
+      {"caching", 3, kConnCmd, 0, 0, 0, ClientCachingCommand, "connection",
+       "Instruct the server about tracking or not keys in the next request", "6.0.0", kConnCat},
+      {"trackinginfo", 2, kConnCmd, 0, 0, 0, ClientTrackingInfoCommand, "connection",
+       "Return information about server assisted client side caching for the current connection", "6.2.0",
+       kConnCat},
       {"unblock", -3, kAdminCmd, 0, 0, 0, ClientUnblockCommand, "connection",
        "Unblock a client blocked in a blocking command from a different connection", "5.0.0",
        kAdminCat | kCatConnection},

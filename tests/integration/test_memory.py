@@ -277,8 +277,8 @@ def test_biggest_clients_are_evicted_first(server_factory):
     big = socket.create_connection(("127.0.0.1", s.port))
     try:
         big.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$8000000\r\n" + b"x" * 6_000_000)
-    except ConnectionResetError:
-        pass  # evicted while still sending
+    except ConnectionError:
+        pass  # evicted while still sending (reset or broken pipe)
     deadline = time.time() + 10
     while c.info()["evicted_clients"] == 0 and time.time() < deadline:
         time.sleep(0.05)
@@ -286,7 +286,7 @@ def test_biggest_clients_are_evicted_first(server_factory):
     big.settimeout(5)
     try:
         assert big.recv(10) == b""  # closed
-    except ConnectionResetError:
+    except ConnectionError:
         pass
     assert small.get("k") == b"v" and c.ping()
     assert "Evicting client" in s.read_log()
