@@ -21,10 +21,12 @@ TIERLOAD = os.environ.get("TIERLOAD", os.path.join(ROOT, "build", "utils", "tier
 BENCH_TESTS = ["set", "get", "incr", "lpush", "rpop", "sadd", "hset", "zadd", "lrange_100", "mset"]
 THROUGHPUT = [f"{t}-p{p}-{s}" for p in (1, 16) for s in ("64", "1k") for t in BENCH_TESTS]
 THROUGHPUT += ["tierload-zipf-p1-64", "tierload-zipf-p16-64"]
+THROUGHPUT += ["publish-1sub-64", "publish-10sub-64", "publish-100sub-64", "tracking-zipf-p16-64"]
 MEMORY = ["mem-string-64", "mem-string-1k", "mem-hash", "mem-list", "mem-set", "mem-zset"]
 EVICT = ["evict-lru-64", "evict-lru-1k", "evict-lfu-64", "evict-lfu-1k"]
 # Workloads on the string commands, which our server has: never skipped.
-NEVER_SKIPPED = [w for w in THROUGHPUT if w.split("-")[0] in ("set", "get", "incr", "mset", "tierload")]
+NEVER_SKIPPED = [w for w in THROUGHPUT
+                 if w.split("-")[0] in ("set", "get", "incr", "mset", "tierload", "publish", "tracking")]
 NEVER_SKIPPED += ["mem-string-64", "mem-string-1k"]
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,11 @@ What it measures, on the same machine in the same run:
               MSET, 50 clients, pipeline 1 and 16, values 64 B and 1 KiB,
               random keyspace of 1,000,000 (-r): requests/s, p50 and p99
               latency (redis-benchmark 7.0's --csv columns); plus tierload's
-              Zipf(0.99) 90% GET / 10% SET mix over a loaded keyspace.
+              Zipf(0.99) 90% GET / 10% SET mix over a loaded keyspace; PUBLISH
+              of 64 B messages to 1, 10 and 100 subscribers (tierload
+              publishing, utils/bench/subscribers.py reading); and the Zipf
+              mix with client-side caching on every connection (CLIENT
+              TRACKING ON, invalidations redirected to a subscriber).
   memory      1,000,000 keys of 64 B and of 1 KiB (tierload --load), one
               dataset each of hashes, lists, sets and zsets with ten 64 B
               elements, and one per large or special encoding (quicklist,
@@ -133,6 +137,11 @@ FORK_OVERWRITE_FRACTION = 0.10
 # tierload mixes over a keyspace loaded with 64 B values.
 TIERLOAD_MIXES = [("tierload-zipf-p1-64", 1), ("tierload-zipf-p16-64", 16)]
 
+# Messaging: PUBLISH to N subscribers, and the Zipf mix with tracking.
+PUBLISH_SETS = [("publish-1sub-64", 1), ("publish-10sub-64", 10), ("publish-100sub-64", 100)]
+TRACKING_MIX = "tracking-zipf-p16-64"
+SUBSCRIBERS = os.path.join(ROOT, "utils", "bench", "subscribers.py")
+
 # Eviction at the limit: (name, maxmemory-policy, value size). Both servers
 # get the same maxmemory: a quarter of KEYS x (size + EVICT_KEY_OVERHEAD),
 # where the overhead is about what Redis 7.0 spends per key beyond the value
@@ -186,6 +195,7 @@ def all_workload_names():
             for prefix, _, _, _ in BENCH_TESTS:
                 names.append(bench_name(prefix, pipeline, size))
     names += [n for n, _ in TIERLOAD_MIXES]
+    names += [n for n, _ in PUBLISH_SETS] + [TRACKING_MIX]
     names += [m[0] for m in MEMORY_SETS]
     names += [e[0] for e in EVICT_SETS]
     names.append(FORK_NAME)
@@ -368,7 +378,9 @@ class Harness:
                     if selected(name, args.workloads):
                         work.append((name, prefix, test, label, probe, pipeline, size))
         mixes = [(n, p) for n, p in TIERLOAD_MIXES if selected(n, args.workloads)]
-        if not work and not mixes:
+        publishes = [(n, k) for n, k in PUBLISH_SETS if selected(n, args.workloads)]
+        tracking = selected(TRACKING_MIX, args.workloads)
+        if not work and not mixes and not publishes and not tracking:
             return
         servers = {"ours": self.start("ours"), "redis": self.start("redis")}
         try:
@@ -403,6 +415,7 @@ class Harness:
                         if prefix not in FEEDS_NEXT:
                             servers[who].flush()
             self.tierload_mixes(servers, mixes)
+            self.messaging(servers, publishes, tracking)
         finally:
             for s in servers.values():
                 self.stop(s)
@@ -440,6 +453,91 @@ class Harness:
                     except (RuntimeError, subprocess.TimeoutExpired) as e:
                         row.update(status="error", reason=f"{who}: {e}")
                         break
+
+    # -- messaging --
+
+    def start_subscribers(self, server, n, channel):
+        """A subscribers.py process (pinned with the clients): returns it and
+        the subscribers' client ids once they are subscribed."""
+        cmd = self.client_pin + ["/usr/bin/python3", SUBSCRIBERS, str(server.port), str(n), channel]
+        self.rec.lines.append(shlex.join(cmd) + "   # concurrently")
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = proc.stdout.readline().split()
+        if not line or line[0] != "ready":
+            proc.kill()
+            raise RuntimeError(f"subscribers did not start: {line}")
+        return proc, [int(x) for x in line[1:]]
+
+    @staticmethod
+    def stop_subscribers(proc):
+        """Bytes the subscribers received."""
+        out, _ = proc.communicate(input="", timeout=60)
+        return int(out.split()[-1])
+
+    def messaging(self, servers, publishes, tracking):
+        if not publishes and not tracking:
+            return
+        args = self.args
+        # A slow reader must not be disconnected mid-run: both servers the
+        # same (no pubsub output limit), so both pay the same for a backlog.
+        for s in servers.values():
+            s.client.config_set("client-output-buffer-limit", "pubsub 0 0 0")
+        n = args.requests * 5
+        for name, _ in publishes:
+            self.rows[name] = {"kind": "throughput", "status": "ok", "pipeline": 16, "size": 64, "requests": n,
+                               "runs": {"ours": [], "redis": []}}
+        if tracking:
+            self.rows[TRACKING_MIX] = {"kind": "throughput", "status": "ok", "pipeline": 16, "size": 64,
+                                       "runs": {"ours": [], "redis": []}}
+            for s in servers.values():
+                s.flush()
+                run_tierload(self.rec, self.client_pin, args, s,
+                             ["--load", str(args.keys), "-d", "64", "-c", str(BENCH_CLIENTS), "-P", "16"],
+                             self.timeout)
+        length = ["-n", str(n)] if args.quick else ["--duration", "5"]
+        for rnd in range(args.rounds):
+            order = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
+            for name, subscribers in publishes:
+                row = self.rows[name]
+                for who in order:
+                    if row["status"] != "ok":
+                        break
+                    try:
+                        proc, _ = self.start_subscribers(servers[who], subscribers, "bench")
+                        try:
+                            rep = run_tierload(self.rec, self.client_pin, args, servers[who],
+                                               ["--command", "PUBLISH bench {value}", "--reads", "0", "-d", "64",
+                                                "-c", str(BENCH_CLIENTS), "-P", "16", "-n", str(n)], self.timeout)
+                        finally:
+                            received = self.stop_subscribers(proc)
+                        if received == 0:
+                            raise RuntimeError("the subscribers received nothing")
+                        row["runs"][who].append({"rps": rep["rps"], "p50_ms": rep["latency_ms"]["p50"],
+                                                 "p99_ms": rep["latency_ms"]["p99"]})
+                    except (RuntimeError, subprocess.TimeoutExpired) as e:
+                        row.update(status="error", reason=f"{who}: {e}")
+            if tracking:
+                row = self.rows[TRACKING_MIX]
+                for who in order:
+                    if row["status"] != "ok":
+                        break
+                    try:
+                        proc, ids = self.start_subscribers(servers[who], 1, "__redis__:invalidate")
+                        try:
+                            rep = run_tierload(self.rec, self.client_pin, args, servers[who],
+                                               ["--keys", str(args.keys), "--dist", "zipf:0.99", "--reads", "0.9",
+                                                "-d", "64", "-c", str(BENCH_CLIENTS), "-P", "16",
+                                                "--seed", str(rnd + 1),
+                                                "--setup", f"CLIENT TRACKING ON REDIRECT {ids[0]}"] + length,
+                                               self.timeout)
+                        finally:
+                            received = self.stop_subscribers(proc)
+                        if received == 0:
+                            raise RuntimeError("no invalidation reached the redirect client")
+                        row["runs"][who].append({"rps": rep["rps"], "p50_ms": rep["latency_ms"]["p50"],
+                                                 "p99_ms": rep["latency_ms"]["p99"]})
+                    except (RuntimeError, subprocess.TimeoutExpired) as e:
+                        row.update(status="error", reason=f"{who}: {e}")
 
     # -- memory and fork --
 

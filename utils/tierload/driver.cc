@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -185,6 +186,47 @@ class Driver {
   std::vector<char> read_buf_ = std::vector<char>(kReadChunk);
 };
 
+// Sends the --setup commands on a new connection and waits for their
+// replies, blocking (the fd is non-blocking: poll for each step).
+Status RunSetupCommands(Conn& c, const std::vector<std::string>& commands) {
+  std::string out, scratch;
+  for (const std::string& text : commands) {
+    auto t = CommandTemplate::Parse(text);
+    if (!t.ok()) return Status::InvalidArgument("--setup: " + t.status().message());
+    t->Append(CommandTemplate::Fill{}, &out, &scratch);
+  }
+  size_t sent = 0;
+  pollfd p{c.fd, POLLOUT, 0};
+  while (sent < out.size()) {
+    if (poll(&p, 1, 10000) <= 0) return Status::IoError("--setup: the server does not take the commands");
+    ssize_t n = write(c.fd, out.data() + sent, out.size() - sent);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return ErrnoStatus("write");
+    if (n > 0) sent += static_cast<size_t>(n);
+  }
+  size_t replies = 0;
+  p.events = POLLIN;
+  char buf[4096];
+  while (replies < commands.size()) {
+    void* reply = nullptr;
+    if (redisReaderGetReply(c.reader, &reply) != REDIS_OK) return Status::IoError("--setup: protocol error");
+    if (reply != nullptr) {
+      replies++;
+      if (!IsTag(reply)) {
+        Status s = Status::InvalidArgument("--setup: " + static_cast<ErrorReply*>(reply)->text);
+        FreeObject(reply);
+        return s;
+      }
+      FreeObject(reply);
+      continue;
+    }
+    if (poll(&p, 1, 10000) <= 0) return Status::IoError("--setup: no reply in 10 s");
+    ssize_t n = read(c.fd, buf, sizeof(buf));
+    if (n == 0) return Status::IoError("--setup: the server closed the connection");
+    if (n > 0) redisReaderFeed(c.reader, buf, static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
 Status Driver::Setup() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -205,6 +247,10 @@ Status Driver::Setup() {
     c->fd = *fd;
     c->reader = redisReaderCreateWithFunctions(&g_reply_functions);
     if (c->reader == nullptr) return Status::OutOfMemory("redisReaderCreate");
+    if (!o_.setup.empty()) {
+      Status s = RunSetupCommands(*c, o_.setup);
+      if (!s.ok()) return s;
+    }
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = conns_.size();

@@ -64,6 +64,8 @@ Traffic:
       --elements M         {field} ranges over [0, M) (default 1)
       --key-prefix P       key prefix (default "key:")
       --seed S             random seed (default 1)
+      --setup CMD          a command each connection sends once before the load
+                           (repeatable; e.g. "CLIENT TRACKING ON REDIRECT 7")
 Load mode:
       --load N             write every element of keys 0..N-1 once with the
                            write command (N * M requests), then exit; stops at
@@ -142,6 +144,8 @@ common::Result<Options> ParseOptions(int argc, const char* const* argv) {
       o.key_prefix = std::string(value);
     } else if (name == "--load") {
       if (!ParseCount(value, &o.load) || o.load == 0) return bad("a positive count");
+    } else if (name == "--setup") {
+      o.setup.emplace_back(value);
     } else if (name == "--seed") {
       if (!ParseCount(value, &o.seed)) return bad("an unsigned integer");
     } else {

@@ -30,6 +30,9 @@ struct Options {
   std::string key_prefix = "key:";
   uint64_t load = 0;  // > 0: load mode over this many keys
   uint64_t seed = 1;
+  // Commands each connection sends once before the load (no placeholders),
+  // e.g. "CLIENT TRACKING ON REDIRECT 7"; an error reply fails the run.
+  std::vector<std::string> setup;
   bool json = false;
   bool help = false;
 

@@ -48,6 +48,13 @@ TEST(Options, ShortAndLongForms) {
   EXPECT_TRUE(c->keys.is_zipf());
 }
 
+TEST(Options, SetupCommandsRepeat) {
+  auto o = Parse({"--setup", "CLIENT TRACKING ON REDIRECT 7", "--setup=HELLO 2"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->setup, (std::vector<std::string>{"CLIENT TRACKING ON REDIRECT 7", "HELLO 2"}));
+  EXPECT_TRUE(Parse({})->setup.empty());
+}
+
 TEST(Options, CommandAloneMeansWritesOnly) {
   auto o = Parse({"--command", "LPUSH {key} {value}"});
   ASSERT_TRUE(o.ok());
