@@ -498,46 +498,35 @@ class Harness:
         for rnd in range(args.rounds):
             order = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
             for name, subscribers in publishes:
-                row = self.rows[name]
-                for who in order:
-                    if row["status"] != "ok":
-                        break
-                    try:
-                        proc, _ = self.start_subscribers(servers[who], subscribers, "bench")
-                        try:
-                            rep = run_tierload(self.rec, self.client_pin, args, servers[who],
-                                               ["--command", "PUBLISH bench {value}", "--reads", "0", "-d", "64",
-                                                "-c", str(BENCH_CLIENTS), "-P", "16", "-n", str(n)], self.timeout)
-                        finally:
-                            received = self.stop_subscribers(proc)
-                        if received == 0:
-                            raise RuntimeError("the subscribers received nothing")
-                        row["runs"][who].append({"rps": rep["rps"], "p50_ms": rep["latency_ms"]["p50"],
-                                                 "p99_ms": rep["latency_ms"]["p99"]})
-                    except (RuntimeError, subprocess.TimeoutExpired) as e:
-                        row.update(status="error", reason=f"{who}: {e}")
+                self.with_subscribers(servers, order, self.rows[name], subscribers, "bench", lambda ids: [
+                    "--command", "PUBLISH bench {value}", "--reads", "0", "-d", "64", "-c", str(BENCH_CLIENTS),
+                    "-P", "16", "-n", str(n)])
             if tracking:
-                row = self.rows[TRACKING_MIX]
-                for who in order:
-                    if row["status"] != "ok":
-                        break
-                    try:
-                        proc, ids = self.start_subscribers(servers[who], 1, "__redis__:invalidate")
-                        try:
-                            rep = run_tierload(self.rec, self.client_pin, args, servers[who],
-                                               ["--keys", str(args.keys), "--dist", "zipf:0.99", "--reads", "0.9",
-                                                "-d", "64", "-c", str(BENCH_CLIENTS), "-P", "16",
-                                                "--seed", str(rnd + 1),
-                                                "--setup", f"CLIENT TRACKING ON REDIRECT {ids[0]}"] + length,
-                                               self.timeout)
-                        finally:
-                            received = self.stop_subscribers(proc)
-                        if received == 0:
-                            raise RuntimeError("no invalidation reached the redirect client")
-                        row["runs"][who].append({"rps": rep["rps"], "p50_ms": rep["latency_ms"]["p50"],
-                                                 "p99_ms": rep["latency_ms"]["p99"]})
-                    except (RuntimeError, subprocess.TimeoutExpired) as e:
-                        row.update(status="error", reason=f"{who}: {e}")
+                self.with_subscribers(servers, order, self.rows[TRACKING_MIX], 1, "__redis__:invalidate", lambda ids: [
+                    "--keys", str(args.keys), "--dist", "zipf:0.99", "--reads", "0.9", "-d", "64",
+                    "-c", str(BENCH_CLIENTS), "-P", "16", "--seed", str(rnd + 1),
+                    "--setup", f"CLIENT TRACKING ON REDIRECT {ids[0]}"] + length)
+
+    def with_subscribers(self, servers, order, row, subscribers, channel, tierload_args):
+        """One run per server, in order, of tierload with tierload_args(ids)
+        while `subscribers` clients read `channel`; they must receive
+        something. Appends the run to row, or marks it an error."""
+        for who in order:
+            if row["status"] != "ok":
+                return
+            try:
+                proc, ids = self.start_subscribers(servers[who], subscribers, channel)
+                try:
+                    rep = run_tierload(self.rec, self.client_pin, self.args, servers[who], tierload_args(ids),
+                                       self.timeout)
+                finally:
+                    received = self.stop_subscribers(proc)
+                if received == 0:
+                    raise RuntimeError(f"nothing reached the subscribers of {channel}")
+                row["runs"][who].append({"rps": rep["rps"], "p50_ms": rep["latency_ms"]["p50"],
+                                         "p99_ms": rep["latency_ms"]["p99"]})
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                row.update(status="error", reason=f"{who}: {e}")
 
     # -- memory and fork --
 
