@@ -34,6 +34,7 @@ enum ClientFlag : uint64_t {
   kClientNoTouch = 1u << 12,
   kClientBlocked = 1u << 13,        // waiting in a blocking command (commands/blocking.h)
   kClientInExec = 1u << 14,         // EXEC is running the queued commands
+  kClientDenyBlocking = 1u << 15,   // never blocks (the AOF loader's client: Redis's CLIENT_DENY_BLOCKING)
 };
 
 struct BlockedState;  // commands/blocking.cc
