@@ -59,11 +59,25 @@ struct ConfigSnapshot {
   bool operator==(const ConfigSnapshot&) const = default;
 };
 
+// Every name CONFIG GET knows: the non-hidden ones a glob matches, and the
+// hidden ones by name.
+inline const std::vector<std::string>& AllConfigNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : server::ConfigRegistry::Get().GetMatching({"*"})) out.push_back(name);
+    for (const char* hidden : {"use-exit-on-panic", "rdb-key-save-delay", "key-load-delay", "watchdog-period",
+                               "loading-process-events-interval-bytes"})
+      out.emplace_back(hidden);
+    return out;
+  }();
+  return names;
+}
+
 inline ConfigSnapshot TakeConfigSnapshot() {
   server::ConfigRegistry& reg = server::ConfigRegistry::Get();
   ConfigSnapshot s;
-  s.values = reg.GetMatching({"*", "use-exit-on-panic", "rdb-key-save-delay", "key-load-delay", "watchdog-period",
-                              "loading-process-events-interval-bytes"});
+  s.values = reg.GetMatching(AllConfigNames());
+  FUZZ_CHECK(s.values.size() == AllConfigNames().size());
   const server::ServerConfig& c = server::Config();
   s.rename_commands = c.rename_commands;
   s.users = c.users;

@@ -65,7 +65,7 @@ std::vector<std::string> SplitOnSpaces(const std::string& v) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::InitAllocator();
-  for (const auto& [name, value] : fuzz::TakeConfigSnapshot().values) g_names.push_back(name);
+  g_names = fuzz::AllConfigNames();
   std::sort(g_names.begin(), g_names.end());
   g_names.erase(std::unique(g_names.begin(), g_names.end()), g_names.end());
   return 0;

@@ -13,7 +13,9 @@
 //
 // Each input is loaded twice: under the default encoding thresholds, and
 // under tiny ones (2 entries, 4-byte values) so that every loader's
-// conversion paths run. Checked for every value that loads:
+// conversion paths run; and once more with try allocations above 48 bytes
+// failing, which must fail cleanly (OutOfMemory) or load the same value.
+// Checked for every value that loads:
 //   - its type's invariants and a deep copy (object_check.h);
 //   - DUMP of it (with and without LZF) loads back to the same content;
 //   - nothing leaks: both tiers' byte counters are back where they were
@@ -41,13 +43,17 @@ std::string WithFooter(const uint8_t* data, size_t size) {
   return p;
 }
 
-void LoadAndCheck(const std::string& payload) {
+bool IsLoadError(common::Code c) {
+  return c == common::Code::kCorruption || c == common::Code::kNotSupported || c == common::Code::kOutOfMemory;
+}
+
+// Loads the payload; what loads must pass the checks and DUMP back to the
+// same content. Returns that content, or "" when it did not load.
+std::string LoadAndCheck(const std::string& payload) {
   common::Result<object::Object*> r = persist::LoadDumpPayload(payload);
   if (!r.ok()) {
-    common::Code c = r.status().code();
-    FUZZ_CHECK(c == common::Code::kCorruption || c == common::Code::kNotSupported ||
-               c == common::Code::kOutOfMemory);
-    return;
+    FUZZ_CHECK(IsLoadError(r.status().code()));
+    return "";
   }
   object::Object* o = *r;
   fuzz::CheckObject(o);
@@ -63,6 +69,25 @@ void LoadAndCheck(const std::string& payload) {
     object::DecrRef(*again);
   }
   object::DecrRef(o);
+  return content;
+}
+
+// The same payload with every try allocation above kTryLimit bytes failing
+// (alloc::SetTryAllocLimitForTest): the out-of-memory paths of the string
+// readers. It either fails cleanly or loads the very value it loads
+// without the limit.
+constexpr size_t kTryLimit = 48;
+void LoadUnderTryLimit(const std::string& payload, const std::string& unlimited_content) {
+  alloc::SetTryAllocLimitForTest(kTryLimit);
+  common::Result<object::Object*> r = persist::LoadDumpPayload(payload);
+  alloc::SetTryAllocLimitForTest(SIZE_MAX);
+  if (!r.ok()) {
+    FUZZ_CHECK(IsLoadError(r.status().code()));
+    return;
+  }
+  fuzz::CheckObjectShallow(*r);
+  FUZZ_CHECK(fuzz::Content(*r) == unlimited_content);
+  object::DecrRef(*r);
 }
 
 }  // namespace
@@ -92,7 +117,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     object::GetSettings() = *s;
     const size_t dram0 = alloc::UsedMemory(alloc::Tier::kDram);
     const size_t nvm0 = alloc::UsedMemory(alloc::Tier::kNvm);
-    LoadAndCheck(payload);
+    const std::string content = LoadAndCheck(payload);
+    if (s == &defaults) LoadUnderTryLimit(payload, content);
     FUZZ_CHECK(alloc::UsedMemory(alloc::Tier::kNvm) == nvm0);
     FUZZ_CHECK(alloc::UsedMemory(alloc::Tier::kDram) == dram0);
   }
