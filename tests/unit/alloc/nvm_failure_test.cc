@@ -56,6 +56,10 @@ class NvmRefusal : public ::testing::Test {
   void TearDown() override {
     nvm::FailExtentsAfterForTest(SIZE_MAX);
     for (const Block& b : blocks_) Free(b.p);
+    // Give the freed pages back now: jemalloc would otherwise purge them
+    // over the next seconds, in the middle of later tests that count
+    // resident NVM pages (residency_test.cc).
+    Purge();
   }
 
   // Allocates payloads of every size in turn until `want_dram` of them
