@@ -11,7 +11,8 @@
 //    small fuzz inputs already put payloads on the NVM tier.
 //  - ScratchDir(): a private directory for targets that must go through
 //    files (AOF, CONFIG REWRITE), under $TMPDIR (else /dev/shm, else /tmp),
-//    removed at exit. InDir changes the working directory for one scope:
+//    removed by a normal exit (libFuzzer's end of a timed run skips atexit:
+//    utils/fuzz/run_fuzz.sh points TMPDIR at a directory it removes). InDir changes the working directory for one scope:
 //    targets work in the scratch directory during an input and give the
 //    fuzzer back its own (libFuzzer writes corpus and crash files by
 //    relative paths).

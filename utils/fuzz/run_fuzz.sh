@@ -58,12 +58,17 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "$root/tests/fuzz/dict/$t.dict" ] && dict=("-dict=$root/tests/fuzz/dict/$t.dict")
   log="$build/fuzz-logs/$t.log"
+  # The targets' scratch files (AOF dirs, config files) go to a directory
+  # of this run, on tmpfs when there is one, removed after the target:
+  # libFuzzer ends the process without running atexit handlers.
+  scratch="$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/tdfuzz-$t.XXXXXX")"
   echo "fuzz: $t for ${secs}s ($(ls "$corpus" | wc -l) inputs to start from)"
   # shellcheck disable=SC2086
-  timeout --kill-after=30 $((secs + 120)) "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/" \
+  TMPDIR="$scratch" timeout --kill-after=30 $((secs + 120)) "$bin" -max_total_time="$secs" -timeout=10 \
+    -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/" \
     "${dict[@]}" ${FUZZ_ARGS:-} "$corpus" >"$log" 2>&1
   rc=$?
+  rm -rf "$scratch"
   done_line="$(grep -a -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)"
   execs="$(grep -a '^stat::number_of_executed_units:' "$log" | tail -1 | awk '{print $2}')"
   rate="$(grep -a '^stat::average_exec_per_sec:' "$log" | tail -1 | awk '{print $2}')"
