@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages tieredis builds, tests and benchmarks with.
+# Installs the Debian packages tieredis builds, tests and benchmarks with
+# (and fuzzes with, given the argument `fuzz`).
 # Does nothing when every package is already present, so `make test` and
 # `make run` can call it every time. Nothing is vendored: this list is the
 # whole of our third-party code.
@@ -12,6 +13,12 @@ PACKAGES="
   python3 python3-pytest python3-pytest-xdist python3-redis python3-matplotlib
   redis-tools redis-server
 "
+# `install.sh fuzz` (make fuzz) adds what the libFuzzer targets build with:
+# clang, its runtimes (libclang_rt.fuzzer, asan, ubsan: libclang-rt-14-dev)
+# and llvm-symbolizer (llvm-14) for readable crash stacks.
+if [ "${1:-}" = "fuzz" ]; then
+  PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev llvm-14"
+fi
 
 missing=""
 for p in $PACKAGES; do

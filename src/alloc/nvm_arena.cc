@@ -33,6 +33,9 @@ uintptr_t g_lo = 0, g_hi = 0, g_next = 0;
 std::atomic<size_t> g_limit{0};
 std::atomic<uint64_t> g_bind_failures{0};
 int g_node = -1;
+// FailExtentsAfterForTest: extents still granted before the hook refuses
+// (SIZE_MAX: no refusal). Read and decremented under g_mu.
+size_t g_extents_left_for_test = SIZE_MAX;
 unsigned g_arena = 0;
 bool g_created = false;
 
@@ -95,6 +98,7 @@ void Bind(void* addr, size_t len) {
 void* HookAlloc(extent_hooks_t*, void* new_addr, size_t size, size_t alignment, bool* zero,
                 bool* commit, unsigned) {
   std::lock_guard<std::mutex> lock(g_mu);
+  if (g_extents_left_for_test == 0) return nullptr;
   if (alignment < kPage) alignment = kPage;
   uintptr_t start = (g_next + alignment - 1) & ~(alignment - 1);
   if (new_addr != nullptr && reinterpret_cast<uintptr_t>(new_addr) != start) return nullptr;
@@ -104,6 +108,7 @@ void* HookAlloc(extent_hooks_t*, void* new_addr, size_t size, size_t alignment, 
   if (mprotect(p, size, PROT_READ | PROT_WRITE) != 0) return nullptr;
   Bind(p, size);
   g_next = start + size;
+  if (g_extents_left_for_test != SIZE_MAX) g_extents_left_for_test--;
   *zero = true;    // fresh anonymous pages read as zero
   *commit = true;
   return p;
@@ -212,6 +217,11 @@ void Rebind(int node) {
   if (g_next > g_lo) Bind(reinterpret_cast<void*>(g_lo), g_next - g_lo);
 }
 unsigned ArenaIndex() { return g_arena; }
+
+void FailExtentsAfterForTest(size_t n) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_extents_left_for_test = n;
+}
 
 void FlushThreadCache() {
   if (tls_tcache_plus1 == 0) return;

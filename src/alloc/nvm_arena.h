@@ -56,6 +56,11 @@ uint64_t BindFailures();
 // Pages already resident stay where they are. REQUIRES: Created(), node >= 0.
 void Rebind(int node);
 unsigned ArenaIndex();
+// Tests only: the extent hook hands out `n` more extents, then refuses
+// every request as if the NVM node (or the range) had run out, until called
+// again; SIZE_MAX (the default) turns the refusal off. jemalloc still
+// serves blocks from extents it already holds, so only growth fails.
+void FailExtentsAfterForTest(size_t n);
 // Returns this thread's cached NVM blocks to the arena.
 void FlushThreadCache();
 

@@ -161,7 +161,7 @@ bool GetTimeoutOrReply(Client& c, std::string_view arg, int64_t* deadline_ms) {
   return true;
 }
 
-bool MustNotBlock(const Client& c) { return c.flags & (kClientMulti | kClientInExec); }
+bool MustNotBlock(const Client& c) { return c.flags & (kClientMulti | kClientInExec | kClientDenyBlocking); }
 
 void BlockForKeys(Client& c, const std::vector<std::string_view>& keys, int64_t deadline_ms, object::Type type,
                   BlockServeFn serve) {

@@ -68,8 +68,9 @@ using BlockServeFn = bool (*)(Client& c, std::string_view key);
 // *deadline_ms is 0 for "forever", else an absolute unix time in ms.
 bool GetTimeoutOrReply(Client& c, std::string_view arg, int64_t* deadline_ms);
 
-// True when a command must not block: inside MULTI/EXEC (Redis replies the
-// timeout answer at once there).
+// True when a command must not block: inside MULTI/EXEC, or for a client
+// that never blocks (kClientDenyBlocking: the AOF loader's). Redis replies
+// the timeout answer at once there.
 bool MustNotBlock(const Client& c);
 
 // Blocks c on keys (in c's db) until one holds a value of `type`, or the

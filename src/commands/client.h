@@ -46,6 +46,7 @@ enum ClientFlag : uint64_t {
   kClientTrackingNoloop = 1u << 22,
   kClientTrackingBrokenRedir = 1u << 23,  // the redirect target is gone
   kClientMonitor = 1u << 24,             // MONITOR (commands/monitor.h)
+  kClientDenyBlocking = 1u << 25,   // never blocks (the AOF loader's client: Redis's CLIENT_DENY_BLOCKING)
 };
 
 struct BlockedState;  // commands/blocking.cc

@@ -467,11 +467,16 @@ void StopAppendOnly() {
 
 // Runs one command of an AOF through a fake client, as Redis's
 // loadSingleAppendOnlyFile (the handler directly: no propagation, no stats).
+// It never blocks: a blocking command in the file (BLPOP on an empty list)
+// answers at once, as Redis's AOF client with CLIENT_DENY_BLOCKING.
 struct FakeClient {
   Client c;
   bool in_multi = false;
   std::vector<std::pair<const commands::CommandSpec*, std::vector<std::string>>> queued;
-  FakeClient() { c.db = commands::GetDb(0); }
+  FakeClient() {
+    c.db = commands::GetDb(0);
+    c.flags |= commands::kClientDenyBlocking;
+  }
 };
 
 bool RunCommand(Client& c, const commands::CommandSpec* cmd, const std::vector<std::string_view>& argv) {

@@ -757,12 +757,15 @@ Directive SaveDirective() {
     std::vector<SaveParam> points;
     for (size_t j = 0; j < argc; j += 2) {
       // Redis uses strtoll here: leading blanks and '+' pass, an empty
-      // changes count is 0.
+      // changes count is 0. Redis then stores the count in an int without
+      // a range check, so a count above INT_MAX turns negative and CONFIG
+      // REWRITE writes a save line that no load accepts back; such a count
+      // is refused here.
       long long v[2];
       for (int k = 0; k < 2; k++) {
         char* end = nullptr;
         v[k] = strtoll(args[j + k].c_str(), &end, 10);
-        if (*end != '\0' || (k == 0 && v[k] < 1) || (k == 1 && v[k] < 0)) {
+        if (*end != '\0' || (k == 0 && v[k] < 1) || (k == 1 && (v[k] < 0 || v[k] > INT_MAX))) {
           *err = "Invalid save parameters";
           return false;
         }

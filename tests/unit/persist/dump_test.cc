@@ -6,10 +6,10 @@
 
 #include "alloc/zmalloc.h"
 #include "ds/sds.h"
-#include "common/crc64.h"
 #include "gtest/gtest.h"
 #include "object/list_type.h"
 #include "persist/dump.h"
+#include "persist/persist_test_util.h"
 
 namespace persist {
 namespace {
@@ -18,12 +18,7 @@ using object::Object;
 
 class DumpTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    alloc::Options opts;
-    opts.mode = alloc::Mode::kLogical;
-    ASSERT_TRUE(alloc::Init(opts).ok());
-    object::InitTypes();
-  }
+  static void SetUpTestSuite() { InitAllocatorAndTypes(); }
 };
 
 std::string Len(uint64_t n) {
@@ -44,13 +39,7 @@ std::string MaxExpansion(uint64_t n) {
   return s;
 }
 
-std::string Payload(const std::string& body) {
-  std::string p = body;
-  p += std::string("\x0a\x00", 2);
-  uint64_t crc = common::Crc64(0, p.data(), p.size());
-  for (int i = 0; i < 8; i++) p.push_back(static_cast<char>(crc >> (8 * i)));
-  return p;
-}
+std::string Payload(const std::string& body) { return DumpPayload(body); }
 
 TEST_F(DumpTest, LzfClaimMustMatchTheStream) {
   const uint64_t n = 1 + 264 * 100;

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "object/hash_type.h"
 #include "persist/dump.h"
+#include "persist/persist_test_util.h"
 
 namespace persist {
 namespace {
@@ -17,12 +18,7 @@ using object::Object;
 
 class HashRdb : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    alloc::Options opts;
-    opts.mode = alloc::Mode::kLogical;
-    ASSERT_TRUE(alloc::Init(opts).ok());
-    object::InitTypes();
-  }
+  static void SetUpTestSuite() { InitAllocatorAndTypes(); }
   void TearDown() override { object::GetSettings() = object::Settings(); }
 };
 

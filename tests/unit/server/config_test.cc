@@ -838,5 +838,27 @@ TEST_F(ConfigTest, RewriteRoundTripRandomized) {
   }
 }
 
+// config_fuzz: `save 100 1555...5` loaded (the count stored in an int
+// became -1, as in Redis), and CONFIG REWRITE then wrote `save 100 -1`,
+// which no load accepts: the rewritten file did not load. A changes count
+// above INT_MAX is now refused (config.cc SaveDirective); INT_MAX itself
+// round-trips.
+TEST_F(ConfigTest, SaveChangesAboveIntMaxAreRefused) {
+  for (const char* changes : {"2147483648", "4294967301", "1555555555555555555555555555"}) {
+    EXPECT_EQ(LoadMsg(std::string("save 100 ") + changes + "\n"),
+              std::string("Reading the configuration file, at line 1\n>>> 'save 100 ") + changes +
+                  "'\nInvalid save parameters");
+    EXPECT_EQ(SetMsg({{"save", std::string("100 ") + changes}}),
+              "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters");
+  }
+  const std::string path = dir_ + "/save.conf";
+  Write(path, "save 100 2147483647\n");
+  ASSERT_TRUE(Reg().LoadFile(path).ok());
+  ASSERT_TRUE(Reg().Rewrite(path).ok());
+  Config() = ServerConfig{};
+  ASSERT_TRUE(Reg().LoadFile(path).ok()) << Read(path);
+  EXPECT_EQ(GetOne("save"), "100 2147483647");
+}
+
 }  // namespace
 }  // namespace server

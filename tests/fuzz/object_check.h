@@ -1,0 +1,140 @@
+// What the RESTORE and RDB targets check on every value that loads:
+//
+//  - CheckObject(o): the type's own invariant check (Quicklist::Verify,
+//    SetTypeVerify, ZsetVerify, HashVerify; strings: a valid encoding), a
+//    value of a collection type is never empty, MEMORY USAGE works, and a
+//    deep copy (COPY's object::Dup) has the same content and passes too;
+//  - Content(o): the value as comparable bytes, independent of encoding and
+//    of hash-table order (lists in order, sets and hashes sorted, zsets in
+//    score order with each score's bit pattern), so "DUMP of it round-trips"
+//    means Content(reloaded) == Content(o) whatever encodings either has;
+//  - WarmUpSharedIntegers(): what the targets call once before comparing
+//    byte counters across inputs.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/util.h"
+#include "ds/quicklist.h"
+#include "fuzz_util.h"
+#include "object/hash_type.h"
+#include "object/list_type.h"
+#include "object/object.h"
+#include "object/set_type.h"
+#include "object/zset_type.h"
+
+namespace fuzz {
+
+inline void AppendField(std::string* out, std::string_view s) {
+  out->append(std::to_string(s.size()));
+  out->push_back(':');
+  out->append(s);
+}
+
+// Creates every shared integer (0..9999) now: they are made on first use
+// and never freed, which the per-input leak checks would otherwise count.
+inline void WarmUpSharedIntegers() {
+  for (int64_t v = 0; v < object::kSharedIntegers; v++) object::CreateStringFromInt64(v);
+}
+
+inline std::string Content(const object::Object* o) {
+  std::string out(1, static_cast<char>('0' + static_cast<int>(o->GetType())));
+  std::vector<std::string> items;
+  switch (o->GetType()) {
+    case object::Type::kString: {
+      char buf[32];
+      AppendField(&out, object::StringView(o, buf));
+      return out;
+    }
+    case object::Type::kList:
+      object::ListRange(o, 0, static_cast<long>(object::ListLength(o)) - 1, false,
+                        [&](std::string_view e) { AppendField(&out, e); });
+      return out;
+    case object::Type::kSet: {
+      object::SetIterator it(o);
+      object::SetMember m;
+      char buf[common::kInt64BufSize];
+      while (it.Next(&m)) items.emplace_back(m.View(buf));
+      break;
+    }
+    case object::Type::kHash: {
+      object::HashIterator it(o);
+      while (it.Next()) {
+        std::string pair;
+        AppendField(&pair, it.Field());
+        AppendField(&pair, it.Value());
+        items.push_back(std::move(pair));
+      }
+      break;
+    }
+    case object::Type::kZset: {
+      auto emit = [&](std::string_view m, double score) {
+        uint64_t bits;
+        memcpy(&bits, &score, sizeof(bits));
+        AppendField(&out, m);
+        AppendField(&out, std::to_string(bits));
+      };
+      object::ZsetForEach(o, emit);
+      return out;
+    }
+    default:
+      FUZZ_CHECK(false && "a type the loaders never make");
+  }
+  std::sort(items.begin(), items.end());
+  for (const std::string& s : items) AppendField(&out, s);
+  return out;
+}
+
+// The invariants of one loaded value (aborts on a violation).
+inline void CheckObjectShallow(const object::Object* o) {
+  FUZZ_CHECK(o != nullptr);
+  switch (o->GetType()) {
+    case object::Type::kString: {
+      object::Encoding e = o->GetEncoding();
+      FUZZ_CHECK(e == object::Encoding::kRaw || e == object::Encoding::kEmbstr || e == object::Encoding::kInt);
+      break;
+    }
+    case object::Type::kList: {
+      FUZZ_CHECK(o->GetEncoding() == object::Encoding::kQuicklist);
+      std::string why;
+      if (!object::ListQl(o)->Verify(&why)) {
+        fprintf(stderr, "Quicklist::Verify: %s\n", why.c_str());
+        FUZZ_CHECK(false);
+      }
+      FUZZ_CHECK(object::ListLength(o) > 0);
+      break;
+    }
+    case object::Type::kSet:
+      object::SetTypeVerify(o);
+      FUZZ_CHECK(object::SetTypeSize(o) > 0);
+      break;
+    case object::Type::kZset:
+      FUZZ_CHECK(object::ZsetVerify(o));
+      FUZZ_CHECK(object::ZsetLength(o) > 0);
+      break;
+    case object::Type::kHash:
+      FUZZ_CHECK(object::HashVerify(o));
+      FUZZ_CHECK(object::HashLength(o) > 0);
+      break;
+    default:
+      FUZZ_CHECK(false && "a type the loaders never make");
+  }
+  object::TierBytes tb = object::MemoryUsage(o, 0);
+  FUZZ_CHECK(tb.total() > 0 || o->GetEncoding() == object::Encoding::kInt || o->in_entry);
+}
+
+inline void CheckObject(const object::Object* o) {
+  CheckObjectShallow(o);
+  const std::string content = Content(o);
+  object::Object* copy = object::Dup(o);
+  FUZZ_CHECK(copy != nullptr);
+  CheckObjectShallow(copy);
+  FUZZ_CHECK(Content(copy) == content);
+  object::DecrRef(copy);
+}
+
+}  // namespace fuzz
