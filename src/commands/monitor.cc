@@ -27,7 +27,7 @@ bool HaveMonitors() { return !Monitors().empty(); }
 void MonitorCommand(Client& c) {
   // Inside EXEC the client expects one reply per command: a stream of
   // lines cannot follow (Redis's CLIENT_DENY_BLOCKING).
-  if (c.flags & kClientInExec) {
+  if (c.flags & (kClientInExec | kClientDenyBlocking)) {
     c.AddError("ERR MONITOR isn't allowed for DENY BLOCKING client");
     return;
   }

@@ -206,9 +206,10 @@ size_t Publish(std::string_view channel, std::string_view message) {
       receivers += subs.size();
     }
   }
-  for (auto& [pattern, subs_ref] : t.patterns) {
+  for (const auto& entry : t.patterns) {
+    const std::string& pattern = entry.first;
     if (!common::GlobMatch(pattern, channel)) continue;
-    const Subscribers subs = subs_ref;
+    const Subscribers subs = entry.second;
     for (Client* c : subs) {
       Deliver(*c, [&](resp::ReplyBuilder& b) {
         b.PushHeader(4);
