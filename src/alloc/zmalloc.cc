@@ -18,6 +18,11 @@ bool g_inline_usize_ok = false;
 size_t g_nvm_span = 0;
 size_t g_payload_threshold = kNever;
 size_t g_key_threshold = kNever;
+Policy g_policy = Policy::kStatic;
+size_t g_min_size = 64;
+uint32_t g_promote_rank = 0;
+uint32_t g_demote_rank = UINT32_MAX;
+bool g_new_payloads_nvm = true;
 
 // Slots for per-thread counters. Threads are few (the main thread, a handful
 // of background threads, test threads); slot kMaxThreads is the shared
@@ -124,10 +129,14 @@ size_t g_peak[kNumTiers] = {0, 0};
 
 void ApplyPlacement() {
   using detail::kNever;
+  const Policy p = g_placement.policy;
+  const bool sized = p == Policy::kStatic || ((p == Policy::kRatio || p == Policy::kHot) && detail::g_new_payloads_nvm);
   size_t t = kNever;
-  if (detail::g_nvm_span != 0 && g_placement.policy == Policy::kStatic) t = g_placement.nvm_min_size;
+  if (detail::g_nvm_span != 0 && sized) t = g_placement.nvm_min_size;
   detail::g_payload_threshold = t;
   detail::g_key_threshold = g_placement.keys == KeysTier::kNvm ? t : kNever;
+  detail::g_policy = p;
+  detail::g_min_size = g_placement.nvm_min_size;
 }
 
 int NumSlots() {
@@ -182,7 +191,15 @@ size_t CtlSize(const char* name) {
 }  // namespace
 
 const char* TierName(Tier t) { return t == Tier::kNvm ? "nvm" : "dram"; }
-const char* PolicyName(Policy p) { return p == Policy::kStatic ? "static" : "dram-only"; }
+const char* PolicyName(Policy p) {
+  switch (p) {
+    case Policy::kStatic: return "static";
+    case Policy::kDramOnly: return "dram-only";
+    case Policy::kRatio: return "ratio";
+    case Policy::kHot: return "hot";
+  }
+  return "?";
+}
 const char* KeysTierName(KeysTier k) { return k == KeysTier::kNvm ? "nvm" : "dram"; }
 
 #define TD_STR2(x) #x
@@ -207,6 +224,18 @@ void SetPlacement(const PlacementConfig& cfg) {
   std::lock_guard<std::mutex> lock(g_init_mu);
   g_placement = cfg;
   ApplyPlacement();
+}
+
+void SetNewPayloadsToNvm(bool nvm) {
+  std::lock_guard<std::mutex> lock(g_init_mu);
+  if (detail::g_new_payloads_nvm == nvm) return;
+  detail::g_new_payloads_nvm = nvm;
+  ApplyPlacement();
+}
+
+void SetHeatRanks(uint32_t promote_below, uint32_t demote_from) {
+  detail::g_promote_rank = promote_below;
+  detail::g_demote_rank = demote_from;
 }
 
 PlacementConfig GetPlacement() {
@@ -347,6 +376,26 @@ void* TryAlloc(Tier t, size_t n) {
   void* p = malloc(n);
   if (p != nullptr) detail::CountDramAlloc(p);
   return p;
+}
+
+void* Move(void* p, Tier to) {
+  if (p == nullptr || TierOf(p) == to) return p;
+  const size_t n = UsableSize(p);
+  void* q;
+  if (to == Tier::kNvm) {
+    if (detail::g_nvm_span == 0) return nullptr;
+    q = nvm::Alloc(n);
+    if (q == nullptr) return nullptr;
+    detail::ThreadCounters* c = detail::Local();
+    detail::Bump(c->nvm_used, static_cast<int64_t>(nvm::UsableSize(q)), c->shared);
+  } else {
+    q = malloc(n);
+    if (q == nullptr) return nullptr;
+    detail::CountDramAlloc(q);
+  }
+  memcpy(q, p, n);
+  Free(p);
+  return q;
 }
 
 void* MetaCalloc(size_t n) {

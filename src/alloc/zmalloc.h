@@ -127,6 +127,14 @@ inline void* TryPayload(size_t n);
 // Tests only: TryAlloc fails for every request above n bytes (SIZE_MAX, the
 // default, turns this off), so the error paths of its callers can be driven.
 void SetTryAllocLimitForTest(size_t n);
+// Moves a block to tier `to` (the tiering engine's one primitive): takes a
+// block of the same usable size there, copies every usable byte, frees the
+// old one, and returns the new block. No fallback: when `to` cannot serve
+// the size (the NVM range is full, DRAM malloc fails), returns nullptr and
+// p stays as it was, where it was. A block already on `to` is returned as
+// is. Callers replace every pointer to the block (and into it) with the
+// result.
+void* Move(void* p, Tier to);
 // Keeps the block in its tier; p == nullptr behaves as Alloc(kDram, n).
 void* Realloc(void* p, size_t n);
 // Resizes a payload block (a listpack, an intset) that grows in place: an

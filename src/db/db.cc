@@ -7,6 +7,7 @@
 #include "alloc/placement.h"
 #include "common/macros.h"
 #include "db/lazyfree.h"
+#include "db/tiering.h"
 #include "object/lru.h"
 
 namespace db {
@@ -126,7 +127,10 @@ Stats& GetStats() { return g_stats; }
 int64_t Now() { return g_now_ms; }
 void SetNow(int64_t ms) { g_now_ms = ms; }
 void SetLazyExpireDeletes(bool on) { g_lazy_deletes = on; }
-void SetAccessClocksFrozen(bool frozen) { g_clocks_frozen = frozen; }
+void SetForkChildAlive(bool alive) {
+  g_clocks_frozen = alive;
+  tiering::SetForkChildAlive(alive);
+}
 LazyfreeSettings& Lazyfree() { return g_lazyfree; }
 
 // Frees the value held by the in-entry header o: in the background when
@@ -203,9 +207,11 @@ Object* Db::LookupWrite(std::string_view key) {
 }
 
 Object* Db::LookupRead(std::string_view key) {
-  Object* o = LookupWrite(key);
+  Object* o = LookupNoTouch(key);
   if (o) {
     g_stats.keyspace_hits++;
+    tiering::OnRead(id_, key, o);  // before Touch: it reads the clock as it was
+    Touch(o);
   } else {
     g_stats.keyspace_misses++;
     if (g_key_miss_hook) g_key_miss_hook(id_, key);

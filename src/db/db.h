@@ -63,10 +63,11 @@ struct LazyfreeSettings {
 };
 LazyfreeSettings& Lazyfree();
 
-// While true, lookups leave the access clocks alone (Db::Touch): the
-// server sets it while a fork child lives, so that reads do not make the
-// kernel copy the pages they would write to, as Redis does.
-void SetAccessClocksFrozen(bool frozen);
+// The server calls this when it starts and reaps a fork child. While one
+// lives, lookups leave the access clocks alone (Db::Touch) and the tiering
+// engine moves nothing, so that the parent does not make the kernel copy
+// the pages the child shares, as Redis does for the clocks.
+void SetForkChildAlive(bool alive);
 
 // Called for every key deleted because it expired (for notifications and
 // propagation). Set by the command layer.

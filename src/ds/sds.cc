@@ -71,17 +71,6 @@ alloc::Tier TierFor(SdsUse use, size_t n) {
   }
 }
 
-// The tier a grown block of n bytes should live on: its current tier, except
-// that a DRAM payload/key that has become large enough for NVM moves there.
-alloc::Tier TierAfterGrowth(SdsUse use, alloc::Tier cur, size_t n) {
-  if (cur == alloc::Tier::kNvm) return cur;
-  switch (use) {
-    case SdsUse::kPayload: return alloc::PlacePayload(n);
-    case SdsUse::kKey: return alloc::PlaceKey(n);
-    default: return cur;
-  }
-}
-
 // Initialises a header of type t in front of bytes at p + hdr and returns
 // the sds. Content is not touched.
 char* InitHeader(void* p, Type t, SdsUse use, size_t len) {
@@ -120,7 +109,8 @@ sds MakeRoom(sds s, size_t addlen, bool greedy) {
   void* old = s - kHdrSize[oldtype];
   const SdsUse use = SdsUseOf(s);
   const alloc::Tier cur = alloc::TierOf(old);
-  const alloc::Tier want = TierAfterGrowth(use, cur, total);
+  const alloc::Tier want =
+      use == SdsUse::kMeta ? cur : alloc::PlaceGrowth(cur, total, use == SdsUse::kKey);
 
   if (type == oldtype && want == cur) {
     void* p = alloc::Realloc(old, total);
@@ -203,10 +193,16 @@ sds SdsDup(const sds s) {
   const Type t = ReqType(len);
   // The tier of the block holding s (an embedded s sits inside a DRAM
   // object, so this is DRAM for it too).
-  void* p = alloc::Alloc(alloc::TierOf(s), TotalSize(t, len));
+  void* p = alloc::Alloc(alloc::PlaceCopy(alloc::TierOf(s)), TotalSize(t, len));
   char* ns = InitHeader(p, t, SdsUseOf(s), len);
   memcpy(ns, s, len + 1);
   return ns;
+}
+
+sds SdsMove(sds s, alloc::Tier to) {
+  const size_t hdr = kHdrSize[TypeOf(s)];
+  void* p = alloc::Move(s - hdr, to);
+  return p == nullptr ? nullptr : static_cast<char*>(p) + hdr;
 }
 
 void SdsFree(sds s) {

@@ -37,6 +37,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "alloc/placement.h"
+
 namespace ds {
 
 using sds = char*;
@@ -119,6 +121,10 @@ sds SdsFromLongLong(long long v, SdsUse use);
 sds SdsDup(const sds s);
 // Frees s; nullptr is a no-op.
 void SdsFree(sds s);
+// s moved to tier `to` (alloc::Move): the same string at a new address, or
+// nullptr when `to` cannot take it (s is then unchanged). REQUIRES: s is
+// not embedded.
+sds SdsMove(sds s, alloc::Tier to);
 
 // ---- Embedded strings (embstr) --------------------------------------------
 //

@@ -123,18 +123,14 @@ void FreeHash(Object* o) {
 // Adds the sds allocation s to its tier's bytes.
 void AddSds(TierBytes* tb, ds::sds s) { AddAlloc(*tb, ds::SdsAllocPtr(s)); }
 
-// MEMORY USAGE as Redis's objectComputeSize, split by tier: a listpack is
-// its blob; a hashtable is the dict (struct, tables, entries: DRAM) plus the
-// field and value strings of up to `samples` entries (0: all), scaled to the
-// whole dict.
-void HashMemory(const Object* o, size_t samples, TierBytes* tb) {
+// Payload: the listpack, or every field and value string (the dict's
+// tables and entries are metadata).
+void HashPayload(const Object* o, size_t samples, TierBytes* tb) {
   if (IsListpack(o)) {
     AddAlloc(*tb, o->ptr);
     return;
   }
   ds::Dict* d = DictOf(o);
-  AddAlloc(*tb, d);
-  tb->dram += d->MemoryUsage();
   TierBytes strings;
   size_t seen = 0;
   auto it = d->MakeIterator(/*safe=*/false);
@@ -144,10 +140,20 @@ void HashMemory(const Object* o, size_t samples, TierBytes* tb) {
     seen++;
   }
   it.Release();
-  if (seen == 0) return;
-  double scale = static_cast<double>(d->size()) / static_cast<double>(seen);
-  tb->dram += static_cast<size_t>(static_cast<double>(strings.dram) * scale);
-  tb->nvm += static_cast<size_t>(static_cast<double>(strings.nvm) * scale);
+  AddScaled(*tb, strings, seen, d->size());
+}
+
+// MEMORY USAGE as Redis's objectComputeSize, split by tier: a listpack is
+// its blob; a hashtable is the dict (struct, tables, entries: DRAM) plus the
+// field and value strings of up to `samples` entries (0: all), scaled to the
+// whole dict (the payload).
+void HashMemory(const Object* o, size_t samples, TierBytes* tb) {
+  if (!IsListpack(o)) {
+    ds::Dict* d = DictOf(o);
+    AddAlloc(*tb, d);
+    tb->dram += d->MemoryUsage();
+  }
+  HashPayload(o, samples, tb);
 }
 
 // COPY: a listpack blob is copied whole; a hashtable copies every string
@@ -164,6 +170,31 @@ Object* DupHash(const Object* o) {
   return Create(Type::kHash, Encoding::kHashtable, d);
 }
 
+// A field is hashed by its bytes, not its address, so the entry stays in
+// its bucket when its strings move.
+size_t RelocateHash(Object* o, alloc::Tier to) {
+  size_t moved = 0;
+  if (IsListpack(o)) {
+    MoveBlock(&o->ptr, to, &moved);
+    return moved;
+  }
+  auto it = DictOf(o)->MakeIterator(/*safe=*/false);
+  for (ds::DictEntry* de = it.Next(); de != nullptr; de = it.Next()) {
+    if (!MoveSds(&de->key, to, &moved) || !MoveSds(&de->v.val, to, &moved)) break;
+  }
+  it.Release();
+  return moved;
+}
+
+alloc::Tier HashPayloadTier(const Object* o) {
+  if (IsListpack(o)) return alloc::TierOf(o->ptr);
+  auto it = DictOf(o)->MakeIterator(/*safe=*/false);
+  ds::DictEntry* de = it.Next();
+  alloc::Tier t = de == nullptr ? alloc::Tier::kDram : alloc::TierOf(ds::SdsAllocPtr(static_cast<ds::sds>(de->v.val)));
+  it.Release();
+  return t;
+}
+
 }  // namespace
 
 void RegisterHashTypeOps() {
@@ -171,6 +202,9 @@ void RegisterHashTypeOps() {
   ops.free_value = FreeHash;
   ops.memory = HashMemory;
   ops.dup = DupHash;
+  ops.payload = HashPayload;
+  ops.relocate = RelocateHash;
+  ops.payload_tier = HashPayloadTier;
   RegisterTypeOps(Type::kHash, ops);
 }
 

@@ -36,14 +36,41 @@ void ListMemory(const Object* o, size_t samples, TierBytes* tb) {
     AddAlloc(nodes, n->entry);
     seen++;
   }
-  if (seen == 0) return;
-  tb->dram += static_cast<size_t>(static_cast<double>(nodes.dram) / static_cast<double>(seen) *
-                                  static_cast<double>(ql->len()));
-  tb->nvm += static_cast<size_t>(static_cast<double>(nodes.nvm) / static_cast<double>(seen) *
-                                 static_cast<double>(ql->len()));
+  AddScaled(*tb, nodes, seen, ql->len());
 }
 
 Object* DupList(const Object* o) { return Create(Type::kList, Encoding::kQuicklist, ListQl(o)->Dup()); }
+
+// The payload of a list is each node's entry (a listpack, or a plain
+// element's bytes); the quicklist and its nodes are metadata.
+void ListPayload(const Object* o, size_t samples, TierBytes* tb) {
+  const Quicklist* ql = ListQl(o);
+  TierBytes entries;
+  size_t seen = 0;
+  for (Quicklist::Node* n = ql->head(); n && (samples == 0 || seen < samples); n = n->next) {
+    AddAlloc(entries, n->entry);
+    seen++;
+  }
+  AddScaled(*tb, entries, seen, ql->len());
+}
+
+// Nothing but the node points at its entry (iterators do not outlive a
+// command), so a move is one pointer update per node.
+size_t RelocateList(Object* o, alloc::Tier to) {
+  size_t moved = 0;
+  for (Quicklist::Node* n = ListQl(o)->head(); n != nullptr; n = n->next) {
+    void* entry = n->entry;
+    const bool ok = MoveBlock(&entry, to, &moved);
+    n->entry = static_cast<unsigned char*>(entry);
+    if (!ok) break;
+  }
+  return moved;
+}
+
+alloc::Tier ListPayloadTier(const Object* o) {
+  const Quicklist::Node* n = ListQl(o)->head();
+  return n == nullptr ? alloc::Tier::kDram : alloc::TierOf(n->entry);
+}
 
 }  // namespace
 
@@ -52,6 +79,9 @@ void RegisterListTypeOps() {
   ops.free_value = FreeList;
   ops.memory = ListMemory;
   ops.dup = DupList;
+  ops.payload = ListPayload;
+  ops.relocate = RelocateList;
+  ops.payload_tier = ListPayloadTier;
   RegisterTypeOps(Type::kList, ops);
 }
 

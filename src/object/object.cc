@@ -39,6 +39,54 @@ Object* Dup(const Object* o) {
   return ops.dup ? ops.dup(o) : nullptr;
 }
 
+TierBytes PayloadBytes(const Object* o, size_t samples) {
+  TierBytes tb;
+  if (o->GetType() == Type::kString) {
+    if (o->GetEncoding() == Encoding::kRaw) AddAlloc(tb, ds::SdsAllocPtr(static_cast<ds::sds>(o->ptr)));
+    return tb;
+  }
+  auto& ops = g_type_ops[static_cast<int>(o->type)];
+  if (ops.payload) ops.payload(o, samples, &tb);
+  return tb;
+}
+
+alloc::Tier PayloadTier(const Object* o) {
+  if (o->GetType() == Type::kString) {
+    return o->GetEncoding() == Encoding::kRaw ? alloc::TierOf(o->ptr) : alloc::Tier::kDram;
+  }
+  auto& ops = g_type_ops[static_cast<int>(o->type)];
+  return ops.payload_tier ? ops.payload_tier(o) : alloc::Tier::kDram;
+}
+
+bool MoveBlock(void** slot, alloc::Tier to, size_t* moved) {
+  if (alloc::TierOf(*slot) == to) return true;
+  void* p = alloc::Move(*slot, to);
+  if (p == nullptr) return false;
+  *slot = p;
+  *moved += alloc::UsableSize(p);
+  return true;
+}
+
+bool MoveSds(void** slot, alloc::Tier to, size_t* moved) {
+  auto s = static_cast<ds::sds>(*slot);
+  if (alloc::TierOf(ds::SdsAllocPtr(s)) == to) return true;
+  ds::sds m = ds::SdsMove(s, to);
+  if (m == nullptr) return false;
+  *slot = m;
+  *moved += alloc::UsableSize(ds::SdsAllocPtr(m));
+  return true;
+}
+
+size_t Relocate(Object* o, alloc::Tier to) {
+  if (o->GetType() == Type::kString) {
+    size_t moved = 0;
+    if (o->GetEncoding() == Encoding::kRaw) MoveSds(&o->ptr, to, &moved);
+    return moved;
+  }
+  auto& ops = g_type_ops[static_cast<int>(o->type)];
+  return ops.relocate ? ops.relocate(o, to) : 0;
+}
+
 size_t FreeEffort(const Object* o) {
   switch (o->GetEncoding()) {
     case Encoding::kQuicklist:

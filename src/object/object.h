@@ -167,6 +167,11 @@ struct TierBytes {
   size_t dram = 0;
   size_t nvm = 0;
   size_t total() const { return dram + nvm; }
+  TierBytes& operator+=(const TierBytes& o) {
+    dram += o.dram;
+    nvm += o.nvm;
+    return *this;
+  }
 };
 // samples: for aggregate types, how many elements to sample (0 = all).
 TierBytes MemoryUsage(const Object* o, size_t samples);
@@ -177,13 +182,39 @@ inline void AddAlloc(TierBytes& tb, const void* p) {
   (alloc::InNvmRange(p) ? tb.nvm : tb.dram) += alloc::UsableSize(p);
 }
 
+// Adds `sample`, measured over `seen` of a value's `total` elements, scaled
+// to all of them (Redis's objectComputeSize estimate); seen == 0 adds none.
+inline void AddScaled(TierBytes& tb, const TierBytes& sample, size_t seen, size_t total) {
+  if (seen == 0) return;
+  if (seen == total) {
+    tb += sample;
+    return;
+  }
+  const double scale = static_cast<double>(total) / static_cast<double>(seen);
+  tb.dram += static_cast<size_t>(static_cast<double>(sample.dram) * scale);
+  tb.nvm += static_cast<size_t>(static_cast<double>(sample.nvm) * scale);
+}
+
 // What each non-string type provides to the generic object code: freeing
-// its representation, reporting its memory per tier, and a deep copy
-// (COPY). Each type's file registers its ops; InitTypes() registers them all.
+// its representation, reporting its memory per tier, a deep copy (COPY),
+// and for the tiering engine (db/tiering.h) its payloads: their bytes per
+// tier, and moving them. Each type's file registers its ops; InitTypes()
+// registers them all.
 struct TypeOps {
   void (*free_value)(Object* o) = nullptr;
   void (*memory)(const Object* o, size_t samples, TierBytes* tb) = nullptr;
   Object* (*dup)(const Object* o) = nullptr;
+  // Payload bytes only (no dict tables, entries, nodes: those are DRAM
+  // metadata), per tier; `samples` as for memory.
+  void (*payload)(const Object* o, size_t samples, TierBytes* tb) = nullptr;
+  // Moves every payload block of the value to `to` (alloc::Move), updating
+  // every pointer to it (a skiplist member is shared by its node and the
+  // dict: both). Returns the bytes moved. Stops at the first block `to`
+  // cannot take: the rest stays, and the value straddles the tiers until
+  // the next attempt. Contents, encoding and element order are unchanged.
+  size_t (*relocate)(Object* o, alloc::Tier to) = nullptr;
+  // The tier of the payload a read reaches first.
+  alloc::Tier (*payload_tier)(const Object* o) = nullptr;
 };
 void RegisterTypeOps(Type t, const TypeOps& ops);
 // Registers every built-in type's ops. Called once at start-up (and by unit
@@ -198,6 +229,23 @@ void RegisterZsetTypeOps();
 // A deep copy of any value with refcount 1 (COPY). nullptr for a type with
 // no dup op (none once every type is registered).
 Object* Dup(const Object* o);
+
+// The tiering engine's view of any value (strings included): payload bytes
+// per tier (collections sampled as MEMORY USAGE does, `samples` 0 = all),
+// the tier a read of it reaches first (DRAM for values with no payload:
+// integers, embedded strings), and moving all of its payload to `to` (see
+// TypeOps::relocate; returns the bytes moved). Replies copy payload bytes
+// into the client's buffer (resp::ReplyBuilder), never reference them, so
+// a value may move between any two events.
+TierBytes PayloadBytes(const Object* o, size_t samples);
+// The relocate ops' two steps: move the block at *slot (a listpack, an
+// intset) or the sds at *slot to `to`, store the new address there and add
+// the bytes moved to *moved. True when the block is now on `to`, false when
+// `to` could not take it (*slot unchanged).
+bool MoveBlock(void** slot, alloc::Tier to, size_t* moved);
+bool MoveSds(void** slot, alloc::Tier to, size_t* moved);
+alloc::Tier PayloadTier(const Object* o);
+size_t Relocate(Object* o, alloc::Tier to);
 
 // How much work freeing o's value takes, in allocations give or take
 // (Redis's lazyfreeGetFreeEffort): the nodes of a quicklist, the entries of

@@ -226,29 +226,34 @@ Object* DupSet(const Object* o) {
   return copy;
 }
 
-void SetMemoryUsage(const Object* o, size_t samples, TierBytes* tb) {
+// Payload: the intset, or every member string.
+void SetPayload(const Object* o, size_t samples, TierBytes* tb) {
   if (IsIntset(o)) {
     AddAlloc(*tb, o->ptr);
     return;
   }
   ds::Dict* d = SetDict(o);
-  AddAlloc(*tb, d);
-  tb->dram += d->MemoryUsage();  // tables and entries: metadata, always DRAM
-  // Members: every one, or the average of the first `samples` scaled to
-  // the whole set (Redis's objectComputeSize estimate).
   TierBytes members;
   size_t seen = 0;
   auto it = d->MakeIterator(/*safe=*/false);
-  while (ds::DictEntry* de = it.Next()) {
-    if (samples != 0 && seen == samples) break;
+  for (ds::DictEntry* de = it.Next(); de != nullptr && (samples == 0 || seen < samples); de = it.Next()) {
     AddAlloc(members, ds::SdsAllocPtr(static_cast<ds::sds>(de->key)));
     seen++;
   }
   it.Release();
-  if (seen == 0) return;
-  const size_t n = d->size();
-  tb->dram += static_cast<size_t>(static_cast<double>(members.dram) / seen * n);
-  tb->nvm += static_cast<size_t>(static_cast<double>(members.nvm) / seen * n);
+  AddScaled(*tb, members, seen, d->size());
+}
+
+// MEMORY USAGE: the dict and its tables and entries (metadata, always
+// DRAM) and the payload: every member, or the average of the first
+// `samples` scaled to the whole set (Redis's objectComputeSize estimate).
+void SetMemoryUsage(const Object* o, size_t samples, TierBytes* tb) {
+  if (!IsIntset(o)) {
+    ds::Dict* d = SetDict(o);
+    AddAlloc(*tb, d);
+    tb->dram += d->MemoryUsage();
+  }
+  SetPayload(o, samples, tb);
 }
 
 void SetTypeVerify(const Object* o) {
@@ -273,11 +278,39 @@ void SetTypeVerify(const Object* o) {
   if (n != d->size()) common::Panic("set %p: iterated %zu members, dict says %zu", static_cast<const void*>(o), n, d->size());
 }
 
+// Members are hashed by their bytes: an entry keeps its bucket when its
+// member moves.
+size_t RelocateSet(Object* o, alloc::Tier to) {
+  size_t moved = 0;
+  if (IsIntset(o)) {
+    MoveBlock(&o->ptr, to, &moved);
+    return moved;
+  }
+  auto it = SetDict(o)->MakeIterator(/*safe=*/false);
+  for (ds::DictEntry* de = it.Next(); de != nullptr; de = it.Next()) {
+    if (!MoveSds(&de->key, to, &moved)) break;
+  }
+  it.Release();
+  return moved;
+}
+
+alloc::Tier SetPayloadTier(const Object* o) {
+  if (IsIntset(o)) return alloc::TierOf(o->ptr);
+  auto it = SetDict(o)->MakeIterator(/*safe=*/false);
+  ds::DictEntry* de = it.Next();
+  alloc::Tier t = de == nullptr ? alloc::Tier::kDram : alloc::TierOf(ds::SdsAllocPtr(static_cast<ds::sds>(de->key)));
+  it.Release();
+  return t;
+}
+
 void RegisterSetTypeOps() {
   TypeOps ops;
   ops.free_value = FreeSetValue;
   ops.memory = SetMemoryUsage;
   ops.dup = DupSet;
+  ops.payload = SetPayload;
+  ops.relocate = RelocateSet;
+  ops.payload_tier = SetPayloadTier;
   RegisterTypeOps(Type::kSet, ops);
 }
 

@@ -952,6 +952,51 @@ void ZsetMemory(const Object* o, size_t samples, TierBytes* tb) {
   tb->nvm += static_cast<size_t>(static_cast<double>(elems.nvm) * scale);
 }
 
+// Payload: the listpack, or every member string.
+void ZsetPayload(const Object* o, size_t samples, TierBytes* tb) {
+  if (IsListpack(o)) {
+    AddAlloc(*tb, o->ptr);
+    return;
+  }
+  const Zset* zs = Z(o);
+  TierBytes members;
+  size_t seen = 0;
+  for (SkiplistNode* n = zs->zsl.first(); n != nullptr && (samples == 0 || seen < samples);
+       n = ds::Skiplist::Next(n)) {
+    AddAlloc(members, ds::SdsAllocPtr(n->ele));
+    seen++;
+  }
+  AddScaled(*tb, members, seen, zs->zsl.length());
+}
+
+// A skiplist member is one sds shared by its node and its dict entry (the
+// dict's key): find the entry by the member's bytes first, then move the
+// string and point both at the new copy.
+size_t RelocateZset(Object* o, alloc::Tier to) {
+  size_t moved = 0;
+  if (IsListpack(o)) {
+    MoveBlock(&o->ptr, to, &moved);
+    return moved;
+  }
+  Zset* zs = Z(o);
+  for (SkiplistNode* n = zs->zsl.first(); n != nullptr; n = ds::Skiplist::Next(n)) {
+    if (alloc::TierOf(ds::SdsAllocPtr(n->ele)) == to) continue;
+    ds::DictEntry* de = zs->dict.Find(n->ele);
+    TD_ASSERT(de != nullptr && de->key == n->ele);
+    void* ele = n->ele;
+    if (!MoveSds(&ele, to, &moved)) break;
+    n->ele = static_cast<ds::sds>(ele);
+    de->key = ele;
+  }
+  return moved;
+}
+
+alloc::Tier ZsetPayloadTier(const Object* o) {
+  if (IsListpack(o)) return alloc::TierOf(o->ptr);
+  const SkiplistNode* n = Z(o)->zsl.first();
+  return n == nullptr ? alloc::Tier::kDram : alloc::TierOf(ds::SdsAllocPtr(n->ele));
+}
+
 }  // namespace
 
 void RegisterZsetTypeOps() {
@@ -959,6 +1004,9 @@ void RegisterZsetTypeOps() {
   ops.free_value = FreeZsetValue;
   ops.memory = ZsetMemory;
   ops.dup = ZsetDup;
+  ops.payload = ZsetPayload;
+  ops.relocate = RelocateZset;
+  ops.payload_tier = ZsetPayloadTier;
   RegisterTypeOps(Type::kZset, ops);
 }
 

@@ -10,6 +10,12 @@
 // and big numbers become bulk strings, booleans become integers 1/0, and the
 // null of each type is "$-1" (bulk) or "*-1" (array).
 //
+// Replies are copies. Every payload byte a reply carries is copied into the
+// output buffer when the reply is built; nothing here keeps a pointer into
+// a stored value for a later write. The tiering engine (db/tiering.h) moves
+// values between events, so a zero-copy reply (writev from a value's
+// memory) would read freed memory: keep it that way.
+//
 // Deferred lengths. DeferLen() appends a fixed-size placeholder (room for
 // the largest header) and returns a handle; the Set*Len call later writes
 // the header into it. The gaps left by placeholders are closed in one pass

@@ -49,6 +49,7 @@
 
 #include "common/log.h"
 #include "common/macros.h"
+#include "db/tiering.h"
 
 namespace server {
 
@@ -618,6 +619,15 @@ bool CheckActiveDefrag(const bool& on, std::string* err) {
     *err =
         "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
         "Jemalloc like the one shipped by default with the Redis source distribution";
+    return false;
+  }
+  return true;
+}
+
+bool CheckTierRatio(const std::string& v, std::string* err) {
+  uint32_t a, b;
+  if (!db::tiering::ParseRatio(v, &a, &b)) {
+    *err = "argument must be DRAM:NVM, two integers from 0 to 1000000, not both 0 (for example 1:4)";
     return false;
   }
   return true;
@@ -1350,7 +1360,15 @@ std::vector<Directive> BuildTable(const std::string* config_file) {
   t.push_back(Enum("tier-mode", nullptr, kImmutable, {{"auto", 0}, {"numa", 1}, {"logical", 2}, {"off", 3}},
                    &C::tier_mode));
   t.push_back(TierNvmNodeDirective());
-  t.push_back(Enum("tier-policy", nullptr, kModifiable, {{"dram-only", 0}, {"static", 1}}, &C::tier_policy));
+  t.push_back(Enum("tier-policy", nullptr, kModifiable, {{"dram-only", 0}, {"static", 1}, {"ratio", 2}, {"hot", 3}},
+                   &C::tier_policy));
+  t.push_back(String("tier-dram-nvm-ratio", nullptr, kModifiable, false, &C::tier_dram_nvm_ratio, CheckTierRatio));
+  t.push_back(Numeric("tier-dram-max-memory", nullptr, kModifiable, 0, kLLongMax, &C::tier_dram_max_memory, kMemory));
+  t.push_back(String("tier-pin-dram", nullptr, kModifiable, false, &C::tier_pin_dram));
+  t.push_back(String("tier-pin-nvm", nullptr, kModifiable, false, &C::tier_pin_nvm));
+  t.push_back(Numeric("tier-migrate-cycle-ms", nullptr, kModifiable, 1, 100, &C::tier_migrate_cycle_ms));
+  t.push_back(Numeric("tier-migrate-max-bytes-per-sec", nullptr, kModifiable, 0, kLLongMax,
+                      &C::tier_migrate_max_bytes_per_sec, kMemory));
   t.push_back(Numeric("tier-nvm-min-size", nullptr, kModifiable, 0, kGb, &C::tier_nvm_min_size, kMemory));
   t.push_back(Enum("tier-keys", nullptr, kModifiable, {{"dram", 0}, {"nvm", 1}}, &C::tier_keys));
   t.push_back(Numeric("tier-nvm-max-memory", nullptr, kModifiable, 0, kLLongMax, &C::tier_nvm_max_memory, kMemory));

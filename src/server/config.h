@@ -285,10 +285,17 @@ struct ServerConfig {
   // tieredis memory tiers (see redis.conf "MEMORY TIERS")
   std::string tier_mode = "auto";     // auto|numa|logical|off; start-up only
   int tier_nvm_node = -1;             // -1 = auto
-  std::string tier_policy = "static";  // dram-only|static
+  std::string tier_policy = "static";  // dram-only|static|ratio|hot
   long long tier_nvm_min_size = 64;   // bytes; payloads this large or larger go to NVM
   std::string tier_keys = "dram";     // dram|nvm
   long long tier_nvm_max_memory = 0;  // 0 = the default 1 TiB reservation
+  // The tiering engine (db/tiering.h).
+  std::string tier_dram_nvm_ratio = "1:4";  // ratio policy, DRAM:NVM payload bytes
+  long long tier_dram_max_memory = 0;       // hot policy's DRAM budget; 0 = none
+  std::string tier_pin_dram;                // glob patterns, space-separated
+  std::string tier_pin_nvm;
+  int tier_migrate_cycle_ms = 1;
+  long long tier_migrate_max_bytes_per_sec = 256ll << 20;
   // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: 44 keeps the largest embedded
   // string object inside jemalloc's 64-byte size class.
   int tier_embstr_max = 44;

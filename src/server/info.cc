@@ -28,6 +28,7 @@
 #include "db/db.h"
 #include "db/evict.h"
 #include "db/lazyfree.h"
+#include "db/tiering.h"
 #include "object/lru.h"
 #include "server/config.h"
 #include "server/cli.h"
@@ -194,6 +195,23 @@ void MemorySection(std::string& o) {
   InfoField(o, "used_memory_nvm_human", common::BytesToHuman(s.nvm.used));
   InfoField(o, "used_memory_nvm_peak", s.nvm.peak);
   InfoField(o, "dram_nvm_ratio", Ratio(s.dram.used, s.nvm.used));
+  // The tiering engine (db/tiering.h).
+  const db::tiering::Stats& tst = db::tiering::GetStats();
+  InfoField(o, "tier_ratio_target", db::tiering::RatioTarget());
+  InfoField(o, "tier_dram_target", tst.dram_target);
+  InfoField(o, "tier_reads_dram", tst.reads_dram);
+  InfoField(o, "tier_reads_nvm", tst.reads_nvm);
+  InfoField(o, "tier_promotions", tst.promotions);
+  InfoField(o, "tier_demotions", tst.demotions);
+  InfoField(o, "tier_promoted_bytes", tst.promoted_bytes);
+  InfoField(o, "tier_demoted_bytes", tst.demoted_bytes);
+  InfoField(o, "tier_failed_moves", tst.failed_moves);
+  InfoField(o, "tier_migration_paused", tst.paused ? 1 : 0);
+  InfoField(o, "tier_scan_passes", tst.passes);
+  InfoField(o, "tier_payload_dram", tst.payload_dram);
+  InfoField(o, "tier_payload_nvm", tst.payload_nvm);
+  InfoField(o, "tier_metadata_dram", tst.metadata);
+  InfoField(o, "tier_metadata_over_budget", tst.metadata_over_budget ? 1 : 0);
   InfoField(o, "nvm_allocator_allocated", s.nvm.allocated);
   InfoField(o, "nvm_allocator_active", s.nvm.active);
   InfoField(o, "nvm_allocator_resident", s.nvm.resident);
@@ -436,6 +454,7 @@ void ConfigResetStatCommand(Client& c) {
   st.stats = commands::ServerStats();
   db::GetStats() = db::Stats();
   ResetMaxmemoryStats();
+  db::tiering::ResetStats();
   // Calls, times and latency histograms (whose memory this frees).
   commands::Registry::Get().ForEachCommand([](const commands::CommandSpec& cmd) { cmd.stats = commands::CommandStats(); });
   commands::Slowlog().clear();

@@ -158,7 +158,7 @@ void ResetChildState() {
   p.current_save_keys_total = 0;
   p.pipe.Close();
   ds::Dict::SetResizeEnabled(true);
-  db::SetAccessClocksFrozen(false);
+  db::SetForkChildAlive(false);
 }
 
 void ReceiveChildInfo() {
@@ -348,7 +348,7 @@ pid_t ForkChild(ChildType type, const std::function<int()>& body) {
   // While the child lives, writes to pages it shares are copies: no dict
   // resizing, no access-clock updates on reads (Redis's hasActiveChildProcess).
   ds::Dict::SetResizeEnabled(false);
-  db::SetAccessClocksFrozen(true);
+  db::SetForkChildAlive(true);
   return pid;
 }
 

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/tiering.h"
 #include "ds/dict.h"
 #include "object/lru.h"
 #include "server/cli.h"
@@ -60,6 +61,9 @@ void BeforeSleep(net::EventLoop*) {
   PersistenceBeforeSleep();
   // Fast expire cycle would go here (Redis's ACTIVE_EXPIRE_CYCLE_FAST).
   commands::TrackingBeforeSleep(Config().tracking_table_max_keys);
+  // Promotions queued by this iteration's reads (db/tiering.h): after the
+  // commands, before their replies leave (replies are copies).
+  db::tiering::BeforeSleep(GetState().db_ptrs, common::MsTime());
   WritePendingClients();
   FreeClosingClients();
 }
@@ -77,6 +81,7 @@ void DatabasesCron(int64_t now_ms) {
     d->dict().ShrinkIfNeeded();
     d->expires().ShrinkIfNeeded();
   }
+  db::tiering::Cron(st.db_ptrs, now_ms);
   if (Config().activerehashing) {
     for (auto* d : st.db_ptrs) {
       if (d->dict().IsRehashing()) {
@@ -192,10 +197,21 @@ common::Status ApplyConfigMirrors() {
   for (auto& [name, lvl] : kLevels)
     if (cfg.loglevel == name) common::SetLogLevel(lvl);
   alloc::PlacementConfig pc;
-  pc.policy = cfg.tier_policy == "dram-only" ? alloc::Policy::kDramOnly : alloc::Policy::kStatic;
+  pc.policy = cfg.tier_policy == "dram-only" ? alloc::Policy::kDramOnly
+              : cfg.tier_policy == "ratio"   ? alloc::Policy::kRatio
+              : cfg.tier_policy == "hot"     ? alloc::Policy::kHot
+                                             : alloc::Policy::kStatic;
   pc.nvm_min_size = static_cast<size_t>(cfg.tier_nvm_min_size);
   pc.keys = cfg.tier_keys == "nvm" ? alloc::KeysTier::kNvm : alloc::KeysTier::kDram;
   alloc::SetPlacement(pc);
+  db::tiering::Settings ts;
+  db::tiering::ParseRatio(cfg.tier_dram_nvm_ratio, &ts.ratio_dram, &ts.ratio_nvm);
+  ts.dram_max_memory = static_cast<uint64_t>(cfg.tier_dram_max_memory);
+  ts.pin_dram = db::tiering::SplitPatterns(cfg.tier_pin_dram);
+  ts.pin_nvm = db::tiering::SplitPatterns(cfg.tier_pin_nvm);
+  ts.cycle_ms = cfg.tier_migrate_cycle_ms;
+  ts.max_bytes_per_sec = static_cast<uint64_t>(cfg.tier_migrate_max_bytes_per_sec);
+  db::tiering::Configure(ts);
   return alloc::SetNvmLimit(static_cast<size_t>(cfg.tier_nvm_max_memory));
 }
 

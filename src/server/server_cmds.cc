@@ -42,6 +42,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/tiering.h"
 #include "ds/dict.h"
 #include "ds/sds.h"
 #include "net/event_loop.h"
@@ -903,15 +904,19 @@ void MemoryUsageCommand(Client& c) {
 }
 
 // MEMORY TIER key: where the value's bytes are. "tier" names the tier of the
-// payload (the bytes beyond the DRAM object header): "none" when there is no
-// payload (integers), "dram" or "nvm" when it is on one tier, "mixed" for an
+// payload (the value's bytes, not the DRAM metadata around them: object
+// header, quicklist nodes, dict entries): "none" when there is no payload
+// (integers), "dram" or "nvm" when it is on one tier, "mixed" for an
 // aggregate spread over both. dram_bytes and nvm_bytes count the whole
 // value, header included (MEMORY USAGE without the key's own bytes).
 // "node" is the physical NUMA node of the page holding the start of the
 // value's main allocation (the string bytes, the listpack or intset, the
 // header for embstr and integers, the top-level structure of other
 // encodings), asked of the kernel with move_pages; -1 if that page is not
-// resident. "tier" is the allocator's view, "node" the hardware's.
+// resident. "tier" is the allocator's view, "node" the hardware's. Then
+// what the tiering engine ranks it by (db/tiering.h): its access clock
+// ("freq", the LFU counter, under an LFU maxmemory-policy; else "idle", in
+// seconds), its "coldness" (0 hottest .. 255), and its "pin".
 void MemoryTierCommand(Client& c) {
   ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
   if (de == nullptr) {
@@ -923,19 +928,21 @@ void MemoryTierCommand(Client& c) {
   // The header sits in the key's entry; MemoryUsage leaves it out.
   const size_t header = sizeof(Object);
   tb.dram += header;
-  size_t payload_dram = 0;
-  if (o->GetEncoding() != object::Encoding::kInt) payload_dram = tb.dram - header;
+  // The payload alone (object::PayloadBytes: no quicklist nodes or dict
+  // entries), where an embedded string's bytes are the header's.
+  object::TierBytes payload = object::PayloadBytes(o, 0);
+  if (o->GetEncoding() == object::Encoding::kEmbstr) payload.dram = 1;
   const char* tier = "none";
-  if (tb.nvm > 0 && payload_dram > 0) {
+  if (payload.nvm > 0 && payload.dram > 0) {
     tier = "mixed";
-  } else if (tb.nvm > 0) {
+  } else if (payload.nvm > 0) {
     tier = "nvm";
-  } else if (payload_dram > 0) {
+  } else if (payload.dram > 0) {
     tier = "dram";
   }
   object::Encoding enc = o->GetEncoding();
   const void* first = enc == object::Encoding::kInt ? o : o->ptr;
-  c.reply.MapHeader(5);
+  c.reply.MapHeader(8);
   c.reply.Bulk("tier");
   c.reply.Bulk(tier);
   c.reply.Bulk("dram_bytes");
@@ -946,6 +953,18 @@ void MemoryTierCommand(Client& c) {
   c.reply.Bulk(object::EncodingName(o->GetEncoding()));
   c.reply.Bulk("node");
   c.reply.Integer(alloc::PhysicalNode(first));
+  if (object::ClockSettings().lfu) {
+    c.reply.Bulk("freq");
+    c.reply.Integer(object::LfuCounter(o));
+  } else {
+    c.reply.Bulk("idle");
+    c.reply.Integer(static_cast<int64_t>(object::IdleMs(o) / 1000));
+  }
+  c.reply.Bulk("coldness");
+  c.reply.Integer(db::tiering::Coldness(o));
+  c.reply.Bulk("pin");
+  const alloc::Pin pin = db::tiering::PinOf(c.argv[2]);
+  c.reply.Bulk(pin == alloc::Pin::kDram ? "dram" : pin == alloc::Pin::kNvm ? "nvm" : "none");
 }
 
 void MemoryStatsCommand(Client& c) {

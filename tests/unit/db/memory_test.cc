@@ -76,9 +76,9 @@ TEST_F(MemoryTest, LfuCounterIncrementsLogarithmicallyAndDecays) {
   EXPECT_LT(c, 70u);
   // Frozen clocks (a fork child lives): reads do not write the header.
   const uint32_t before = o->lru;
-  SetAccessClocksFrozen(true);
+  SetForkChildAlive(true);
   Db::Touch(o);
-  SetAccessClocksFrozen(false);
+  SetForkChildAlive(false);
   EXPECT_EQ(o->lru, before);
 }
 

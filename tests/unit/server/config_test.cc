@@ -110,8 +110,12 @@ TEST_F(ConfigTest, DefaultsAreRedisCompiledDefaults) {
   EXPECT_EQ(GetOne("tier-nvm-node"), "auto");
   EXPECT_EQ(GetOne("tier-embstr-max"), "44");
   EXPECT_EQ(GetOne("tier-nvm-min-size"), "64");
-  // 172 Redis names and aliases (Redis 7.0.15 without TLS) + 7 tier ones.
-  EXPECT_EQ(All().size(), 172u + 7u);
+  EXPECT_EQ(GetOne("tier-dram-nvm-ratio"), "1:4");
+  EXPECT_EQ(GetOne("tier-dram-max-memory"), "0");
+  EXPECT_EQ(GetOne("tier-migrate-cycle-ms"), "1");
+  EXPECT_EQ(GetOne("tier-migrate-max-bytes-per-sec"), "268435456");
+  // 172 Redis names and aliases (Redis 7.0.15 without TLS) + 13 tier ones.
+  EXPECT_EQ(All().size(), 172u + 13u);
 }
 
 // ---- redis.conf parsing -----------------------------------------------------
@@ -537,9 +541,9 @@ TEST_F(ConfigTest, SetErrorTextsAreRedis70s) {
       {{{"tier-mode", "off"}}, "ERR CONFIG SET failed (possibly related to argument 'tier-mode') - can't set immutable config"},
       {{{"tier-embstr-max", "10"}},
        "ERR CONFIG SET failed (possibly related to argument 'tier-embstr-max') - can't set immutable config"},
-      {{{"tier-policy", "ratio"}},
+      {{{"tier-policy", "warm"}},
        "ERR CONFIG SET failed (possibly related to argument 'tier-policy') - argument(s) must be one of the following: "
-       "dram-only, static"},
+       "dram-only, static, ratio, hot"},
       {{{"tier-nvm-min-size", "2gb"}},
        "ERR CONFIG SET failed (possibly related to argument 'tier-nvm-min-size') - argument must be between 0 and "
        "1073741824 inclusive"},
