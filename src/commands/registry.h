@@ -79,6 +79,9 @@ enum AclCategory : uint32_t {
   kCatPubsub = 1u << 15,
   kCatScripting = 1u << 16,
   kCatBitmap = 1u << 17,
+  // 18 and 19 left for @stream and the next family; only the names' order matters.
+  kCatHyperLogLog = 1u << 20,
+  kCatGeo = 1u << 21,
 };
 
 using Handler = void (*)(Client& c);

@@ -1,7 +1,8 @@
 // The string command family of Redis 7.0: GET SET SETNX SETEX PSETEX GETSET
 // GETDEL GETEX MGET MSET MSETNX APPEND STRLEN INCR DECR INCRBY DECRBY
 // INCRBYFLOAT GETRANGE SETRANGE SUBSTR LCS, and the bitmap commands that
-// read and write single bits of a string: SETBIT GETBIT BITCOUNT BITPOS.
+// read and write bits of a string: SETBIT GETBIT BITCOUNT BITPOS BITOP
+// BITFIELD BITFIELD_RO.
 //
 // Replies, error texts, argument-parsing order and encodings follow Redis
 // 7.0.15 byte for byte (tests/integration/test_string.py runs every case on
@@ -36,6 +37,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/client.h"
 #include "commands/errors.h"
@@ -62,6 +64,11 @@ constexpr char kLcsNoMemory[] = "ERR Insufficient memory, failed allocating tran
 constexpr char kBitOffsetInvalid[] = "ERR bit offset is not an integer or out of range";
 constexpr char kBitValueInvalid[] = "ERR bit is not an integer or out of range";
 constexpr char kBitposBitInvalid[] = "ERR The bit argument must be 1 or 0.";
+constexpr char kBitopNotSingleSource[] = "ERR BITOP NOT must be called with a single source key.";
+constexpr char kBitfieldTypeInvalid[] =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+constexpr char kBitfieldOverflowInvalid[] = "ERR Invalid OVERFLOW type specified";
+constexpr char kBitfieldRoOnlyGet[] = "ERR BITFIELD_RO only supports the GET subcommand";
 
 // Stack room for the digits of an int-encoded value: object::StringView
 // needs at least 21 bytes ("-9223372036854775808" and its NUL); 24 keeps the
@@ -1042,6 +1049,361 @@ void BitPosCommand(Client& c) {
   c.reply.Integer(pos);
 }
 
+
+// ---- BITOP ----
+
+enum class BitOp { kAnd, kOr, kXor, kNot };
+
+// dst[0..n) = dst OP src[0..n), eight bytes at a time (the compiler turns
+// the fixed-size memcpy into plain loads and stores).
+void CombineBytes(BitOp op, uint8_t* dst, const uint8_t* src, size_t n) {
+  size_t i = 0;
+  for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
+    uint64_t a, b;
+    memcpy(&a, dst + i, sizeof(a));
+    memcpy(&b, src + i, sizeof(b));
+    a = op == BitOp::kAnd ? (a & b) : op == BitOp::kOr ? (a | b) : (a ^ b);
+    memcpy(dst + i, &a, sizeof(a));
+  }
+  for (; i < n; i++) {
+    dst[i] = static_cast<uint8_t>(op == BitOp::kAnd ? (dst[i] & src[i])
+                                  : op == BitOp::kOr ? (dst[i] | src[i])
+                                                     : (dst[i] ^ src[i]));
+  }
+}
+
+// BITOP AND|OR|XOR|NOT destkey key [key ...]. Missing sources are empty
+// strings and shorter ones are padded with zeros, so AND of sources with
+// different lengths clears the tail. An empty result deletes destkey.
+// Replies the length of the result.
+void BitOpCommand(Client& c) {
+  std::string_view opname = c.argv[1];
+  BitOp op;
+  if (ArgIs(opname, "and")) {
+    op = BitOp::kAnd;
+  } else if (ArgIs(opname, "or")) {
+    op = BitOp::kOr;
+  } else if (ArgIs(opname, "xor")) {
+    op = BitOp::kXor;
+  } else if (ArgIs(opname, "not")) {
+    op = BitOp::kNot;
+  } else {
+    c.AddSyntaxError();
+    return;
+  }
+  const size_t nsrc = c.argv.size() - 3;
+  if (op == BitOp::kNot && nsrc != 1) {
+    c.AddError(kBitopNotSingleSource);
+    return;
+  }
+  db::Db& d = *c.db;
+  // Copies of the sources: an int-encoded source has no bytes to point at,
+  // and the destination may be one of them.
+  std::vector<std::string> srcs(nsrc);
+  size_t maxlen = 0;
+  for (size_t j = 0; j < nsrc; j++) {
+    Object* o = d.LookupRead(c.argv[3 + j]);
+    if (o == nullptr) continue;
+    if (!IsString(o)) {
+      c.AddError(err::kWrongType);
+      return;
+    }
+    char buf[kIntBufSize];
+    srcs[j] = object::StringView(o, buf);
+    maxlen = std::max(maxlen, srcs[j].size());
+  }
+  std::string_view key = c.argv[2];
+  if (maxlen == 0) {
+    if (d.Delete(key)) {
+      SignalModifiedKey(c, d, key);
+      NotifyKeyspaceEvent(kNotifyGeneric, "del", key, d.id());
+      GetState().dirty++;
+    }
+    c.reply.Integer(0);
+    return;
+  }
+  ds::sds res = ds::SdsNewLen(nullptr, maxlen, ds::SdsUse::kPayload);
+  uint8_t* out = reinterpret_cast<uint8_t*>(res);
+  const uint8_t* first = reinterpret_cast<const uint8_t*>(srcs[0].data());
+  if (op == BitOp::kNot) {
+    for (size_t i = 0; i < maxlen; i++) out[i] = static_cast<uint8_t>(~first[i]);
+  } else {
+    // The result starts as the first source (zero padded) and combines the
+    // others in turn; AND with a shorter source clears past its end.
+    memcpy(out, first, srcs[0].size());
+    for (size_t j = 1; j < nsrc; j++) {
+      const std::string& s = srcs[j];
+      CombineBytes(op, out, reinterpret_cast<const uint8_t*>(s.data()), s.size());
+      if (op == BitOp::kAnd) memset(out + s.size(), 0, maxlen - s.size());
+    }
+  }
+  StoreString(c, d, key, object::Create(object::Type::kString, object::Encoding::kRaw, res), /*keep_ttl=*/false);
+  NotifyKeyspaceEvent(kNotifyString, "set", key, d.id());
+  GetState().dirty++;
+  c.reply.Integer(static_cast<int64_t>(maxlen));
+}
+
+// ---- BITFIELD BITFIELD_RO ----
+
+enum class Overflow { kWrap, kSat, kFail };
+
+struct BitfieldOp {
+  enum Kind { kGet, kSet, kIncrBy } kind;
+  bool is_signed;
+  int bits;         // 1..64 (signed), 1..63 (unsigned)
+  uint64_t offset;  // bit offset of the field's most significant bit
+  int64_t arg;      // SET's value, INCRBY's increment
+  Overflow overflow;
+};
+
+// Parses "i<bits>" / "u<bits>" (Redis reads it as a C string).
+bool ParseBitfieldTypeOrReply(Client& c, std::string_view arg, bool* is_signed, int* bits) {
+  arg = arg.substr(0, arg.find('\0'));
+  int64_t n = 0;
+  bool ok = !arg.empty() && (arg[0] == 'i' || arg[0] == 'u');  // lower case only, as Redis
+  if (ok) {
+    *is_signed = arg[0] == 'i';
+    ok = common::StringToInt64(arg.substr(1), &n) && n >= 1 && n <= (*is_signed ? 64 : 63);
+  }
+  if (!ok) {
+    c.AddError(kBitfieldTypeInvalid);
+    return false;
+  }
+  *bits = static_cast<int>(n);
+  return true;
+}
+
+// A BITFIELD offset: a bit offset, or "#N" meaning N * bits. The product
+// wraps as Redis's signed multiplication does on the machines it runs on,
+// then the usual range check applies.
+bool ParseBitfieldOffsetOrReply(Client& c, std::string_view arg, int bits, uint64_t* out) {
+  const bool by_width = !arg.empty() && arg[0] == '#';
+  int64_t v;
+  if (!common::StringToInt64(arg.substr(by_width ? 1 : 0), &v)) {
+    c.AddError(kBitOffsetInvalid);
+    return false;
+  }
+  if (by_width) v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(bits));
+  if (v < 0 || (v >> 3) >= GetState().proto_max_bulk_len) {
+    c.AddError(kBitOffsetInvalid);
+    return false;
+  }
+  *out = static_cast<uint64_t>(v);
+  return true;
+}
+
+// The `bits`-bit field at bit `offset` of p, most significant bit first.
+// REQUIRES: the bytes holding the field are readable.
+uint64_t GetUnsignedField(const uint8_t* p, uint64_t offset, int bits) {
+  uint64_t v = 0;
+  for (int j = 0; j < bits; j++, offset++) v = (v << 1) | ((p[offset >> 3] >> (7 - (offset & 7))) & 1u);
+  return v;
+}
+
+int64_t GetSignedField(const uint8_t* p, uint64_t offset, int bits) {
+  uint64_t v = GetUnsignedField(p, offset, bits);
+  if (bits < 64 && (v & (uint64_t{1} << (bits - 1)))) v |= UINT64_MAX << bits;  // sign extension
+  return static_cast<int64_t>(v);
+}
+
+void SetField(uint8_t* p, uint64_t offset, int bits, uint64_t v) {
+  for (int j = bits - 1; j >= 0; j--, offset++) {
+    const uint8_t mask = BitMask(offset);
+    if ((v >> j) & 1u) {
+      p[offset >> 3] |= mask;
+    } else {
+      p[offset >> 3] = static_cast<uint8_t>(p[offset >> 3] & ~mask);
+    }
+  }
+}
+
+// The field value `value + incr` for an unsigned field of `bits` bits under
+// policy ow. Returns false when the result does not fit and ow is FAIL;
+// otherwise *out is the stored value (wrapped or saturated as needed).
+bool UnsignedFieldResult(uint64_t value, int64_t incr, int bits, Overflow ow, uint64_t* out) {
+  const uint64_t max = (uint64_t{1} << bits) - 1;  // bits <= 63
+  const bool over = value > max || (incr > 0 && static_cast<uint64_t>(incr) > max - value);
+  const bool under = !over && incr < 0 && static_cast<uint64_t>(-(incr + 1)) + 1 > value;
+  if (over || under) {
+    if (ow == Overflow::kFail) return false;
+    if (ow == Overflow::kSat) {
+      *out = over ? max : 0;
+      return true;
+    }
+  }
+  *out = (value + static_cast<uint64_t>(incr)) & max;
+  return true;
+}
+
+bool SignedFieldResult(int64_t value, int64_t incr, int bits, Overflow ow, int64_t* out) {
+  const int64_t max = bits == 64 ? INT64_MAX : static_cast<int64_t>((uint64_t{1} << (bits - 1)) - 1);
+  const int64_t min = -max - 1;
+  // Redis compares the increment with max - value and min - value computed
+  // in wrapping 64-bit arithmetic; for a SET of a value far outside a narrow
+  // field that decides between the two saturation limits, so do the same.
+  const auto wrapping_sub = [](int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  };
+  const int64_t maxincr = wrapping_sub(max, value), minincr = wrapping_sub(min, value);
+  const bool over = value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
+  const bool under =
+      !over && (value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr));
+  if (over || under) {
+    if (ow == Overflow::kFail) return false;
+    if (ow == Overflow::kSat) {
+      *out = over ? max : min;
+      return true;
+    }
+  }
+  uint64_t v = static_cast<uint64_t>(value) + static_cast<uint64_t>(incr);
+  if (bits < 64) {
+    const uint64_t mask = UINT64_MAX << bits;
+    v = (v & (uint64_t{1} << (bits - 1))) ? (v | mask) : (v & ~mask);
+  }
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+// Executes one SET or INCRBY on the bitmap s, replying its result (the old
+// value for SET, the new one for INCRBY, null when OVERFLOW FAIL refused).
+// Returns whether it wrote.
+bool RunBitfieldWrite(Client& c, const BitfieldOp& op, uint8_t* s) {
+  int64_t reply;
+  bool ok;
+  if (op.is_signed) {
+    const int64_t old = GetSignedField(s, op.offset, op.bits);
+    int64_t v;
+    ok = op.kind == BitfieldOp::kIncrBy ? SignedFieldResult(old, op.arg, op.bits, op.overflow, &v)
+                                        : SignedFieldResult(op.arg, 0, op.bits, op.overflow, &v);
+    if (ok) SetField(s, op.offset, op.bits, static_cast<uint64_t>(v));
+    reply = op.kind == BitfieldOp::kIncrBy ? v : old;
+  } else {
+    const uint64_t old = GetUnsignedField(s, op.offset, op.bits);
+    uint64_t v;
+    ok = op.kind == BitfieldOp::kIncrBy
+             ? UnsignedFieldResult(old, op.arg, op.bits, op.overflow, &v)
+             : UnsignedFieldResult(static_cast<uint64_t>(op.arg), 0, op.bits, op.overflow, &v);
+    if (ok) SetField(s, op.offset, op.bits, v);
+    reply = static_cast<int64_t>(op.kind == BitfieldOp::kIncrBy ? v : old);
+  }
+  if (ok) {
+    c.reply.Integer(reply);
+  } else {
+    c.reply.Null();
+  }
+  return ok;
+}
+
+// BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset
+// increment] [OVERFLOW WRAP|SAT|FAIL] ... Every argument is checked before
+// anything runs; the key is created or grown once, for the highest bit any
+// write touches. Each SET/INCRBY that wrote counts as a change (one that
+// OVERFLOW FAIL refused does not), as in Redis.
+void BitfieldGeneric(Client& c, bool read_only_command) {
+  std::vector<BitfieldOp> ops;
+  Overflow overflow = Overflow::kWrap;
+  bool writes = false;
+  uint64_t highest_write_bit = 0;
+  const size_t argc = c.argv.size();
+  for (size_t j = 2; j < argc; j++) {
+    const size_t left = argc - j - 1;
+    std::string_view sub = c.argv[j];
+    BitfieldOp op{};
+    if (ArgIs(sub, "get") && left >= 2) {
+      op.kind = BitfieldOp::kGet;
+    } else if (ArgIs(sub, "set") && left >= 3) {
+      op.kind = BitfieldOp::kSet;
+    } else if (ArgIs(sub, "incrby") && left >= 3) {
+      op.kind = BitfieldOp::kIncrBy;
+    } else if (ArgIs(sub, "overflow") && left >= 1) {
+      std::string_view kind = c.argv[++j];
+      if (ArgIs(kind, "wrap")) {
+        overflow = Overflow::kWrap;
+      } else if (ArgIs(kind, "sat")) {
+        overflow = Overflow::kSat;
+      } else if (ArgIs(kind, "fail")) {
+        overflow = Overflow::kFail;
+      } else {
+        c.AddError(kBitfieldOverflowInvalid);
+        return;
+      }
+      continue;
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+    if (!ParseBitfieldTypeOrReply(c, c.argv[j + 1], &op.is_signed, &op.bits)) return;
+    if (!ParseBitfieldOffsetOrReply(c, c.argv[j + 2], op.bits, &op.offset)) return;
+    if (op.kind != BitfieldOp::kGet) {
+      writes = true;
+      highest_write_bit = std::max(highest_write_bit, op.offset + static_cast<uint64_t>(op.bits) - 1);
+      if (!GetInt64OrReply(c, c.argv[j + 3], &op.arg)) return;
+    }
+    op.overflow = overflow;
+    ops.push_back(op);
+    j += op.kind == BitfieldOp::kGet ? 2 : 3;
+  }
+  db::Db& d = *c.db;
+  std::string_view key = c.argv[1];
+  Object* o;
+  if (!writes) {
+    o = d.LookupRead(key);
+    if (o != nullptr && !IsString(o)) {
+      c.AddError(err::kWrongType);
+      return;
+    }
+  } else {
+    if (read_only_command) {
+      c.AddError(kBitfieldRoOnlyGet);
+      return;
+    }
+    o = d.LookupWrite(key);
+    const size_t need = static_cast<size_t>(highest_write_bit >> 3) + 1;
+    if (o == nullptr) {
+      o = d.SetKey(key, CreateZeroedRawString(need), /*keep_ttl=*/false);
+    } else {
+      if (!IsString(o)) {
+        c.AddError(err::kWrongType);
+        return;
+      }
+      o = UnshareString(d, key, o);
+      ds::sds& s = object::MutableRawString(o);
+      if (ds::SdsLen(s) < need) s = ds::SdsGrowZero(s, need);
+    }
+  }
+  c.reply.ArrayHeader(ops.size());
+  uint64_t changes = 0;
+  for (const BitfieldOp& op : ops) {
+    if (op.kind != BitfieldOp::kGet) {
+      if (RunBitfieldWrite(c, op, reinterpret_cast<uint8_t*>(object::MutableRawString(o)))) changes++;
+      continue;
+    }
+    // A read may run past the string: the field is read from a 9-byte
+    // window (enough for 64 bits at any bit alignment), zero padded.
+    uint8_t window[9] = {};
+    const uint64_t byte = op.offset >> 3;
+    if (o != nullptr) {
+      char buf[kIntBufSize];
+      std::string_view s = object::StringView(o, buf);
+      if (byte < s.size()) memcpy(window, s.data() + byte, std::min<size_t>(sizeof(window), s.size() - byte));
+    }
+    const uint64_t in_window = op.offset & 7;
+    if (op.is_signed) {
+      c.reply.Integer(GetSignedField(window, in_window, op.bits));
+    } else {
+      c.reply.Integer(static_cast<int64_t>(GetUnsignedField(window, in_window, op.bits)));
+    }
+  }
+  if (changes > 0) {
+    SignalModifiedKey(c, d, key);
+    NotifyKeyspaceEvent(kNotifyString, "setbit", key, d.id());
+    GetState().dirty += changes;
+  }
+}
+
+void BitfieldCommand(Client& c) { BitfieldGeneric(c, /*read_only_command=*/false); }
+void BitfieldRoCommand(Client& c) { BitfieldGeneric(c, /*read_only_command=*/true); }
+
 }  // namespace
 
 void RegisterStringCommands(Registry& r) {
@@ -1103,6 +1465,17 @@ void RegisterStringCommands(Registry& r) {
          kBitRead | kCatSlow});
   r.Add({"bitpos", -3, kReadonly, 1, 1, 1, BitPosCommand, "bitmap", "Find first bit set or clear in a string",
          "2.8.7", kBitRead | kCatSlow});
+  r.Add({"bitop", -4, kWrite | kDenyOom, 2, -1, 1, BitOpCommand, "bitmap",
+         "Perform bitwise operations between strings", "2.6.0", kBitWrite | kCatSlow})
+      .key_specs = {RangeKeys(kKeyOW | kKeyUpdate, 2), RangeKeys(kKeyRO | kKeyAccess, 3, -1)};
+  CommandSpec& bitfield = r.Add({"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, BitfieldCommand, "bitmap",
+                                 "Perform arbitrary bitfield integer operations on strings", "3.2.0",
+                                 kBitWrite | kCatSlow});
+  bitfield.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags, 1)};
+  bitfield.key_specs[0].notes = "This command allows both access and modification of the key";
+  r.Add({"bitfield_ro", -2, kReadonly | kFast, 1, 1, 1, BitfieldRoCommand, "bitmap",
+         "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0",
+         kBitRead | kCatFast});
 }
 
 }  // namespace commands
