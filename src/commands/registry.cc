@@ -149,6 +149,7 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterSortCommands(r);
   RegisterPubsubCommands(r);
   RegisterMonitorCommands(r);
+  RegisterHyperLogLogCommands(r);
 }
 
 }  // namespace commands

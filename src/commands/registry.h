@@ -213,6 +213,8 @@ void RegisterSortCommands(Registry& r);
 void RegisterPubsubCommands(Registry& r);
 // MONITOR (commands/monitor.cc).
 void RegisterMonitorCommands(Registry& r);
+// PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST (commands/hll_cmds.cc).
+void RegisterHyperLogLogCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.
