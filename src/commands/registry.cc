@@ -150,6 +150,7 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterPubsubCommands(r);
   RegisterMonitorCommands(r);
   RegisterHyperLogLogCommands(r);
+  RegisterGeoCommands(r);
 }
 
 }  // namespace commands

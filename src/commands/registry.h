@@ -215,6 +215,8 @@ void RegisterPubsubCommands(Registry& r);
 void RegisterMonitorCommands(Registry& r);
 // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST (commands/hll_cmds.cc).
 void RegisterHyperLogLogCommands(Registry& r);
+// GEOADD GEODIST GEOHASH GEOPOS GEOSEARCH[STORE] GEORADIUS[BYMEMBER][_RO] (commands/geo_cmds.cc).
+void RegisterGeoCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.
