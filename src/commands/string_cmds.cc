@@ -2,7 +2,7 @@
 // GETDEL GETEX MGET MSET MSETNX APPEND STRLEN INCR DECR INCRBY DECRBY
 // INCRBYFLOAT GETRANGE SETRANGE SUBSTR LCS, and the bitmap commands that
 // read and write bits of a string: SETBIT GETBIT BITCOUNT BITPOS BITOP
-// BITFIELD BITFIELD_RO.
+// BITFIELD BITFIELD_RO (their bit-level helpers are object/bitops.h).
 //
 // Replies, error texts, argument-parsing order and encodings follow Redis
 // 7.0.15 byte for byte (tests/integration/test_string.py runs every case on
@@ -30,6 +30,7 @@
 // its next access (Redis 7.0 does the same: DBSIZE still counts it until
 // then). GETEX with a past EXAT/PXAT deletes the key at once, as Redis.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -47,6 +48,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "ds/sds.h"
+#include "object/bitops.h"
 #include "object/object.h"
 
 namespace commands {
@@ -850,6 +852,9 @@ void SetBitCommand(Client& c) {
   c.reply.Integer(was_set ? 1 : 0);
 }
 
+using object::bits::CountBitsInRange;
+using object::bits::FindBit;
+
 void GetBitCommand(Client& c) {
   uint64_t offset;
   if (!GetBitOffsetOrReply(c, c.argv[2], &offset)) return;
@@ -867,35 +872,6 @@ void GetBitCommand(Client& c) {
   const uint64_t byte = offset >> 3;
   bool set = byte < s.size() && (static_cast<uint8_t>(s[byte]) & BitMask(offset));
   c.reply.Integer(set ? 1 : 0);
-}
-
-// Number of set bits in p[0..n).
-uint64_t PopCount(const uint8_t* p, size_t n) {
-  uint64_t count = 0;
-  size_t i = 0;
-  for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
-    uint64_t w;
-    memcpy(&w, p + i, sizeof(w));
-    count += static_cast<uint64_t>(__builtin_popcountll(w));
-  }
-  for (; i < n; i++) count += static_cast<uint64_t>(__builtin_popcount(p[i]));
-  return count;
-}
-
-// Set bits of s between bit offsets first and last, both included.
-// REQUIRES: first <= last < 8 * s.size().
-uint64_t CountBitsInRange(std::string_view s, uint64_t first, uint64_t last) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  const uint64_t fb = first >> 3, lb = last >> 3;
-  uint64_t count = PopCount(p + fb, lb - fb + 1);
-  // Take back the bits of the edge bytes that lie outside the range: the
-  // high (first % 8) bits of the first byte, the low 7 - (last % 8) bits of
-  // the last one.
-  const uint8_t before_first = static_cast<uint8_t>(~(0xFFu >> (first & 7)));
-  const uint8_t after_last = static_cast<uint8_t>((1u << (7 - (last & 7))) - 1);
-  count -= static_cast<uint64_t>(__builtin_popcount(p[fb] & before_first));
-  count -= static_cast<uint64_t>(__builtin_popcount(p[lb] & after_last));
-  return count;
 }
 
 // Parses the optional BIT|BYTE unit argument of BITCOUNT/BITPOS. Sets *bits.
@@ -958,34 +934,6 @@ void BitCountCommand(Client& c) {
   }
   c.reply.Integer(static_cast<int64_t>(
       CountBitsInRange(s, static_cast<uint64_t>(first), static_cast<uint64_t>(last))));
-}
-
-// The offset of the first bit equal to `bit` between bit offsets first and
-// last (both included), or -1. REQUIRES: first <= last < 8 * s.size().
-int64_t FindBit(std::string_view s, uint64_t first, uint64_t last, bool bit) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  const uint64_t fb = first >> 3, lb = last >> 3;
-  // Looking for a 0 is looking for a 1 in the complement.
-  const uint8_t flip = bit ? 0x00 : 0xFF;
-  const uint64_t skip_word = bit ? 0 : UINT64_MAX;  // a word with no match
-  uint64_t i = fb;
-  while (i <= lb) {
-    // Whole words strictly inside the range that hold no match are skipped.
-    if (i != fb && i + sizeof(uint64_t) <= lb) {
-      uint64_t w;
-      memcpy(&w, p + i, sizeof(w));
-      if (w == skip_word) {
-        i += sizeof(uint64_t);
-        continue;
-      }
-    }
-    uint8_t b = static_cast<uint8_t>(p[i] ^ flip);
-    if (i == fb) b &= static_cast<uint8_t>(0xFFu >> (first & 7));
-    if (i == lb) b &= static_cast<uint8_t>(0xFFu << (7 - (last & 7)));
-    if (b != 0) return static_cast<int64_t>(i * kBitsPerByte) + (__builtin_clz(b) - 24);
-    i++;
-  }
-  return -1;
 }
 
 // BITPOS key bit [start [end [BYTE|BIT]]]. A missing key is an endless run
@@ -1052,25 +1000,8 @@ void BitPosCommand(Client& c) {
 
 // ---- BITOP ----
 
-enum class BitOp { kAnd, kOr, kXor, kNot };
-
-// dst[0..n) = dst OP src[0..n), eight bytes at a time (the compiler turns
-// the fixed-size memcpy into plain loads and stores).
-void CombineBytes(BitOp op, uint8_t* dst, const uint8_t* src, size_t n) {
-  size_t i = 0;
-  for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
-    uint64_t a, b;
-    memcpy(&a, dst + i, sizeof(a));
-    memcpy(&b, src + i, sizeof(b));
-    a = op == BitOp::kAnd ? (a & b) : op == BitOp::kOr ? (a | b) : (a ^ b);
-    memcpy(dst + i, &a, sizeof(a));
-  }
-  for (; i < n; i++) {
-    dst[i] = static_cast<uint8_t>(op == BitOp::kAnd ? (dst[i] & src[i])
-                                  : op == BitOp::kOr ? (dst[i] | src[i])
-                                                     : (dst[i] ^ src[i]));
-  }
-}
+using object::bits::BitOp;
+using object::bits::CombineBytes;
 
 // BITOP AND|OR|XOR|NOT destkey key [key ...]. Missing sources are empty
 // strings and shorter ones are padded with zeros, so AND of sources with
@@ -1097,9 +1028,11 @@ void BitOpCommand(Client& c) {
     return;
   }
   db::Db& d = *c.db;
-  // Copies of the sources: an int-encoded source has no bytes to point at,
-  // and the destination may be one of them.
-  std::vector<std::string> srcs(nsrc);
+  // Views of the sources (an int-encoded one is printed into its own
+  // buffer). They stay valid until the result replaces destkey, which may
+  // be one of them: the result is built in a new string first.
+  std::vector<std::string_view> srcs(nsrc);
+  std::vector<std::array<char, kIntBufSize>> digits(nsrc);
   size_t maxlen = 0;
   for (size_t j = 0; j < nsrc; j++) {
     Object* o = d.LookupRead(c.argv[3 + j]);
@@ -1108,8 +1041,7 @@ void BitOpCommand(Client& c) {
       c.AddError(err::kWrongType);
       return;
     }
-    char buf[kIntBufSize];
-    srcs[j] = object::StringView(o, buf);
+    srcs[j] = object::StringView(o, digits[j].data());
     maxlen = std::max(maxlen, srcs[j].size());
   }
   std::string_view key = c.argv[2];
@@ -1130,9 +1062,9 @@ void BitOpCommand(Client& c) {
   } else {
     // The result starts as the first source (zero padded) and combines the
     // others in turn; AND with a shorter source clears past its end.
-    memcpy(out, first, srcs[0].size());
+    if (!srcs[0].empty()) memcpy(out, first, srcs[0].size());
     for (size_t j = 1; j < nsrc; j++) {
-      const std::string& s = srcs[j];
+      std::string_view s = srcs[j];
       CombineBytes(op, out, reinterpret_cast<const uint8_t*>(s.data()), s.size());
       if (op == BitOp::kAnd) memset(out + s.size(), 0, maxlen - s.size());
     }
@@ -1145,7 +1077,12 @@ void BitOpCommand(Client& c) {
 
 // ---- BITFIELD BITFIELD_RO ----
 
-enum class Overflow { kWrap, kSat, kFail };
+using object::bits::GetSignedField;
+using object::bits::GetUnsignedField;
+using object::bits::Overflow;
+using object::bits::SetField;
+using object::bits::SignedFieldResult;
+using object::bits::UnsignedFieldResult;
 
 struct BitfieldOp {
   enum Kind { kGet, kSet, kIncrBy } kind;
@@ -1189,78 +1126,6 @@ bool ParseBitfieldOffsetOrReply(Client& c, std::string_view arg, int bits, uint6
     return false;
   }
   *out = static_cast<uint64_t>(v);
-  return true;
-}
-
-// The `bits`-bit field at bit `offset` of p, most significant bit first.
-// REQUIRES: the bytes holding the field are readable.
-uint64_t GetUnsignedField(const uint8_t* p, uint64_t offset, int bits) {
-  uint64_t v = 0;
-  for (int j = 0; j < bits; j++, offset++) v = (v << 1) | ((p[offset >> 3] >> (7 - (offset & 7))) & 1u);
-  return v;
-}
-
-int64_t GetSignedField(const uint8_t* p, uint64_t offset, int bits) {
-  uint64_t v = GetUnsignedField(p, offset, bits);
-  if (bits < 64 && (v & (uint64_t{1} << (bits - 1)))) v |= UINT64_MAX << bits;  // sign extension
-  return static_cast<int64_t>(v);
-}
-
-void SetField(uint8_t* p, uint64_t offset, int bits, uint64_t v) {
-  for (int j = bits - 1; j >= 0; j--, offset++) {
-    const uint8_t mask = BitMask(offset);
-    if ((v >> j) & 1u) {
-      p[offset >> 3] |= mask;
-    } else {
-      p[offset >> 3] = static_cast<uint8_t>(p[offset >> 3] & ~mask);
-    }
-  }
-}
-
-// The field value `value + incr` for an unsigned field of `bits` bits under
-// policy ow. Returns false when the result does not fit and ow is FAIL;
-// otherwise *out is the stored value (wrapped or saturated as needed).
-bool UnsignedFieldResult(uint64_t value, int64_t incr, int bits, Overflow ow, uint64_t* out) {
-  const uint64_t max = (uint64_t{1} << bits) - 1;  // bits <= 63
-  const bool over = value > max || (incr > 0 && static_cast<uint64_t>(incr) > max - value);
-  const bool under = !over && incr < 0 && static_cast<uint64_t>(-(incr + 1)) + 1 > value;
-  if (over || under) {
-    if (ow == Overflow::kFail) return false;
-    if (ow == Overflow::kSat) {
-      *out = over ? max : 0;
-      return true;
-    }
-  }
-  *out = (value + static_cast<uint64_t>(incr)) & max;
-  return true;
-}
-
-bool SignedFieldResult(int64_t value, int64_t incr, int bits, Overflow ow, int64_t* out) {
-  const int64_t max = bits == 64 ? INT64_MAX : static_cast<int64_t>((uint64_t{1} << (bits - 1)) - 1);
-  const int64_t min = -max - 1;
-  // Redis compares the increment with max - value and min - value computed
-  // in wrapping 64-bit arithmetic; for a SET of a value far outside a narrow
-  // field that decides between the two saturation limits, so do the same.
-  const auto wrapping_sub = [](int64_t a, int64_t b) {
-    return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  };
-  const int64_t maxincr = wrapping_sub(max, value), minincr = wrapping_sub(min, value);
-  const bool over = value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
-  const bool under =
-      !over && (value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr));
-  if (over || under) {
-    if (ow == Overflow::kFail) return false;
-    if (ow == Overflow::kSat) {
-      *out = over ? max : min;
-      return true;
-    }
-  }
-  uint64_t v = static_cast<uint64_t>(value) + static_cast<uint64_t>(incr);
-  if (bits < 64) {
-    const uint64_t mask = UINT64_MAX << bits;
-    v = (v & (uint64_t{1} << (bits - 1))) ? (v | mask) : (v & ~mask);
-  }
-  *out = static_cast<int64_t>(v);
   return true;
 }
 
