@@ -216,6 +216,92 @@ enum SearchFlag : uint32_t {
 
 enum class Sort { kNone, kAsc, kDesc };
 
+// Sorts a[0..n) far enough that elements lo_range..hi_range hold what a full
+// sort would put there: Redis's pqsort, the Bentley-McIlroy quicksort
+// (median of three, ninther above 40 elements, three-way partition,
+// insertion sort below 7 elements or after a pass that moved nothing) that
+// skips the partitions outside the range. Distances that tie (points at the
+// same spot) come out in the order this exact procedure gives them, which
+// is what a COUNT smaller than the match count shows; a different sort
+// would order them differently. cmp returns <0, 0, >0.
+template <typename Cmp>
+void PartialQuicksort(geo::Point* a, size_t n, const Cmp& cmp, geo::Point* lo_range, geo::Point* hi_range) {
+  auto insertion_sort = [&cmp](geo::Point* base, size_t count) {
+    for (geo::Point* pm = base + 1; pm < base + count; pm++)
+      for (geo::Point* pl = pm; pl > base && cmp(pl[-1], *pl) > 0; pl--) std::swap(pl[0], pl[-1]);
+  };
+  auto med3 = [&cmp](geo::Point* x, geo::Point* y, geo::Point* z) {
+    if (cmp(*x, *y) < 0) return cmp(*y, *z) < 0 ? y : (cmp(*x, *z) < 0 ? z : x);
+    return cmp(*y, *z) > 0 ? y : (cmp(*x, *z) < 0 ? x : z);
+  };
+  auto swap_runs = [](geo::Point* x, geo::Point* y, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) std::swap(x[i], y[i]);
+  };
+  // Whether the range misses the partition [first, first + count).
+  auto outside = [lo_range, hi_range](geo::Point* first, ptrdiff_t count) {
+    geo::Point* last = first + count - 1;
+    return (lo_range < first && hi_range < first) || (lo_range > last && hi_range > last);
+  };
+  for (;;) {
+    if (n < 7) {
+      insertion_sort(a, n);
+      return;
+    }
+    geo::Point* pm = a + n / 2;
+    if (n > 7) {
+      geo::Point* pl = a;
+      geo::Point* pn = a + n - 1;
+      if (n > 40) {
+        const size_t d = n / 8;
+        pl = med3(pl, pl + d, pl + 2 * d);
+        pm = med3(pm - d, pm, pm + d);
+        pn = med3(pn - 2 * d, pn - d, pn);
+      }
+      pm = med3(pl, pm, pn);
+    }
+    std::swap(*a, *pm);  // the pivot waits at a[0]
+    bool moved = false;
+    geo::Point *pa = a + 1, *pb = a + 1, *pc = a + n - 1, *pd = a + n - 1;
+    for (;;) {
+      int r;
+      while (pb <= pc && (r = cmp(*pb, *a)) <= 0) {
+        if (r == 0) {  // equal to the pivot: parked at the left end
+          moved = true;
+          std::swap(*pa++, *pb);
+        }
+        pb++;
+      }
+      while (pb <= pc && (r = cmp(*pc, *a)) >= 0) {
+        if (r == 0) {  // parked at the right end
+          moved = true;
+          std::swap(*pc, *pd--);
+        }
+        pc--;
+      }
+      if (pb > pc) break;
+      std::swap(*pb++, *pc--);
+      moved = true;
+    }
+    if (!moved) {  // already partitioned around the pivot: finish by insertion
+      insertion_sort(a, n);
+      return;
+    }
+    // Bring the parked equal elements to the middle.
+    geo::Point* const end = a + n;
+    ptrdiff_t r = std::min(pa - a, pb - pa);
+    swap_runs(a, pb - r, r);
+    r = std::min(pd - pc, end - pd - 1);
+    swap_runs(pb, end - r, r);
+    // Sort the smaller-than part if the range reaches it, then continue
+    // with the greater-than part.
+    if ((r = pb - pa) > 1 && !outside(a, r)) PartialQuicksort(a, static_cast<size_t>(r), cmp, lo_range, hi_range);
+    if ((r = pd - pc) <= 1) return;
+    a = end - r;
+    n = static_cast<size_t>(r);
+    if (outside(a, r)) return;
+  }
+}
+
 // Redis 7.0's georadiusGeneric: parses in Redis's order (so the same error
 // wins), searches, sorts, and replies or stores.
 void GeoSearchGeneric(Client& c, size_t src_index, uint32_t flags) {
@@ -352,12 +438,19 @@ void GeoSearchGeneric(Client& c, size_t src_index, uint32_t flags) {
   }
   const size_t returned =
       count == 0 || found.size() < static_cast<uint64_t>(count) ? found.size() : static_cast<size_t>(count);
-  if (sort == Sort::kAsc) {
-    std::stable_sort(found.begin(), found.end(),
-                     [](const geo::Point& a, const geo::Point& b) { return a.dist < b.dist; });
-  } else if (sort == Sort::kDesc) {
-    std::stable_sort(found.begin(), found.end(),
-                     [](const geo::Point& a, const geo::Point& b) { return a.dist > b.dist; });
+  if (sort != Sort::kNone) {
+    const int sign = sort == Sort::kAsc ? 1 : -1;
+    auto cmp = [sign](const geo::Point& a, const geo::Point& b) {
+      return sign * (a.dist > b.dist ? 1 : a.dist == b.dist ? 0 : -1);
+    };
+    if (returned == found.size()) {
+      // Redis sorts everything with the C library's qsort, which glibc
+      // implements as a stable merge sort.
+      std::stable_sort(found.begin(), found.end(),
+                       [&cmp](const geo::Point& a, const geo::Point& b) { return cmp(a, b) < 0; });
+    } else if (returned > 0) {
+      PartialQuicksort(found.data(), found.size(), cmp, found.data(), found.data() + returned - 1);
+    }
   }
   if (!store) {
     const size_t options = (withdist ? 1 : 0) + (withhash ? 1 : 0) + (withcoord ? 1 : 0);

@@ -102,10 +102,7 @@ def test_search_random_points(r, real):
         args = []
         spread = rnd.choice([0.01, 0.5, 5, 60, 180])
         clon, clat = rnd.uniform(-170, 170), rnd.uniform(-80, 80)
-        # Distinct points: where several lie at one spot, their distances tie
-        # and, for COUNT below the number found, Redis's partial quicksort
-        # orders the tied ones in its own way (ours keeps them in search
-        # order); a documented difference left out of this comparison.
+        # Points spread over the area (ties are test_count_with_tied_distances's).
         for i in range(rnd.choice([20, 200, 600])):
             lon = clon + rnd.uniform(-spread, spread)
             lat = clat + rnd.uniform(-spread, spread)
@@ -123,6 +120,25 @@ def test_search_random_points(r, real):
             same(r, real, "GEOSEARCH", key, "FROMLONLAT", lon, lat, "BYBOX", radius, f"{rnd.uniform(0, 500):.2f}",
                  unit, *opts)
             same(r, real, "GEORADIUSBYMEMBER", key, f"m{rnd.randrange(20)}", radius, unit, *opts)
+
+
+def test_count_with_tied_distances(r, real):
+    """Points at the same spots tie in distance; with COUNT below the number
+    found, Redis's partial quicksort decides their order."""
+    rnd = random.Random(77)
+    for trial in range(30):
+        spots = [(rnd.uniform(-1, 1), rnd.uniform(-1, 1)) for _ in range(rnd.randint(1, 6))]
+        args = []
+        for i in range(rnd.choice([5, 30, 100, 300])):
+            lon, lat = rnd.choice(spots)
+            args += [f"{lon:.6f}", f"{lat:.6f}", f"p{i}"]
+        key = f"t{trial}"
+        same(r, real, "GEOADD", key, *args)
+        for count in [1, 2, 5, 7, 8, 41, 150]:
+            for order in ["ASC", "DESC"]:
+                same(r, real, "GEOSEARCH", key, "FROMLONLAT", "0", "0", "BYRADIUS", "500", "km", "COUNT", str(count),
+                     order)
+                same(r, real, "GEORADIUS", key, "0.1", "0.1", "500", "km", "COUNT", str(count), order, "WITHDIST")
 
 
 def test_search_errors(r, real):
