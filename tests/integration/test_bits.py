@@ -226,3 +226,25 @@ def test_resp3(our_server, real_server, r, real):
     cmds = [("SET", "a", "foo"), ("BITOP", "OR", "d", "a", "a"), ("BITFIELD", "a", "GET", "u8", "0", "SET", "i8", "0", "5"),
             ("BITFIELD", "a", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9"), ("BITFIELD_RO", "zz", "GET", "i3", "1")]
     assert resp3_transcript(our_server.port, cmds) == resp3_transcript(real_server.port, cmds)
+
+
+def test_bitmaps_and_hlls_are_payloads_placed_by_size(r):
+    """A bitmap or HLL is a string payload: grown by SETBIT/BITFIELD/BITOP or
+    promoted to dense, it lands where placement puts large values (NVM at
+    the default tier-nvm-min-size of 64 bytes), a small one stays in DRAM."""
+    def tier(key):
+        return raw(r, "MEMORY", "TIER", key)[1]
+
+    r.setbit("small", 7, 1)
+    assert tier("small") == b"dram"
+    r.setbit("big", 8 * 1024 * 1024 - 1, 1)  # grows a new string to 1 MiB
+    assert tier("big") == b"nvm"
+    r.set("grow", "x")
+    r.execute_command("BITFIELD", "grow", "SET", "u8", "#4096", "1")
+    assert tier("grow") == b"nvm"
+    r.execute_command("BITOP", "NOT", "inv", "big")
+    assert tier("inv") == b"nvm"
+    r.execute_command("PFADD", "hll", "a")
+    assert tier("hll") == b"dram"  # 21 bytes, sparse
+    r.execute_command("PFDEBUG", "TODENSE", "hll")
+    assert tier("hll") == b"nvm"  # 12304 bytes, dense
