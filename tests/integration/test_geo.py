@@ -261,3 +261,20 @@ def test_command_info_matches_redis(r, real):
                 ("GEORADIUSBYMEMBER", "k", "m", "1", "km", "STOREDIST", "s"),
                 ("GEOSEARCHSTORE", "d", "k", "FROMMEMBER", "m", "BYRADIUS", "1", "km")]:
         assert outcome(r, "COMMAND", "GETKEYS", *cmd) == outcome(real, "COMMAND", "GETKEYS", *cmd)
+
+
+def test_resp3_search_variants(our_server, real_server, r, real):
+    """Coordinates are RESP3 doubles (",<digits>"), distances stay bulk
+    strings: the whole search matrix, byte for byte."""
+    if real_server is None:
+        pytest.skip("no real redis")
+    args = []
+    for lon, lat, name in PLACES:
+        args += [lon, lat, name]
+    cmds = [("GEOADD", "Sicily", *args)]
+    for lon, lat in [("15", "37"), ("0", "0"), ("179.99", "85"), ("-179.95", "-85")]:
+        for opts in SEARCH_OPTS:
+            cmds.append(("GEOSEARCH", "Sicily", "FROMLONLAT", lon, lat, "BYRADIUS", "5000", "km", *opts))
+            cmds.append(("GEOSEARCH", "Sicily", "FROMLONLAT", lon, lat, "BYBOX", "9000", "3000", "km", *opts))
+    cmds += [("GEOPOS", "Sicily", *[p[2] for p in PLACES]), ("GEOHASH", "Sicily", *[p[2] for p in PLACES])]
+    assert resp3_transcript(our_server.port, cmds) == resp3_transcript(real_server.port, cmds)

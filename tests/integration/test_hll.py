@@ -317,3 +317,13 @@ def test_resp3(our_server, real_server, r, real):
     cmds = [("PFADD", "h", "a", "b"), ("PFCOUNT", "h"), ("PFMERGE", "m", "h"), ("PFDEBUG", "ENCODING", "m"),
             ("PFDEBUG", "DECODE", "m"), ("SET", "x", "y"), ("PFADD", "x", "a")]
     assert resp3_transcript(our_server.port, cmds) == resp3_transcript(real_server.port, cmds)
+
+
+def test_resp3_errors_and_debug(our_server, real_server, r, real):
+    if real_server is None:
+        pytest.skip("no real redis")
+    cmds = [("PFADD", "h", *[str(i) for i in range(30)]), ("PFDEBUG", "GETREG", "h"), ("PFDEBUG", "TODENSE", "h"),
+            ("PFDEBUG", "ENCODING", "h"), ("PFDEBUG", "DECODE", "h"), ("PFDEBUG", "NOPE", "h"),
+            ("PFDEBUG", "ENCODING", "nokey"), ("SET", "bad", sparse_blob([0x7f, 0xfe])), ("PFCOUNT", "bad"),
+            ("PFMERGE", "x", "bad"), ("RPUSH", "l", "a"), ("PFADD", "l", "a"), ("PFCOUNT", "h", "nokey")]
+    assert resp3_transcript(our_server.port, cmds) == resp3_transcript(real_server.port, cmds)
