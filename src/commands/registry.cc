@@ -113,6 +113,7 @@ std::vector<std::string> AclCategoryNames(uint32_t c) {
       {kCatKeyspace, "@keyspace"},   {kCatRead, "@read"},         {kCatWrite, "@write"},
       {kCatSet, "@set"},             {kCatSortedSet, "@sortedset"}, {kCatList, "@list"},
       {kCatHash, "@hash"},           {kCatString, "@string"},     {kCatBitmap, "@bitmap"},
+      {kCatHyperLogLog, "@hyperloglog"}, {kCatGeo, "@geo"},
       {kCatPubsub, "@pubsub"},       {kCatAdmin, "@admin"},       {kCatFast, "@fast"},
       {kCatSlow, "@slow"},           {kCatBlocking, "@blocking"}, {kCatDangerous, "@dangerous"},
       {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},
@@ -148,6 +149,8 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterSortCommands(r);
   RegisterPubsubCommands(r);
   RegisterMonitorCommands(r);
+  RegisterHyperLogLogCommands(r);
+  RegisterGeoCommands(r);
 }
 
 }  // namespace commands

@@ -79,6 +79,9 @@ enum AclCategory : uint32_t {
   kCatPubsub = 1u << 15,
   kCatScripting = 1u << 16,
   kCatBitmap = 1u << 17,
+  // 18 and 19 left for @stream and the next family; only the names' order matters.
+  kCatHyperLogLog = 1u << 20,
+  kCatGeo = 1u << 21,
 };
 
 using Handler = void (*)(Client& c);
@@ -210,6 +213,10 @@ void RegisterSortCommands(Registry& r);
 void RegisterPubsubCommands(Registry& r);
 // MONITOR (commands/monitor.cc).
 void RegisterMonitorCommands(Registry& r);
+// PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST (commands/hll_cmds.cc).
+void RegisterHyperLogLogCommands(Registry& r);
+// GEOADD GEODIST GEOHASH GEOPOS GEOSEARCH[STORE] GEORADIUS[BYMEMBER][_RO] (commands/geo_cmds.cc).
+void RegisterGeoCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.

@@ -1,7 +1,8 @@
 // The string command family of Redis 7.0: GET SET SETNX SETEX PSETEX GETSET
 // GETDEL GETEX MGET MSET MSETNX APPEND STRLEN INCR DECR INCRBY DECRBY
 // INCRBYFLOAT GETRANGE SETRANGE SUBSTR LCS, and the bitmap commands that
-// read and write single bits of a string: SETBIT GETBIT BITCOUNT BITPOS.
+// read and write bits of a string: SETBIT GETBIT BITCOUNT BITPOS BITOP
+// BITFIELD BITFIELD_RO (their bit-level helpers are object/bitops.h).
 //
 // Replies, error texts, argument-parsing order and encodings follow Redis
 // 7.0.15 byte for byte (tests/integration/test_string.py runs every case on
@@ -29,6 +30,7 @@
 // its next access (Redis 7.0 does the same: DBSIZE still counts it until
 // then). GETEX with a past EXAT/PXAT deletes the key at once, as Redis.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -36,6 +38,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/client.h"
 #include "commands/errors.h"
@@ -45,6 +48,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "ds/sds.h"
+#include "object/bitops.h"
 #include "object/object.h"
 
 namespace commands {
@@ -62,6 +66,11 @@ constexpr char kLcsNoMemory[] = "ERR Insufficient memory, failed allocating tran
 constexpr char kBitOffsetInvalid[] = "ERR bit offset is not an integer or out of range";
 constexpr char kBitValueInvalid[] = "ERR bit is not an integer or out of range";
 constexpr char kBitposBitInvalid[] = "ERR The bit argument must be 1 or 0.";
+constexpr char kBitopNotSingleSource[] = "ERR BITOP NOT must be called with a single source key.";
+constexpr char kBitfieldTypeInvalid[] =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+constexpr char kBitfieldOverflowInvalid[] = "ERR Invalid OVERFLOW type specified";
+constexpr char kBitfieldRoOnlyGet[] = "ERR BITFIELD_RO only supports the GET subcommand";
 
 // Stack room for the digits of an int-encoded value: object::StringView
 // needs at least 21 bytes ("-9223372036854775808" and its NUL); 24 keeps the
@@ -843,6 +852,9 @@ void SetBitCommand(Client& c) {
   c.reply.Integer(was_set ? 1 : 0);
 }
 
+using object::bits::CountBitsInRange;
+using object::bits::FindBit;
+
 void GetBitCommand(Client& c) {
   uint64_t offset;
   if (!GetBitOffsetOrReply(c, c.argv[2], &offset)) return;
@@ -860,35 +872,6 @@ void GetBitCommand(Client& c) {
   const uint64_t byte = offset >> 3;
   bool set = byte < s.size() && (static_cast<uint8_t>(s[byte]) & BitMask(offset));
   c.reply.Integer(set ? 1 : 0);
-}
-
-// Number of set bits in p[0..n).
-uint64_t PopCount(const uint8_t* p, size_t n) {
-  uint64_t count = 0;
-  size_t i = 0;
-  for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
-    uint64_t w;
-    memcpy(&w, p + i, sizeof(w));
-    count += static_cast<uint64_t>(__builtin_popcountll(w));
-  }
-  for (; i < n; i++) count += static_cast<uint64_t>(__builtin_popcount(p[i]));
-  return count;
-}
-
-// Set bits of s between bit offsets first and last, both included.
-// REQUIRES: first <= last < 8 * s.size().
-uint64_t CountBitsInRange(std::string_view s, uint64_t first, uint64_t last) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  const uint64_t fb = first >> 3, lb = last >> 3;
-  uint64_t count = PopCount(p + fb, lb - fb + 1);
-  // Take back the bits of the edge bytes that lie outside the range: the
-  // high (first % 8) bits of the first byte, the low 7 - (last % 8) bits of
-  // the last one.
-  const uint8_t before_first = static_cast<uint8_t>(~(0xFFu >> (first & 7)));
-  const uint8_t after_last = static_cast<uint8_t>((1u << (7 - (last & 7))) - 1);
-  count -= static_cast<uint64_t>(__builtin_popcount(p[fb] & before_first));
-  count -= static_cast<uint64_t>(__builtin_popcount(p[lb] & after_last));
-  return count;
 }
 
 // Parses the optional BIT|BYTE unit argument of BITCOUNT/BITPOS. Sets *bits.
@@ -953,34 +936,6 @@ void BitCountCommand(Client& c) {
       CountBitsInRange(s, static_cast<uint64_t>(first), static_cast<uint64_t>(last))));
 }
 
-// The offset of the first bit equal to `bit` between bit offsets first and
-// last (both included), or -1. REQUIRES: first <= last < 8 * s.size().
-int64_t FindBit(std::string_view s, uint64_t first, uint64_t last, bool bit) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  const uint64_t fb = first >> 3, lb = last >> 3;
-  // Looking for a 0 is looking for a 1 in the complement.
-  const uint8_t flip = bit ? 0x00 : 0xFF;
-  const uint64_t skip_word = bit ? 0 : UINT64_MAX;  // a word with no match
-  uint64_t i = fb;
-  while (i <= lb) {
-    // Whole words strictly inside the range that hold no match are skipped.
-    if (i != fb && i + sizeof(uint64_t) <= lb) {
-      uint64_t w;
-      memcpy(&w, p + i, sizeof(w));
-      if (w == skip_word) {
-        i += sizeof(uint64_t);
-        continue;
-      }
-    }
-    uint8_t b = static_cast<uint8_t>(p[i] ^ flip);
-    if (i == fb) b &= static_cast<uint8_t>(0xFFu >> (first & 7));
-    if (i == lb) b &= static_cast<uint8_t>(0xFFu << (7 - (last & 7)));
-    if (b != 0) return static_cast<int64_t>(i * kBitsPerByte) + (__builtin_clz(b) - 24);
-    i++;
-  }
-  return -1;
-}
-
 // BITPOS key bit [start [end [BYTE|BIT]]]. A missing key is an endless run
 // of zeros. When no 0 is found and no end was given, the answer is the first
 // bit past the string (the zero padding), as in Redis; with an explicit end
@@ -1041,6 +996,278 @@ void BitPosCommand(Client& c) {
   if (pos < 0 && bit == 0 && !end_given) pos = last + 1;
   c.reply.Integer(pos);
 }
+
+
+// ---- BITOP ----
+
+using object::bits::BitOp;
+using object::bits::CombineBytes;
+
+// BITOP AND|OR|XOR|NOT destkey key [key ...]. Missing sources are empty
+// strings and shorter ones are padded with zeros, so AND of sources with
+// different lengths clears the tail. An empty result deletes destkey.
+// Replies the length of the result.
+void BitOpCommand(Client& c) {
+  std::string_view opname = c.argv[1];
+  BitOp op;
+  if (ArgIs(opname, "and")) {
+    op = BitOp::kAnd;
+  } else if (ArgIs(opname, "or")) {
+    op = BitOp::kOr;
+  } else if (ArgIs(opname, "xor")) {
+    op = BitOp::kXor;
+  } else if (ArgIs(opname, "not")) {
+    op = BitOp::kNot;
+  } else {
+    c.AddSyntaxError();
+    return;
+  }
+  const size_t nsrc = c.argv.size() - 3;
+  if (op == BitOp::kNot && nsrc != 1) {
+    c.AddError(kBitopNotSingleSource);
+    return;
+  }
+  db::Db& d = *c.db;
+  // Views of the sources (an int-encoded one is printed into its own
+  // buffer). They stay valid until the result replaces destkey, which may
+  // be one of them: the result is built in a new string first.
+  std::vector<std::string_view> srcs(nsrc);
+  std::vector<std::array<char, kIntBufSize>> digits(nsrc);
+  size_t maxlen = 0;
+  for (size_t j = 0; j < nsrc; j++) {
+    Object* o = d.LookupRead(c.argv[3 + j]);
+    if (o == nullptr) continue;
+    if (!IsString(o)) {
+      c.AddError(err::kWrongType);
+      return;
+    }
+    srcs[j] = object::StringView(o, digits[j].data());
+    maxlen = std::max(maxlen, srcs[j].size());
+  }
+  std::string_view key = c.argv[2];
+  if (maxlen == 0) {
+    if (d.Delete(key)) {
+      SignalModifiedKey(c, d, key);
+      NotifyKeyspaceEvent(kNotifyGeneric, "del", key, d.id());
+      GetState().dirty++;
+    }
+    c.reply.Integer(0);
+    return;
+  }
+  ds::sds res = ds::SdsNewLen(nullptr, maxlen, ds::SdsUse::kPayload);
+  uint8_t* out = reinterpret_cast<uint8_t*>(res);
+  const uint8_t* first = reinterpret_cast<const uint8_t*>(srcs[0].data());
+  if (op == BitOp::kNot) {
+    for (size_t i = 0; i < maxlen; i++) out[i] = static_cast<uint8_t>(~first[i]);
+  } else {
+    // The result starts as the first source (zero padded) and combines the
+    // others in turn; AND with a shorter source clears past its end.
+    if (!srcs[0].empty()) memcpy(out, first, srcs[0].size());
+    for (size_t j = 1; j < nsrc; j++) {
+      std::string_view s = srcs[j];
+      CombineBytes(op, out, reinterpret_cast<const uint8_t*>(s.data()), s.size());
+      if (op == BitOp::kAnd) memset(out + s.size(), 0, maxlen - s.size());
+    }
+  }
+  StoreString(c, d, key, object::Create(object::Type::kString, object::Encoding::kRaw, res), /*keep_ttl=*/false);
+  NotifyKeyspaceEvent(kNotifyString, "set", key, d.id());
+  GetState().dirty++;
+  c.reply.Integer(static_cast<int64_t>(maxlen));
+}
+
+// ---- BITFIELD BITFIELD_RO ----
+
+using object::bits::GetSignedField;
+using object::bits::GetUnsignedField;
+using object::bits::Overflow;
+using object::bits::SetField;
+using object::bits::SignedFieldResult;
+using object::bits::UnsignedFieldResult;
+
+struct BitfieldOp {
+  enum Kind { kGet, kSet, kIncrBy } kind;
+  bool is_signed;
+  int bits;         // 1..64 (signed), 1..63 (unsigned)
+  uint64_t offset;  // bit offset of the field's most significant bit
+  int64_t arg;      // SET's value, INCRBY's increment
+  Overflow overflow;
+};
+
+// Parses "i<bits>" / "u<bits>" (Redis reads it as a C string).
+bool ParseBitfieldTypeOrReply(Client& c, std::string_view arg, bool* is_signed, int* bits) {
+  arg = arg.substr(0, arg.find('\0'));
+  int64_t n = 0;
+  bool ok = !arg.empty() && (arg[0] == 'i' || arg[0] == 'u');  // lower case only, as Redis
+  if (ok) {
+    *is_signed = arg[0] == 'i';
+    ok = common::StringToInt64(arg.substr(1), &n) && n >= 1 && n <= (*is_signed ? 64 : 63);
+  }
+  if (!ok) {
+    c.AddError(kBitfieldTypeInvalid);
+    return false;
+  }
+  *bits = static_cast<int>(n);
+  return true;
+}
+
+// A BITFIELD offset: a bit offset, or "#N" meaning N * bits. The product
+// wraps as Redis's signed multiplication does on the machines it runs on,
+// then the usual range check applies.
+bool ParseBitfieldOffsetOrReply(Client& c, std::string_view arg, int bits, uint64_t* out) {
+  const bool by_width = !arg.empty() && arg[0] == '#';
+  int64_t v;
+  if (!common::StringToInt64(arg.substr(by_width ? 1 : 0), &v)) {
+    c.AddError(kBitOffsetInvalid);
+    return false;
+  }
+  if (by_width) v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(bits));
+  if (v < 0 || (v >> 3) >= GetState().proto_max_bulk_len) {
+    c.AddError(kBitOffsetInvalid);
+    return false;
+  }
+  *out = static_cast<uint64_t>(v);
+  return true;
+}
+
+// Executes one SET or INCRBY on the bitmap s, replying its result (the old
+// value for SET, the new one for INCRBY, null when OVERFLOW FAIL refused).
+// Returns whether it wrote.
+bool RunBitfieldWrite(Client& c, const BitfieldOp& op, uint8_t* s) {
+  int64_t reply;
+  bool ok;
+  if (op.is_signed) {
+    const int64_t old = GetSignedField(s, op.offset, op.bits);
+    int64_t v;
+    ok = op.kind == BitfieldOp::kIncrBy ? SignedFieldResult(old, op.arg, op.bits, op.overflow, &v)
+                                        : SignedFieldResult(op.arg, 0, op.bits, op.overflow, &v);
+    if (ok) SetField(s, op.offset, op.bits, static_cast<uint64_t>(v));
+    reply = op.kind == BitfieldOp::kIncrBy ? v : old;
+  } else {
+    const uint64_t old = GetUnsignedField(s, op.offset, op.bits);
+    uint64_t v;
+    ok = op.kind == BitfieldOp::kIncrBy
+             ? UnsignedFieldResult(old, op.arg, op.bits, op.overflow, &v)
+             : UnsignedFieldResult(static_cast<uint64_t>(op.arg), 0, op.bits, op.overflow, &v);
+    if (ok) SetField(s, op.offset, op.bits, v);
+    reply = static_cast<int64_t>(op.kind == BitfieldOp::kIncrBy ? v : old);
+  }
+  if (ok) {
+    c.reply.Integer(reply);
+  } else {
+    c.reply.Null();
+  }
+  return ok;
+}
+
+// BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset
+// increment] [OVERFLOW WRAP|SAT|FAIL] ... Every argument is checked before
+// anything runs; the key is created or grown once, for the highest bit any
+// write touches. Each SET/INCRBY that wrote counts as a change (one that
+// OVERFLOW FAIL refused does not), as in Redis.
+void BitfieldGeneric(Client& c, bool read_only_command) {
+  std::vector<BitfieldOp> ops;
+  Overflow overflow = Overflow::kWrap;
+  bool writes = false;
+  uint64_t highest_write_bit = 0;
+  const size_t argc = c.argv.size();
+  for (size_t j = 2; j < argc; j++) {
+    const size_t left = argc - j - 1;
+    std::string_view sub = c.argv[j];
+    BitfieldOp op{};
+    if (ArgIs(sub, "get") && left >= 2) {
+      op.kind = BitfieldOp::kGet;
+    } else if (ArgIs(sub, "set") && left >= 3) {
+      op.kind = BitfieldOp::kSet;
+    } else if (ArgIs(sub, "incrby") && left >= 3) {
+      op.kind = BitfieldOp::kIncrBy;
+    } else if (ArgIs(sub, "overflow") && left >= 1) {
+      std::string_view kind = c.argv[++j];
+      if (ArgIs(kind, "wrap")) {
+        overflow = Overflow::kWrap;
+      } else if (ArgIs(kind, "sat")) {
+        overflow = Overflow::kSat;
+      } else if (ArgIs(kind, "fail")) {
+        overflow = Overflow::kFail;
+      } else {
+        c.AddError(kBitfieldOverflowInvalid);
+        return;
+      }
+      continue;
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+    if (!ParseBitfieldTypeOrReply(c, c.argv[j + 1], &op.is_signed, &op.bits)) return;
+    if (!ParseBitfieldOffsetOrReply(c, c.argv[j + 2], op.bits, &op.offset)) return;
+    if (op.kind != BitfieldOp::kGet) {
+      writes = true;
+      highest_write_bit = std::max(highest_write_bit, op.offset + static_cast<uint64_t>(op.bits) - 1);
+      if (!GetInt64OrReply(c, c.argv[j + 3], &op.arg)) return;
+    }
+    op.overflow = overflow;
+    ops.push_back(op);
+    j += op.kind == BitfieldOp::kGet ? 2 : 3;
+  }
+  db::Db& d = *c.db;
+  std::string_view key = c.argv[1];
+  Object* o;
+  if (!writes) {
+    o = d.LookupRead(key);
+    if (o != nullptr && !IsString(o)) {
+      c.AddError(err::kWrongType);
+      return;
+    }
+  } else {
+    if (read_only_command) {
+      c.AddError(kBitfieldRoOnlyGet);
+      return;
+    }
+    o = d.LookupWrite(key);
+    const size_t need = static_cast<size_t>(highest_write_bit >> 3) + 1;
+    if (o == nullptr) {
+      o = d.SetKey(key, CreateZeroedRawString(need), /*keep_ttl=*/false);
+    } else {
+      if (!IsString(o)) {
+        c.AddError(err::kWrongType);
+        return;
+      }
+      o = UnshareString(d, key, o);
+      ds::sds& s = object::MutableRawString(o);
+      if (ds::SdsLen(s) < need) s = ds::SdsGrowZero(s, need);
+    }
+  }
+  c.reply.ArrayHeader(ops.size());
+  uint64_t changes = 0;
+  for (const BitfieldOp& op : ops) {
+    if (op.kind != BitfieldOp::kGet) {
+      if (RunBitfieldWrite(c, op, reinterpret_cast<uint8_t*>(object::MutableRawString(o)))) changes++;
+      continue;
+    }
+    // A read may run past the string: the field is read from a 9-byte
+    // window (enough for 64 bits at any bit alignment), zero padded.
+    uint8_t window[9] = {};
+    const uint64_t byte = op.offset >> 3;
+    if (o != nullptr) {
+      char buf[kIntBufSize];
+      std::string_view s = object::StringView(o, buf);
+      if (byte < s.size()) memcpy(window, s.data() + byte, std::min<size_t>(sizeof(window), s.size() - byte));
+    }
+    const uint64_t in_window = op.offset & 7;
+    if (op.is_signed) {
+      c.reply.Integer(GetSignedField(window, in_window, op.bits));
+    } else {
+      c.reply.Integer(static_cast<int64_t>(GetUnsignedField(window, in_window, op.bits)));
+    }
+  }
+  if (changes > 0) {
+    SignalModifiedKey(c, d, key);
+    NotifyKeyspaceEvent(kNotifyString, "setbit", key, d.id());
+    GetState().dirty += changes;
+  }
+}
+
+void BitfieldCommand(Client& c) { BitfieldGeneric(c, /*read_only_command=*/false); }
+void BitfieldRoCommand(Client& c) { BitfieldGeneric(c, /*read_only_command=*/true); }
 
 }  // namespace
 
@@ -1103,6 +1330,17 @@ void RegisterStringCommands(Registry& r) {
          kBitRead | kCatSlow});
   r.Add({"bitpos", -3, kReadonly, 1, 1, 1, BitPosCommand, "bitmap", "Find first bit set or clear in a string",
          "2.8.7", kBitRead | kCatSlow});
+  r.Add({"bitop", -4, kWrite | kDenyOom, 2, -1, 1, BitOpCommand, "bitmap",
+         "Perform bitwise operations between strings", "2.6.0", kBitWrite | kCatSlow})
+      .key_specs = {RangeKeys(kKeyOW | kKeyUpdate, 2), RangeKeys(kKeyRO | kKeyAccess, 3, -1)};
+  CommandSpec& bitfield = r.Add({"bitfield", -2, kWrite | kDenyOom, 1, 1, 1, BitfieldCommand, "bitmap",
+                                 "Perform arbitrary bitfield integer operations on strings", "3.2.0",
+                                 kBitWrite | kCatSlow});
+  bitfield.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags, 1)};
+  bitfield.key_specs[0].notes = "This command allows both access and modification of the key";
+  r.Add({"bitfield_ro", -2, kReadonly | kFast, 1, 1, 1, BitfieldRoCommand, "bitmap",
+         "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0",
+         kBitRead | kCatFast});
 }
 
 }  // namespace commands

@@ -94,6 +94,7 @@ struct Settings {
   // a node's bytes at 4, 8, 16, 32, 64 KiB.
   int list_max_listpack_size = -2;
   int list_compress_depth = 0;             // list-compress-depth
+  size_t hll_sparse_max_bytes = 3000;      // hll-sparse-max-bytes (object/hyperloglog.h)
 };
 Settings& GetSettings();
 

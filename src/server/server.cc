@@ -187,6 +187,7 @@ common::Status ApplyConfigMirrors() {
   os.zset_max_listpack_value = cfg.zset_max_listpack_value;
   os.list_max_listpack_size = cfg.list_max_listpack_size;
   os.list_compress_depth = cfg.list_compress_depth;
+  os.hll_sparse_max_bytes = cfg.hll_sparse_max_bytes;
   Runtime().hz = std::clamp(cfg.hz, 1, 500);
   static const std::pair<const char*, common::LogLevel> kLevels[] = {
       {"debug", common::LogLevel::kDebug},

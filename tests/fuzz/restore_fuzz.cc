@@ -21,6 +21,11 @@
 //   - nothing leaks: both tiers' byte counters are back where they were
 //     (LeakSanitizer does not see the NVM arena, the counters do).
 // A payload that does not load must fail with a Status, not crash.
+//
+// A string that passes the HyperLogLog checks (object/hyperloglog.h: what
+// PFADD/PFCOUNT/PFMERGE accept, so any RESTOREd string can reach them) is
+// also counted, merged, added to and made dense on a copy: a corrupt sparse
+// code must be reported, never read or written out of bounds.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,6 +33,7 @@
 #include "alloc/zmalloc.h"
 #include "common/crc64.h"
 #include "fuzz_util.h"
+#include "object/hyperloglog.h"
 #include "object/object.h"
 #include "object_check.h"
 #include "persist/dump.h"
@@ -47,6 +53,26 @@ bool IsLoadError(common::Code c) {
   return c == common::Code::kCorruption || c == common::Code::kNotSupported || c == common::Code::kOutOfMemory;
 }
 
+// The HyperLogLog operations on a copy of v, under a tiny and the default
+// sparse limit. REQUIRES: object::hll::IsValid(v).
+void ExerciseHll(std::string_view v) {
+  namespace hll = object::hll;
+  uint64_t card;
+  const bool counted = hll::Count(v, &card);
+  static uint8_t max[hll::kRegisters];
+  FUZZ_CHECK(hll::MergeInto(max, v) == counted);
+  for (size_t limit : {size_t{24}, hll::kDefaultSparseMaxBytes}) {
+    ds::sds s = ds::SdsNewLen(v.data(), v.size(), ds::SdsUse::kPayload);
+    for (const char* e : {"a", "b", "hll", "0", "1"}) {
+      if (hll::Add(&s, e, limit) < 0) break;
+      FUZZ_CHECK(hll::IsValid(ds::SdsView(s)));
+    }
+    if (hll::SparseToDense(&s) >= 0) FUZZ_CHECK(ds::SdsLen(s) == hll::kDenseSize);
+    hll::Count(ds::SdsView(s), &card);
+    ds::SdsFree(s);
+  }
+}
+
 // Loads the payload; what loads must pass the checks and DUMP back to the
 // same content. Returns that content, or "" when it did not load.
 std::string LoadAndCheck(const std::string& payload) {
@@ -57,6 +83,11 @@ std::string LoadAndCheck(const std::string& payload) {
   }
   object::Object* o = *r;
   fuzz::CheckObject(o);
+  if (o->GetType() == object::Type::kString) {
+    char buf[24];
+    std::string_view v = object::StringView(o, buf);
+    if (object::hll::IsValid(v)) ExerciseHll(v);
+  }
   const std::string content = fuzz::Content(o);
   for (bool compress : {true, false}) {
     common::Result<std::string> dump = persist::CreateDumpPayload(o, compress);

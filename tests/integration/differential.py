@@ -106,3 +106,15 @@ def assert_same_keyspace_events(our_server, real_server, r, real, commands, clas
             c.config_set("notify-keyspace-events", "")
     assert ours == theirs, f"{classes} {commands}:\nours:  {ours}\nredis: {theirs}"
     return ours
+
+
+def assert_breaks_watch(r, change, key="w"):
+    """WATCH key on r, run change() (on another connection), then a
+    MULTI/EXEC that must abort with WatchError."""
+    with r.pipeline() as p:
+        p.watch(key)
+        change()
+        p.multi()
+        p.set(key, "mine")
+        with pytest.raises(redis.WatchError):
+            p.execute()
