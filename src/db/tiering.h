@@ -30,11 +30,14 @@
 //   close together (under LRU: a value read once after a long idle time is
 //   not promoted), so a scan of cold keys does not flush DRAM.
 //
-// Heat comes from whichever access clock the maxmemory-policy keeps
-// (object/lru.h): under an LFU policy the logarithmic counter (frequency),
-// otherwise the LRU clock (recency, bucketed so that idle times up to two
-// minutes keep one-second resolution). The clocks are Redis's own, so
-// OBJECT FREQ and OBJECT IDLETIME answer exactly as in Redis.
+// Heat comes from the access clock in the values' headers (object/lru.h).
+// Under ratio and hot the server keeps the LFU counter (frequency: a value
+// read a few times outranks one read once, and a shifted hot set displaces
+// the old one's least-read values first) unless the maxmemory-policy is an
+// LRU one; then the LRU clock (recency, bucketed so that idle times up to
+// two minutes keep one-second resolution). The clocks are Redis's own, so
+// OBJECT FREQ and OBJECT IDLETIME answer as Redis does under the
+// corresponding maxmemory-policy.
 //
 // Moves happen only here (cron and before-sleep, never inside a command),
 // within tier-migrate-max-bytes-per-sec, and never while a fork child
@@ -119,9 +122,9 @@ void OnRead(int db_id, std::string_view key, const object::Object* o);
 // Tells the engine a fork child was started or reaped (see above).
 void SetForkChildAlive(bool alive);
 
-// One bounded step of the scan (cron), and the promotion queue (before
-// sleep). dbs are the server's databases, indexed by id.
-void Cron(const std::vector<Db*>& dbs, int64_t now_ms);
+// One bounded step of the scan (cron, every tick_us), and the promotion
+// queue (before sleep). dbs are the server's databases, indexed by id.
+void Cron(const std::vector<Db*>& dbs, int64_t now_ms, int64_t tick_us);
 void BeforeSleep(const std::vector<Db*>& dbs, int64_t now_ms);
 
 // What MEMORY TIER shows and the scan uses: the value's coldness 0..255

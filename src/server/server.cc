@@ -81,7 +81,7 @@ void DatabasesCron(int64_t now_ms) {
     d->dict().ShrinkIfNeeded();
     d->expires().ShrinkIfNeeded();
   }
-  db::tiering::Cron(st.db_ptrs, now_ms);
+  db::tiering::Cron(st.db_ptrs, now_ms, 1000000 / Runtime().hz);
   if (Config().activerehashing) {
     for (auto* d : st.db_ptrs) {
       if (d->dict().IsRehashing()) {
@@ -174,7 +174,12 @@ common::Status ApplyConfigMirrors() {
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
   auto& clocks = object::ClockSettings();
-  clocks.lfu = pol.find("lfu") != std::string::npos;
+  // The tiering engine ranks values by heat (db/tiering.h). Under ratio and
+  // hot its clock is the LFU counter (frequency) unless the maxmemory-policy
+  // asks for LRU clocks: then OBJECT FREQ answers and OBJECT IDLETIME says
+  // an LFU policy is selected, exactly as under allkeys-lfu.
+  const bool heat_policy = cfg.tier_policy == "ratio" || cfg.tier_policy == "hot";
+  clocks.lfu = pol.find("lfu") != std::string::npos || (heat_policy && pol.find("lru") == std::string::npos);
   clocks.lfu_log_factor = cfg.lfu_log_factor;
   clocks.lfu_decay_time = cfg.lfu_decay_time;
   object::GetSettings().shared_integers = !(st.maxmemory && st.maxmemory_lru_or_lfu);

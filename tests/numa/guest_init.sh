@@ -256,6 +256,59 @@ else
 fi
 if [ $ok5 = yes ]; then pass 5 "$figures"; else fail 5 "$figures"; fi
 
+# ---- 6. tier-policy hot: a hot set on node 0, the rest on node 1, and back --
+# 20,000 values of 1000 bytes (one 1 KiB block each) placed on node 1 by
+# static; then hot with a budget of what DRAM holds plus 2.75 MiB (the
+# engine's 256 KiB histogram and room for about 2,500 values). Set A
+# (h:0..1999) is read until its values live on node 0; then set B
+# (h:10000..11999), which needs A's room: B comes to node 0 and A goes back.
+# node0_of FIRST END STEP: how many sampled keys h:i have their value on node 0.
+node0_of() {
+  n=0
+  i=$1
+  while [ $i -lt $2 ]; do
+    [ "$(cli memory tier h:$i | sed -n '/^node$/{n;p}')" = 0 ] && n=$((n + 1))
+    i=$((i + $3))
+  done
+  echo $n
+}
+reads() { numa_helper gets h $1 $2 $3 | cli --pipe >/dev/null 2>&1; }
+if start_server s6 --tier-migrate-cycle-ms 20; then
+  fill h 0 20000 1000 h >/dev/null
+  settle
+  budget=$(($(info used_memory_dram) + 2883584))
+  cli config set tier-dram-max-memory $budget >/dev/null
+  cli config set tier-policy hot >/dev/null
+  before=$(node0_of 0 2000 100)
+  i=0
+  while [ $i -lt 40 ]; do
+    reads 0 2000 2
+    a=$(node0_of 0 2000 100)
+    [ $a -ge 18 ] && break
+    i=$((i + 1))
+  done
+  cold=$(node0_of 4000 16000 600)
+  i=0
+  while [ $i -lt 40 ]; do
+    reads 10000 2000 2
+    b=$(node0_of 10000 12000 100)
+    a2=$(node0_of 0 2000 100)
+    [ $b -ge 18 ] && [ $a2 -le 10 ] && break
+    i=$((i + 1))
+  done
+  settle
+  range_pages $PID
+  figures="of 20 sampled values on node 0: set A before $before, after reading A $a, cold ones $cold; after reading B: B $b, A $a2; promotions=$(info tier_promotions) demotions=$(info tier_demotions) used_memory_dram=$(mib $(info used_memory_dram)) MiB budget=$(mib $budget) MiB; nvm-range pages N0=$IN0 N1=$IN1"
+  if [ $before -le 2 ] && [ $a -ge 18 ] && [ $cold -le 2 ] && [ $b -ge 18 ] && [ $a2 -le 10 ]; then
+    pass 6 "$figures"
+  else
+    fail 6 "$figures"
+  fi
+  stop_server
+else
+  fail 6 "server did not start"
+fi
+
 T1=$(cut -d' ' -f1 /proc/uptime)
 say "scenarios took $(echo "$T0 $T1" | awk '{printf "%.1f", $2 - $1}') s of guest time"
 say "DONE failures=$FAILURES"

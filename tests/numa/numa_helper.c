@@ -8,6 +8,8 @@
  *       Prints COUNT RESP "SET PREFIX:i <SIZE x CHAR>" commands, i from
  *       FIRST, for `redis-cli --pipe` (a busybox shell loop would take
  *       minutes under TCG).
+ *   numa_helper gets PREFIX FIRST COUNT ROUNDS
+ *       Prints ROUNDS x COUNT RESP "GET PREFIX:i" commands, for the same.
  *   numa_helper pages PID LO HI
  *       Sums the per-node page counts (N<k>=) of /proc/PID/numa_maps and
  *       prints, on one line:
@@ -45,6 +47,17 @@ static int Sets(const char* prefix, long first, long count, long size, char ch) 
     fputs("\r\n", stdout);
   }
   free(value);
+  return 0;
+}
+
+static int Gets(const char* prefix, long first, long count, long rounds) {
+  char key[128];
+  for (long r = 0; r < rounds; r++) {
+    for (long i = first; i < first + count; i++) {
+      int klen = snprintf(key, sizeof(key), "%s:%ld", prefix, i);
+      printf("*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n", klen, key);
+    }
+  }
   return 0;
 }
 
@@ -95,7 +108,8 @@ int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "exit") == 0) return Exit(atoi(argv[2]));
   if (argc == 7 && strcmp(argv[1], "sets") == 0)
     return Sets(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]), argv[6][0]);
+  if (argc == 6 && strcmp(argv[1], "gets") == 0) return Gets(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]));
   if (argc == 5 && strcmp(argv[1], "pages") == 0) return Pages(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: numa_helper exit V | sets PREFIX FIRST COUNT SIZE CHAR | pages PID LO HI\n");
+  fprintf(stderr, "usage: numa_helper exit V | sets PREFIX FIRST COUNT SIZE CHAR | gets PREFIX FIRST COUNT ROUNDS | pages PID LO HI\n");
   return 2;
 }

@@ -34,7 +34,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 CACHE=$BUILD/numa-cache
 WORK=$BUILD/numa-vm
 TIMEOUT=${NUMA_VM_TIMEOUT:-900}
-SCENARIOS="1 2 3 4 5"
+SCENARIOS="1 2 3 4 5 6"
 SKIPPABLE=""
 
 start=$(date +%s)

@@ -154,6 +154,20 @@ EVICT_SETS = [("evict-lru-64", "allkeys-lru", 64), ("evict-lru-1k", "allkeys-lru
 EVICT_KEY_OVERHEAD = 104
 EVICT_MIN_MAXMEMORY = 4 << 20
 
+# The tiering engine: KEYS x 1 KiB loaded under static placement (every
+# payload on NVM), then the Zipf(0.99) 90/10 mix with our server under
+# static and under hot with tier-dram-max-memory = the DRAM used after the
+# load (metadata) + 10% of the payload bytes, and Redis beside them. After
+# TIER_WARMUP_S of the mix (the engine converges; static and Redis run it
+# too), CONFIG RESETSTAT and TIER_MEASURE_S measured. Then, for hot, the hot
+# set moves (tierload --key-offset KEYS/2) and the DRAM read share is read
+# every second until it is back to 90% of its steady value (at most
+# TIER_RECOVERY_MAX_S).
+TIER_HOT = "tier-hot-zipf-1k"
+TIER_WARMUP_S = 30
+TIER_MEASURE_S = 20
+TIER_RECOVERY_MAX_S = 90
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
@@ -198,6 +212,7 @@ def all_workload_names():
     names += [n for n, _ in PUBLISH_SETS] + [TRACKING_MIX]
     names += [m[0] for m in MEMORY_SETS]
     names += [e[0] for e in EVICT_SETS]
+    names.append(TIER_HOT)
     names.append(FORK_NAME)
     return names
 
@@ -679,13 +694,88 @@ class Harness:
 
     # -- orchestration --
 
+    # -- tiering engine --
+
+    def tier_hot(self):
+        args = self.args
+        if not selected(TIER_HOT, args.workloads):
+            return
+        row = {"kind": "tiering", "status": "ok", "keys": args.keys, "runs": {}}
+        self.rows[TIER_HOT] = row
+        warm, measure = (3, 3) if args.quick else (TIER_WARMUP_S, TIER_MEASURE_S)
+        for who in ("ours-static", "ours-hot", "redis"):
+            s = self.start("redis" if who == "redis" else "ours")
+            try:
+                row["runs"][who] = self.tier_hot_run(s, who, warm, measure)
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                row.update(status="error", reason=f"{who}: {e}")
+            finally:
+                self.stop(s)
+            if row["status"] != "ok":
+                return
+        row["ideal_share"] = zipf_head_share(args.keys, args.keys // 10, 0.99)
+
+    def tier_mix(self, s, seconds, offset=0, seed=1):
+        args = self.args
+        return run_tierload(self.rec, self.client_pin, args, s,
+                            ["--keys", str(args.keys), "--dist", "zipf:0.99", "--reads", "0.9", "-d", "1024",
+                             "-c", str(BENCH_CLIENTS), "-P", "16", "--duration", str(seconds),
+                             "--key-offset", str(offset), "--seed", str(seed)], self.timeout)
+
+    def tier_hot_run(self, s, who, warm, measure):
+        args = self.args
+        run_tierload(self.rec, self.client_pin, args, s,
+                     ["--load", str(args.keys), "-d", "1024", "-c", str(BENCH_CLIENTS), "-P", "16"], self.timeout)
+        out = {}
+        if who != "redis":
+            m = s.info("memory")
+            out["payload"] = m["used_memory_nvm"]
+            out["budget"] = m["used_memory_dram"] + m["used_memory_nvm"] // 10
+            if who == "ours-hot":
+                s.client.config_set("tier-dram-max-memory", out["budget"])
+                s.client.config_set("tier-policy", "hot")
+        self.tier_mix(s, warm, seed=7)
+        s.client.config_resetstat()
+        rep = self.tier_mix(s, measure)
+        out.update(rps=rep["rps"], p50_ms=rep["latency_ms"]["p50"], p99_ms=rep["latency_ms"]["p99"])
+        if who == "redis":
+            return out
+        m = s.info("memory")
+        reads = m["tier_reads_dram"] + m["tier_reads_nvm"]
+        out.update(dram_share=m["tier_reads_dram"] / max(reads, 1), used_memory_dram=m["used_memory_dram"],
+                   mem_clients_normal=m["mem_clients_normal"], promotions=m["tier_promotions"],
+                   demotions=m["tier_demotions"])
+        if who == "ours-hot":
+            out["recovery_s"] = None
+            out["recovery_trace"] = []
+            start = time.time()
+            while time.time() - start < TIER_RECOVERY_MAX_S:
+                before = s.info("memory")
+                self.tier_mix(s, 1, offset=args.keys // 2, seed=11 + len(out["recovery_trace"]))
+                after = s.info("memory")
+                d = after["tier_reads_dram"] - before["tier_reads_dram"]
+                n = after["tier_reads_nvm"] - before["tier_reads_nvm"]
+                share = d / max(d + n, 1)
+                out["recovery_trace"].append(round(share, 4))
+                if share >= 0.9 * out["dram_share"]:
+                    out["recovery_s"] = round(time.time() - start, 1)
+                    break
+        return out
+
     def run(self):
         try:
             self.throughput()
             self.evict()
+            self.tier_hot()
             self.memory_and_fork()
         finally:
             self.stop_all()
+
+
+def zipf_head_share(n, k, s):
+    """The share of Zipf(s) draws over n keys that fall on the k hottest."""
+    weights = [i ** -s for i in range(1, n + 1)]
+    return sum(weights[:k]) / sum(weights)
 
 
 def median_fork_run(runs):
@@ -881,6 +971,41 @@ def render(h, commit, argv, when):
                          f"{fmt_num(o['used_memory'])} | {fmt_num(r['used_memory'])} | "
                          f"{o['hit_ratio']:.4f} | {r['hit_ratio']:.4f} | {fmt_num(o['evicted_keys'])} | "
                          f"{fmt_num(r['evicted_keys'])} |")
+        lines.append("")
+
+    row = h.rows.get(TIER_HOT)
+    if row is not None:
+        lines.append(f"## Tiering engine ({row['keys']:,} keys x 1 KiB, Zipf(0.99) 90% GET / 10% SET)")
+        lines.append("")
+        if row["status"] != "ok":
+            lines.append(f"{TIER_HOT}: {row['status']}: {md_escape(row['reason'])}")
+        else:
+            runs = row["runs"]
+            st, hot, red = runs["ours-static"], runs["ours-hot"], runs["redis"]
+            lines.append(f"Loaded with `tierload --load {row['keys']} -d 1024`; hot gets "
+                         f"`tier-dram-max-memory` = DRAM after the load + 10% of the payload "
+                         f"({fmt_num(hot['budget'])} bytes); {TIER_WARMUP_S} s of the mix, CONFIG RESETSTAT, "
+                         f"{TIER_MEASURE_S} s measured (`tierload --dist zipf:0.99 --reads 0.9 -d 1024 -c "
+                         f"{BENCH_CLIENTS} -P 16`). Ideal DRAM read share (the hottest 10% of keys in DRAM): "
+                         f"{row['ideal_share']:.4f}.")
+            lines.append("")
+            lines.append("| server | req/s | p50 ms | p99 ms | DRAM read share | share / ideal | used_memory_dram | "
+                         "promotions | demotions |")
+            lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for who in ("ours-static", "ours-hot"):
+                r = runs[who]
+                lines.append(f"| {who} | {fmt_num(r['rps'])} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | "
+                             f"{r['dram_share']:.4f} | {r['dram_share'] / row['ideal_share']:.3f} | "
+                             f"{fmt_num(r['used_memory_dram'])} | {fmt_num(r['promotions'])} | "
+                             f"{fmt_num(r['demotions'])} |")
+            lines.append(f"| redis | {fmt_num(red['rps'])} | {red['p50_ms']:.3f} | {red['p99_ms']:.3f} | | | | | |")
+            lines.append("")
+            lines.append(f"Throughput ours-hot / ours-static: {fmt_ratio(hot['rps'], st['rps'])}; "
+                         f"ours-hot / Redis: {fmt_ratio(hot['rps'], red['rps'])}; ours-static / Redis: "
+                         f"{fmt_ratio(st['rps'], red['rps'])}. After the hot set moved (--key-offset "
+                         f"{row['keys'] // 2}): DRAM read share back to 90% of steady after "
+                         f"{hot['recovery_s'] if hot['recovery_s'] is not None else 'more than %d' % TIER_RECOVERY_MAX_S} s "
+                         f"(per second: {', '.join(str(x) for x in hot['recovery_trace'])}).")
         lines.append("")
 
     row = h.rows.get(FORK_NAME)

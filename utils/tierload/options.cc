@@ -63,6 +63,8 @@ Traffic:
                            --command is given)
       --elements M         {field} ranges over [0, M) (default 1)
       --key-prefix P       key prefix (default "key:")
+      --key-offset K       add K (mod --keys) to every drawn key index: moves
+                           the hot keys of a Zipf run (default 0)
       --seed S             random seed (default 1)
       --setup CMD          a command each connection sends once before the load
                            (repeatable; e.g. "CLIENT TRACKING ON REDIRECT 7")
@@ -142,6 +144,8 @@ common::Result<Options> ParseOptions(int argc, const char* const* argv) {
       if (!ParseCount(value, &o.elements) || o.elements == 0) return bad("a positive count");
     } else if (name == "--key-prefix") {
       o.key_prefix = std::string(value);
+    } else if (name == "--key-offset") {
+      if (!ParseCount(value, &o.key_offset)) return bad("an unsigned integer");
     } else if (name == "--load") {
       if (!ParseCount(value, &o.load) || o.load == 0) return bad("a positive count");
     } else if (name == "--setup") {
@@ -187,6 +191,7 @@ common::Result<RequestGenerator::Config> Options::GeneratorConfig() const {
   c.sizes = std::move(*sizes);
   c.elements = elements;
   c.key_prefix = key_prefix;
+  c.key_offset = n == 0 ? 0 : key_offset % n;
   c.seed = seed;
   c.load = load > 0;
   return c;

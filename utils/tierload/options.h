@@ -28,6 +28,7 @@ struct Options {
   std::string read_command;   // empty: "GET {key}" unless --command was given
   uint64_t elements = 1;
   std::string key_prefix = "key:";
+  uint64_t key_offset = 0;  // key index = (drawn index + offset) mod keys
   uint64_t load = 0;  // > 0: load mode over this many keys
   uint64_t seed = 1;
   // Commands each connection sends once before the load (no placeholders),

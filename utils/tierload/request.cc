@@ -137,7 +137,8 @@ bool RequestGenerator::Next(std::string* out) {
       t = &*config_.read;
       read = true;
     }
-    fill.key = config_.keys.Sample(rng_);
+    fill.key = config_.keys.Sample(rng_) + config_.key_offset;
+    if (fill.key >= config_.keys.n()) fill.key -= config_.keys.n();
     fill.field = config_.elements > 1 ? rng_.Below(config_.elements) : 0;
   }
   if (t->uses_value()) fill.value_size = config_.sizes.Sample(rng_);

@@ -83,6 +83,7 @@ class RequestGenerator {
     SizeDistribution sizes = SizeDistribution::Fixed(64);
     uint64_t elements = 1;
     std::string key_prefix = "key:";
+    uint64_t key_offset = 0;  // < keys.n(): added mod n to each drawn index
     uint64_t seed = 1;
     // Load mode: write every element of keys 0 .. keys.n()-1 once, in
     // order (key-major), then stop.

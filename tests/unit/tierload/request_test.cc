@@ -4,6 +4,8 @@
 // follows --reads.
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -169,6 +171,26 @@ TEST(RequestGenerator, SameSeedSameRequests) {
       ASSERT_LE(cmd[2].size(), 100u);
     }
   }
+}
+
+TEST(RequestGenerator, KeyOffsetMovesTheHotKeys) {
+  // Zipf's hottest index is 0: with an offset of 990 over 1000 keys the
+  // hottest key is key 990, and indices wrap past the end.
+  auto hottest = [](uint64_t offset) {
+    auto c = BaseConfig();
+    c.keys = KeyDistribution::Zipf(1000, 0.99);
+    c.key_offset = offset;
+    RequestGenerator gen(c);
+    std::map<std::string, int> counts;
+    std::string out;
+    for (int i = 0; i < 20000; i++) gen.Next(&out);
+    for (const auto& cmd : Decode(out)) counts[cmd[1]]++;
+    return std::max_element(counts.begin(), counts.end(),
+                            [](const auto& a, const auto& b) { return a.second < b.second; })
+        ->first;
+  };
+  EXPECT_EQ(hottest(0), "key:000000000000");
+  EXPECT_EQ(hottest(990), "key:000000000990");
 }
 
 }  // namespace
