@@ -63,15 +63,18 @@ std::vector<std::string> Contents(const Object* o) {
 void RoundTrip(Object* o) {
   const std::vector<std::string> before = Contents(o);
   const Encoding enc = o->GetEncoding();
-  const TierBytes start = PayloadBytes(o, 0);
-  ASSERT_GT(start.total(), 0u);
+  ASSERT_GT(PayloadBytes(o, 0).total(), 0u);
   for (Tier to : {Tier::kNvm, Tier::kDram, Tier::kNvm}) {
     const TierBytes was = PayloadBytes(o, 0);
     const size_t moved = Relocate(o, to);
     const TierBytes now = PayloadBytes(o, 0);
-    EXPECT_EQ(moved, to == Tier::kNvm ? was.dram : was.nvm);
+    // What moved is what was on the other tier: the same bytes, counted in
+    // the target tier's size classes (ASan's DRAM malloc has none, so the
+    // counts match only without it).
+    const size_t off = to == Tier::kNvm ? was.dram : was.nvm;
+    EXPECT_EQ(moved > 0, off > 0);
+    EXPECT_EQ(moved, to == Tier::kNvm ? now.nvm - was.nvm : now.dram - was.dram);
     EXPECT_EQ(to == Tier::kNvm ? now.dram : now.nvm, 0u) << "payload left behind";
-    EXPECT_EQ(now.total(), start.total());
     EXPECT_EQ(PayloadTier(o), to);
     EXPECT_EQ(o->GetEncoding(), enc);
     EXPECT_EQ(Contents(o), before);
