@@ -109,6 +109,24 @@ inline Tier PlaceByHeat(Tier cur, size_t n, uint32_t rank, Pin pin) {
   }
 }
 
+// While it lives, new payloads go to tier t whatever their size and the
+// policy (t = NVM still needs an NVM tier): the tiering engine's way to
+// give a value that replaces another the old one's place
+// (db/tiering.h ReplacementPlacement). Main thread only; does not nest.
+class PayloadTierScope {
+ public:
+  explicit PayloadTierScope(Tier t) : saved_(detail::g_payload_threshold) {
+    detail::g_payload_threshold =
+        t == Tier::kDram || detail::g_nvm_span == 0 ? detail::kNever : detail::g_min_size;
+  }
+  ~PayloadTierScope() { detail::g_payload_threshold = saved_; }
+  PayloadTierScope(const PayloadTierScope&) = delete;
+  PayloadTierScope& operator=(const PayloadTierScope&) = delete;
+
+ private:
+  size_t saved_;
+};
+
 struct PlacementConfig {
   Policy policy = Policy::kStatic;
   size_t nvm_min_size = 64;  // tier-nvm-min-size: see redis.conf for why 64

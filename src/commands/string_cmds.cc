@@ -47,6 +47,7 @@
 #include "commands/state.h"
 #include "common/util.h"
 #include "db/db.h"
+#include "db/tiering.h"
 #include "ds/sds.h"
 #include "object/bitops.h"
 #include "object/object.h"
@@ -234,6 +235,13 @@ void GetCommand(Client& c) { ReplyStringValue(c, c.argv[1]); }
 
 enum class SetReply { kOk, kOneZero };
 
+// The value a SET-like command stores at key, placed where the value it
+// replaces is (db/tiering.h ReplacementPlacement).
+Object* NewValueFor(db::Db& d, std::string_view key, std::string_view value) {
+  db::tiering::ReplacementPlacement place(d, key);
+  return object::CreateStringEncoded(value);
+}
+
 // Redis's setGenericCommand: the expire is validated first, then GET replies
 // the old value (WRONGTYPE aborts everything), then NX/XX decide. When GET
 // was given it is the whole reply; otherwise OK (or 1) on success and null
@@ -258,7 +266,7 @@ void SetGeneric(Client& c, const StringOptions& opts, std::string_view key, std:
       return;
     }
   }
-  StoreString(c, d, key, object::CreateStringEncoded(value), f & kOptKeepTtl);
+  StoreString(c, d, key, NewValueFor(d, key, value), f & kOptKeepTtl);
   GetState().dirty++;
   NotifyKeyspaceEvent(kNotifyString, "set", key, d.id());
   if (opts.has_expire) {
@@ -312,7 +320,7 @@ void GetSetCommand(Client& c) {
   std::string_view key = c.argv[1];
   if (!ReplyStringValue(c, key)) return;
   db::Db& d = *c.db;
-  StoreString(c, d, key, object::CreateStringEncoded(c.argv[2]), /*keep_ttl=*/false);
+  StoreString(c, d, key, NewValueFor(d, key, c.argv[2]), /*keep_ttl=*/false);
   NotifyKeyspaceEvent(kNotifyString, "set", key, d.id());
   GetState().dirty++;
   RewriteCommandForPropagation(c, {"SET", std::string(key), std::string(c.argv[2])});  // as Redis 7.0
@@ -404,7 +412,7 @@ void MSetGeneric(Client& c, bool nx) {
     }
   }
   for (size_t j = 1; j < c.argv.size(); j += 2) {
-    StoreString(c, d, c.argv[j], object::CreateStringEncoded(c.argv[j + 1]), /*keep_ttl=*/false);
+    StoreString(c, d, c.argv[j], NewValueFor(d, c.argv[j], c.argv[j + 1]), /*keep_ttl=*/false);
     NotifyKeyspaceEvent(kNotifyString, "set", c.argv[j], d.id());
   }
   GetState().dirty += (c.argv.size() - 1) / 2;

@@ -382,6 +382,17 @@ void OnRead(int db_id, std::string_view key, const Object* o) {
   e.queue.push_back({db_id, std::string(key)});
 }
 
+ReplacementPlacement::ReplacementPlacement(Db& d, std::string_view key) {
+  if (!HeatPolicy()) return;
+  ds::DictEntry* de = d.FindEntry(key);
+  if (de == nullptr) return;
+  const Object* o = EntryValue(de);
+  if (object::PayloadBytes(o, 1).total() == 0) return;  // nothing to follow (integers, embstr)
+  scope_.emplace(object::PayloadTier(o));
+}
+
+ReplacementPlacement::~ReplacementPlacement() = default;
+
 void SetForkChildAlive(bool alive) {
   Engine& e = E();
   e.fork_child = alive;

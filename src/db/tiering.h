@@ -50,6 +50,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,6 +119,22 @@ std::string RatioTarget();
 // counts the read by the payload's tier and, under ratio/hot, queues an NVM
 // value that is hot enough for a promotion.
 void OnRead(int db_id, std::string_view key, const object::Object* o);
+
+// A command about to store a new value at `key` in place of the current
+// one (SET, GETSET, MSET) creates the new value inside this scope: under
+// ratio and hot its payload goes where the old value's was (a hot value
+// stays in DRAM instead of going to NVM for the engine to bring back).
+// Elsewhere, and for a new key, placement is the usual one.
+class ReplacementPlacement {
+ public:
+  ReplacementPlacement(Db& d, std::string_view key);
+  ~ReplacementPlacement();
+  ReplacementPlacement(const ReplacementPlacement&) = delete;
+  ReplacementPlacement& operator=(const ReplacementPlacement&) = delete;
+
+ private:
+  std::optional<alloc::PayloadTierScope> scope_;
+};
 
 // Tells the engine a fork child was started or reaped (see above).
 void SetForkChildAlive(bool alive);
