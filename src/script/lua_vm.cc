@@ -1,0 +1,1194 @@
+#include "script/lua_vm.h"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <lua-bitop.h>
+#include <lua-cjson.h>
+}
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "commands/dispatch.h"
+#include "commands/errors.h"
+#include "commands/registry.h"
+#include "commands/state.h"
+#include "commands/version.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "script/sha1.h"
+
+namespace script {
+namespace {
+
+// Registry fields of each VM.
+constexpr const char* kRealGlobals = "__td_globals";  // the real globals behind the proxy
+constexpr const char* kProxyMark = "__td_readonly";   // in the metatable of every read-only proxy
+
+// How often (in Lua VM instructions) a running script looks at the clock,
+// the kill flag and, once busy, serves other clients: Redis's value, about a
+// millisecond of plain Lua on current hardware.
+constexpr int kHookInstructions = 100000;
+
+// The -BUSY texts of Redis 7.0 (processCommand).
+constexpr const char* kBusyScript =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+constexpr const char* kBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+// ---- math.random as Redis: its own 48-bit LCG (the lrand48 recurrence)
+// from lrand48's default state, shared by every script of a server run and
+// never reseeded but by math.randomseed: each server run draws the same
+// sequence. (Redis 7.0 replicates effects, so scripts need not repeat
+// their numbers on replicas.) ----
+uint64_t g_rand48 = 0x1234ABCD330EULL;
+constexpr uint64_t kRandMul = 0x5DEECE66DULL;
+constexpr uint64_t kRandAdd = 0xB;
+constexpr uint64_t kRandMask = (uint64_t{1} << 48) - 1;
+constexpr int32_t kRandMax = INT32_MAX;
+
+void Srand48(int32_t seed) { g_rand48 = (uint64_t{static_cast<uint32_t>(seed)} << 16) | 0x330E; }
+int32_t Lrand48() {
+  g_rand48 = (kRandMul * g_rand48 + kRandAdd) & kRandMask;
+  return static_cast<int32_t>(g_rand48 >> 17);
+}
+
+int MathRandom(lua_State* L) {
+  lua_Number r = static_cast<lua_Number>(Lrand48() % kRandMax) / static_cast<lua_Number>(kRandMax);
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, std::floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      int l = luaL_checkint(L, 1);
+      int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+int MathRandomSeed(lua_State* L) {
+  Srand48(luaL_checkint(L, 1));
+  return 0;
+}
+
+// ---- the run in progress ----
+struct ActiveRun {
+  const RunSpec* spec = nullptr;
+  RunState state;
+  int resp = 2;  // redis.setresp
+  LuaVm* vm = nullptr;
+  bool pre_oom = false;  // over maxmemory when the script started
+};
+ActiveRun* g_run = nullptr;
+LoadContext* g_load = nullptr;
+
+commands::Client& ScriptClient() {
+  static commands::Client* c = [] {
+    auto* sc = new commands::Client();
+    sc->flags |= commands::kClientDenyBlocking;
+    sc->authenticated = true;
+    sc->name = "lua";
+    return sc;
+  }();
+  return *c;
+}
+
+// Pushes Redis's error table {err = "<CODE> <msg>"} (luaPushErrorBuff): a
+// message starting with '-' carries its own code, others get ERR.
+void PushErrorTable(lua_State* L, std::string_view msg) {
+  std::string code = "ERR";
+  std::string text;
+  if (!msg.empty() && msg[0] == '-') {
+    size_t sp = msg.find(' ');
+    if (sp == std::string_view::npos) {
+      text = msg.substr(1);
+    } else {
+      code = msg.substr(1, sp - 1);
+      text = msg.substr(sp + 1);
+    }
+  } else {
+    text = msg;
+  }
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.pop_back();
+  std::string final_msg = code + " " + text;
+  lua_newtable(L);
+  lua_pushstring(L, "err");
+  lua_pushlstring(L, final_msg.data(), final_msg.size());
+  lua_rawset(L, -3);
+}
+
+// ---- RESP (the script client's reply) -> Lua ----
+bool ReadLine(const char*& p, const char* end, std::string_view* line) {
+  const char* nl = static_cast<const char*>(memchr(p, '\r', end - p));
+  if (nl == nullptr || nl + 1 >= end) return false;
+  *line = std::string_view(p, nl - p);
+  p = nl + 2;
+  return true;
+}
+
+int64_t ParseInt(std::string_view s) { return strtoll(std::string(s).c_str(), nullptr, 10); }
+
+// Pushes one RESP value read from [p, end). Returns false on a malformed
+// reply (pushes nothing). `top_error` reports a top-level error reply.
+bool PushResp(lua_State* L, const char*& p, const char* end, bool* is_error) {
+  if (p >= end) return false;
+  if (!lua_checkstack(L, 5)) return false;
+  char type = *p++;
+  std::string_view line;
+  if (!ReadLine(p, end, &line)) return false;
+  if (is_error) *is_error = false;
+  switch (type) {
+    case '+':
+      lua_newtable(L);
+      lua_pushstring(L, "ok");
+      lua_pushlstring(L, line.data(), line.size());
+      lua_rawset(L, -3);
+      return true;
+    case '-':
+      if (is_error) *is_error = true;
+      lua_newtable(L);
+      lua_pushstring(L, "err");
+      lua_pushlstring(L, line.data(), line.size());
+      lua_rawset(L, -3);
+      return true;
+    case ':':
+      lua_pushnumber(L, static_cast<lua_Number>(ParseInt(line)));
+      return true;
+    case '$':
+    case '=': {
+      int64_t n = ParseInt(line);
+      if (n < 0) {
+        lua_pushboolean(L, 0);
+        return true;
+      }
+      if (end - p < n + 2) return false;
+      std::string_view s(p, static_cast<size_t>(n));
+      p += n + 2;
+      if (type == '$') {
+        lua_pushlstring(L, s.data(), s.size());
+      } else {  // verbatim "txt:<text>"
+        lua_newtable(L);
+        lua_pushstring(L, "verbatim_string");
+        lua_newtable(L);
+        lua_pushstring(L, "format");
+        lua_pushlstring(L, s.data(), std::min<size_t>(3, s.size()));
+        lua_rawset(L, -3);
+        lua_pushstring(L, "string");
+        if (s.size() >= 4) {
+          lua_pushlstring(L, s.data() + 4, s.size() - 4);
+        } else {
+          lua_pushstring(L, "");
+        }
+        lua_rawset(L, -3);
+        lua_rawset(L, -3);
+      }
+      return true;
+    }
+    case '*':
+    case '>':
+    case '~': {
+      int64_t n = ParseInt(line);
+      if (n < 0) {
+        lua_pushboolean(L, 0);
+        return true;
+      }
+      if (type == '~') {
+        lua_newtable(L);
+        lua_pushstring(L, "set");
+        lua_newtable(L);
+        for (int64_t i = 0; i < n; i++) {
+          if (!PushResp(L, p, end, nullptr)) return false;
+          lua_pushboolean(L, 1);
+          lua_rawset(L, -3);
+        }
+        lua_rawset(L, -3);
+        return true;
+      }
+      lua_newtable(L);
+      for (int64_t i = 0; i < n; i++) {
+        lua_pushnumber(L, static_cast<lua_Number>(i + 1));
+        if (!PushResp(L, p, end, nullptr)) return false;
+        lua_rawset(L, -3);
+      }
+      return true;
+    }
+    case '%': {
+      int64_t n = ParseInt(line);
+      lua_newtable(L);
+      lua_pushstring(L, "map");
+      lua_newtable(L);
+      for (int64_t i = 0; i < n; i++) {
+        if (!PushResp(L, p, end, nullptr)) return false;
+        if (!PushResp(L, p, end, nullptr)) return false;
+        lua_rawset(L, -3);
+      }
+      lua_rawset(L, -3);
+      return true;
+    }
+    case '_':
+      lua_pushnil(L);
+      return true;
+    case '#':
+      lua_pushboolean(L, line == "t");
+      return true;
+    case ',': {
+      lua_newtable(L);
+      lua_pushstring(L, "double");
+      lua_pushnumber(L, strtod(std::string(line).c_str(), nullptr));
+      lua_rawset(L, -3);
+      return true;
+    }
+    case '(':
+      lua_newtable(L);
+      lua_pushstring(L, "big_number");
+      lua_pushlstring(L, line.data(), line.size());
+      lua_rawset(L, -3);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---- redis.call / redis.pcall ----
+
+// Formats the arguments of redis.call; false (error table pushed) when one
+// is neither a string nor a number.
+bool CollectArgs(lua_State* L, std::vector<std::string>* argv) {
+  int argc = lua_gettop(L);
+  if (argc == 0) {
+    PushErrorTable(L, "Please specify at least one argument for this redis lib call");
+    return false;
+  }
+  argv->reserve(static_cast<size_t>(argc));
+  for (int j = 1; j <= argc; j++) {
+    if (lua_type(L, j) == LUA_TNUMBER) {
+      // Redis formats numbers with %.17g (so 0.1 is "0.10000000000000001").
+      char buf[64];
+      int n = snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, j)));
+      argv->emplace_back(buf, static_cast<size_t>(n));
+    } else if (lua_type(L, j) == LUA_TSTRING) {
+      size_t len = 0;
+      const char* s = lua_tolstring(L, j, &len);
+      argv->emplace_back(s, len);
+    } else {
+      PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
+      return false;
+    }
+  }
+  return true;
+}
+
+// The checks of Redis 7.0's scriptCall. Returns the error (luaPushErrorBuff
+// form) or an empty string when the command may run.
+std::string CheckCommand(const commands::CommandSpec* cmd, size_t argc) {
+  if (cmd == nullptr) return "Unknown Redis command called from script";
+  int a = cmd->arity;
+  if ((a > 0 && static_cast<size_t>(a) != argc) || (a < 0 && argc < static_cast<size_t>(-a)))
+    return "Wrong number of args calling Redis command from script";
+  uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  if (flags & commands::kNoScript) return "This Redis command is not allowed from script";
+  const RunSpec& spec = *g_run->spec;
+  commands::State& s = commands::GetState();
+  if (flags & commands::kWrite) {
+    if (spec.ro || (spec.flags & kScriptNoWrites)) return "-ERR Write commands are not allowed from read-only scripts.";
+    if (s.disk_error != nullptr) {
+      if (const char* e = s.disk_error()) return std::string("-") + e;
+    }
+  }
+  // Over maxmemory when the script started, and it has not written yet: a
+  // command that may grow memory is refused (a script that already wrote
+  // must go on, or it would not be atomic).
+  if (!(spec.flags & kScriptAllowOom) && s.maxmemory && !g_run->state.wrote && g_run->pre_oom &&
+      (flags & commands::kDenyOom))
+    return std::string("-") + commands::err::kOom;
+  return {};
+}
+
+// Runs one command for redis.call (raise) or redis.pcall. Pushes the reply,
+// or an error table. Returns -1 when that error must be raised.
+int DoRedisCall(lua_State* L, bool raise) {
+  if (g_run == nullptr) {
+    PushErrorTable(L, "redis.call/pcall can only be called inside a script invocation");
+    return -1;
+  }
+  std::vector<std::string> args;
+  if (!CollectArgs(L, &args)) return raise ? -1 : 1;
+  commands::Client& sc = ScriptClient();
+  sc.argv.assign(args.begin(), args.end());
+  const commands::CommandSpec* container = nullptr;
+  const commands::CommandSpec* cmd = commands::Registry::Get().Lookup(sc.argv, &container);
+  std::string err = CheckCommand(cmd, sc.argv.size());
+  if (!err.empty()) {
+    sc.argv.clear();
+    PushErrorTable(L, err);
+    return raise ? -1 : 1;
+  }
+  uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
+  if (flags & commands::kWrite) g_run->state.wrote = true;
+  sc.outbuf.clear();
+  sc.out_pos = 0;
+  sc.reply.SetProtocol(g_run->resp);
+  sc.resp = g_run->resp;
+  commands::Call(sc, cmd);
+  sc.argv.clear();
+  const char* p = sc.outbuf.data();
+  const char* end = p + sc.outbuf.size();
+  bool is_error = false;
+  if (!PushResp(L, p, end, &is_error)) {
+    PushErrorTable(L, "Unexpected reply from a command called from script");
+    return -1;
+  }
+  if (is_error && raise) {
+    // Redis raises the error table as the command's reply gave it; its
+    // statistics were already counted when the command replied.
+    return -1;
+  }
+  return 1;
+}
+
+int RedisCall(lua_State* L) {
+  if (DoRedisCall(L, true) < 0) return lua_error(L);
+  return 1;
+}
+int RedisPCall(lua_State* L) {
+  DoRedisCall(L, false);
+  return 1;
+}
+
+int RedisErrorReply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+    PushErrorTable(L, "wrong number or type of arguments");
+    return 1;
+  }
+  const char* e = lua_tostring(L, -1);
+  if (e[0] == '-') {
+    PushErrorTable(L, e);
+  } else {
+    lua_pushstring(L, "-");
+    lua_pushvalue(L, 1);
+    lua_concat(L, 2);
+    PushErrorTable(L, lua_tostring(L, -1));
+  }
+  return 1;
+}
+
+int RedisStatusReply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+    PushErrorTable(L, "wrong number or type of arguments");
+    return 1;
+  }
+  lua_newtable(L);
+  lua_pushstring(L, "ok");
+  lua_pushvalue(L, 1);
+  lua_rawset(L, -3);
+  return 1;
+}
+
+int RaiseError(lua_State* L, const char* msg) {
+  PushErrorTable(L, msg);
+  return lua_error(L);
+}
+
+int DoSha1Hex(lua_State* L) {
+  size_t len = 0;
+  const char* s = lua_tolstring(L, 1, &len);
+  std::string hex = Sha1Hex(std::string_view(s ? s : "", s ? len : 0));
+  lua_pushlstring(L, hex.data(), hex.size());
+  return 1;
+}
+int RedisSha1Hex(lua_State* L) {
+  if (lua_gettop(L) != 1) return RaiseError(L, "wrong number of arguments");
+  return DoSha1Hex(L);
+}
+
+int DoLog(lua_State* L) {
+  int level = static_cast<int>(lua_tointeger(L, 1));
+  std::string msg;
+  for (int j = 2; j <= lua_gettop(L); j++) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, j, &len);
+    if (s == nullptr) continue;
+    if (j > 2) msg += ' ';
+    msg.append(s, len);
+  }
+  static const common::LogLevel kLevels[] = {common::LogLevel::kDebug, common::LogLevel::kVerbose,
+                                             common::LogLevel::kNotice, common::LogLevel::kWarning};
+  common::Log(kLevels[level], "%s", msg.c_str());
+  return 0;
+}
+int RedisLog(lua_State* L) {
+  if (lua_gettop(L) < 2) return RaiseError(L, "redis.log() requires two arguments or more.");
+  if (!lua_isnumber(L, 1)) return RaiseError(L, "First argument must be a number (log level).");
+  lua_Integer level = lua_tointeger(L, 1);
+  if (level < 0 || level > 3) return RaiseError(L, "Invalid debug level.");
+  return DoLog(L);
+}
+
+int RedisSetResp(lua_State* L) {
+  if (lua_gettop(L) != 1) return RaiseError(L, "redis.setresp() requires one argument.");
+  lua_Integer v = lua_tointeger(L, 1);
+  if (v != 2 && v != 3) return RaiseError(L, "RESP version must be 2 or 3.");
+  if (g_run != nullptr) g_run->resp = static_cast<int>(v);
+  return 0;
+}
+
+// Scripts' effects are always replicated as commands (the only mode of
+// Redis 7.0), so these only check their argument.
+int RedisSetRepl(lua_State* L) {
+  if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires one argument.");
+  lua_Integer flags = lua_tointeger(L, 1);
+  if (flags < 0 || flags > 3)
+    return RaiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+  return 0;
+}
+int RedisReplicateCommands(lua_State* L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+// redis.breakpoint and redis.debug act only under the Lua debugger.
+int RedisBreakpoint(lua_State* L) {
+  lua_pushboolean(L, 0);
+  return 1;
+}
+int RedisDebug(lua_State*) { return 0; }
+
+// redis.register_function(name, callback) or redis.register_function{
+// function_name=..., callback=..., flags={...}, description=...}.
+int DoRegisterFunction(lua_State* L) {
+  if (g_load == nullptr) {
+    PushErrorTable(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    return -1;
+  }
+  PendingFunction f;
+  int argc = lua_gettop(L);
+  if (argc == 2) {
+    if (lua_type(L, 1) != LUA_TSTRING || lua_type(L, 2) != LUA_TFUNCTION) {
+      PushErrorTable(L, "wrong arguments given to redis.register_function");
+      return -1;
+    }
+    f.name = lua_tostring(L, 1);
+    lua_pushvalue(L, 2);
+  } else if (argc == 1 && lua_type(L, 1) == LUA_TTABLE) {
+    lua_pushnil(L);
+    bool have_cb = false;
+    while (lua_next(L, 1) != 0) {
+      if (lua_type(L, -2) != LUA_TSTRING) {
+        lua_pop(L, 2);
+        PushErrorTable(L, "named argument key given to redis.register_function is not a string");
+        return -1;
+      }
+      std::string key = lua_tostring(L, -2);
+      if (key == "function_name") {
+        if (lua_type(L, -1) != LUA_TSTRING) {
+          lua_pop(L, 2);
+          PushErrorTable(L, "function_name argument given to redis.register_function must be a string");
+          return -1;
+        }
+        f.name = lua_tostring(L, -1);
+      } else if (key == "description") {
+        if (lua_type(L, -1) != LUA_TSTRING) {
+          lua_pop(L, 2);
+          PushErrorTable(L, "description argument given to redis.register_function must be a string");
+          return -1;
+        }
+        f.description = lua_tostring(L, -1);
+        f.has_description = true;
+      } else if (key == "callback") {
+        if (lua_type(L, -1) != LUA_TFUNCTION) {
+          lua_pop(L, 2);
+          PushErrorTable(L, "callback argument given to redis.register_function must be a function");
+          return -1;
+        }
+        if (have_cb) lua_remove(L, 2);
+        lua_pushvalue(L, -1);
+        lua_insert(L, 2);  // keep the callback at index 2
+        have_cb = true;
+      } else if (key == "flags") {
+        if (lua_type(L, -1) != LUA_TTABLE) {
+          lua_pop(L, 2);
+          PushErrorTable(L, "flags argument to redis.register_function must be a table representing function flags");
+          return -1;
+        }
+        for (int i = 1;; i++) {
+          lua_rawgeti(L, -1, i);
+          if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            break;
+          }
+          uint32_t flag = 0;
+          if (lua_type(L, -1) != LUA_TSTRING || !ScriptFlagByName(lua_tostring(L, -1), &flag)) {
+            lua_pop(L, 3);
+            PushErrorTable(L, "unknown flag given");
+            return -1;
+          }
+          f.flags |= flag;
+          lua_pop(L, 1);
+        }
+      } else {
+        lua_pop(L, 2);
+        PushErrorTable(L, "unknown argument given to redis.register_function");
+        return -1;
+      }
+      lua_pop(L, 1);
+    }
+    if (f.name.empty()) {
+      PushErrorTable(L, "redis.register_function must get a function name argument");
+      return -1;
+    }
+    if (!have_cb) {
+      PushErrorTable(L, "redis.register_function must get a callback argument");
+      return -1;
+    }
+    lua_pushvalue(L, 2);
+  } else {
+    PushErrorTable(L, "wrong number of arguments to redis.register_function");
+    return -1;
+  }
+  f.ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the callback
+  g_load->functions.push_back(std::move(f));
+  return 0;
+}
+int RedisRegisterFunction(lua_State* L) {
+  if (DoRegisterFunction(L) < 0) return lua_error(L);
+  return 0;
+}
+
+// ---- the sandbox ----
+
+// __index of the real globals: a missing global read by a script is an
+// error (reads from C, e.g. lua_getglobal, get nil).
+int GlobalsIndex(lua_State* L) {
+  lua_Debug ar;
+  if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) && strcmp(ar.what, "C") != 0) {
+    luaL_where(L, 1);
+    lua_pushstring(L, "Script attempted to access nonexistent global variable '");
+    lua_pushstring(L, luaL_typename(L, 2)[0] == 's' ? lua_tostring(L, 2) : luaL_typename(L, 2));
+    lua_pushstring(L, "'");
+    lua_concat(L, 4);
+    return lua_error(L);
+  }
+  return 0;
+}
+
+int ReadonlyNewIndex(lua_State* L) {
+  luaL_where(L, 1);
+  lua_pushstring(L, "Attempt to modify a readonly table");
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+bool IsProxy(lua_State* L, int idx) {
+  if (!lua_getmetatable(L, idx)) return false;
+  lua_pushstring(L, kProxyMark);
+  lua_rawget(L, -2);
+  bool proxy = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return proxy;
+}
+
+// rawset refuses the read-only proxies, as Redis's read-only tables do.
+int SafeRawSet(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  luaL_checkany(L, 3);
+  if (IsProxy(L, 1)) {
+    // Raised from C: no position, as Redis's rawset on a read-only table.
+    lua_pushstring(L, "Attempt to modify a readonly table");
+    return lua_error(L);
+  }
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+// setmetatable of a proxy fails the same way (its metatable is what makes
+// it read-only).
+int SafeSetMetatable(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (IsProxy(L, 1)) return ReadonlyNewIndex(L);
+  int t = lua_type(L, 2);
+  luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+  if (luaL_getmetafield(L, 1, "__metatable")) luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+// Replaces the table at the top of the stack by a read-only proxy of it.
+void MakeReadonlyProxy(lua_State* L) {
+  lua_newtable(L);  // proxy
+  lua_newtable(L);  // its metatable
+  lua_pushstring(L, "__index");
+  lua_pushvalue(L, -4);
+  lua_rawset(L, -3);
+  lua_pushstring(L, "__newindex");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_rawset(L, -3);
+  lua_pushstring(L, "__metatable");
+  lua_pushboolean(L, 0);
+  lua_rawset(L, -3);
+  lua_pushstring(L, kProxyMark);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_setmetatable(L, -2);
+  lua_remove(L, -2);
+}
+
+void OpenLib(lua_State* L, const char* name, lua_CFunction open) {
+  lua_pushcfunction(L, open);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 1);
+  if (lua_istable(L, -1)) {
+    lua_setglobal(L, name);
+  } else {
+    lua_pop(L, 1);
+  }
+}
+
+void SetField(lua_State* L, const char* name, lua_CFunction f) {
+  lua_pushstring(L, name);
+  lua_pushcfunction(L, f);
+  lua_rawset(L, -3);
+}
+void SetNumber(lua_State* L, const char* name, lua_Number n) {
+  lua_pushstring(L, name);
+  lua_pushnumber(L, n);
+  lua_rawset(L, -3);
+}
+
+void BuildRedisTable(lua_State* L, bool functions) {
+  lua_newtable(L);
+  SetField(L, "call", RedisCall);
+  SetField(L, "pcall", RedisPCall);
+  SetField(L, "error_reply", RedisErrorReply);
+  SetField(L, "status_reply", RedisStatusReply);
+  SetField(L, "sha1hex", RedisSha1Hex);
+  SetField(L, "log", RedisLog);
+  SetField(L, "setresp", RedisSetResp);
+  SetField(L, "set_repl", RedisSetRepl);
+  SetField(L, "replicate_commands", RedisReplicateCommands);
+  SetField(L, "breakpoint", RedisBreakpoint);
+  SetField(L, "debug", RedisDebug);
+  if (functions) SetField(L, "register_function", RedisRegisterFunction);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  SetNumber(L, "REPL_NONE", 0);
+  SetNumber(L, "REPL_AOF", 1);
+  SetNumber(L, "REPL_SLAVE", 2);
+  SetNumber(L, "REPL_REPLICA", 2);
+  SetNumber(L, "REPL_ALL", 3);
+  lua_pushstring(L, "REDIS_VERSION");
+  lua_pushstring(L, commands::kRedisVersion);
+  lua_rawset(L, -3);
+  // REDIS_VERSION_NUM: 0x00MMmmpp.
+  int major = 0, minor = 0, patch = 0;
+  sscanf(commands::kRedisVersion, "%d.%d.%d", &major, &minor, &patch);
+  SetNumber(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
+  lua_setglobal(L, "redis");
+}
+
+// ---- Lua -> the caller's reply ----
+
+void ReplyFromLua(commands::Client& c, lua_State* L, int lua_resp, int depth);
+
+// Reads table[field] raw; leaves it on the stack.
+int RawField(lua_State* L, const char* field) {
+  lua_pushstring(L, field);
+  lua_rawget(L, -2);
+  return lua_type(L, -1);
+}
+
+std::string NoNewlines(const char* s, size_t len) {
+  std::string out(s, len);
+  for (char& ch : out)
+    if (ch == '\r' || ch == '\n') ch = ' ';
+  return out;
+}
+
+void ReplyTable(commands::Client& c, lua_State* L, int lua_resp, int depth) {
+  resp::ReplyBuilder& rb = c.reply;
+  size_t len = 0;
+  if (RawField(L, "err") == LUA_TSTRING) {
+    const char* e = lua_tolstring(L, -1, &len);
+    // Redis writes "-<err>" as it is (so {err='-X'} replies "--X").
+    std::string msg(e, len);
+    lua_pop(L, 1);
+    rb.Error(msg);
+    return;
+  }
+  lua_pop(L, 1);
+  if (RawField(L, "ok") == LUA_TSTRING) {
+    const char* s = lua_tolstring(L, -1, &len);
+    rb.SimpleString(NoNewlines(s, len));
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  if (RawField(L, "double") == LUA_TNUMBER) {
+    rb.Double(lua_tonumber(L, -1));
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  if (RawField(L, "big_number") == LUA_TSTRING) {
+    const char* s = lua_tolstring(L, -1, &len);
+    rb.BigNumber(NoNewlines(s, len));
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  if (RawField(L, "map") == LUA_TTABLE) {
+    size_t h = rb.DeferLen();
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      lua_pushvalue(L, -2);  // key copy: the original stays for lua_next
+      ReplyFromLua(c, L, lua_resp, depth + 1);
+      ReplyFromLua(c, L, lua_resp, depth + 1);
+      n++;
+    }
+    rb.SetDeferredMapLen(h, n);
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  if (RawField(L, "set") == LUA_TTABLE) {
+    size_t h = rb.DeferLen();
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      lua_pop(L, 1);
+      lua_pushvalue(L, -1);
+      ReplyFromLua(c, L, lua_resp, depth + 1);
+      n++;
+    }
+    rb.SetDeferredSetLen(h, n);
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  if (RawField(L, "verbatim_string") == LUA_TTABLE) {
+    lua_pushstring(L, "format");
+    lua_rawget(L, -2);
+    lua_pushstring(L, "string");
+    lua_rawget(L, -3);
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+      size_t flen = 0;
+      const char* f = lua_tolstring(L, -2, &flen);
+      const char* s = lua_tolstring(L, -1, &len);
+      rb.Verbatim(std::string_view(s, len), std::string(f, flen).substr(0, 3));
+      lua_pop(L, 3);
+      return;
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
+  // An array: elements 1, 2, ... up to the first nil.
+  size_t h = rb.DeferLen();
+  size_t n = 0;
+  for (int j = 1;; j++) {
+    lua_rawgeti(L, -1, j);
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      break;
+    }
+    ReplyFromLua(c, L, lua_resp, depth + 1);
+    n++;
+  }
+  rb.SetDeferredArrayLen(h, n);
+}
+
+// Replies with the value on top of L's stack and pops it.
+void ReplyFromLua(commands::Client& c, lua_State* L, int lua_resp, int depth) {
+  resp::ReplyBuilder& rb = c.reply;
+  // Redis's limit is Lua's C stack; a depth bound keeps our C stack safe.
+  constexpr int kMaxDepth = 1000;
+  if (depth > kMaxDepth || !lua_checkstack(L, 4)) {
+    rb.Error("ERR reached lua stack limit");
+    lua_pop(L, 1);
+    return;
+  }
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+      size_t len = 0;
+      const char* s = lua_tolstring(L, -1, &len);
+      rb.Bulk(std::string_view(s, len));
+      break;
+    }
+    case LUA_TBOOLEAN:
+      if (lua_resp == 2) {
+        if (lua_toboolean(L, -1)) {
+          rb.Integer(1);
+        } else {
+          rb.Null();
+        }
+      } else {
+        rb.Bool(lua_toboolean(L, -1));
+      }
+      break;
+    case LUA_TNUMBER:
+      rb.Integer(LuaNumberToInteger(lua_tonumber(L, -1)));
+      break;
+    case LUA_TTABLE:
+      ReplyTable(c, L, lua_resp, depth);
+      break;
+    default:
+      rb.Null();
+      break;
+  }
+  lua_pop(L, 1);
+}
+
+// The error handler of every run (Redis's __redis__err__handler): turns
+// the error into a table {err=..., source=..., line=...} naming where the
+// script was when it failed.
+int ErrorHandler(lua_State* L) {
+  lua_Debug ar;
+  bool have = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
+  if (have && strcmp(ar.what, "C") == 0) have = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+  if (!lua_istable(L, 1)) {
+    // {err = 'ERR ' .. tostring(err)}
+    lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+    lua_getfield(L, -1, "tostring");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_pushstring(L, "ERR ");
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    lua_newtable(L);
+    lua_pushstring(L, "err");
+    lua_pushvalue(L, -3);
+    lua_rawset(L, -3);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  if (have) {
+    lua_pushstring(L, "source");
+    lua_pushstring(L, ar.source);
+    lua_rawset(L, 1);
+    lua_pushstring(L, "line");
+    lua_pushnumber(L, ar.currentline);
+    lua_rawset(L, 1);
+  }
+  lua_settop(L, 1);
+  return 1;
+}
+
+// Formats the error a run ended with (Redis's luaCallFunction).
+std::string RunError(lua_State* L, const std::string& funcname) {
+  if (!lua_istable(L, -1)) {
+    const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+    return "ERR Error running script " + funcname + ", " + std::string(msg).substr(0, 100);
+  }
+  std::string out;
+  if (RawField(L, "err") == LUA_TSTRING) {
+    out = lua_tostring(L, -1);
+  } else {
+    out = "ERR unknown error";
+  }
+  lua_pop(L, 1);
+  std::string source, line;
+  if (RawField(L, "source") == LUA_TSTRING) source = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  if (RawField(L, "line") == LUA_TNUMBER) line = std::to_string(static_cast<long long>(lua_tonumber(L, -1)));
+  lua_pop(L, 1);
+  if (!source.empty() && !line.empty()) out += " script: " + funcname + ", on " + source + ":" + line + ".";
+  return out;
+}
+
+// Between instructions: the busy threshold, serving other clients once
+// past it, and SCRIPT KILL. Returns true when the script must stop.
+bool HookWork() {
+  if (g_run == nullptr) return false;
+  commands::State& s = commands::GetState();
+  RunState& rs = g_run->state;
+  int64_t elapsed = common::MsTime() - rs.start_ms;
+  if (!rs.timedout && s.busy_reply_threshold_ms > 0 && elapsed >= s.busy_reply_threshold_ms) {
+    rs.timedout = true;
+    s.busy_error = rs.is_function ? kBusyFunction : kBusyScript;
+    LOG_WARNING(
+        "Slow script detected: still in execution after %lld milliseconds. You can try killing the script using "
+        "the %s command. Script name is: %s.",
+        static_cast<long long>(elapsed), rs.is_function ? "FUNCTION KILL" : "SCRIPT KILL", rs.funcname.c_str());
+  }
+  if (rs.timedout && s.process_events_while_busy != nullptr && rs.caller != nullptr)
+    s.process_events_while_busy(*rs.caller);
+  return rs.killed;
+}
+
+void MaskCountHook(lua_State* L, lua_Debug*) {
+  if (HookWork()) {
+    // Stop again at once if the script catches the error with pcall.
+    lua_sethook(L, MaskCountHook, LUA_MASKLINE, 0);
+    PushErrorTable(L, g_run->state.is_function ? "Script killed by user with FUNCTION KILL..."
+                                               : "Script killed by user with SCRIPT KILL...");
+    lua_error(L);
+  }
+}
+
+void PushStringArray(lua_State* L, const std::vector<std::string_view>& v) {
+  lua_createtable(L, static_cast<int>(v.size()), 0);
+  for (size_t i = 0; i < v.size(); i++) {
+    lua_pushlstring(L, v[i].data(), v[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+}
+
+}  // namespace
+
+int64_t LuaNumberToInteger(double d) {
+  // Doubles in [-2^63, 2^63) convert exactly; the rest is what x86's
+  // cvttsd2si gives (Redis relies on that cast).
+  if (std::isnan(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(d);
+}
+
+namespace {
+// Redis 7.0's script flag names, in its order.
+constexpr std::pair<const char*, uint32_t> kFlagNames[] = {
+    {"no-writes", kScriptNoWrites},       {"allow-oom", kScriptAllowOom},
+    {"allow-stale", kScriptAllowStale},   {"no-cluster", kScriptNoCluster},
+    {"allow-cross-slot-keys", kScriptAllowCrossSlot},
+};
+}  // namespace
+
+bool ScriptFlagByName(std::string_view name, uint32_t* flag) {
+  for (const auto& n : kFlagNames) {
+    if (name == n.first) {
+      *flag = n.second;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> ScriptFlagNames(uint32_t flags) {
+  std::vector<std::string> out;
+  for (const auto& n : kFlagNames)
+    if (flags & n.second) out.emplace_back(n.first);
+  return out;
+}
+
+void* LuaVm::Alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
+  auto* vm = static_cast<LuaVm*>(ud);
+  if (nsize == 0) {
+    vm->used_ -= osize;
+    free(ptr);
+    return nullptr;
+  }
+  void* p = realloc(ptr, nsize);
+  if (p != nullptr) vm->used_ = vm->used_ - osize + nsize;
+  return p;
+}
+
+LuaVm::LuaVm(bool functions) {
+  L_ = lua_newstate(Alloc, this);
+  lua_State* L = L_;
+  lua_pushcfunction(L, luaopen_base);
+  lua_pushstring(L, "");
+  lua_call(L, 1, 0);
+  OpenLib(L, LUA_TABLIBNAME, luaopen_table);
+  OpenLib(L, LUA_STRLIBNAME, luaopen_string);
+  OpenLib(L, LUA_MATHLIBNAME, luaopen_math);
+  OpenLib(L, "cjson", luaopen_cjson);
+  OpenLib(L, "bit", luaopen_bit);
+  // What Redis removes from the base library.
+  for (const char* name : {"dofile", "loadfile", "print", "getfenv", "setfenv", "module", "require", "newproxy"}) {
+    lua_pushnil(L);
+    lua_setglobal(L, name);
+  }
+  lua_pushcfunction(L, SafeRawSet);
+  lua_setglobal(L, "rawset");
+  lua_pushcfunction(L, SafeSetMetatable);
+  lua_setglobal(L, "setmetatable");
+  lua_getglobal(L, "math");
+  SetField(L, "random", MathRandom);
+  SetField(L, "randomseed", MathRandomSeed);
+  lua_pop(L, 1);
+  BuildRedisTable(L, functions);
+  // Library tables become read-only proxies.
+  for (const char* name : {"redis", "string", "table", "math", "cjson", "bit", "struct", "cmsgpack", "coroutine"}) {
+    lua_getglobal(L, name);
+    if (lua_istable(L, -1)) {
+      MakeReadonlyProxy(L);
+      lua_setglobal(L, name);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  // The real globals: missing names are errors. Scripts see a read-only
+  // proxy of them as their globals (and as _G).
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_newtable(L);
+  lua_pushstring(L, "__index");
+  lua_pushcfunction(L, GlobalsIndex);
+  lua_rawset(L, -3);
+  lua_setmetatable(L, -2);
+  MakeReadonlyProxy(L);
+  lua_pushstring(L, "_G");
+  lua_pushvalue(L, -2);
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_insert(L, -3);
+  lua_rawset(L, -3);  // real._G = proxy
+  lua_pop(L, 1);
+  lua_replace(L, LUA_GLOBALSINDEX);
+}
+
+LuaVm::~LuaVm() {
+  if (L_ != nullptr) lua_close(L_);
+}
+
+bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* body_offset, std::string* err) {
+  *body_offset = 0;
+  if (body.substr(0, 2) != "#!") {
+    *flags = kScriptEvalCompat;
+    return true;
+  }
+  size_t nl = body.find('\n');
+  std::string_view line = body.substr(0, nl == std::string_view::npos ? body.size() : nl);
+  *flags = 0;
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') i++;
+    size_t j = i;
+    while (j < line.size() && line[j] != ' ') j++;
+    if (j > i) parts.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  if (parts.empty() || parts[0] != "#!lua") {
+    *err = "ERR Unexpected engine in script shebang: " + std::string(parts.empty() ? line : parts[0]);
+    return false;
+  }
+  for (size_t k = 1; k < parts.size(); k++) {
+    std::string_view p = parts[k];
+    if (p.substr(0, 6) != "flags=") {
+      *err = "ERR Unknown lua shebang option: " + std::string(p);
+      return false;
+    }
+    p.remove_prefix(6);
+    while (!p.empty()) {
+      size_t comma = p.find(',');
+      std::string_view name = p.substr(0, comma);
+      uint32_t f = 0;
+      if (!name.empty()) {
+        if (!ScriptFlagByName(name, &f)) {
+          *err = "ERR Unexpected flag in script shebang: " + std::string(name);
+          return false;
+        }
+        *flags |= f;
+      }
+      if (comma == std::string_view::npos) break;
+      p.remove_prefix(comma + 1);
+    }
+  }
+  *body_offset = line.size();
+  return true;
+}
+
+bool Compile(LuaVm& vm, std::string_view code, std::string* err) {
+  lua_State* L = vm.state();
+  if (luaL_loadbuffer(L, code.data(), code.size(), "@user_script") != 0) {
+    const char* m = lua_tostring(L, -1);
+    *err = m ? m : "unknown error";
+    lua_pop(L, 1);
+    return false;
+  }
+  return true;
+}
+
+void SetLoadContext(LoadContext* ctx) { g_load = ctx; }
+
+const RunState* Running() { return g_run ? &g_run->state : nullptr; }
+
+const char* KillRunning(bool is_function) {
+  if (g_run == nullptr) return "NOTBUSY No scripts in execution right now.";
+  RunState& rs = g_run->state;
+  if (rs.is_function != is_function) {
+    return is_function ? "NOTBUSY No scripts in execution right now."
+                       : "NOTBUSY No scripts in execution right now.";
+  }
+  if (rs.wrote)
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait "
+           "the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+  rs.killed = true;
+  return nullptr;
+}
+
+void Run(LuaVm& vm, const RunSpec& spec) {
+  lua_State* L = vm.state();
+  commands::Client& caller = *spec.caller;
+  lua_pushcfunction(L, ErrorHandler);
+  lua_insert(L, -2);
+  int base = lua_gettop(L) - 1;  // the handler's index
+  int nargs = 0;
+  if (spec.is_function) {
+    PushStringArray(L, spec.keys);
+    PushStringArray(L, spec.args);
+    nargs = 2;
+  } else {
+    lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+    PushStringArray(L, spec.keys);
+    lua_setfield(L, -2, "KEYS");
+    PushStringArray(L, spec.args);
+    lua_setfield(L, -2, "ARGV");
+    lua_pop(L, 1);
+  }
+  ActiveRun run;
+  run.spec = &spec;
+  run.vm = &vm;
+  run.state.is_function = spec.is_function;
+  run.state.start_ms = common::MsTime();
+  run.state.funcname = spec.funcname;
+  run.state.caller = &caller;
+  commands::Client& sc = ScriptClient();
+  sc.db = caller.db;
+  sc.db_index = caller.db_index;
+  sc.flags = (sc.flags & ~commands::kClientMulti) | commands::kClientDenyBlocking;
+  run.pre_oom = commands::GetState().pre_command_oom;
+  ActiveRun* outer = g_run;
+  g_run = &run;
+  lua_sethook(L, MaskCountHook, LUA_MASKCOUNT, kHookInstructions);
+  int rc = lua_pcall(L, nargs, 1, base);
+  lua_sethook(L, nullptr, 0, 0);
+  g_run = outer;
+  commands::State& s = commands::GetState();
+  if (run.state.timedout) {
+    s.busy_error = nullptr;
+    LOG_WARNING("Slow script finished after %lld milliseconds.",
+                static_cast<long long>(common::MsTime() - run.state.start_ms));
+  }
+  if (rc != 0) {
+    std::string err = RunError(L, spec.funcname);
+    lua_pop(L, 1);
+    caller.AddError(err);
+  } else {
+    ReplyFromLua(caller, L, run.resp, 0);
+  }
+  lua_settop(L, base - 1);
+  // A little collection after each run keeps the heap from growing between
+  // full cycles (Redis does a full collection every 50 runs).
+  lua_gc(L, LUA_GCSTEP, 1);
+}
+
+}  // namespace script

@@ -1,0 +1,349 @@
+"""Lua scripting (EVAL, EVALSHA, EVAL_RO, SCRIPT): replies compared byte for
+byte with Debian's redis-server 7.0 in RESP2 and RESP3, the sandbox, error
+texts, read-only and OOM refusals, BUSY and SCRIPT KILL, effects
+propagation to the AOF, and redis-py's Lock and register_script."""
+import os
+import socket
+import threading
+import time
+
+import pytest
+import redis
+
+from conftest import REAL_SERVER, OUR_SERVER
+from test_aof import incr_commands
+
+END = b"$7\r\nENDMARK\r\n"
+
+
+def encode(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def read_until_end(s):
+    data = b""
+    while not data.endswith(END):
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    return data[:-len(END)]
+
+
+def exchange(port, proto, commands):
+    """The raw replies to `commands` (lists of arguments) on a fresh
+    connection speaking RESP `proto`."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(encode("HELLO", proto) + encode("ECHO", "ENDMARK"))
+        read_until_end(s)
+        s.sendall(b"".join(encode(*c) for c in commands) + encode("ECHO", "ENDMARK"))
+        return read_until_end(s)
+
+
+# Scripts whose replies (and errors) must match Redis 7.0's byte for byte.
+CORPUS = [
+    # Lua -> RESP conversions
+    "return 1", "return -3.99", "return 3.99", "return 1e20", "return 0/0", "return 'abc'",
+    "return true", "return false", "return nil", "return {}", "return {1,2,3,'x',nil,4}",
+    "return {1,{2,{3,{'deep'}}},false,true}", "return {err='My Err'}", "return {err='-X y'}",
+    "return {ok='fine'}", "return {ok='two\\nlines'}", "return redis.error_reply('x y')",
+    "return redis.error_reply('x')", "return redis.error_reply('-x')", "return redis.error_reply()",
+    "return redis.status_reply('PONG')", "return redis.status_reply()",
+    "return {double=3.5}", "return {double=1/0}", "return {map={a=1}}", "return {set={a=true}}",
+    "return {big_number='123456789012345678901234567890'}",
+    "return {verbatim_string={format='txt', string='hello'}}",
+    "return {1, {err='inner'}, 3}",
+    "redis.setresp(3) return true", "redis.setresp(3) return false", "redis.setresp(3) return {double=0.5}",
+    "return print", "return function() end",
+    # RESP -> Lua conversions of command replies
+    "return redis.call('set','k','v')", "return redis.call('get','k')", "return redis.call('get','nokey')",
+    "return type(redis.call('get','nokey'))", "return redis.call('incr','counter')",
+    "redis.call('rpush','l','a','b','c') return redis.call('lrange','l',0,-1)",
+    "return redis.call('ping')", "return redis.call('type','k')", "return redis.pcall('incr','k')",
+    "return type(redis.pcall('incr','k'))", "return redis.pcall('incr','k')['err']",
+    "redis.setresp(3) redis.call('hset','h','f','v') return redis.call('hgetall','h')",
+    "redis.setresp(3) return redis.call('hgetall','h')['map']['f']",
+    "redis.setresp(3) redis.call('sadd','st','m') return redis.call('smembers','st')",
+    "redis.setresp(3) redis.call('zadd','z',1.5,'m') return redis.call('zscore','z','m')",
+    "redis.setresp(3) return type(redis.call('get','nokey'))",
+    "redis.setresp(3) return redis.call('exists','k')",
+    "return redis.call('set','n',0.1)", "redis.call('set','n',0.1) return redis.call('get','n')",
+    "redis.call('set','n',100) return redis.call('get','n')",
+    # errors and their texts
+    "x=1", "return y", "error('boom')", "error({err='E1'})", "return x x", "local t = nil; return t.x",
+    "return redis.call('get')", "return redis.call('nosuch')", "return redis.call()",
+    "return redis.call({})", "return redis.call('set','a',{})", "return redis.call('eval','return 1', 0)",
+    "redis.call('set','s','str') return redis.call('lpush','s','x')",
+    "return redis.setresp(4)", "return redis.log(1)", "return redis.log(9,'x')", "return redis.sha1hex()",
+    "return redis.set_repl(77)", "redis.call = nil", "string.x = 1", "rawset(_G, 'x', 1)",
+    "local f = function() z = 1 end f()",
+    # the sandbox
+    "return {type(os), type(io), type(debug), type(package)}",
+    "local r={} for _,n in ipairs({'loadfile','dofile','print','getfenv','setfenv','require','module',"
+    "'newproxy'}) do r[#r+1]=type(rawget(_G,n)) end return r",
+    "local r={} for _,n in ipairs({'cjson','bit','string','table','math','coroutine','unpack','loadstring',"
+    "'pcall','xpcall','tonumber','tostring','select','error','assert','rawget','gcinfo','collectgarbage'}) "
+    "do r[#r+1]=n..'='..type(_G[n]) end return r",
+    # the redis API
+    "return redis.sha1hex('')", "return redis.sha1hex('abc')",
+    "return redis.REDIS_VERSION .. ' ' .. redis.REDIS_VERSION_NUM",
+    "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING, redis.REPL_NONE,"
+    " redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}",
+    "return redis.replicate_commands()", "return redis.set_repl(redis.REPL_ALL)", "return redis.breakpoint()",
+    "return redis.debug('x')", "return redis.log(redis.LOG_WARNING, 'from a script')",
+    "math.randomseed(42) return {math.random(100), math.random(1, 6), tostring(math.random())}",
+    # cjson and bit
+    "return cjson.encode({1,2,{a=1}})", "return cjson.decode('[1,2,{\"a\":\"b\"}]')[3]['a']",
+    "return cjson.encode(cjson.decode('{\"x\":[true,false,null]}'))",
+    "return {bit.band(7,3), bit.bor(1,2), bit.bxor(5,1), bit.lshift(1,4), bit.tohex(255)}",
+    # Lua 5.1 number formatting
+    "return tostring(1/3)", "return tostring(2^53)", "return tonumber('0x10')", "return string.format('%5.2f', 3.14159)",
+    "return {KEYS[1], ARGV[1], #KEYS, #ARGV}",
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_corpus_matches_redis(our_server, real_server, proto):
+    if real_server is None:
+        pytest.skip("Debian's redis-server is not installed")
+    # One script at a time so that a difference names its script.
+    diffs = []
+    for script in CORPUS:
+        cmds = [["FLUSHALL"], ["EVAL", script, "1", "key1", "arg1", "arg2"]]
+        ours = exchange(our_server.port, proto, cmds)
+        theirs = exchange(real_server.port, proto, cmds)
+        if ours != theirs:
+            diffs.append((script, ours, theirs))
+    assert diffs == []
+
+
+def test_numkeys_errors_and_noscript(r, real):
+    for c in (r, real):
+        with pytest.raises(redis.ResponseError, match="^Number of keys can't be negative$"):
+            c.eval("return 1", -1)
+        with pytest.raises(redis.ResponseError, match="^Number of keys can't be greater than number of args$"):
+            c.eval("return 1", 3, "a")
+        with pytest.raises(redis.ResponseError, match="^value is not an integer or out of range$"):
+            c.execute_command("EVAL", "return 1", "x")
+        with pytest.raises(redis.exceptions.NoScriptError, match="No matching script. Please use EVAL."):
+            c.evalsha("ffffffffffffffffffffffffffffffffffffffff", 0)
+        with pytest.raises(redis.exceptions.NoScriptError):
+            c.evalsha("short", 0)
+
+
+def test_script_load_exists_flush(r):
+    sha = r.script_load("return 'hi'")
+    assert sha == "2f31ba2bb6d6a0f42cc159d2e2dad55440778de3"
+    assert r.evalsha(sha, 0) == b"hi"
+    assert r.evalsha(sha.upper(), 0) == b"hi"
+    assert r.script_exists(sha, "0" * 40) == [True, False]
+    assert r.execute_command("EVAL_RO", "return 'hi'", 0) == b"hi"
+    assert r.execute_command("EVALSHA_RO", sha, 0) == b"hi"
+    info = r.info("memory")
+    assert info["number_of_cached_scripts"] >= 1
+    assert r.script_flush() is True
+    assert r.script_exists(sha) == [False]
+    assert r.info("memory")["number_of_cached_scripts"] == 0
+    assert r.execute_command("SCRIPT", "FLUSH", "ASYNC") == b"OK"
+    assert r.execute_command("SCRIPT", "FLUSH", "SYNC") == b"OK"
+    with pytest.raises(redis.ResponseError, match="SCRIPT FLUSH only support SYNC|ASYNC option"):
+        r.execute_command("SCRIPT", "FLUSH", "LATER")
+    with pytest.raises(redis.ResponseError, match="^Error compiling script"):
+        r.script_load("return x x")
+    assert len(r.execute_command("SCRIPT", "HELP")) > 5
+
+
+def test_many_cached_scripts_flush_returns_memory(r):
+    r.script_flush()
+    before = r.info("memory")["used_memory_lua"]
+    for i in range(3000):
+        r.script_load("return %d" % i)
+    mem = r.info("memory")
+    assert mem["number_of_cached_scripts"] == 3000
+    assert mem["used_memory_lua"] > before + 100000
+    assert mem["used_memory_scripts_eval"] > 0
+    r.script_flush()
+    mem = r.info("memory")
+    assert mem["number_of_cached_scripts"] == 0
+    assert mem["used_memory_lua"] < before + 50000
+
+
+def test_readonly_scripts(r, real):
+    for c in (r, real):
+        c.flushall()
+        with pytest.raises(redis.ResponseError, match="^Write commands are not allowed from read-only scripts"):
+            c.execute_command("EVAL_RO", "return redis.call('set','a','1')", 0)
+        with pytest.raises(redis.ResponseError, match="^Write commands are not allowed from read-only scripts"):
+            c.eval("#!lua flags=no-writes\nreturn redis.call('set','a','1')", 0)
+        with pytest.raises(redis.ResponseError, match=r"^Can not execute a script with write flag using \*_ro"):
+            c.execute_command("EVAL_RO", "#!lua\nreturn 1", 0)
+        assert c.execute_command("EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get','a')", 0) is None
+        assert c.get("a") is None
+        for bad, msg in [("#!lua flags=bad\nreturn 1", "Unexpected flag in script shebang: bad"),
+                         ("#!lua foo=bar\nreturn 1", "Unknown lua shebang option: foo=bar"),
+                         ("#!python\nreturn 1", "Unexpected engine in script shebang: #!python")]:
+            with pytest.raises(redis.ResponseError, match="^" + msg + "$"):
+                c.eval(bad, 0)
+        # The shebang line keeps its line: errors name line 2.
+        with pytest.raises(redis.ResponseError, match=r"on @user_script:2\.$"):
+            c.eval("#!lua\nerror('x')", 0)
+
+
+def test_oom_refusals(r, real):
+    for c in (r, real):
+        c.flushall()
+        c.set("a", "1")
+        c.config_set("maxmemory", 1)
+        try:
+            with pytest.raises(redis.ResponseError, match="command not allowed when used memory > 'maxmemory'. script"):
+                c.eval("return redis.call('set','b','1')", 0)
+            with pytest.raises(redis.ResponseError, match="command not allowed when used memory > 'maxmemory'.$"):
+                c.eval("#!lua\nreturn 1", 0)
+            assert c.eval("#!lua flags=allow-oom\nreturn redis.call('set','b','1')", 0) == b"OK"
+            assert c.eval("#!lua flags=no-writes\nreturn 1", 0) == 1
+            assert c.eval("return redis.call('get','a')", 0) == b"1"
+        finally:
+            c.config_set("maxmemory", 0)
+
+
+def test_script_client_db_and_blocking(r):
+    r.set("a", "db0")
+    assert r.eval("redis.call('select', 1) redis.call('set','a','db1') return redis.call('get','a')", 0) == b"db1"
+    assert r.get("a") == b"db0"  # the caller's db is unchanged
+    r.execute_command("SELECT", 1)
+    assert r.get("a") == b"db1"
+    r.execute_command("SELECT", 0)
+    # BLPOP is a no-script command (as in Redis 7.0); others run.
+    with pytest.raises(redis.ResponseError, match="^This Redis command is not allowed from script"):
+        r.eval("return redis.call('blpop','nolist',0)", 0)
+
+
+def test_lock_and_register_script(r):
+    lock = r.lock("resource", timeout=5)
+    assert lock.acquire(blocking=False)
+    assert not r.lock("resource", timeout=5).acquire(blocking=False)
+    assert lock.extend(5)
+    assert r.pttl("resource") > 5000
+    lock.release()
+    assert r.get("resource") is None
+    with pytest.raises(redis.exceptions.LockError):
+        lock.release()
+    stolen = r.lock("resource", timeout=5)
+    assert stolen.acquire(blocking=False)
+    r.set("resource", "someone else")
+    with pytest.raises(redis.exceptions.LockNotOwnedError):
+        stolen.release()
+    with r.lock("ctx", timeout=2):
+        assert r.exists("ctx")
+    assert not r.exists("ctx")
+    incr_by = r.register_script("return redis.call('incrby', KEYS[1], ARGV[1])")
+    r.script_flush()  # register_script falls back to EVAL (SCRIPT LOAD) after NOSCRIPT
+    assert incr_by(keys=["c"], args=[5]) == 5
+    assert incr_by(keys=["c"], args=[2]) == 7
+    p = r.pipeline()
+    incr_by(keys=["c"], args=[1], client=p)
+    assert p.execute() == [8]
+
+
+def test_effects_propagate_to_aof(server_factory, datadir):
+    s = server_factory("--dir", datadir, "--appendonly", "yes")
+    c = s.client()
+    c.ping()
+    c.eval("redis.call('set','a','1') redis.call('incr','a') return redis.call('get','a')", 0)
+    c.eval("return redis.call('get','a')", 0)  # reads only: nothing logged
+    c.eval("redis.call('select', 2) redis.call('set','x','y')", 0)
+    c.eval("redis.call('del','nothing')", 0)   # no change: nothing logged
+    c.eval("return redis.call('set','b','2')", 0)
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        cmds = [[a.upper() if i == 0 else a for i, a in enumerate(cmd)] for cmd in incr_commands(datadir)]
+        if cmds and cmds[-1] == [b"SET", b"b", b"2"]:
+            break
+        time.sleep(0.05)
+    assert [b"EVAL"] not in [cmd[:1] for cmd in cmds]
+    i = cmds.index([b"MULTI"])
+    assert cmds[i:i + 4] == [[b"MULTI"], [b"SET", b"a", b"1"], [b"INCR", b"a"], [b"EXEC"]]
+    assert [b"SELECT", b"2"] in cmds
+    assert cmds[-1] == [b"SET", b"b", b"2"]
+
+
+def busy_scenario(server):
+    """A script spins past busy-reply-threshold; others get -BUSY; SCRIPT
+    KILL stops it. Returns (busy error, kill reply, script error)."""
+    runner = server.client()
+    other = server.client()
+    result = {}
+
+    def spin():
+        try:
+            runner.eval("local i = 0 while true do i = i + 1 end", 0)
+        except redis.ResponseError as e:
+            result["err"] = str(e)
+
+    t = threading.Thread(target=spin)
+    t.start()
+    busy = None
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            other.ping()
+            time.sleep(0.02)
+        except redis.exceptions.BusyLoadingError as e:
+            busy = "BUSY " + str(e)
+            break
+        except redis.ResponseError as e:
+            busy = str(e)
+            break
+    killed = other.execute_command("SCRIPT", "KILL")
+    t.join(10)
+    assert not t.is_alive()
+    assert other.ping()
+    return busy, killed, result.get("err")
+
+
+def test_busy_and_script_kill(server_factory):
+    ours = busy_scenario(server_factory("--busy-reply-threshold", "100"))
+    assert "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." in ours[0]
+    assert ours[1] == b"OK"
+    assert ours[2].startswith("Script killed by user with SCRIPT KILL...")
+    if REAL_SERVER:
+        theirs = busy_scenario(server_factory("--busy-reply-threshold", "100", binary=REAL_SERVER))
+        assert ours == theirs
+
+
+def test_script_kill_refusals(server_factory):
+    s = server_factory("--busy-reply-threshold", "100")
+    c = s.client()
+    with pytest.raises(redis.ResponseError, match="^NOTBUSY No scripts in execution right now.$"):
+        c.execute_command("SCRIPT", "KILL")
+    runner = s.client()
+    def spin():
+        try:
+            runner.eval("redis.call('set','w','1') local i = 0 while i < 3e8 do i = i + 1 end", 0)
+        except redis.exceptions.ConnectionError:
+            pass  # the server shut down under it
+
+    t = threading.Thread(target=spin)
+    t.start()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            c.ping()
+            time.sleep(0.02)
+        except (redis.ResponseError, redis.exceptions.BusyLoadingError):
+            break
+    with pytest.raises(redis.ResponseError, match="^UNKILLABLE Sorry the script already executed write commands"):
+        c.execute_command("SCRIPT", "KILL")
+    # SHUTDOWN NOSAVE works while the script runs.
+    try:
+        c.execute_command("SHUTDOWN", "NOSAVE")
+    except redis.exceptions.ConnectionError:
+        pass
+    s.proc.wait(10)
+    t.join(10)
