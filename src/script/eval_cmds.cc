@@ -22,6 +22,7 @@ extern "C" {
 #include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/state.h"
+#include "script/internal.h"
 #include "script/lua_vm.h"
 #include "script/script.h"
 #include "script/sha1.h"
@@ -82,23 +83,9 @@ std::string LowerSha(std::string_view s) {
   return r;
 }
 
-// The numkeys argument: false after replying with Redis's errors.
-bool GetNumKeys(Client& c, int64_t* numkeys) {
-  if (!commands::GetInt64OrReply(c, c.argv[2], numkeys)) return false;
-  if (*numkeys > static_cast<int64_t>(c.argv.size()) - 3) {
-    c.AddError("ERR Number of keys can't be greater than number of args");
-    return false;
-  }
-  if (*numkeys < 0) {
-    c.AddError("ERR Number of keys can't be negative");
-    return false;
-  }
-  return true;
-}
-
 void EvalGeneric(Client& c, bool by_sha, bool ro) {
   int64_t numkeys = 0;
-  if (!GetNumKeys(c, &numkeys)) return;
+  if (!GetNumKeysOrReply(c, &numkeys)) return;
   EvalState& st = E();
   std::string sha = by_sha ? LowerSha(c.argv[1]) : Sha1Hex(c.argv[1]);
   auto it = st.scripts.find(sha);
@@ -112,37 +99,10 @@ void EvalGeneric(Client& c, bool by_sha, bool ro) {
     script = CreateScript(c, sha, c.argv[1]);
     if (script == nullptr) return;
   }
-  // A script that declared its flags is checked up front, as Redis 7.0
-  // does from the flags in processCommand.
-  commands::State& s = commands::GetState();
-  if (!(script->flags & kScriptEvalCompat) && !(script->flags & kScriptNoWrites)) {
-    if (ro) {
-      c.AddError("ERR Can not execute a script with write flag using *_ro command.");
-      return;
-    }
-    if (!(script->flags & kScriptAllowOom) && s.pre_command_oom) {
-      c.AddError(commands::err::kOom);
-      return;
-    }
-    if (s.disk_error != nullptr) {
-      if (const char* e = s.disk_error()) {
-        c.AddError(e);
-        return;
-      }
-    }
-  }
-  commands::PreventPropagation(c);
-  RunSpec spec;
-  spec.caller = &c;
-  spec.funcname = sha;  // Redis names it f_<sha>, its errors show the sha
-  spec.flags = script->flags;
-  spec.ro = ro;
-  size_t nk = static_cast<size_t>(numkeys);
-  spec.keys.assign(c.argv.begin() + 3, c.argv.begin() + 3 + static_cast<std::ptrdiff_t>(nk));
-  spec.args.assign(c.argv.begin() + 3 + static_cast<std::ptrdiff_t>(nk), c.argv.end());
-  lua_State* L = st.vm->state();
-  lua_rawgeti(L, LUA_REGISTRYINDEX, script->ref);
-  Run(*st.vm, spec);
+  if (!ScriptMayStartOrReply(c, script->flags, ro)) return;
+  // Redis names the script f_<sha>; its errors show the sha.
+  lua_rawgeti(st.vm->state(), LUA_REGISTRYINDEX, script->ref);
+  RunFromCommand(*st.vm, c, sha, script->flags, ro, false, numkeys);
 }
 
 void EvalCommand(Client& c) { EvalGeneric(c, false, false); }
@@ -204,6 +164,57 @@ void ScriptHelpCommand(Client& c) {
 }
 
 }  // namespace
+
+bool GetNumKeysOrReply(Client& c, int64_t* numkeys) {
+  if (!commands::GetInt64OrReply(c, c.argv[2], numkeys)) return false;
+  if (*numkeys > static_cast<int64_t>(c.argv.size()) - 3) {
+    c.AddError("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*numkeys < 0) {
+    c.AddError("ERR Number of keys can't be negative");
+    return false;
+  }
+  return true;
+}
+
+bool ScriptMayStartOrReply(Client& c, uint32_t flags, bool ro) {
+  // A script that declared its flags (a shebang, a function) is checked up
+  // front, as Redis 7.0 does from the flags in processCommand.
+  if ((flags & kScriptEvalCompat) || (flags & kScriptNoWrites)) return true;
+  if (ro) {
+    c.AddError("ERR Can not execute a script with write flag using *_ro command.");
+    return false;
+  }
+  commands::State& s = commands::GetState();
+  if (!(flags & kScriptAllowOom) && s.pre_command_oom) {
+    c.AddError(commands::err::kOom);
+    return false;
+  }
+  if (s.disk_error != nullptr) {
+    if (const char* e = s.disk_error()) {
+      c.AddError(e);
+      return false;
+    }
+  }
+  return true;
+}
+
+void RunFromCommand(LuaVm& vm, Client& c, const std::string& name, uint32_t flags, bool ro, bool is_function,
+                    int64_t numkeys) {
+  // The script's own command is never propagated: the writes it runs are.
+  commands::PreventPropagation(c);
+  RunSpec spec;
+  spec.caller = &c;
+  spec.funcname = name;
+  spec.flags = flags;
+  spec.ro = ro;
+  spec.is_function = is_function;
+  auto nk = static_cast<std::ptrdiff_t>(numkeys);
+  spec.keys.assign(c.argv.begin() + 3, c.argv.begin() + 3 + nk);
+  spec.args.assign(c.argv.begin() + 3 + nk, c.argv.end());
+  Run(vm, spec);
+}
 
 size_t EvalVmMemory() { return E().vm->UsedMemory(); }
 

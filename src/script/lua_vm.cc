@@ -28,6 +28,12 @@ namespace {
 // Registry fields of each VM.
 constexpr const char* kRealGlobals = "__td_globals";  // the real globals behind the proxy
 constexpr const char* kProxyMark = "__td_readonly";   // in the metatable of every read-only proxy
+constexpr const char* kRunRedis = "__td_run_redis";    // the functions VM's `redis` while functions run
+constexpr const char* kLoadRedis = "__td_load_redis";  // ... and while FUNCTION LOAD runs a library
+
+// How long a library's code may run at FUNCTION LOAD (Redis's
+// LOAD_TIMEOUT_MS).
+constexpr int64_t kLoadTimeoutMs = 500;
 
 // How often (in Lua VM instructions) a running script looks at the clock,
 // the kill flag and, once busy, serves other clients: Redis's value, about a
@@ -468,6 +474,13 @@ int RedisBreakpoint(lua_State* L) {
 }
 int RedisDebug(lua_State*) { return 0; }
 
+bool ValidNameImpl(std::string_view name) {
+  if (name.empty()) return false;
+  for (char ch : name)
+    if (!isalnum(static_cast<unsigned char>(ch)) && ch != '_') return false;
+  return true;
+}
+
 // redis.register_function(name, callback) or redis.register_function{
 // function_name=..., callback=..., flags={...}, description=...}.
 int DoRegisterFunction(lua_State* L) {
@@ -559,6 +572,19 @@ int DoRegisterFunction(lua_State* L) {
   } else {
     PushErrorTable(L, "wrong number of arguments to redis.register_function");
     return -1;
+  }
+  if (!ValidNameImpl(f.name)) {
+    lua_pop(L, 1);
+    // Redis 7.0's text says "Library" for function names too.
+    PushErrorTable(L, kBadNameError);
+    return -1;
+  }
+  for (const PendingFunction& other : g_load->functions) {
+    if (other.name == f.name) {
+      lua_pop(L, 1);
+      PushErrorTable(L, "Function already exists in the library");
+      return -1;
+    }
   }
   f.ref = luaL_ref(L, LUA_REGISTRYINDEX);  // pops the callback
   g_load->functions.push_back(std::move(f));
@@ -672,6 +698,38 @@ void SetNumber(lua_State* L, const char* name, lua_Number n) {
   lua_rawset(L, -3);
 }
 
+int GlobalsIndex(lua_State* L);
+void MakeReadonlyProxy(lua_State* L);
+
+// Replaces the table on top of the stack by a read-only proxy of it whose
+// missing fields are errors when a script reads them (the globals, and
+// `redis` at FUNCTION LOAD).
+void MakeStrictReadonly(lua_State* L) {
+  lua_newtable(L);
+  lua_pushstring(L, "__index");
+  lua_pushcfunction(L, GlobalsIndex);
+  lua_rawset(L, -3);
+  lua_setmetatable(L, -2);
+  MakeReadonlyProxy(L);
+}
+
+void SetLogLevels(lua_State* L) {
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+}
+
+void SetVersion(lua_State* L) {
+  lua_pushstring(L, "REDIS_VERSION");
+  lua_pushstring(L, commands::kRedisVersion);
+  lua_rawset(L, -3);
+  // REDIS_VERSION_NUM: 0x00MMmmpp.
+  int major = 0, minor = 0, patch = 0;
+  sscanf(commands::kRedisVersion, "%d.%d.%d", &major, &minor, &patch);
+  SetNumber(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
+}
+
 void BuildRedisTable(lua_State* L, bool functions) {
   lua_newtable(L);
   SetField(L, "call", RedisCall);
@@ -685,24 +743,24 @@ void BuildRedisTable(lua_State* L, bool functions) {
   SetField(L, "replicate_commands", RedisReplicateCommands);
   SetField(L, "breakpoint", RedisBreakpoint);
   SetField(L, "debug", RedisDebug);
-  if (functions) SetField(L, "register_function", RedisRegisterFunction);
-  SetNumber(L, "LOG_DEBUG", 0);
-  SetNumber(L, "LOG_VERBOSE", 1);
-  SetNumber(L, "LOG_NOTICE", 2);
-  SetNumber(L, "LOG_WARNING", 3);
+  SetLogLevels(L);
   SetNumber(L, "REPL_NONE", 0);
   SetNumber(L, "REPL_AOF", 1);
   SetNumber(L, "REPL_SLAVE", 2);
   SetNumber(L, "REPL_REPLICA", 2);
   SetNumber(L, "REPL_ALL", 3);
-  lua_pushstring(L, "REDIS_VERSION");
-  lua_pushstring(L, commands::kRedisVersion);
-  lua_rawset(L, -3);
-  // REDIS_VERSION_NUM: 0x00MMmmpp.
-  int major = 0, minor = 0, patch = 0;
-  sscanf(commands::kRedisVersion, "%d.%d.%d", &major, &minor, &patch);
-  SetNumber(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
+  SetVersion(L);
   lua_setglobal(L, "redis");
+  if (!functions) return;
+  // What a library's code sees as `redis` while FUNCTION LOAD runs it:
+  // register_function and logging only; any other field is an error.
+  lua_newtable(L);
+  SetField(L, "register_function", RedisRegisterFunction);
+  SetField(L, "log", RedisLog);
+  SetLogLevels(L);
+  SetVersion(L);
+  MakeStrictReadonly(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadRedis);
 }
 
 // ---- Lua -> the caller's reply ----
@@ -1034,17 +1092,16 @@ LuaVm::LuaVm(bool functions) {
       lua_pop(L, 1);
     }
   }
+  if (functions) {
+    lua_getglobal(L, "redis");
+    lua_setfield(L, LUA_REGISTRYINDEX, kRunRedis);
+  }
   // The real globals: missing names are errors. Scripts see a read-only
   // proxy of them as their globals (and as _G).
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_newtable(L);
-  lua_pushstring(L, "__index");
-  lua_pushcfunction(L, GlobalsIndex);
-  lua_rawset(L, -3);
-  lua_setmetatable(L, -2);
-  MakeReadonlyProxy(L);
+  MakeStrictReadonly(L);
   lua_pushstring(L, "_G");
   lua_pushvalue(L, -2);
   lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
@@ -1117,7 +1174,66 @@ bool Compile(LuaVm& vm, std::string_view code, std::string* err) {
   return true;
 }
 
-void SetLoadContext(LoadContext* ctx) { g_load = ctx; }
+bool ValidName(std::string_view name) { return ValidNameImpl(name); }
+
+namespace {
+int64_t g_load_start_ms = 0;
+
+void LoadTimeoutHook(lua_State* L, lua_Debug*) {
+  if (common::MsTime() - g_load_start_ms > kLoadTimeoutMs) {
+    lua_sethook(L, LoadTimeoutHook, LUA_MASKLINE, 0);
+    PushErrorTable(L, "FUNCTION LOAD timeout");
+    lua_error(L);
+  }
+}
+}  // namespace
+
+bool LoadLibraryCode(LuaVm& vm, std::string_view code, LoadContext* ctx, std::string* err) {
+  lua_State* L = vm.state();
+  int base = lua_gettop(L);
+  lua_pushcfunction(L, ErrorHandler);
+  if (luaL_loadbuffer(L, code.data(), code.size(), "@user_function") != 0) {
+    const char* m = lua_tostring(L, -1);
+    *err = std::string("ERR Error compiling function: ") + (m ? m : "unknown error");
+    lua_settop(L, base);
+    return false;
+  }
+  // `redis` is the load-time table while the code runs.
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadRedis);
+  lua_setfield(L, -2, "redis");
+  lua_pop(L, 1);
+  g_load = ctx;
+  g_load_start_ms = common::MsTime();
+  lua_sethook(L, LoadTimeoutHook, LUA_MASKCOUNT, kHookInstructions);
+  int rc = lua_pcall(L, 0, 0, base + 1);
+  lua_sethook(L, nullptr, 0, 0);
+  g_load = nullptr;
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_getfield(L, LUA_REGISTRYINDEX, kRunRedis);
+  lua_setfield(L, -2, "redis");
+  lua_pop(L, 1);
+  bool ok = rc == 0;
+  if (!ok) {
+    std::string msg = "unknown error";
+    if (lua_istable(L, -1)) {
+      if (RawField(L, "err") == LUA_TSTRING) msg = lua_tostring(L, -1);
+      lua_pop(L, 1);
+    } else if (lua_isstring(L, -1)) {
+      msg = lua_tostring(L, -1);
+    }
+    *err = "ERR Error registering functions: " + msg;
+    ReleaseFunctions(vm, ctx->functions);
+    ctx->functions.clear();
+  }
+  lua_settop(L, base);
+  lua_gc(L, LUA_GCSTEP, 1);
+  return ok;
+}
+
+void ReleaseFunctions(LuaVm& vm, const std::vector<PendingFunction>& fns) {
+  for (const PendingFunction& f : fns) luaL_unref(vm.state(), LUA_REGISTRYINDEX, f.ref);
+}
 
 const RunState* Running() { return g_run ? &g_run->state : nullptr; }
 

@@ -112,8 +112,7 @@ bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* body_offse
 // stack. On error returns false with Lua's message in *err.
 bool Compile(LuaVm& vm, std::string_view code, std::string* err);
 
-// The Lua VM of the functions, for function_cmds.cc to register into.
-// register_function's collector: set while FUNCTION LOAD runs the
+// What redis.register_function collects while FUNCTION LOAD runs a
 // library's code.
 struct PendingFunction {
   std::string name;
@@ -125,8 +124,19 @@ struct PendingFunction {
 struct LoadContext {
   std::vector<PendingFunction> functions;
 };
-// While non-null, redis.register_function adds to it.
-void SetLoadContext(LoadContext* ctx);
+// Runs a library's code (after its shebang line, which the caller strips,
+// keeping its newline) in the functions VM, collecting what it registers
+// into *ctx. False with *err (Redis's text, with its ERR code) when it does
+// not compile or fails. The code runs at most kLoadTimeoutMs.
+bool LoadLibraryCode(LuaVm& vm, std::string_view code, LoadContext* ctx, std::string* err);
+// Drops the callbacks of functions (their registry references).
+void ReleaseFunctions(LuaVm& vm, const std::vector<PendingFunction>& fns);
+
+// Library and function names: letters, digits and '_', at least one.
+bool ValidName(std::string_view name);
+// Redis 7.0's error for a bad name (of a library or a function).
+inline constexpr char kBadNameError[] =
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
 
 // Converts a Lua number to the integer a reply carries (C's (long long)
 // cast on x86: NaN and out-of-range values give INT64_MIN).

@@ -273,6 +273,20 @@ def test_effects_propagate_to_aof(server_factory, datadir):
     assert cmds[-1] == [b"SET", b"b", b"2"]
 
 
+def wait_busy(c):
+    """Pings until the server answers -BUSY; returns that error's text."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            c.ping()
+            time.sleep(0.02)
+        except redis.exceptions.BusyLoadingError as e:
+            return "BUSY " + str(e)
+        except redis.ResponseError as e:
+            return str(e)
+    raise AssertionError("the server never answered -BUSY")
+
+
 def busy_scenario(server):
     """A script spins past busy-reply-threshold; others get -BUSY; SCRIPT
     KILL stops it. Returns (busy error, kill reply, script error)."""
@@ -288,18 +302,7 @@ def busy_scenario(server):
 
     t = threading.Thread(target=spin)
     t.start()
-    busy = None
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            other.ping()
-            time.sleep(0.02)
-        except redis.exceptions.BusyLoadingError as e:
-            busy = "BUSY " + str(e)
-            break
-        except redis.ResponseError as e:
-            busy = str(e)
-            break
+    busy = wait_busy(other)
     killed = other.execute_command("SCRIPT", "KILL")
     t.join(10)
     assert not t.is_alive()
@@ -331,13 +334,7 @@ def test_script_kill_refusals(server_factory):
 
     t = threading.Thread(target=spin)
     t.start()
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            c.ping()
-            time.sleep(0.02)
-        except (redis.ResponseError, redis.exceptions.BusyLoadingError):
-            break
+    wait_busy(c)
     with pytest.raises(redis.ResponseError, match="^UNKILLABLE Sorry the script already executed write commands"):
         c.execute_command("SCRIPT", "KILL")
     # SHUTDOWN NOSAVE works while the script runs.
@@ -347,3 +344,196 @@ def test_script_kill_refusals(server_factory):
         pass
     s.proc.wait(10)
     t.join(10)
+
+
+# ---- functions ----
+
+LIB = """#!lua name=mylib
+local function echo(keys, args) return {keys[1], args[1]} end
+redis.register_function('echo', echo)
+redis.register_function{function_name='setit', callback=function(keys, args)
+  return redis.call('set', keys[1], args[1]) end, description='sets a key'}
+redis.register_function{function_name='getit', callback=function(keys) return redis.call('get', keys[1]) end,
+  flags={'no-writes'}}
+"""
+
+FUNCTION_CASES = [
+    ["FUNCTION", "LOAD", "return 1"],
+    ["FUNCTION", "LOAD", LIB],
+    ["FUNCTION", "LOAD", LIB],
+    ["FUNCTION", "LOAD", "#!lua name=other\nreturn 1"],
+    ["FUNCTION", "LOAD", "#!lua name=other\nredis.register_function('echo', function() return 1 end)"],
+    ["FUNCTION", "LOAD", "#!lua name=l3 foo=bar\nreturn 1"],
+    ["FUNCTION", "LOAD", "#!python name=l3\nreturn 1"],
+    ["FUNCTION", "LOAD", "#!lua name=l-x\nreturn 1"],
+    ["FUNCTION", "LOAD", "#!lua\nreturn 1"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nredis.call('ping')"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nredis.register_function('a-b', function() return 1 end)"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nx = 1"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nreturn x x"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nredis.register_function{function_name='f', callback=function() end,"
+                         " flags={'bad'}}"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nredis.register_function('f', function() end)\n"
+                         "redis.register_function('f', function() end)"],
+    ["FCALL", "echo", "1", "k", "a"],
+    ["FCALL", "setit", "1", "k", "v"],
+    ["FCALL", "getit", "1", "k"],
+    ["FCALL_RO", "getit", "1", "k"],
+    ["FCALL_RO", "setit", "1", "k", "v"],
+    ["FCALL", "nofunc", "0"],
+    ["FCALL", "echo", "5"],
+    ["FCALL", "echo", "-1"],
+    ["FUNCTION", "LIST", "LIBRARYNAME", "zz*"],
+    ["FUNCTION", "STATS"],
+    ["FUNCTION", "DELETE", "nolib"],
+    ["FUNCTION", "LOAD", "REPLACE", LIB],
+    ["FUNCTION", "DELETE", "mylib"],
+    ["FCALL", "echo", "0"],
+    ["FUNCTION", "LOAD", "#!lua name=g\nredis.register_function('g', function() "
+                         "return redis.register_function('h', function() end) end)"],
+    ["FCALL", "g", "0"],
+    ["FUNCTION", "RESTORE", "garbage"],
+    ["FUNCTION", "FLUSH", "LATER"],
+    ["FUNCTION", "FLUSH"],
+    ["FUNCTION", "LIST"],
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_functions_match_redis(our_server, real_server, proto):
+    if real_server is None:
+        pytest.skip("Debian's redis-server is not installed")
+    diffs = []
+    for port in (our_server.port, real_server.port):
+        exchange(port, proto, [["FUNCTION", "FLUSH"], ["FLUSHALL"]])
+    for cmd in FUNCTION_CASES:
+        ours = exchange(our_server.port, proto, [cmd])
+        theirs = exchange(real_server.port, proto, [cmd])
+        if ours != theirs:
+            diffs.append((cmd, ours, theirs))
+    for port in (our_server.port, real_server.port):
+        exchange(port, proto, [["FUNCTION", "FLUSH"]])
+    assert diffs == []
+
+
+def test_function_info_and_dump_restore(r, real):
+    r.function_flush()
+    real.function_flush()
+    assert r.function_load(LIB) in ("mylib", b"mylib")
+    assert real.function_load(LIB) in ("mylib", b"mylib")
+
+    def listing(c, *args):
+        # Redis lists a library's functions in its hash table's order.
+        out = []
+        for lib in c.execute_command("FUNCTION", "LIST", *args):
+            lib = dict(zip(lib[::2], lib[1::2]))
+            lib[b"functions"] = sorted(repr(f) for f in lib[b"functions"])
+            out.append(lib)
+        return out
+
+    for args in ((), ("WITHCODE",), ("LIBRARYNAME", "my*"), ("LIBRARYNAME", "x*", "WITHCODE")):
+        assert listing(r, *args) == listing(real, *args)
+    real.function_flush()
+    mem = r.info("memory")
+    assert mem["number_of_libraries"] == 1
+    assert mem["number_of_functions"] == 3
+    assert mem["used_memory_functions"] > len(LIB)
+    assert mem["used_memory_vm_functions"] > 0
+    # Our DUMP restores into Redis and the reverse.
+    payload = r.function_dump()
+    assert real.function_restore(payload) in (True, b"OK")
+    assert real.fcall("echo", 1, "k", "a") == [b"k", b"a"]
+    with pytest.raises(redis.ResponseError, match="Library mylib already exists"):
+        r.function_restore(payload)
+    assert r.function_restore(payload, "REPLACE") in (True, b"OK")
+    real.function_load("#!lua name=theirs\nredis.register_function('t', function() return 't' end)")
+    assert r.function_restore(real.function_dump(), "FLUSH") in (True, b"OK")
+    assert r.fcall("t", 0) == b"t"
+    assert r.fcall("echo", 1, "k", "a") == [b"k", b"a"]
+    assert r.info("memory")["number_of_libraries"] == 2
+    r.function_flush()
+    real.function_flush()
+    assert r.info("memory")["number_of_functions"] == 0
+
+
+def rdb_path(d):
+    return os.path.join(d, "dump.rdb")
+
+
+def test_functions_in_rdb_both_ways(server_factory, datadir):
+    from persist_util import stop
+    ours = server_factory("--dir", datadir)
+    c = ours.client()
+    c.function_load(LIB)
+    c.set("k", "v")
+    c.save()
+    stop(ours)
+    # Debian's redis-server loads our RDB.
+    if REAL_SERVER:
+        real = server_factory("--dir", datadir, binary=REAL_SERVER)
+        rc = real.client()
+        assert rc.fcall("getit", 1, "k") == b"v"
+        rc.function_load("#!lua name=fromreal\nredis.register_function('fr', function() return 'fr' end)")
+        rc.save()
+        stop(real)
+    ours = server_factory("--dir", datadir)
+    c = ours.client()
+    assert c.fcall("getit", 1, "k") == b"v"
+    if REAL_SERVER:
+        assert c.fcall("fr", 0) == b"fr"
+    # DEBUG RELOAD keeps them.
+    assert c.info("memory")["number_of_libraries"] == (2 if REAL_SERVER else 1)
+
+
+def test_functions_in_aof(server_factory, datadir):
+    from persist_util import stop, wait_rewrite
+    s = server_factory("--dir", datadir, "--appendonly", "yes")
+    c = s.client()
+    c.ping()
+    c.function_load(LIB)
+    c.fcall("setit", 1, "a", "1")
+    c.function_load("#!lua name=tmp\nredis.register_function('tmp', function() return 1 end)")
+    c.function_delete("tmp")
+    cmds = incr_commands(datadir)
+    assert [b"FUNCTION", b"LOAD", LIB.encode()] in [[x.upper() if i < 2 else x for i, x in enumerate(cmd)]
+                                                   for cmd in cmds]
+    assert [b"set", b"a", b"1"] in [[x.lower() if i == 0 else x for i, x in enumerate(cmd)] for cmd in cmds]
+    stop(s)
+    s = server_factory("--dir", datadir, "--appendonly", "yes")
+    c = s.client()
+    assert c.fcall("getit", 1, "a") == b"1"
+    assert c.info("memory")["number_of_libraries"] == 1
+    # A rewrite (RDB preamble, then plain commands) keeps them too.
+    for preamble in ("yes", "no"):
+        c.config_set("aof-use-rdb-preamble", preamble)
+        c.bgrewriteaof()
+        wait_rewrite(c)
+        stop(s)
+        s = server_factory("--dir", datadir, "--appendonly", "yes")
+        c = s.client()
+        assert c.fcall("getit", 1, "a") == b"1"
+
+
+def test_function_kill(server_factory):
+    s = server_factory("--busy-reply-threshold", "100")
+    c = s.client()
+    c.function_load("#!lua name=spin\nredis.register_function{function_name='spin', callback=function() "
+                    "local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}")
+    runner = s.client()
+    result = {}
+
+    def spin():
+        try:
+            runner.fcall("spin", 0)
+        except redis.ResponseError as e:
+            result["err"] = str(e)
+
+    t = threading.Thread(target=spin)
+    t.start()
+    busy = wait_busy(c)
+    assert "You can only call FUNCTION KILL or SHUTDOWN NOSAVE." in busy
+    stats = c.function_stats()
+    assert stats[1][0] == b"name" or b"spin" in str(stats).encode()
+    assert c.function_kill() in (True, b"OK")
+    t.join(10)
+    assert result["err"].startswith("Script killed by user with FUNCTION KILL...")
