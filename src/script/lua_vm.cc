@@ -20,6 +20,7 @@ extern "C" {
 #include "commands/version.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "script/lua_libs.h"
 #include "script/sha1.h"
 
 namespace script {
@@ -1068,6 +1069,8 @@ LuaVm::LuaVm(bool functions) {
   OpenLib(L, LUA_MATHLIBNAME, luaopen_math);
   OpenLib(L, "cjson", luaopen_cjson);
   OpenLib(L, "bit", luaopen_bit);
+  OpenLib(L, "struct", OpenStruct);
+  OpenLib(L, "cmsgpack", OpenCmsgpack);
   // What Redis removes from the base library.
   for (const char* name : {"dofile", "loadfile", "print", "getfenv", "setfenv", "module", "require", "newproxy"}) {
     lua_pushnil(L);
