@@ -212,6 +212,20 @@ def test_oom_refusals(r, real):
             c.config_set("maxmemory", 0)
 
 
+def test_runaway_allocation_is_stopped(server_factory):
+    s = server_factory("--maxmemory", "20mb")
+    c = s.client()
+    with pytest.raises(redis.ResponseError, match="not enough memory"):
+        c.eval("local t = {} for i = 1, 1e6 do t[i] = string.rep('x', 1024 * 1024) .. i end", 0)
+    assert c.ping()
+    assert c.info("memory")["used_memory_lua"] < 10 * 1024 * 1024
+    # Caught inside the script: the memory still comes back.
+    assert c.eval("local ok, e = pcall(function() local t = {} for i = 1, 1e6 do "
+                  "t[i] = string.rep('x', 1024 * 1024) .. i end end) return tostring(e)", 0) == b"not enough memory"
+    assert c.info("memory")["used_memory_lua"] < 10 * 1024 * 1024
+    assert c.eval("return #string.rep('y', 1000)", 0) == 1000
+
+
 def test_script_client_db_and_blocking(r):
     r.set("a", "db0")
     assert r.eval("redis.call('select', 1) redis.call('set','a','db1') return redis.call('get','a')", 0) == b"db1"
