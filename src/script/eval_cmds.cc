@@ -19,6 +19,7 @@ extern "C" {
 
 #include "commands/client.h"
 #include "commands/errors.h"
+#include "commands/monitor.h"
 #include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/state.h"
@@ -204,6 +205,9 @@ void RunFromCommand(LuaVm& vm, Client& c, const std::string& name, uint32_t flag
                     int64_t numkeys) {
   // The script's own command is never propagated: the writes it runs are.
   commands::PreventPropagation(c);
+  // MONITOR shows it before the commands it runs, as Redis (it is
+  // skip-monitor, so the dispatcher does not show it again after).
+  if (commands::HaveMonitors()) commands::FeedMonitors(c, 0);
   RunSpec spec;
   spec.caller = &c;
   spec.funcname = name;

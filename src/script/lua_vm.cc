@@ -113,7 +113,7 @@ commands::Client& ScriptClient() {
     auto* sc = new commands::Client();
     sc->flags |= commands::kClientDenyBlocking;
     sc->authenticated = true;
-    sc->name = "lua";
+    sc->addr = "lua";  // MONITOR shows its commands as "[<db> lua]", as Redis
     return sc;
   }();
   return *c;

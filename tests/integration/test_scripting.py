@@ -602,3 +602,57 @@ def test_struct_and_cmsgpack_match_redis(our_server, real_server):
         if ours != theirs:
             diffs.append((script, ours[:200], theirs[:200]))
     assert diffs == []
+
+
+# ---- tier metrics through the Redis exporter's -script ----
+
+EXPORTER = "/usr/bin/prometheus-redis-exporter"
+TIER_SCRIPT = os.path.join(os.path.dirname(OUR_SERVER), "..", "utils", "monitoring", "tier-metrics.lua")
+
+
+def test_tier_metrics_script(our_server):
+    import subprocess
+    import urllib.request
+    from conftest import free_port
+    with open(TIER_SCRIPT) as f:
+        code = f.read()
+    c = our_server.client()
+    pairs = c.eval(code, 0)
+    fields = dict(zip(pairs[::2], pairs[1::2]))
+    info = c.info("memory")
+    assert int(fields[b"used_memory_dram"]) > 0
+    assert b"tier_mode" not in fields and b"used_memory_dram_human" not in fields
+    assert set(k.decode() for k in fields) <= set(info)
+    if not os.path.exists(EXPORTER):
+        pytest.skip("Debian's prometheus-redis-exporter is not installed")
+    port = free_port()
+    exp = subprocess.Popen([EXPORTER, "-redis.addr", "redis://127.0.0.1:%d" % our_server.port, "-script",
+                            TIER_SCRIPT, "-web.listen-address", "127.0.0.1:%d" % port],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = ""
+        deadline = time.time() + 10
+        while time.time() < deadline and "redis_script_values" not in body:
+            try:
+                body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+            except OSError:
+                time.sleep(0.1)
+        assert 'redis_script_values{key="used_memory_dram"}' in body
+        assert 'redis_script_values{key="used_memory_nvm"}' in body
+        assert 'redis_script_values{key="tier_nvm_min_size"}' in body
+    finally:
+        exp.terminate()
+        exp.wait(10)
+
+
+def test_monitor_shows_script_and_its_commands(our_server, r):
+    with socket.create_connection(("127.0.0.1", our_server.port), timeout=10) as m:
+        m.sendall(b"MONITOR\r\n")
+        assert m.recv(100) == b"+OK\r\n"
+        r.eval("redis.call('set','a','1') return redis.call('get','a')", 0)
+        data = b""
+        while data.count(b"\r\n") < 3:
+            data += m.recv(4096)
+    lines = [line.split(b" ", 1)[1] for line in data.split(b"\r\n")[:3]]
+    assert lines[0].endswith(b'"EVAL" "redis.call(\'set\',\'a\',\'1\') return redis.call(\'get\',\'a\')" "0"')
+    assert lines[1:] == [b'[0 lua] "set" "a" "1"', b'[0 lua] "get" "a"']
