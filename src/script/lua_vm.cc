@@ -122,8 +122,11 @@ commands::Client& ScriptClient() {
 // Pushes Redis's error table {err = "<CODE> <msg>"} (luaPushErrorBuff): a
 // message starting with '-' carries its own code, others get ERR.
 void PushErrorTable(lua_State* L, std::string_view msg) {
-  std::string code = "ERR";
-  std::string text;
+  // Static: pushing may raise Lua's memory error, a longjmp that must not
+  // skip a destructor.
+  static std::string final_msg;
+  std::string_view code = "ERR";
+  std::string_view text = msg;
   if (!msg.empty() && msg[0] == '-') {
     size_t sp = msg.find(' ');
     if (sp == std::string_view::npos) {
@@ -132,11 +135,11 @@ void PushErrorTable(lua_State* L, std::string_view msg) {
       code = msg.substr(1, sp - 1);
       text = msg.substr(sp + 1);
     }
-  } else {
-    text = msg;
   }
-  while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.pop_back();
-  std::string final_msg = code + " " + text;
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
+  final_msg.assign(code);
+  final_msg += ' ';
+  final_msg.append(text);
   lua_newtable(L);
   lua_pushstring(L, "err");
   lua_pushlstring(L, final_msg.data(), final_msg.size());
@@ -337,13 +340,18 @@ int DoRedisCall(lua_State* L, bool raise) {
     PushErrorTable(L, "redis.call/pcall can only be called inside a script invocation");
     return -1;
   }
-  std::vector<std::string> args;
+  // Static, as everything this function keeps while it calls into Lua: a
+  // Lua error (out of memory under the heap limit) is a longjmp that must
+  // not skip a destructor. redis.call never nests (EVAL is no-script).
+  static std::vector<std::string> args;
+  static std::string err;
+  args.clear();
   if (!CollectArgs(L, &args)) return raise ? -1 : 1;
   commands::Client& sc = ScriptClient();
   sc.argv.assign(args.begin(), args.end());
   const commands::CommandSpec* container = nullptr;
   const commands::CommandSpec* cmd = commands::Registry::Get().Lookup(sc.argv, &container);
-  std::string err = CheckCommand(cmd, sc.argv.size());
+  err = CheckCommand(cmd, sc.argv.size());
   if (!err.empty()) {
     sc.argv.clear();
     PushErrorTable(L, err);
@@ -418,7 +426,8 @@ int RaiseError(lua_State* L, const char* msg) {
 int DoSha1Hex(lua_State* L) {
   size_t len = 0;
   const char* s = lua_tolstring(L, 1, &len);
-  std::string hex = Sha1Hex(std::string_view(s ? s : "", s ? len : 0));
+  static std::string hex;  // static: see DoRedisCall
+  hex = Sha1Hex(std::string_view(s ? s : "", s ? len : 0));
   lua_pushlstring(L, hex.data(), hex.size());
   return 1;
 }
@@ -429,7 +438,8 @@ int RedisSha1Hex(lua_State* L) {
 
 int DoLog(lua_State* L) {
   int level = static_cast<int>(lua_tointeger(L, 1));
-  std::string msg;
+  static std::string msg;  // static: see DoRedisCall
+  msg.clear();
   for (int j = 2; j <= lua_gettop(L); j++) {
     size_t len = 0;
     const char* s = lua_tolstring(L, j, &len);
