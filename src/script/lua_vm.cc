@@ -31,8 +31,7 @@ namespace {
 // Registry fields of each VM.
 constexpr const char* kRealGlobals = "__td_globals";  // the real globals behind the proxy
 constexpr const char* kProxyMark = "__td_readonly";   // in the metatable of every read-only proxy
-constexpr const char* kRunRedis = "__td_run_redis";    // the functions VM's `redis` while functions run
-constexpr const char* kLoadRedis = "__td_load_redis";  // ... and while FUNCTION LOAD runs a library
+constexpr const char* kLoadGlobals = "__td_load_globals";  // what FUNCTION LOAD's code sees as globals
 
 // How long a library's code may run at FUNCTION LOAD (Redis's
 // LOAD_TIMEOUT_MS).
@@ -774,7 +773,16 @@ void BuildRedisTable(lua_State* L, bool functions) {
   SetLogLevels(L);
   SetVersion(L);
   MakeStrictReadonly(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, kLoadRedis);
+  // The globals a library's code sees while it loads: `redis` alone.
+  lua_newtable(L);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "redis");
+  lua_newtable(L);
+  lua_pushstring(L, "__index");
+  lua_pushcfunction(L, GlobalsIndex);
+  lua_rawset(L, -3);
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLoadGlobals);
 }
 
 // ---- Lua -> the caller's reply ----
@@ -1134,10 +1142,6 @@ LuaVm::LuaVm(bool functions) {
       lua_pop(L, 1);
     }
   }
-  if (functions) {
-    lua_getglobal(L, "redis");
-    lua_setfield(L, LUA_REGISTRYINDEX, kRunRedis);
-  }
   // The real globals: missing names are errors. Scripts see a read-only
   // proxy of them as their globals (and as _G).
   lua_pushvalue(L, LUA_GLOBALSINDEX);
@@ -1221,6 +1225,15 @@ bool ValidName(std::string_view name) { return ValidNameImpl(name); }
 namespace {
 int64_t g_load_start_ms = 0;
 
+// Points the globals proxy's reads at the table under registry field `src`.
+void SetGlobalsSource(lua_State* L, const char* src) {
+  lua_getmetatable(L, LUA_GLOBALSINDEX);
+  lua_pushstring(L, "__index");
+  lua_getfield(L, LUA_REGISTRYINDEX, src);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
 void LoadTimeoutHook(lua_State* L, lua_Debug*) {
   if (common::MsTime() - g_load_start_ms > kLoadTimeoutMs) {
     lua_sethook(L, LoadTimeoutHook, LUA_MASKLINE, 0);
@@ -1240,21 +1253,18 @@ bool LoadLibraryCode(LuaVm& vm, std::string_view code, LoadContext* ctx, std::st
     lua_settop(L, base);
     return false;
   }
-  // `redis` is the load-time table while the code runs.
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_getfield(L, LUA_REGISTRYINDEX, kLoadRedis);
-  lua_setfield(L, -2, "redis");
-  lua_pop(L, 1);
+  // While the code runs, the globals proxy reads from the load-time
+  // globals (only a `redis` with register_function and log), as Redis 7.0
+  // swaps its globals' __index; functions created meanwhile look their
+  // globals up when they run, so they see the real ones.
+  SetGlobalsSource(L, kLoadGlobals);
   g_load = ctx;
   g_load_start_ms = common::MsTime();
   lua_sethook(L, LoadTimeoutHook, LUA_MASKCOUNT, kHookInstructions);
   int rc = lua_pcall(L, 0, 0, base + 1);
   lua_sethook(L, nullptr, 0, 0);
   g_load = nullptr;
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_getfield(L, LUA_REGISTRYINDEX, kRunRedis);
-  lua_setfield(L, -2, "redis");
-  lua_pop(L, 1);
+  SetGlobalsSource(L, kRealGlobals);
   bool ok = rc == 0;
   if (!ok) {
     std::string msg = "unknown error";

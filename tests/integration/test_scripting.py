@@ -385,6 +385,13 @@ FUNCTION_CASES = [
     ["FUNCTION", "LOAD", "#!lua name=l4\nredis.register_function('a-b', function() return 1 end)"],
     ["FUNCTION", "LOAD", "#!lua name=l4\nx = 1"],
     ["FUNCTION", "LOAD", "#!lua name=l4\nreturn x x"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nlocal s = string.len('x')"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nerror('oops')"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nredis.setresp(3)"],
+    ["FUNCTION", "LOAD", "#!lua name=l4\nwhile true do end"],
+    ["FUNCTION", "LOAD", "#!lua name=l5\nredis.log(redis.LOG_NOTICE, redis.REDIS_VERSION)\n"
+                         "redis.register_function('f5', function() return string.len('abc') .. type(cjson) end)"],
+    ["FCALL", "f5", "0"],
     ["FUNCTION", "LOAD", "#!lua name=l4\nredis.register_function{function_name='f', callback=function() end,"
                          " flags={'bad'}}"],
     ["FUNCTION", "LOAD", "#!lua name=l4\nredis.register_function('f', function() end)\n"
