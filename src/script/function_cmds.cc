@@ -455,12 +455,12 @@ void FunctionHelpCommand(Client& c) {
 void RegisterFunctionCommands(commands::Registry& r) {
   using namespace commands;
   const uint32_t kCat = kCatSlow | kCatScripting;
-  const uint32_t kFcallFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale;
+  const uint32_t kFcallFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale | kMovableKeys;
   r.Add({"fcall", -3, kFcallFlags, 0, 0, 0, FcallCommand, "scripting", "Invokes a function.", "7.0.0", kCat})
-      .key_specs = {KeynumKeys(kKeyRW | kKeyAccess | kKeyUpdate, 2)};
+      .key_specs = {ScriptKeys(false)};
   r.Add({"fcall_ro", -3, (kFcallFlags & ~kMayReplicate) | kReadonly, 0, 0, 0, FcallRoCommand, "scripting",
          "Invokes a read-only function.", "7.0.0", kCat})
-      .key_specs = {KeynumKeys(kKeyRO | kKeyAccess, 2)};
+      .key_specs = {ScriptKeys(true)};
   CommandSpec fn{"function", -2, 0, 0, 0, 0, nullptr, "scripting", "A container for function commands.", "7.0.0",
                  kCatSlow};
   fn.subcommands = {

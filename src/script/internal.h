@@ -16,6 +16,9 @@ void RegisterEvalCommands(commands::Registry& r);      // eval_cmds.cc
 void RegisterFunctionCommands(commands::Registry& r);  // function_cmds.cc
 // The EVAL side's INFO figures (lua_vm, eval_scripts, cached_scripts).
 ScriptMemory GetEvalMemory();
+// The key spec of EVAL* / FCALL* (keys counted at argv[2]); ro: *_RO;
+// with_notes: Redis's notes saying the worst is assumed.
+commands::KeySpec ScriptKeys(bool ro, bool with_notes = true);
 // EVAL's and FCALL's numkeys argument (argv[2]): false after replying with
 // Redis's errors.
 bool GetNumKeysOrReply(commands::Client& c, int64_t* numkeys);

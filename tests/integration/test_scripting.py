@@ -663,3 +663,14 @@ def test_monitor_shows_script_and_its_commands(our_server, r):
     lines = [line.split(b" ", 1)[1] for line in data.split(b"\r\n")[:3]]
     assert lines[0].endswith(b'"EVAL" "redis.call(\'set\',\'a\',\'1\') return redis.call(\'get\',\'a\')" "0"')
     assert lines[1:] == [b'[0 lua] "set" "a" "1"', b'[0 lua] "get" "a"']
+
+
+def test_command_info_matches_redis(our_server, real_server):
+    if real_server is None:
+        pytest.skip("Debian's redis-server is not installed")
+    for name in ("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"):
+        cmd = [["COMMAND", "INFO", name]]
+        assert exchange(our_server.port, 2, cmd) == exchange(real_server.port, 2, cmd), name
+    for cmd in (["COMMAND", "GETKEYS", "eval", "return 1", "2", "a", "b", "c"],
+                ["COMMAND", "GETKEYS", "fcall", "f", "1", "a", "b"]):
+        assert exchange(our_server.port, 2, [cmd]) == exchange(real_server.port, 2, [cmd])
