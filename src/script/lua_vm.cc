@@ -358,7 +358,14 @@ int DoRedisCall(lua_State* L, bool raise) {
   }
   uint32_t flags = cmd->flags | (cmd->parent ? cmd->parent->flags : 0);
   if (flags & commands::kWrite) g_run->state.wrote = true;
-  sc.outbuf.clear();
+  // A big reply's buffer is not kept for the next command's (the previous
+  // reply was converted already).
+  constexpr size_t kKeptReplyBuffer = 64 * 1024;
+  if (sc.outbuf.capacity() > kKeptReplyBuffer) {
+    std::string().swap(sc.outbuf);
+  } else {
+    sc.outbuf.clear();
+  }
   sc.out_pos = 0;
   sc.reply.SetProtocol(g_run->resp);
   sc.resp = g_run->resp;
@@ -1292,10 +1299,8 @@ const RunState* Running() { return g_run ? &g_run->state : nullptr; }
 const char* KillRunning(bool is_function) {
   if (g_run == nullptr) return "NOTBUSY No scripts in execution right now.";
   RunState& rs = g_run->state;
-  if (rs.is_function != is_function) {
-    return is_function ? "NOTBUSY No scripts in execution right now."
-                       : "NOTBUSY No scripts in execution right now.";
-  }
+  // SCRIPT KILL does not stop a function, nor FUNCTION KILL a script.
+  if (rs.is_function != is_function) return "NOTBUSY No scripts in execution right now.";
   if (rs.wrote)
     return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait "
            "the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
