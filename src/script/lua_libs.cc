@@ -6,6 +6,7 @@ extern "C" {
 }
 
 #include <cctype>
+#include <cfloat>
 #include <climits>
 #include <cstdlib>
 #include <utility>
@@ -92,9 +93,29 @@ size_t Padding(size_t at, const Format& f, char opt, size_t size) {
 
 bool IsIntegerOption(char opt) { return strchr("bBhHlLTiI", opt) != nullptr && opt != '\0'; }
 
+// The integer bits of a Lua number as the struct library's casts give
+// them on x86-64 (a negative number through int64_t, others as unsigned),
+// without the undefined behaviour of casting values no integer type holds:
+// NaN and values below -2^63 the processor's "indefinite"
+// 0x8000000000000000, 2^64 or more 0 (what the compiler's unsigned
+// conversion leaves), as Redis's packs show.
+uint64_t IntegerBits(lua_Number n) {
+  constexpr uint64_t kIndefinite = uint64_t{1} << 63;
+  if (std::isnan(n)) return kIndefinite;
+  if (n < 0) return n >= -9223372036854775808.0 ? static_cast<uint64_t>(static_cast<int64_t>(n)) : kIndefinite;
+  return n < 18446744073709551616.0 ? static_cast<uint64_t>(n) : 0;
+}
+
+// double -> float as x86-64 converts (out of range: an infinity), without
+// the undefined behaviour of casting a value float cannot hold.
+float ToFloat(double d) {
+  if (d > FLT_MAX) return HUGE_VALF;
+  if (d < -FLT_MAX) return -HUGE_VALF;
+  return static_cast<float>(d);
+}
+
 void PackInteger(lua_State* L, luaL_Buffer* b, int arg, const Format& f, size_t size) {
-  lua_Number n = luaL_checknumber(L, arg);
-  uint64_t v = n < 0 ? static_cast<uint64_t>(static_cast<int64_t>(n)) : static_cast<uint64_t>(n);
+  uint64_t v = IntegerBits(luaL_checknumber(L, arg));
   char bytes[kMaxIntSize];
   for (size_t i = 0; i < size; i++) {
     size_t at = f.endian == Endian::kLittle ? i : size - 1 - i;
@@ -154,7 +175,7 @@ int StructPack(lua_State* L) {
     } else if (opt == 'x') {
       luaL_addchar(&b, '\0');
     } else if (opt == 'f') {
-      float v = static_cast<float>(luaL_checknumber(L, arg++));
+      float v = ToFloat(luaL_checknumber(L, arg++));
       PutBytes(&b, &v, size, f);
     } else if (opt == 'd' || opt == 'n') {
       double v = luaL_checknumber(L, arg++);
@@ -213,9 +234,11 @@ int StructUnpack(lua_State* L) {
     } else if (opt == 'c') {
       if (size == 0) {
         if (results == 0 || !lua_isnumber(L, -1)) luaL_error(L, "format 'c0' needs a previous size");
-        size = static_cast<size_t>(lua_tonumber(L, -1));
+        lua_Number n = lua_tonumber(L, -1);
         lua_pop(L, 1);
         results--;
+        luaL_argcheck(L, n >= 0 && n <= static_cast<lua_Number>(len), 2, "data string too short");
+        size = static_cast<size_t>(n);
         luaL_argcheck(L, size <= len && pos <= len - size, 2, "data string too short");
       }
       lua_pushlstring(L, data + pos, size);
@@ -334,7 +357,7 @@ void EncodeNumber(Buf* b, lua_Number n) {
     EncodeInt(b, static_cast<int64_t>(n));
     return;
   }
-  auto f = static_cast<float>(n);
+  float f = ToFloat(n);
   if (static_cast<double>(f) == n) {
     uint32_t bits;
     memcpy(&bits, &f, 4);

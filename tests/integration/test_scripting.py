@@ -596,6 +596,9 @@ LIB_CORPUS = [
     "return {cmsgpack.unpack('\\196\\3abc')}", "return cmsgpack.unpack('')",
     "return {cmsgpack.unpack(cmsgpack.pack(string.rep('y', 40), string.rep('z', 300), string.rep('w', 70000)))}",
     "return {cmsgpack.unpack('\\217\\5ab')}",
+    "return struct.pack('>i8', -1e30)", "return struct.pack('<f', 1e300)", "return struct.pack('>I8', 1e30)",
+    "return struct.pack('>I8', 0/0)", "return struct.pack('>I8', 2^63 + 2^11)", "return cmsgpack.pack(0/0, 1e301)",
+    "return {struct.unpack('B c0', '\\255abc')}",
 ]
 
 
