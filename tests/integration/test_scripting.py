@@ -599,6 +599,20 @@ LIB_CORPUS = [
     "return struct.pack('>i8', -1e30)", "return struct.pack('<f', 1e300)", "return struct.pack('>I8', 1e30)",
     "return struct.pack('>I8', 0/0)", "return struct.pack('>I8', 2^63 + 2^11)", "return cmsgpack.pack(0/0, 1e301)",
     "return {struct.unpack('B c0', '\\255abc')}",
+    # cjson (Debian's lua-cjson) as Redis's bundled one
+ "return cjson.encode({1.5, 1e20, 0.1, -0, 1/3, 123456789012})",
+ "return cjson.encode({})", "return cjson.encode({a={}, b={1,2}})",
+ "return cjson.encode({[1]=1, [3]=3})", "return cjson.encode({[1]=1, [20]=3})",
+ "return cjson.encode('\\1\\127\\200 \"/\\\\')", "return cjson.encode(cjson.null)",
+ "return tostring(cjson.decode('null') == cjson.null)", "return cjson.decode('\"\\\\u00e9\\\\ud83d\\\\ude00\"')",
+ "return cjson.encode(cjson.decode('[1e400]'))", "return cjson.decode('[1,2')", "return cjson.encode(function() end)",
+ "return cjson.encode(0/0)", "return cjson.encode(1/0)", "return tostring(cjson.decode('123456789012345678'))",
+ "local t = {} local c = t for i=1,1100 do c.x = {} c = c.x end return cjson.encode(t)",
+ "return cjson.decode(string.rep('[', 1100) .. string.rep(']', 1100))",
+ "return type(cjson.encode_keep_buffer)", "return type(cjson.decode_array_with_array_mt)",
+ "return cjson.encode({true, false})", "return cjson.decode('{\"a\":[1,{\"b\":2}]}').a[2].b",
+ "return cjson.encode_sparse_array and 'y' or 'n'", "return cjson._VERSION", "return cjson.encode(3)", "return cjson.encode(2^53)",
+
 ]
 
 
