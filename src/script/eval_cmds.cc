@@ -232,8 +232,6 @@ void RunFromCommand(LuaVm& vm, Client& c, const std::string& name, uint32_t flag
   Run(vm, spec);
 }
 
-size_t EvalVmMemory() { return E().vm->UsedMemory(); }
-
 void RegisterEvalCommands(commands::Registry& r) {
   using namespace commands;
   const uint32_t kEvalFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale | kMovableKeys;
