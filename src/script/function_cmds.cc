@@ -395,10 +395,15 @@ void FunctionRestoreCommand(Client& c) {
       }
     }
   }
+  // All or nothing, as Redis: on a failure the libraries from before are
+  // loaded again (their code ran once already, so it loads).
+  std::vector<std::string> before = LibraryCodes();
   if (policy == Policy::kFlush) FlushAll();
   for (const std::string& code : codes) {
     std::string name, err;
     if (!CreateLibrary(code, policy != Policy::kAppend, &name, &err)) {
+      FlushAll();
+      for (const std::string& old : before) (void)CreateLibrary(old, false, &name, &err);
       c.AddError(err);
       return;
     }

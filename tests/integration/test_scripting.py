@@ -472,6 +472,16 @@ def test_function_info_and_dump_restore(r, real):
     assert r.fcall("t", 0) == b"t"
     assert r.fcall("echo", 1, "k", "a") == [b"k", b"a"]
     assert r.info("memory")["number_of_libraries"] == 2
+    # A payload whose second library clashes changes nothing.
+    clash = "#!lua name=clash\nredis.register_function('t', function() return 'clash' end)"
+    real.function_flush()
+    real.function_load("#!lua name=fresh\nredis.register_function('fresh', function() return 1 end)")
+    real.function_load(clash)
+    with pytest.raises(redis.ResponseError, match="Function t already exists"):
+        r.function_restore(real.function_dump())
+    assert r.info("memory")["number_of_libraries"] == 2
+    with pytest.raises(redis.ResponseError, match="Function not found"):
+        r.fcall("fresh", 0)
     r.function_flush()
     real.function_flush()
     assert r.info("memory")["number_of_functions"] == 0
