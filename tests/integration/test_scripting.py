@@ -351,6 +351,9 @@ def test_script_kill_refusals(server_factory):
     wait_busy(c)
     with pytest.raises(redis.ResponseError, match="^UNKILLABLE Sorry the script already executed write commands"):
         c.execute_command("SCRIPT", "KILL")
+    # Saving mid-script is refused: only SHUTDOWN NOSAVE stops the server.
+    with pytest.raises(redis.ResponseError, match="Redis is busy running a script"):
+        c.execute_command("SHUTDOWN")
     # SHUTDOWN NOSAVE works while the script runs.
     try:
         c.execute_command("SHUTDOWN", "NOSAVE")
