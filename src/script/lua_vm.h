@@ -1,7 +1,7 @@
 // The Lua 5.1 engine of EVAL scripts and FUNCTION libraries: one sandboxed
-// lua_State per kind (LuaVm), the `redis` API scripts call, the reply
-// conversions both ways, and the run of one script or function (Run) with
-// its busy / kill handling.
+// lua_State per kind (LuaVm), the `redis` API scripts call, and the run of
+// one script or function (Run) with its busy / kill handling. The reply
+// conversions are lua_reply.h's; struct and cmsgpack are lua_libs.h's.
 //
 // Sandbox (Redis 7.0.15 as Debian ships it): base, table, string, math,
 // cjson and bit libraries; no os, io, debug, package, print, dofile,
