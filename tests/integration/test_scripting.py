@@ -10,7 +10,7 @@ import time
 import pytest
 import redis
 
-from conftest import REAL_SERVER, OUR_SERVER
+from conftest import REAL_SERVER, OUR_SERVER, ROOT
 from test_aof import incr_commands
 
 END = b"$7\r\nENDMARK\r\n"
@@ -644,7 +644,7 @@ def test_struct_and_cmsgpack_match_redis(our_server, real_server):
 # ---- tier metrics through the Redis exporter's -script ----
 
 EXPORTER = "/usr/bin/prometheus-redis-exporter"
-TIER_SCRIPT = os.path.join(os.path.dirname(OUR_SERVER), "..", "utils", "monitoring", "tier-metrics.lua")
+TIER_SCRIPT = os.path.join(ROOT, "utils", "monitoring", "tier-metrics.lua")
 
 
 def test_tier_metrics_script(our_server):
