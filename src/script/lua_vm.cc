@@ -532,6 +532,35 @@ int SafeRawSet(lua_State* L) {
   return 1;
 }
 
+// pcall as Redis 7.0 replaces it: an error table ({err=...}, what
+// redis.call raises) reaches the script as its err field, so scripts see
+// the error's text, not the table the reply machinery uses. Redis pushes
+// its result placeholder before calling, so pcall() calls a boolean.
+int SafePcall(lua_State* L) {
+  int argc = lua_gettop(L);
+  if (argc == 0) {
+    lua_pushboolean(L, 0);
+    lua_pushstring(L, "attempt to call a boolean value");
+    return 2;
+  }
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) == 0) {
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+  }
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "err");
+    if (lua_isstring(L, -1)) {
+      lua_replace(L, -2);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  lua_pushboolean(L, 0);
+  lua_insert(L, -2);
+  return 2;
+}
+
 // setmetatable of a proxy fails the same way (its metatable is what makes
 // it read-only).
 int SafeSetMetatable(lua_State* L) {
@@ -851,6 +880,8 @@ LuaVm::LuaVm(bool functions) {
   lua_setglobal(L, "rawset");
   lua_pushcfunction(L, SafeSetMetatable);
   lua_setglobal(L, "setmetatable");
+  lua_pushcfunction(L, SafePcall);
+  lua_setglobal(L, "pcall");
   lua_getglobal(L, "math");
   SetField(L, "random", MathRandom);
   SetField(L, "randomseed", MathRandomSeed);

@@ -83,6 +83,16 @@ CORPUS = [
     "return redis.setresp(4)", "return redis.log(1)", "return redis.log(9,'x')", "return redis.sha1hex()",
     "return redis.set_repl(77)", "redis.call = nil", "string.x = 1", "rawset(_G, 'x', 1)",
     "local f = function() z = 1 end f()",
+    # pcall gives scripts the text of an error table (Redis 7.0's pcall)
+    "return {pcall(redis.call, 'nosuch')}", "local ok, e = pcall(redis.call, 'nosuch') return e['err']",
+    "local ok, e = pcall(redis.call, 'nosuch') error(e)", "local ok, e = pcall(redis.call, 'nosuch') error(e, 0)",
+    "redis.call('set','s','v') local ok, e = pcall(redis.call, 'lpush', 's', 'x') return {type(e), e}",
+    "local ok, e = pcall(function() error({err='T1', x=1}) end) return e",
+    "local ok, e = pcall(function() error({1,2}) end) return type(e)",
+    "local ok, e = pcall(function() error({err=5}) end) return type(e)",
+    "local ok, e = xpcall(function() error({err='T1'}) end, function(e) return e end) return type(e)",
+    "return {pcall(function() return 1, 2, nil, 4 end)}", "return {pcall()}", "return {pcall(error)}",
+    "error('ERR x')", "error('x', 0)", "error('ERR x', 0)", "error('FOO bar', 0)",
     # the sandbox
     "return {type(os), type(io), type(debug), type(package)}",
     "local r={} for _,n in ipairs({'loadfile','dofile','print','getfenv','setfenv','require','module',"
@@ -105,6 +115,34 @@ CORPUS = [
     # Lua 5.1 number formatting
     "return tostring(1/3)", "return tostring(2^53)", "return tonumber('0x10')", "return string.format('%5.2f', 3.14159)",
     "return {KEYS[1], ARGV[1], #KEYS, #ARGV}",
+    # odd tables, commands scripts may or may not run, Lua corners
+ "return {err=3}", "return {ok=3}", "return {double='x'}", "return {map={1,2}}", "return {set={'a','b'}}",
+ "return setmetatable({}, {__index=function() return 1 end})", "return {1, 2, err='x'}", "return {ok='a', err='b'}",
+ "return redis.pcall('nosuch')", "return redis.pcall()", "return redis.pcall('get', {})",
+ "redis.setresp(3) return redis.pcall('incr', 'k2', 'x')",
+ "return redis.call('hgetall', 'nokey')", "redis.setresp(3) return redis.call('hgetall', 'nokey')",
+ "return {redis.call('set', 'a', 'b', 'GET')}", "return redis.call('object', 'encoding', 'nokey')",
+ "return redis.call('exec')", "return redis.call('multi')", "return redis.call('subscribe', 'x')",
+ "return redis.call('client', 'list') ~= nil", "return redis.call('select', 99)", "return redis.call('debug', 'sleep', 0)",
+ "return redis.call('shutdown')", "return redis.call('script', 'load', 'return 1')", "return redis.call('function', 'list')",
+ "return redis.call('info', 'nosuchsection')", "return redis.call('time')[1] ~= nil",
+ "return tostring(redis.call('randomkey'))", "return redis.call('spop', 'noset')",
+ "return {pcall(error)}", "return {pcall(error, 'x')}", "return {pcall(redis.call, 'nosuch')}",
+ "local ok, e = pcall(redis.call, 'nosuch') return e['err']",
+ "return string.rep('x', 3, ',')", "return ('%q'):format('a\\nb')", "return #ARGV",
+ "return tostring(nil) .. tostring(true)", "return tostring(0/0)", "return tostring(-0)", "return 2^63",
+ "return -2^63", "return 9007199254740993", "return {0.5, 1.5, -0.5, -1.5}", "return unpack({1, 2, 3})",
+ "return select('#', 1, nil, 3)", "return loadstring('return 1')()", "return loadstring('x = 1')()",
+ "return pcall(loadstring, 'return os')", "return coroutine.wrap(function() coroutine.yield(5) end)()",
+ "return gcinfo() > 0", "return collectgarbage('count') > 0", "return _VERSION",
+ "return redis.call('eval_ro', 'return 1', 0)", "return redis.call('fcall', 'x', 0)",
+ "return redis.call('set', 'k', string.rep('x', 10)) and redis.call('getrange', 'k', 0, 2)",
+ "redis.call('set', 'k', 1) return redis.call('incrbyfloat', 'k', 0.5)",
+ "redis.setresp(3) redis.call('set', 'k', 1) return redis.call('incrbyfloat', 'k', 0.5)",
+ "redis.setresp(3) return redis.call('config', 'get', 'maxmemory')",
+ "redis.setresp(3) return redis.call('zrange', 'nz', 0, -1, 'withscores')",
+ "redis.setresp(3) redis.call('zadd', 'z', 1, 'a', 2, 'b') return redis.call('zrange', 'z', 0, -1, 'withscores')",
+ "redis.setresp(3) redis.call('zadd', 'z', 1, 'a') return redis.call('zrandmember', 'z', 1, 'withscores')",
 ]
 
 
