@@ -86,7 +86,7 @@ std::string LowerSha(std::string_view s) {
 
 void EvalGeneric(Client& c, bool by_sha, bool ro) {
   int64_t numkeys = 0;
-  if (!GetNumKeysOrReply(c, &numkeys)) return;
+  if (!GetNumKeysOrReply(c, &numkeys, false)) return;
   EvalState& st = E();
   std::string sha = by_sha ? LowerSha(c.argv[1]) : Sha1Hex(c.argv[1]);
   auto it = st.scripts.find(sha);
@@ -178,8 +178,10 @@ commands::KeySpec ScriptKeys(bool ro, bool with_notes) {
   return k;
 }
 
-bool GetNumKeysOrReply(Client& c, int64_t* numkeys) {
-  if (!commands::GetInt64OrReply(c, c.argv[2], numkeys)) return false;
+bool GetNumKeysOrReply(Client& c, int64_t* numkeys, bool fcall) {
+  // FCALL words a numkeys that is not a number its own way.
+  if (!commands::GetInt64OrReply(c, c.argv[2], numkeys, fcall ? "ERR Bad number of keys provided" : nullptr))
+    return false;
   if (*numkeys > static_cast<int64_t>(c.argv.size()) - 3) {
     c.AddError("ERR Number of keys can't be greater than number of args");
     return false;

@@ -170,7 +170,7 @@ void FlushAll() {
 
 void FcallGeneric(Client& c, bool ro) {
   int64_t numkeys = 0;
-  if (!GetNumKeysOrReply(c, &numkeys)) return;
+  if (!GetNumKeysOrReply(c, &numkeys, true)) return;
   FunctionsState& st = F();
   auto it = st.functions.find(std::string(c.argv[1]));
   if (it == st.functions.end()) {

@@ -21,7 +21,7 @@ ScriptMemory GetEvalMemory();
 commands::KeySpec ScriptKeys(bool ro, bool with_notes = true);
 // EVAL's and FCALL's numkeys argument (argv[2]): false after replying with
 // Redis's errors.
-bool GetNumKeysOrReply(commands::Client& c, int64_t* numkeys);
+bool GetNumKeysOrReply(commands::Client& c, int64_t* numkeys, bool fcall);
 // The checks a script with declared flags (a shebang, a function) passes
 // before it runs: *_RO with a script that may write, OOM, MISCONF. False
 // after replying with the error.

@@ -742,3 +742,44 @@ def test_command_info_matches_redis(our_server, real_server):
     for cmd in (["COMMAND", "GETKEYS", "eval", "return 1", "2", "a", "b", "c"],
                 ["COMMAND", "GETKEYS", "fcall", "f", "1", "a", "b"]):
         assert exchange(our_server.port, 2, [cmd]) == exchange(real_server.port, 2, [cmd])
+
+
+# Functions at run time and the commands' argument errors.
+RUN_LIB = """#!lua name=t
+redis.register_function('err', function() return redis.call('nosuch') end)
+redis.register_function('perr', function() return redis.pcall('nosuch') end)
+redis.register_function('lerr', function() error('boom') end)
+redis.register_function('keys', function(k, a) return {#k, #a, k[1], a[1]} end)
+redis.register_function('glob', function() return KEYS end)
+redis.register_function('setg', function() x = 1 end)
+redis.register_function('resp3', function() redis.setresp(3) return redis.call('hgetall', 'h') end)
+redis.register_function('dbl', function() return {double=1.5} end)
+redis.register_function('rand', function() return math.random(1000) end)
+redis.register_function{function_name='ro', callback=function() return redis.call('set', 'a', 1) end, flags={'no-writes'}}
+redis.register_function{function_name='oom', callback=function() return redis.call('set', 'a', 1) end, flags={'allow-oom'}}
+"""
+RUN_CASES = [["FCALL", "err", "0"], ["FCALL", "perr", "0"], ["FCALL", "lerr", "0"], ["FCALL", "keys", "2", "a", "b", "c"],
+     ["FCALL", "glob", "0"], ["FCALL", "setg", "0"], ["FCALL", "resp3", "0"], ["FCALL", "dbl", "0"], ["FCALL", "ro", "0"],
+     ["FCALL_RO", "ro", "0"], ["FCALL_RO", "oom", "0"], ["FCALL", "oom", "0"], ["FCALL", "keys", "x"],
+     ["FCALL"], ["FCALL", "keys"], ["FUNCTION", "DELETE"], ["FUNCTION", "LOAD"], ["FUNCTION", "LOAD", "REPLACE"],
+     ["FUNCTION", "LOAD", "BAD", LIB], ["FUNCTION", "LIST", "BAD"], ["FUNCTION", "LIST", "LIBRARYNAME"],
+     ["FUNCTION", "RESTORE", "x", "BAD"], ["FUNCTION", "STATS", "x"], ["FUNCTION", "KILL"], ["FUNCTION", "DUMP", "x"],
+     ["FUNCTION", "NOSUCH"], ["FUNCTION"], ["SCRIPT", "NOSUCH"], ["SCRIPT", "EXISTS"], ["SCRIPT", "LOAD"], ["SCRIPT", "KILL"]]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_function_runs_match_redis(our_server, real_server, proto):
+    if real_server is None:
+        pytest.skip("Debian's redis-server is not installed")
+    for port in (our_server.port, real_server.port):
+        exchange(port, proto, [["FUNCTION", "FLUSH"], ["FLUSHALL"], ["HSET", "h", "f", "v"],
+                               ["FUNCTION", "LOAD", RUN_LIB]])
+    diffs = []
+    for cmd in RUN_CASES:
+        ours = exchange(our_server.port, proto, [cmd])
+        theirs = exchange(real_server.port, proto, [cmd])
+        if ours != theirs:
+            diffs.append((cmd[:3], ours, theirs))
+    for port in (our_server.port, real_server.port):
+        exchange(port, proto, [["FUNCTION", "FLUSH"]])
+    assert diffs == []
