@@ -634,7 +634,11 @@ void ProcessEventsWhileBusy(Client& running) {
   // could move: its reads wait for the end of its script.
   const bool reading = running.fd >= 0 && (rt.loop->GetFileEvents(running.fd) & net::kReadable);
   if (reading) rt.loop->DelFileEvent(running.fd, net::kReadable);
+  // The script's clock stays where it started (keys expire as of then, as
+  // in Redis) whatever the commands served meanwhile set.
+  const int64_t script_now = db::Now();
   rt.loop->ProcessEvents(net::EventLoop::kFileEvents | net::EventLoop::kDontWait);
+  db::SetNow(script_now);
   // Replies go out now; clients closed meanwhile are freed after the
   // script, in the next before-sleep (one of them could be `running`).
   WritePendingClients();
