@@ -19,6 +19,7 @@ extern "C" {
 #include "commands/errors.h"
 #include "commands/registry.h"
 #include "commands/state.h"
+#include "commands/tracking.h"
 #include "commands/version.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -239,6 +240,12 @@ int DoRedisCall(lua_State* L, bool raise) {
   sc.reply.SetProtocol(g_run->resp);
   sc.resp = g_run->resp;
   commands::Call(sc, cmd);
+  // Client-side caching: a read in a script makes the caller track the
+  // script's declared keys (Redis 7.0 remembers the caller's own keys).
+  commands::Client& caller = *g_run->spec->caller;
+  if ((flags & commands::kReadonly) && (caller.flags & commands::kClientTracking) &&
+      !(caller.flags & commands::kClientTrackingBcast))
+    commands::TrackingRememberKeys(caller);
   sc.argv.clear();
   const char* p = sc.outbuf.data();
   const char* end = p + sc.outbuf.size();

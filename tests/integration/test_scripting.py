@@ -783,3 +783,30 @@ def test_function_runs_match_redis(our_server, real_server, proto):
     for port in (our_server.port, real_server.port):
         exchange(port, proto, [["FUNCTION", "FLUSH"]])
     assert diffs == []
+
+
+def tracking_run(port):
+    """A RESP3 tracking client runs scripts; another changes keys. Returns
+    the replies and the invalidation the first one got."""
+    exchange(port, 2, [["FLUSHALL"]])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as a:
+        a.sendall(encode("HELLO", 3) + encode("ECHO", "ENDMARK"))
+        read_until_end(a)
+        out = []
+        for cmd in (["CLIENT", "TRACKING", "ON"], ["EVAL", "return redis.call('get', KEYS[1])", "1", "k"],
+                    ["EVAL", "return redis.call('get', 'other')", "0"],
+                    ["EVAL", "redis.call('set', 'w', 1) return 1", "1", "wk"]):
+            a.sendall(encode(*cmd) + encode("ECHO", "ENDMARK"))
+            out.append(read_until_end(a))
+        exchange(port, 2, [["SET", "other", "x"], ["SET", "wk", "1"], ["SET", "k", "v2"]])
+        a.sendall(encode("ECHO", "ENDMARK"))
+        out.append(read_until_end(a))
+    return out
+
+
+def test_scripts_reads_are_tracked_like_redis(our_server, real_server):
+    if real_server is None:
+        pytest.skip("Debian's redis-server is not installed")
+    ours = tracking_run(our_server.port)
+    assert ours[-1] == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"
+    assert ours == tracking_run(real_server.port)
