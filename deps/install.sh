@@ -9,9 +9,10 @@ set -eu
 PACKAGES="
   build-essential cmake pkg-config
   libjemalloc-dev libnuma-dev numactl libhiredis-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist python3-redis python3-matplotlib
-  redis-tools redis-server
+  redis-tools redis-server prometheus-redis-exporter
 "
 # `install.sh fuzz` (make fuzz) adds what the libFuzzer targets build with:
 # clang, its runtimes (libclang_rt.fuzzer, asan, ubsan: libclang-rt-14-dev)

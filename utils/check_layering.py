@@ -2,7 +2,7 @@
 """Fails when a file in src/ includes a header from a layer above its own.
 
 The layers and their allowed dependencies are DESIGN.md "Layout":
-common -> alloc -> ds -> object -> db -> commands -> server; resp and net
+common -> alloc -> ds -> object -> db -> commands -> script -> server; resp and net
 depend only on common and alloc; persist on object and db (and below).
 """
 import os
@@ -19,7 +19,8 @@ ALLOWED = {
     "net": {"common", "alloc"},
     "persist": {"common", "alloc", "ds", "object", "db"},
     "commands": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist"},
-    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands"},
+    "script": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands"},
+    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands", "script"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

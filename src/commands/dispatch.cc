@@ -319,8 +319,10 @@ void ProcessCommand(Client& c) {
     for (const QueuedCommand& q : c.mstate) flags |= q.cmd->flags | (q.cmd->parent ? q.cmd->parent->flags : 0);
   }
 
+  s.pre_command_oom = false;
   if (s.maxmemory && s.evict_before_command != nullptr) {
     const bool out_of_memory = s.evict_before_command();
+    s.pre_command_oom = out_of_memory;
     // Refused: commands that may grow memory (EXEC as what it queued), and,
     // inside MULTI, anything but EXEC, DISCARD and RESET (a queue can grow
     // without bound), as Redis.
@@ -339,6 +341,13 @@ void ProcessCommand(Client& c) {
         return;
       }
     }
+  }
+
+  // A script runs past busy-reply-threshold (this client is served from
+  // inside it): only kAllowBusy commands (SCRIPT KILL, SHUTDOWN...) run.
+  if (s.busy_error != nullptr && !(flags & kAllowBusy)) {
+    RejectCommand(c, s.busy_error);
+    return;
   }
 
   if (s.loading && !(flags & kLoading)) {

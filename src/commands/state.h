@@ -86,6 +86,20 @@ struct State {
   // notify-keyspace-events, as NotifyClass bits (0: none).
   int notify_keyspace_events = 0;
 
+  // Scripting (src/script). busy-reply-threshold (lua-time-limit), in ms.
+  int64_t busy_reply_threshold_ms = 5000;
+  // While a script runs past busy-reply-threshold: the -BUSY error (without
+  // '-') that refuses every command not flagged kAllowBusy; else nullptr.
+  const char* busy_error = nullptr;
+  // Serves other clients once from inside a long-running script (Redis's
+  // processEventsWhileBlocked); `running` is the client whose script runs,
+  // whose own input is left unread meanwhile. Installed by the server.
+  void (*process_events_while_busy)(Client& running) = nullptr;
+  // Whether the dispatcher found memory over maxmemory before the command
+  // being run (Redis's pre_command_oom_state): scripts refuse DENYOOM
+  // commands until their first write.
+  bool pre_command_oom = false;
+
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
   // For a kProtected command (DEBUG, MODULE LOAD...): the error text when

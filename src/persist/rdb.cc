@@ -120,6 +120,11 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
   AppendAux(&out, "ctime", common::Int64ToString(opts.ctime));
   AppendAux(&out, "used-mem", common::Int64ToString(static_cast<int64_t>(opts.used_mem)));
   AppendAux(&out, "aof-base", opts.aof_base ? "1" : "0");
+  // Function libraries, before the keys (Redis 7.0's rdbSaveFunctions).
+  for (const std::string& code : opts.functions) {
+    AppendByte(&out, kOpFunction2);
+    RdbWriteString(&out, code, opts.compress);
+  }
 
   RdbSaveStats stats;
   for (db::Db* d : dbs) {
@@ -334,6 +339,13 @@ common::Status RdbLoad(std::string_view data, const std::vector<db::Db*>& dbs, c
       continue;
     }
     if (type == kOpModuleAux) return Corrupt("The RDB file contains module AUX data, but no module is loaded", record);
+    if (type == kOpFunction2 && opts.load_function) {
+      std::string code, err;
+      if (!ReadStringBytes(&in, &code)) return Corrupt("Short read reading a function library", in.pos());
+      if (!opts.load_function(code, &err)) return Corrupt("Failed loading library: " + err, record);
+      continue;
+    }
+    // FUNCTION (246) is the format of Redis 7.0's release candidates only.
     if (type == kOpFunction || type == kOpFunction2)
       return Corrupt("The RDB file contains function libraries, which this server does not support", record);
     if (!IsRdbObjectType(type)) return Corrupt("Unknown RDB encoding type " + std::to_string(type), record);

@@ -17,6 +17,8 @@
 //                                                       under an LRU / LFU
 //                                                       maxmemory-policy)
 //       <value type byte> <key string> <value>         (dump.h's encodings)
+//   FUNCTION2 <library code as a string>            (0xF5, one per library,
+//                                                    after the AUX fields)
 //   EOF                                                (0xFF)
 //   CRC64 of everything before it, 8 bytes LE; 0 when rdbchecksum is off.
 //
@@ -81,6 +83,9 @@ struct RdbSaveOptions {
   // Called every kProgressKeys keys with the number of keys written so far
   // (the fork child reports progress and COW to the parent from here).
   std::function<void(size_t keys_done)> progress;
+  // The function libraries' code, each written as a FUNCTION2 record
+  // (the library's code as an RDB string) before the keys.
+  std::vector<std::string> functions;
 };
 
 // Progress callbacks happen every this many keys (Redis reports its child's
@@ -137,6 +142,9 @@ struct RdbLoadOptions {
   // logs progress from here).
   size_t progress_bytes = 2 * 1024 * 1024;
   std::function<void(size_t pos, size_t keys)> progress;
+  // Loads one FUNCTION2 record's library code (false, with the reason in
+  // *err, fails the load). Unset: an RDB with libraries is refused.
+  std::function<bool(const std::string& code, std::string* err)> load_function;
 };
 
 struct RdbLoadStats {

@@ -41,6 +41,7 @@
 #include "common/util.h"
 #include "persist/aof.h"
 #include "persist/rdb.h"
+#include "script/script.h"
 #include "server/config.h"
 #include "server/info_field.h"
 #include "server/persistence.h"
@@ -203,8 +204,19 @@ common::Status WriteBase(int fd, bool preamble) {
     o.used_mem = alloc::UsedMemory();
     o.key_save_delay_us = Config().rdb_key_save_delay;
     o.progress = [](size_t keys) { ChildReportProgress(keys); };
+    o.functions = script::LibraryCodes();
     common::Result<persist::RdbSaveStats> r = persist::RdbSaveToFd(fd, AllDbs(), o);
     return r.status();
+  }
+  // The function libraries first, as FUNCTION LOAD commands (Redis 7.0's
+  // rewriteFunctions).
+  std::string fns;
+  for (const std::string& code : script::LibraryCodes()) persist::AppendRespCommand(&fns, {"FUNCTION", "LOAD", code});
+  for (size_t off = 0; off < fns.size();) {
+    ssize_t n = write(fd, fns.data() + off, fns.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return common::Status::IoError(strerror(errno));
+    off += static_cast<size_t>(n);
   }
   common::Result<persist::AofRewriteStats> r =
       persist::AofRewriteCommands(fd, AllDbs(), Config().rdb_key_save_delay, [](size_t k) { ChildReportProgress(k); });
@@ -513,6 +525,7 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
     o.progress_bytes = static_cast<size_t>(Config().loading_process_events_interval_bytes);
     size_t before = *loaded_before;
     o.progress = [before](size_t pos, size_t) { LoadingProgress(before + pos); };
+    o.load_function = [](const std::string& code, std::string* err) { return script::LoadLibrary(code, true, err); };
     persist::RdbLoadStats st;
     s = persist::RdbLoad(data, AllDbs(), o, &st);
     if (!s.ok()) return common::Status::Corruption("Error reading the RDB base file " + name + ": " + s.message());

@@ -15,6 +15,7 @@
 
 #include "alloc/residency.h"
 #include "alloc/zmalloc.h"
+#include "script/script.h"
 #include "commands/blocking.h"
 #include "commands/client.h"
 #include "commands/dispatch.h"
@@ -150,19 +151,22 @@ void MemorySection(std::string& o) {
   InfoField(o, "allocator_resident", m.resident);
   InfoField(o, "total_system_memory", TotalSystemMemory());
   InfoField(o, "total_system_memory_human", common::BytesToHuman(TotalSystemMemory()));
-  InfoField(o, "used_memory_lua", 31744);
-  InfoField(o, "used_memory_vm_eval", 31744);
-  InfoField(o, "used_memory_lua_human", std::string("31.00K"));
-  InfoField(o, "used_memory_scripts_eval", 0);
-  InfoField(o, "number_of_cached_scripts", 0);
-  InfoField(o, "number_of_functions", 0);
-  InfoField(o, "number_of_libraries", 0);
-  InfoField(o, "used_memory_vm_functions", 32768);
-  InfoField(o, "used_memory_vm_total", 64512);
-  InfoField(o, "used_memory_vm_total_human", std::string("63.00K"));
-  InfoField(o, "used_memory_functions", 184);
-  InfoField(o, "used_memory_scripts", 184);
-  InfoField(o, "used_memory_scripts_human", std::string("184B"));
+  // Scripting, as Redis 7.0 lays it out: the EVAL VM (used_memory_lua is
+  // its old name), the cached scripts, the functions VM and libraries.
+  const script::ScriptMemory sm = script::GetScriptMemory();
+  InfoField(o, "used_memory_lua", static_cast<uint64_t>(sm.lua_vm));
+  InfoField(o, "used_memory_vm_eval", static_cast<uint64_t>(sm.lua_vm));
+  InfoField(o, "used_memory_lua_human", common::BytesToHuman(sm.lua_vm));
+  InfoField(o, "used_memory_scripts_eval", static_cast<uint64_t>(sm.eval_scripts));
+  InfoField(o, "number_of_cached_scripts", static_cast<uint64_t>(sm.cached_scripts));
+  InfoField(o, "number_of_functions", static_cast<uint64_t>(sm.num_functions));
+  InfoField(o, "number_of_libraries", static_cast<uint64_t>(sm.num_libraries));
+  InfoField(o, "used_memory_vm_functions", static_cast<uint64_t>(sm.functions_vm));
+  InfoField(o, "used_memory_vm_total", static_cast<uint64_t>(sm.lua_vm + sm.functions_vm));
+  InfoField(o, "used_memory_vm_total_human", common::BytesToHuman(sm.lua_vm + sm.functions_vm));
+  InfoField(o, "used_memory_functions", static_cast<uint64_t>(sm.functions));
+  InfoField(o, "used_memory_scripts", static_cast<uint64_t>(sm.eval_scripts + sm.functions));
+  InfoField(o, "used_memory_scripts_human", common::BytesToHuman(sm.eval_scripts + sm.functions));
   InfoField(o, "maxmemory", static_cast<int64_t>(cfg.maxmemory));
   InfoField(o, "maxmemory_human", common::BytesToHuman(static_cast<uint64_t>(cfg.maxmemory)));
   InfoField(o, "maxmemory_policy", cfg.maxmemory_policy);

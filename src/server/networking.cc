@@ -405,6 +405,9 @@ void ProcessInput(Client* c) {
     // Blocking commands: a blocked client's next commands wait until it is
     // unblocked (commands/blocking.h); BeforeSleep resumes it.
     if (c->flags & commands::kClientBlocked) break;
+    // Its command is still running (a script serving other clients while
+    // busy): the next one waits for it.
+    if (c->flags & commands::kClientExecuting) break;
     size_t consumed = 0, hint = 0;
     std::string error;
     c->parser.SetAuthenticated(c->authenticated || st.requirepass.empty());
@@ -623,6 +626,23 @@ void ProcessUnblockedClients() {
   for (Client* c : commands::TakeUnblockedClients()) {
     if (c->fd >= 0) ProcessInput(c);
   }
+}
+
+void ProcessEventsWhileBusy(Client& running) {
+  auto& rt = Runtime();
+  // The running client's argv points into its query buffer, which a read
+  // could move: its reads wait for the end of its script.
+  const bool reading = running.fd >= 0 && (rt.loop->GetFileEvents(running.fd) & net::kReadable);
+  if (reading) rt.loop->DelFileEvent(running.fd, net::kReadable);
+  // The script's clock stays where it started (keys expire as of then, as
+  // in Redis) whatever the commands served meanwhile set.
+  const int64_t script_now = db::Now();
+  rt.loop->ProcessEvents(net::EventLoop::kFileEvents | net::EventLoop::kDontWait);
+  db::SetNow(script_now);
+  // Replies go out now; clients closed meanwhile are freed after the
+  // script, in the next before-sleep (one of them could be `running`).
+  WritePendingClients();
+  if (reading) (void)rt.loop->AddFileEvent(running.fd, net::kReadable, ReadHandler, &running);
 }
 
 void WritePendingClients() {

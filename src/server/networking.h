@@ -49,6 +49,10 @@ void ProcessUnblockedClients();
 // Writes every client with pending output, then frees the clients closed
 // asynchronously (before-sleep).
 void WritePendingClients();
+// Serves other clients once from inside a long-running script (reads,
+// commands, replies), leaving `running`'s own input unread (Redis's
+// processEventsWhileBlocked). commands::State::process_events_while_busy.
+void ProcessEventsWhileBusy(commands::Client& running);
 void FreeClosingClients();
 // Idle timeouts and buffer trimming (cron).
 void ClientsCron(int64_t now_ms);

@@ -1,4 +1,5 @@
 // RDB persistence, fork management and loading (see persistence.h).
+#include "script/script.h"
 #include "server/persistence.h"
 
 #include <signal.h>
@@ -92,6 +93,10 @@ persist::CowBytes MeasureCow() {
   return persist::ReadPrivateDirty(ts.nvm_lo, ts.nvm_hi);
 }
 
+// An RDB's FUNCTION2 record: a library replaces one of the same name
+// (DEBUG RELOAD loads while the libraries it saved are still there).
+bool LoadFunctionLibrary(const std::string& code, std::string* err) { return script::LoadLibrary(code, true, err); }
+
 persist::RdbSaveOptions SaveOptions() {
   const ServerConfig& cfg = Config();
   persist::RdbSaveOptions o;
@@ -103,6 +108,7 @@ persist::RdbSaveOptions SaveOptions() {
   o.save_lfu = cfg.maxmemory_policy.find("lfu") != std::string::npos;
   o.key_save_delay_us = cfg.rdb_key_save_delay;
   o.incremental_fsync = cfg.rdb_save_incremental_fsync;
+  o.functions = script::LibraryCodes();
   return o;
 }
 
@@ -472,6 +478,7 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   // clients are served often enough to observe the loading state.
   if (o.key_load_delay_us > 0) o.progress_bytes = 1024;
   o.progress = [](size_t pos, size_t) { LoadingProgress(pos); };
+  o.load_function = LoadFunctionLibrary;
   persist::RdbLoadStats st;
   s = persist::RdbLoad(f.data(), AllDbs(), o, &st);
   StopLoading();

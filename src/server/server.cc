@@ -32,6 +32,7 @@
 #include "server/maxmemory.h"
 #include "server/networking.h"
 #include "server/persistence.h"
+#include "script/script.h"
 
 namespace server {
 namespace {
@@ -162,6 +163,7 @@ common::Status ApplyConfigMirrors() {
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
   st.latency_monitor_threshold = cfg.latency_monitor_threshold;
   st.latency_tracking = cfg.latency_tracking;
+  st.busy_reply_threshold_ms = cfg.busy_reply_threshold;
   st.rdb_compression = cfg.rdbcompression;
   st.notify_keyspace_events = cfg.notify_keyspace_events;
   st.lazyfree_lazy_expire = cfg.lazyfree_lazy_expire;
@@ -279,12 +281,14 @@ int Start(int argc, char** argv) {
   commands::InstallKeyspaceEventHooks();
   state.close_client_async = [](Client& c) { CloseClientAsync(&c); };
   state.delivered = [](Client& c) { DeliveredTo(&c); };
+  state.process_events_while_busy = [](Client& c) { ProcessEventsWhileBusy(c); };
   commands::SetTrackingClientLookup(FindClient);
   auto& reg = commands::Registry::Get();
   object::InitTypes();
   commands::RegisterAllDataCommands(reg);
   RegisterServerCommands(reg);
   RegisterPersistenceCommands(reg);
+  script::RegisterScriptCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
   if (!st.ok()) {

@@ -1355,6 +1355,12 @@ void ShutdownCommand(Client& c) {
     c.AddError("ERR No shutdown in progress.");
     return;
   }
+  // A script runs past busy-reply-threshold (this client is served from
+  // inside it): the dataset is mid-script, so only NOSAVE may stop now.
+  if (!nosave && GetState().busy_error != nullptr) {
+    c.AddError(GetState().busy_error);
+    return;
+  }
   if (PrepareForShutdown(nosave, save, force)) exit(0);
   c.AddError("ERR Errors trying to SHUTDOWN. Check logs.");
 }
