@@ -12,10 +12,30 @@ inline uint8_t BitMask(uint64_t bit_offset) { return static_cast<uint8_t>(0x80u 
 
 }  // namespace
 
-// Number of set bits in p[0..n).
-uint64_t PopCount(const uint8_t* p, size_t n) {
-  uint64_t count = 0;
+// x86-64's baseline has no POPCNT instruction: built for it,
+// __builtin_popcountll is a library call per word, slower than Redis's
+// table-free bit tricks. target_clones builds the loop twice, with and
+// without POPCNT, and the loader picks one for the CPU (an ifunc).
+#if defined(__x86_64__) && defined(__ELF__)
+#define TD_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define TD_POPCNT_CLONES
+#endif
+
+// Number of set bits in p[0..n). Four words per step: independent adds
+// keep the popcount unit busy.
+TD_POPCNT_CLONES uint64_t PopCount(const uint8_t* p, size_t n) {
+  uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
   size_t i = 0;
+  for (; i + 4 * sizeof(uint64_t) <= n; i += 4 * sizeof(uint64_t)) {
+    uint64_t w[4];
+    memcpy(w, p + i, sizeof(w));
+    c0 += static_cast<uint64_t>(__builtin_popcountll(w[0]));
+    c1 += static_cast<uint64_t>(__builtin_popcountll(w[1]));
+    c2 += static_cast<uint64_t>(__builtin_popcountll(w[2]));
+    c3 += static_cast<uint64_t>(__builtin_popcountll(w[3]));
+  }
+  uint64_t count = c0 + c1 + c2 + c3;
   for (; i + sizeof(uint64_t) <= n; i += sizeof(uint64_t)) {
     uint64_t w;
     memcpy(&w, p + i, sizeof(w));

@@ -154,6 +154,31 @@ EVICT_SETS = [("evict-lru-64", "allkeys-lru", 64), ("evict-lru-1k", "allkeys-lru
 EVICT_KEY_OVERHEAD = 104
 EVICT_MIN_MAXMEMORY = 4 << 20
 
+# Commands of the newer families, by redis-benchmark with a command line
+# (50 clients, pipeline 16, __rand_int__ over 1,000,000): (name, set-up
+# commands sent once to each server, the command). The set-up makes the
+# data the command reads; {sha} is the SHA1 of BENCH_SCRIPT.
+BENCH_SCRIPT = "return redis.call('GET', KEYS[1])"
+BENCH_LIBRARY = "#!lua name=benchlib\nredis.register_function('bench_get', function(keys) return redis.call('GET', keys[1]) end)"
+BITMAP_BYTES = 1 << 20
+COMMAND_SETS = [
+    ("evalsha-p16", [["SCRIPT", "LOAD", BENCH_SCRIPT]], ["EVALSHA", "{sha}", "1", "key:__rand_int__"]),
+    ("fcall-p16", [["FUNCTION", "LOAD", "REPLACE", BENCH_LIBRARY]], ["FCALL", "bench_get", "1", "key:__rand_int__"]),
+    ("pfadd-p16", [], ["PFADD", "hll", "element:__rand_int__"]),
+    ("pfcount10-p16", [["PFADD", f"hll:{k}"] + [f"e{k}:{i}" for i in range(2000)] for k in range(10)],
+     ["PFCOUNT"] + [f"hll:{k}" for k in range(10)]),
+    # (__rand_int__ is zero-padded, which a bit offset may not be: random
+    # keys instead, each a small bitmap.)
+    ("setbit-p16", [], ["SETBIT", "bits:__rand_int__", "1000", "1"]),
+    ("bitcount-1mib-p16", [["SETRANGE", "bitmap", str(BITMAP_BYTES - 1), "x"]] +
+     [["SETBIT", "bitmap", str(i * 7919 % (BITMAP_BYTES * 8)), "1"] for i in range(2000)], ["BITCOUNT", "bitmap"]),
+    ("geoadd-p16", [], ["GEOADD", "geo", "13.361389", "38.115556", "member:__rand_int__"]),
+    ("geosearch-p16", [["GEOADD", "places"] + [x for i in range(5000) for x in
+                                               (f"{12 + (i * 37 % 1000) / 250:.6f}",
+                                                f"{36 + (i * 91 % 1000) / 250:.6f}", f"p{i}")]],
+     ["GEOSEARCH", "places", "FROMLONLAT", "14", "38", "BYRADIUS", "50", "km", "ASC", "COUNT", "10"]),
+]
+
 # The tiering engine: KEYS x 1 KiB loaded under static placement (every
 # payload on NVM), then the Zipf(0.99) 90/10 mix with our server under
 # static and under hot with tier-dram-max-memory = the DRAM used after the
@@ -210,6 +235,7 @@ def all_workload_names():
                 names.append(bench_name(prefix, pipeline, size))
     names += [n for n, _ in TIERLOAD_MIXES]
     names += [n for n, _ in PUBLISH_SETS] + [TRACKING_MIX]
+    names += [c[0] for c in COMMAND_SETS]
     names += [m[0] for m in MEMORY_SETS]
     names += [e[0] for e in EVICT_SETS]
     names.append(TIER_HOT)
@@ -395,7 +421,8 @@ class Harness:
         mixes = [(n, p) for n, p in TIERLOAD_MIXES if selected(n, args.workloads)]
         publishes = [(n, k) for n, k in PUBLISH_SETS if selected(n, args.workloads)]
         tracking = selected(TRACKING_MIX, args.workloads)
-        if not work and not mixes and not publishes and not tracking:
+        commands = [c for c in COMMAND_SETS if selected(c[0], args.workloads)]
+        if not work and not mixes and not publishes and not tracking and not commands:
             return
         servers = {"ours": self.start("ours"), "redis": self.start("redis")}
         try:
@@ -431,6 +458,7 @@ class Harness:
                             servers[who].flush()
             self.tierload_mixes(servers, mixes)
             self.messaging(servers, publishes, tracking)
+            self.command_workloads(servers, commands)
         finally:
             for s in servers.values():
                 self.stop(s)
@@ -468,6 +496,48 @@ class Harness:
                     except (RuntimeError, subprocess.TimeoutExpired) as e:
                         row.update(status="error", reason=f"{who}: {e}")
                         break
+
+    # -- commands of the newer families --
+
+    def command_workloads(self, servers, commands):
+        if not commands:
+            return
+        args = self.args
+        import hashlib
+        sha = hashlib.sha1(BENCH_SCRIPT.encode()).hexdigest()
+        n = args.requests * 5
+        for name, setup, command in commands:
+            row = {"kind": "throughput", "status": "ok", "pipeline": 16, "size": 0, "requests": n,
+                   "runs": {"ours": [], "redis": []}}
+            self.rows[name] = row
+            for who, s in servers.items():
+                s.flush()
+                try:
+                    for cmd in setup:
+                        s.client.execute_command(*cmd)
+                except Exception as e:  # noqa: BLE001 - any failure is the row's error
+                    row.update(status="error", reason=f"{who}: set-up {setup[0][0]}: {e}")
+            if row["status"] != "ok":
+                continue
+            line = [a.replace("{sha}", sha) for a in command]
+            for rnd in range(args.rounds):
+                order = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
+                for who in order:
+                    cmd = self.client_pin + ["redis-benchmark", "-h", "127.0.0.1", "-p", str(servers[who].port),
+                                             "-c", str(BENCH_CLIENTS), "-n", str(n), "-r", str(BENCH_KEYSPACE),
+                                             "-P", "16", "--csv"] + line
+                    out = self.rec.run(cmd, self.timeout)
+                    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+                    if out.returncode != 0 or not rows or "error" in (out.stdout + out.stderr).lower():
+                        row.update(status="error", reason=f"{who}: {(out.stdout + out.stderr).strip()[:300]}")
+                        break
+                    r = rows[-1]
+                    row["runs"][who].append({"rps": float(r["rps"]), "p50_ms": float(r["p50_latency_ms"]),
+                                             "p99_ms": float(r["p99_latency_ms"])})
+                if row["status"] != "ok":
+                    break
+        for s in servers.values():
+            s.flush()
 
     # -- messaging --
 
