@@ -4,13 +4,14 @@
 #include <cctype>
 
 #include "common/macros.h"
+#include "common/util.h"
 
 namespace commands {
 namespace {
 
 std::string Lower(std::string_view s) {
   std::string r(s);
-  for (char& c : r) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  for (char& c : r) c = common::LowerAscii(c);
   return r;
 }
 
@@ -68,7 +69,7 @@ void Registry::Finalize() {
 const CommandSpec* Registry::Find(std::string_view name) const {
   char buf[64];
   if (name.size() >= sizeof(buf)) return nullptr;
-  for (size_t i = 0; i < name.size(); i++) buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+  for (size_t i = 0; i < name.size(); i++) buf[i] = common::LowerAscii(name[i]);
   std::string_view key(buf, name.size());
   auto it = std::lower_bound(index_.begin(), index_.end(), key,
                              [](const auto& e, std::string_view k) { return std::string_view(e.first) < k; });

@@ -21,7 +21,6 @@ namespace common {
 
 namespace {
 
-inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // C-locale isspace: ' ', \t, \n, \v, \f, \r.
 inline bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }

@@ -107,6 +107,9 @@ std::string BytesToHuman(uint64_t n);
 // ASCII-only case folding (bytes >= 0x80 are left alone).
 bool EqualsNoCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
+// ASCII only, no locale: what command names, hex digests and config names
+// need (libc's tolower is a call through the locale's table per byte).
+inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // Redis sdssplitargs: splits a line into arguments separated by whitespace.
 // "double quotes" understand \n \r \t \b \a \xHH and \<any> (that char);

@@ -23,6 +23,7 @@ extern "C" {
 #include "commands/propagate.h"
 #include "commands/registry.h"
 #include "commands/state.h"
+#include "common/util.h"
 #include "script/internal.h"
 #include "script/lua_vm.h"
 #include "script/script.h"
@@ -78,11 +79,7 @@ const EvalScript* CreateScript(Client& c, const std::string& sha, std::string_vi
   return &it->second;
 }
 
-std::string LowerSha(std::string_view s) {
-  std::string r(s);
-  for (char& ch : r) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
-  return r;
-}
+std::string LowerSha(std::string_view s) { return common::ToLower(s); }
 
 void EvalGeneric(Client& c, bool by_sha, bool ro) {
   int64_t numkeys = 0;
