@@ -90,6 +90,10 @@ inline uint32_t HeatRank(uint32_t coldness, uint64_t key_hash) {
 // True when there is an NVM tier to place on (tier-mode is not off, and
 // the allocator is initialised).
 inline bool HaveNvmTier() { return detail::g_nvm_span != 0; }
+// The policy and tier-nvm-min-size in force, without GetPlacement's lock
+// (main thread: the hot path asks).
+inline Policy CurrentPolicy() { return detail::g_policy; }
+inline size_t NvmMinSize() { return detail::g_min_size; }
 // Values ranked below this are promoted (the engine's current line).
 inline uint32_t PromoteRank() { return detail::g_promote_rank; }
 

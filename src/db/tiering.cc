@@ -83,7 +83,7 @@ Engine& E() {
 }
 
 bool HeatPolicy() {
-  const alloc::Policy p = alloc::GetPlacement().policy;
+  const alloc::Policy p = alloc::CurrentPolicy();
   return p == alloc::Policy::kRatio || p == alloc::Policy::kHot;
 }
 
@@ -136,7 +136,7 @@ bool MayMove() {
 // the room.
 bool RoomInDram(uint64_t bytes) {
   Engine& e = E();
-  if (alloc::GetPlacement().policy != alloc::Policy::kHot || e.settings.dram_max_memory == 0) return true;
+  if (alloc::CurrentPolicy() != alloc::Policy::kHot || e.settings.dram_max_memory == 0) return true;
   if (alloc::UsedMemory(Tier::kDram) + bytes <= e.settings.dram_max_memory) return true;
   e.pressure = true;
   return false;
@@ -180,7 +180,7 @@ void StartPass() {
 // payloads have DRAM headroom.
 uint64_t DramTarget(uint64_t payload) {
   Engine& e = E();
-  const alloc::Policy p = alloc::GetPlacement().policy;
+  const alloc::Policy p = alloc::CurrentPolicy();
   if (p == alloc::Policy::kRatio) {
     const uint64_t a = e.settings.ratio_dram, b = e.settings.ratio_nvm;
     return a + b == 0 ? payload : static_cast<uint64_t>(static_cast<double>(payload) * a / (a + b));
@@ -219,7 +219,7 @@ void FinishPass() {
   } else {
     // Bytes the movable values may hold in DRAM, and the band around it.
     const double movable = target > e.fixed_dram ? static_cast<double>(target - e.fixed_dram) : 0.0;
-    const bool hot = alloc::GetPlacement().policy == alloc::Policy::kHot;
+    const bool hot = alloc::CurrentPolicy() == alloc::Policy::kHot;
     const double lo = hot ? movable * (1 - kBand) : movable * (1 - kBand / 2);
     const double hi = hot ? movable : movable * (1 + kBand / 2);
     // promote: ranks below the first bin whose inclusion passes lo;
@@ -246,7 +246,7 @@ void FinishPass() {
 // New payloads go to DRAM while it has room for the target, else to NVM.
 void UpdateNewPayloadTier() {
   Engine& e = E();
-  const alloc::Policy p = alloc::GetPlacement().policy;
+  const alloc::Policy p = alloc::CurrentPolicy();
   bool nvm = true;
   if (p == alloc::Policy::kHot) {
     const uint64_t budget = e.settings.dram_max_memory;
@@ -278,7 +278,7 @@ void Visit(ds::DictEntry* de) {
   if (heat && e.have_ranks == false) want = cur;  // no ranks yet: only measure
   if (pin != alloc::Pin::kNone) want = pin == alloc::Pin::kDram ? Tier::kDram : Tier::kNvm;
   // What stays in DRAM whatever its heat; the rest goes in the histogram.
-  if (pin == alloc::Pin::kDram || (pin == alloc::Pin::kNone && n < alloc::GetPlacement().nvm_min_size)) {
+  if (pin == alloc::Pin::kDram || (pin == alloc::Pin::kNone && n < alloc::NvmMinSize())) {
     e.fixed_dram += n;
   } else if (pin == alloc::Pin::kNone && heat) {
     const uint64_t units = (n + (1u << kUnitShift) - 1) >> kUnitShift;
@@ -353,7 +353,7 @@ void ResetStats() {
 
 std::string RatioTarget() {
   const Settings& s = E().settings;
-  if (alloc::GetPlacement().policy != alloc::Policy::kRatio) return "0";
+  if (alloc::CurrentPolicy() != alloc::Policy::kRatio) return "0";
   return std::to_string(s.ratio_dram) + ":" + std::to_string(s.ratio_nvm);
 }
 
@@ -399,7 +399,7 @@ void SetForkChildAlive(bool alive) {
   e.stats.paused = alive && Active();
 }
 
-void BeforeSleep(const std::vector<Db*>& dbs, int64_t now_ms) {
+void BeforeSleep(const std::vector<Db*>& dbs) {
   Engine& e = E();
   if (e.queue.empty()) return;
   e.last_queued = nullptr;
@@ -407,7 +407,7 @@ void BeforeSleep(const std::vector<Db*>& dbs, int64_t now_ms) {
     e.queue.clear();
     return;
   }
-  RefillTokens(now_ms);
+  RefillTokens(common::MsTime());
   for (const Queued& q : e.queue) {
     if (q.db_id < 0 || static_cast<size_t>(q.db_id) >= dbs.size()) continue;
     ds::DictEntry* de = dbs[static_cast<size_t>(q.db_id)]->FindEntry(q.key);

@@ -142,7 +142,7 @@ void SetForkChildAlive(bool alive);
 // One bounded step of the scan (cron, every tick_us), and the promotion
 // queue (before sleep). dbs are the server's databases, indexed by id.
 void Cron(const std::vector<Db*>& dbs, int64_t now_ms, int64_t tick_us);
-void BeforeSleep(const std::vector<Db*>& dbs, int64_t now_ms);
+void BeforeSleep(const std::vector<Db*>& dbs);
 
 // What MEMORY TIER shows and the scan uses: the value's coldness 0..255
 // (hotter is lower) from its access clock, and the key's pin.

@@ -64,7 +64,7 @@ void BeforeSleep(net::EventLoop*) {
   commands::TrackingBeforeSleep(Config().tracking_table_max_keys);
   // Promotions queued by this iteration's reads (db/tiering.h): after the
   // commands, before their replies leave (replies are copies).
-  db::tiering::BeforeSleep(GetState().db_ptrs, common::MsTime());
+  db::tiering::BeforeSleep(GetState().db_ptrs);
   WritePendingClients();
   FreeClosingClients();
 }
