@@ -430,8 +430,12 @@ void Cron(const std::vector<Db*>& dbs, int64_t now_ms, int64_t tick_us) {
   if (e.hist.empty() == HeatPolicy()) StartPass();
   RefillTokens(now_ms);
   // Under pressure: five times longer, but at most a quarter of the tick.
+  // Until the first pass under ratio/hot has ended there are no ranks, and
+  // nothing can be promoted: that pass gets a quarter of the tick, as
+  // Redis's slow expire cycle (a million keys take seconds, not minutes).
   int64_t cycle_us = int64_t{e.settings.cycle_ms} * 1000;
   if (e.pressure) cycle_us = std::max(cycle_us, std::min(cycle_us * kPressureFactor, tick_us / 4));
+  if (HeatPolicy() && !e.have_ranks) cycle_us = std::max(cycle_us, tick_us / 4);
   e.pressure = false;
   const int64_t deadline_us = common::UsTime() + cycle_us;
   int steps = 0;

@@ -1,5 +1,4 @@
 // RDB persistence, fork management and loading (see persistence.h).
-#include "script/script.h"
 #include "server/persistence.h"
 
 #include <signal.h>
@@ -20,7 +19,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ds/dict.h"
+#include "object/lru.h"
 #include "persist/rdb.h"
+#include "script/script.h"
 #include "server/config.h"
 #include "server/info_field.h"
 #include "server/server.h"
@@ -105,7 +106,9 @@ persist::RdbSaveOptions SaveOptions() {
   o.ctime = common::MsTime() / 1000;
   o.used_mem = alloc::UsedMemory();
   o.save_lru = cfg.maxmemory_policy.find("lru") != std::string::npos;
-  o.save_lfu = cfg.maxmemory_policy.find("lfu") != std::string::npos;
+  // What the clocks hold (object/lru.h): LFU under an LFU policy, and
+  // under tier-policy ratio/hot unless the policy is an LRU one.
+  o.save_lfu = object::ClockSettings().lfu;
   o.key_save_delay_us = cfg.rdb_key_save_delay;
   o.incremental_fsync = cfg.rdb_save_incremental_fsync;
   o.functions = script::LibraryCodes();
