@@ -408,6 +408,19 @@ std::string ToLower(std::string_view s) {
 
 // ---- Argument splitting and quoting ----------------------------------------
 
+std::vector<std::string_view> SplitSpaces(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') i++;
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ') j++;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
 namespace {
 
 int HexValue(char c) {

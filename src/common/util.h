@@ -119,6 +119,9 @@ inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<cha
 // (and leaves *out empty) on an unbalanced quote or a bad closing quote;
 // an empty or blank line gives zero arguments and true.
 bool SplitArgs(std::string_view line, std::vector<std::string>* out);
+// The words of s separated by runs of spaces (no quoting, no other
+// whitespace: script shebangs, pin lists). Views into s.
+std::vector<std::string_view> SplitSpaces(std::string_view s);
 
 // Redis sdscatrepr: "..." with \\ \" \n \r \t \a \b escaped, other bytes
 // outside 0x20..0x7e as \xHH (lowercase hex).

@@ -317,14 +317,7 @@ bool ParseRatio(std::string_view s, uint32_t* dram, uint32_t* nvm) {
 
 std::vector<std::string> SplitPatterns(std::string_view s) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && s[i] == ' ') i++;
-    size_t j = i;
-    while (j < s.size() && s[j] != ' ') j++;
-    if (j > i) out.emplace_back(s.substr(i, j - i));
-    i = j;
-  }
+  for (std::string_view w : common::SplitSpaces(s)) out.emplace_back(w);
   return out;
 }
 

@@ -72,14 +72,7 @@ bool ParseLibraryHeader(std::string_view code, std::string* name, size_t* offset
   }
   size_t nl = code.find('\n');
   std::string_view line = code.substr(0, nl == std::string_view::npos ? code.size() : nl);
-  std::vector<std::string_view> parts;
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && line[i] == ' ') i++;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ') j++;
-    if (j > i) parts.push_back(line.substr(i, j - i));
-    i = j;
-  }
+  const std::vector<std::string_view> parts = common::SplitSpaces(line);
   std::string_view engine = parts.empty() ? std::string_view() : parts[0].substr(2);
   if (engine != "lua") {
     *err = "ERR Engine '" + std::string(engine) + "' not found";

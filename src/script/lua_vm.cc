@@ -23,6 +23,7 @@ extern "C" {
 #include "commands/version.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "script/lua_libs.h"
 #include "script/lua_reply.h"
 #include "script/sha1.h"
@@ -932,15 +933,7 @@ bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* body_offse
   size_t nl = body.find('\n');
   std::string_view line = body.substr(0, nl == std::string_view::npos ? body.size() : nl);
   *flags = 0;
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && line[i] == ' ') i++;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ') j++;
-    if (j > i) parts.push_back(line.substr(i, j - i));
-    i = j;
-  }
+  const std::vector<std::string_view> parts = common::SplitSpaces(line);
   if (parts.empty() || parts[0] != "#!lua") {
     *err = "ERR Unexpected engine in script shebang: " + std::string(parts.empty() ? line : parts[0]);
     return false;
