@@ -4,7 +4,12 @@
 //
 // with level chars '.' debug, '-' verbose, '*' notice, '#' warning, and role
 // 'M' (main), 'C' (forked child). Output goes to stdout until SetLogFile()
-// names a file. Lines below the configured level cost one compare.
+// names a file. Lines below the configured level cost one compare. With
+// syslog enabled (EnableSyslog), each line also goes to syslog(3).
+//
+// The crash path (server/crash.cc) writes through LogSafe/LogSafeRaw, which
+// only call write(2) and format by hand: async-signal-safe, usable inside
+// a SIGSEGV handler.
 #pragma once
 
 #include <cstdarg>
@@ -22,6 +27,10 @@ bool SetLogFile(const std::string& path);
 // The role character in each line: 'M' in the server, 'C' in a forked child.
 void SetLogRole(char role);
 
+// Also send every line to syslog(3) as Redis's syslog-enabled does, under
+// ident and facility (LOG_USER, LOG_LOCAL0..7).
+void EnableSyslog(const std::string& ident, int facility);
+
 void LogRaw(LogLevel level, const char* fmt, va_list ap);
 // Writes text as it is, without the line prefix (Redis's LL_RAW), e.g. the
 // start-up logo.
@@ -29,6 +38,23 @@ void LogVerbatim(LogLevel level, const std::string& text);
 // True when the log goes to standard output and that is a terminal.
 bool LogIsTerminal();
 void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// ---- async-signal-safe output (crash reports) ----
+
+// The descriptor log lines go to (the log file, or standard output).
+int LogFd();
+// One warning line with the usual prefix (pid, role, time, '#'), written
+// with write(2) only. Lines longer than ~1000 bytes are cut.
+void LogSafe(const char* msg);
+// Bytes as they are, with write(2) only (Redis's LL_RAW).
+void LogSafeRaw(const char* s, size_t n);
+void LogSafeRaw(const char* s);
+
+// Called by AssertFailed and Panic with the lines that describe the
+// failure, instead of just logging them: the server installs one that
+// writes Redis's bug report around them. It must not return.
+using FatalReporter = void (*)(const char* const* lines, int n);
+void SetFatalReporter(FatalReporter fn);
 
 }  // namespace common
 

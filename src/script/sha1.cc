@@ -46,7 +46,7 @@ void Block(uint32_t h[5], const unsigned char* p) {
 
 }  // namespace
 
-std::string Sha1Hex(std::string_view data) {
+void Sha1(std::string_view data, unsigned char out[kSha1Size]) {
   uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
@@ -62,12 +62,21 @@ std::string Sha1Hex(std::string_view data) {
   for (int j = 0; j < 8; j++) last[total - 1 - j] = static_cast<unsigned char>(bits >> (8 * j));
   Block(h, last);
   if (total == 128) Block(h, last + 64);
+  for (size_t j = 0; j < kSha1Size; j++) out[j] = static_cast<unsigned char>(h[j / 4] >> (24 - 8 * (j % 4)));
+}
+
+std::string Sha1Hex(std::string_view data) {
+  unsigned char digest[kSha1Size];
+  Sha1(data, digest);
+  return DigestHex(digest);
+}
+
+std::string DigestHex(const unsigned char digest[kSha1Size]) {
   static const char kHex[] = "0123456789abcdef";
-  std::string out(40, '0');
-  for (int j = 0; j < 20; j++) {
-    unsigned char byte = static_cast<unsigned char>(h[j / 4] >> (24 - 8 * (j % 4)));
-    out[2 * j] = kHex[byte >> 4];
-    out[2 * j + 1] = kHex[byte & 15];
+  std::string out(2 * kSha1Size, '0');
+  for (size_t j = 0; j < kSha1Size; j++) {
+    out[2 * j] = kHex[digest[j] >> 4];
+    out[2 * j + 1] = kHex[digest[j] & 15];
   }
   return out;
 }

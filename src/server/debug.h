@@ -1,8 +1,13 @@
 // Switches that DEBUG subcommands flip and the rest of the server reads.
 // They live in server_cmds.cc, next to the DEBUG command that owns them.
+// The rest of DEBUG's subcommands are in debug.cc.
 //
 // Thread safety: none; read and written on the main thread only.
 #pragma once
+
+namespace commands {
+struct Client;
+}
 
 namespace server {
 
@@ -10,5 +15,9 @@ namespace server {
 // expire cycle, so expired keys are only removed when accessed (Redis's
 // server.active_expire_enabled). True at start-up.
 bool& ActiveExpireEnabled();
+
+// DEBUG DIGEST, DIGEST-VALUE, PROTOCOL, ... (debug.cc). Returns false when
+// the subcommand (with its argument count) is none of them.
+bool DebugOpsCommand(commands::Client& c);
 
 }  // namespace server

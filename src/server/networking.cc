@@ -22,6 +22,7 @@
 #include "db/db.h"
 #include "net/socket.h"
 #include "server/config.h"
+#include "server/crash.h"
 #include "server/maxmemory.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -446,7 +447,9 @@ void ProcessInput(Client* c) {
     // REPLY ON's own OK is sent and CLIENT REPLY OFF's is not.
     bool skip_this = c->flags & commands::kClientReplySkip;
     c->flags &= ~commands::kClientReplySkip;
+    SetCurrentClient(c);  // for a crash report
     commands::ProcessCommand(*c);
+    SetCurrentClient(nullptr);
     if (c->flags & commands::kClientPostponed) {
       // CLIENT PAUSE held the command back: it stays in the buffer, to be
       // parsed and dispatched again when the pause ends (commands/pause.h).

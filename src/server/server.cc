@@ -27,6 +27,7 @@
 #include "object/lru.h"
 #include "server/cli.h"
 #include "server/config.h"
+#include "server/crash.h"
 #include "server/debug.h"
 #include "server/logo.h"
 #include "server/maxmemory.h"
@@ -298,6 +299,7 @@ int Start(int argc, char** argv) {
 
   InitPersistence();
   InstallSignals();
+  SetupCrashHandlers(cfg.crash_log_enabled);
   if (!AdjustOpenFilesLimit()) return 1;
   auto loop = net::EventLoop::Create(EventLoopSetSize());
   if (!loop.ok()) {
@@ -323,6 +325,10 @@ int Start(int argc, char** argv) {
   ConfigRegistry::Get().OnApply("bind", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("port", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("maxclients", ApplyMaxclients);
+  ConfigRegistry::Get().OnApply("crash-log-enabled", [] {
+    SetupCrashHandlers(Config().crash_log_enabled);
+    return common::Status::Ok();
+  });
   ConfigRegistry::Get().OnApply("tier-nvm-node", [] {
     int before = alloc::GetTierState().nvm_node;
     common::Status s = alloc::SetNvmNode(Config().tier_nvm_node);

@@ -851,6 +851,8 @@ void DebugCommand(Client& c) {
     c.reply.Ok();
   } else if (DebugPersistenceCommand(c)) {
     // RELOAD [MERGE] [NOFLUSH] [NOSAVE], LOADAOF: server/persistence.cc
+  } else if (DebugOpsCommand(c)) {
+    // DIGEST, DIGEST-VALUE, PROTOCOL, ...: server/debug.cc
   } else if (ArgIs(sub, "error") && argc == 3) {
     c.AddError(c.argv[2]);
   } else if (ArgIs(sub, "log") && argc == 3) {
