@@ -24,6 +24,7 @@
 #include "script/script.h"
 #include "server/config.h"
 #include "server/info_field.h"
+#include "server/oom_score.h"
 #include "server/server.h"
 
 namespace server {
@@ -330,6 +331,7 @@ pid_t ForkChild(ChildType type, const std::function<int()>& body) {
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
     common::SetLogRole('C');
+    (void)SetOomScoreAdj(OomClass::kBgChild);  // the first the OOM killer takes
     for (int fd : Runtime().listen_fds) close(fd);
     if (Runtime().unix_fd >= 0) close(Runtime().unix_fd);
     p.child_last_report_ms = 0;

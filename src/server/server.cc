@@ -32,6 +32,7 @@
 #include "server/logo.h"
 #include "server/maxmemory.h"
 #include "server/networking.h"
+#include "server/oom_score.h"
 #include "server/persistence.h"
 #include "script/script.h"
 
@@ -300,6 +301,7 @@ int Start(int argc, char** argv) {
   InitPersistence();
   InstallSignals();
   SetupCrashHandlers(cfg.crash_log_enabled);
+  (void)SetOomScoreAdj();  // logged on failure; start-up goes on, as Redis's
   if (!AdjustOpenFilesLimit()) return 1;
   auto loop = net::EventLoop::Create(EventLoopSetSize());
   if (!loop.ok()) {
@@ -325,6 +327,8 @@ int Start(int argc, char** argv) {
   ConfigRegistry::Get().OnApply("bind", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("port", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("maxclients", ApplyMaxclients);
+  ConfigRegistry::Get().OnApply("oom-score-adj", [] { return SetOomScoreAdj(); });
+  ConfigRegistry::Get().OnApply("oom-score-adj-values", [] { return SetOomScoreAdj(); });
   ConfigRegistry::Get().OnApply("crash-log-enabled", [] {
     SetupCrashHandlers(Config().crash_log_enabled);
     return common::Status::Ok();
