@@ -398,6 +398,10 @@ void RestoreCommand(Client& c) {
   if (!loaded.ok()) {
     if (loaded.status().code() == common::Code::kOutOfMemory)
       LOG_WARNING("RESTORE: %s", loaded.status().message().c_str());
+    // As Redis's rdbReportError in a RESTORE: the reason at verbose level.
+    if (loaded.status().code() == common::Code::kCorruption)
+      LOG_VERBOSE("Internal error in RDB reading offset 0, function at RESTORE -> %s",
+                  loaded.status().message().c_str());
     c.AddError(loaded.status().code() == common::Code::kInvalidArgument ? err::kDumpPayload : kBadDataFormat);
     return;
   }

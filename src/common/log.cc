@@ -1,5 +1,8 @@
 #include "common/log.h"
 
+// syslog.h defines LOG_DEBUG, LOG_NOTICE and LOG_WARNING (priorities) over
+// our logging macros: this file uses only the priorities.
+
 #include <sys/time.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -82,7 +85,13 @@ void WriteAll(int fd, const char* s, size_t n) {
 
 }  // namespace
 
-void EnableSyslog(const std::string& ident, int facility) {
+void EnableSyslog(const std::string& ident, const std::string& facility_name) {
+  static const int kLocal[] = {LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+                               LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
+  int facility = LOG_USER;
+  if (facility_name.size() == 6 && facility_name.compare(0, 5, "local") == 0 && facility_name[5] >= '0' &&
+      facility_name[5] <= '7')
+    facility = kLocal[facility_name[5] - '0'];
   // openlog keeps the pointer: the ident must outlive the process's logging.
   static std::string* kept = new std::string(ident);
   *kept = ident;

@@ -28,8 +28,8 @@ bool SetLogFile(const std::string& path);
 void SetLogRole(char role);
 
 // Also send every line to syslog(3) as Redis's syslog-enabled does, under
-// ident and facility (LOG_USER, LOG_LOCAL0..7).
-void EnableSyslog(const std::string& ident, int facility);
+// ident and facility ("user", "local0".."local7": syslog-facility's names).
+void EnableSyslog(const std::string& ident, const std::string& facility);
 
 void LogRaw(LogLevel level, const char* fmt, va_list ap);
 // Writes text as it is, without the line prefix (Redis's LL_RAW), e.g. the

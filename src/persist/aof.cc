@@ -144,21 +144,37 @@ std::string AofManifest::Format() const {
   return out;
 }
 
-common::Result<AofManifest> ParseAofManifest(std::string_view text) {
+common::Result<AofManifest> ParseAofManifest(std::string_view text, ManifestErrorLine* where) {
   AofManifest m;
   size_t pos = 0;
+  int number = 0;
+  std::string_view line;
+  // An error about the current line: remember which, for the log.
+  auto line_error = [&](const char* why) {
+    if (where != nullptr) *where = {true, number, std::string(line)};
+    return ManifestError(why);
+  };
   int64_t last_incr_seq = 0;
+  // As Redis's aofLoadManifestFromFile: comments are skipped first; every
+  // other line must end with a newline (a last line without one counts as
+  // too long) and must not be blank once spaces are trimmed.
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
+    bool terminated = eol != std::string_view::npos;
+    if (!terminated) eol = text.size();
+    line = text.substr(pos, eol - pos);
     pos = eol + 1;
+    number++;
     if (line.size() > kManifestLineMax) return ManifestError("The AOF manifest file contains too long line");
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
+    if (!line.empty() && line[0] == '#') continue;
+    if (!terminated) return ManifestError("The AOF manifest file contains too long line");
+    size_t first = line.find_first_not_of(" \t\r");
+    line = first == std::string_view::npos ? std::string_view()
+                                           : line.substr(first, line.find_last_not_of(" \t\r") + 1 - first);
+    if (line.empty()) return line_error("Invalid AOF manifest file format");
     std::vector<std::string> argv;
     if (!SplitArgs(line, &argv) || argv.size() < 6 || argv.size() % 2 != 0)
-      return ManifestError("Invalid AOF manifest file format");
+      return line_error("Invalid AOF manifest file format");
     AofFileInfo f;
     bool has_type = false;
     for (size_t i = 0; i < argv.size(); i += 2) {
@@ -167,21 +183,21 @@ common::Result<AofManifest> ParseAofManifest(std::string_view text) {
       if (k == "file") {
         f.name = v;
       } else if (k == "seq") {
-        if (!common::StringToInt64(v, &f.seq)) return ManifestError("Invalid AOF manifest file format");
+        if (!common::StringToInt64(v, &f.seq)) return line_error("Invalid AOF manifest file format");
       } else if (k == "type") {
         if (v.size() != 1 || (v[0] != 'b' && v[0] != 'h' && v[0] != 'i'))
-          return ManifestError("Unknown AOF file type");
+          return line_error("Unknown AOF file type");
         f.type = static_cast<AofFileType>(v[0]);
         has_type = true;
       }
       // Other keys: ignored, for forward compatibility (as Redis).
     }
-    if (f.name.empty() || !has_type) return ManifestError("Invalid AOF manifest file format");
+    if (f.name.empty() || !has_type) return line_error("Invalid AOF manifest file format");
     // A name with a slash would escape the AOF directory.
-    if (f.name.find('/') != std::string::npos) return ManifestError("Invalid AOF manifest file format");
+    if (f.name.find('/') != std::string::npos) return line_error("File can't be a path, just a filename");
     switch (f.type) {
       case AofFileType::kBase:
-        if (m.has_base) return ManifestError("Found duplicate base file information");
+        if (m.has_base) return line_error("Found duplicate base file information");
         m.has_base = true;
         m.base = f;
         m.curr_base_seq = f.seq;
@@ -190,7 +206,7 @@ common::Result<AofManifest> ParseAofManifest(std::string_view text) {
         m.history.push_back(f);
         break;
       case AofFileType::kIncr:
-        if (f.seq <= last_incr_seq) return ManifestError("Found a non-monotonic sequence number");
+        if (f.seq <= last_incr_seq) return line_error("Found a non-monotonic sequence number");
         last_incr_seq = f.seq;
         m.incr.push_back(f);
         m.curr_incr_seq = f.seq;

@@ -58,7 +58,14 @@ struct AofManifest {
 // input ("Invalid AOF manifest file format", "Found duplicate base file
 // information", "Found a non-monotonic sequence number", "Found an empty
 // AOF manifest", "The AOF manifest file contains too long line").
-common::Result<AofManifest> ParseAofManifest(std::string_view text);
+// When the error is about one line's content, *where (if given) receives
+// its number (from 1) and its trimmed text, which Redis logs too.
+struct ManifestErrorLine {
+  bool known = false;
+  int number = 0;
+  std::string text;
+};
+common::Result<AofManifest> ParseAofManifest(std::string_view text, ManifestErrorLine* where = nullptr);
 
 // File names (Redis 7.0's getNewBaseFileNameAndMarkPreAsHistory and
 // friends).

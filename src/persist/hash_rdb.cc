@@ -16,6 +16,7 @@
 //    than hash-max-listpack-entries fields. Like Redis 7.0.15, a long value
 //    alone does not convert a loaded listpack.
 // The old ziplist/zipmap hash encodings (13, 9) are not loadable yet.
+#include <algorithm>
 #include <string>
 
 #include "common/util.h"
@@ -58,10 +59,11 @@ common::Result<object::Object*> ReadHashPairs(RdbReader* in) {
 // Takes ownership of lp (already layout-validated): the hash it holds,
 // converted to a hashtable past hash-max-listpack-entries as Redis's loader
 // does.
-common::Result<object::Object*> HashFromListpack(unsigned char* lp) {
+common::Result<object::Object*> HashFromListpack(unsigned char* lp, const char* why) {
   object::Object* o = object::Create(object::Type::kHash, object::Encoding::kListpack, lp);
   // Even and non-empty, no field twice.
-  if (!object::HashVerify(o)) return Corrupt(o, "hash listpack with an odd count, no fields or duplicate fields");
+  // Even and non-empty, no field twice; `why` says so in Redis's words.
+  if (!object::HashVerify(o)) return Corrupt(o, why);
   if (object::HashLength(o) > object::GetSettings().hash_max_listpack_entries) object::HashConvertToHashtable(o);
   return o;
 }
@@ -79,9 +81,9 @@ common::Result<object::Object*> ReadHashListpack(RdbReader* in) {
   if (!ReadBlob(in, &blob, &scratch)) return common::Status::Corruption("bad hash listpack string");
   const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
   if (!ds::LpValidateIntegrity(bytes, blob.size(), /*deep=*/true)) {
-    return common::Status::Corruption("hash listpack integrity check failed");
+    return common::Status::Corruption("Hash listpack integrity check failed.");
   }
-  return HashFromListpack(ds::LpFromBytes(blob));
+  return HashFromListpack(ds::LpFromBytes(blob), "Hash listpack integrity check failed.");
 }
 
 // RDB 9 and older: a ziplist (type 13) or zipmap (type 9) of field/value
@@ -92,7 +94,19 @@ common::Result<object::Object*> ReadHashZiplistOrZipmap(RdbType type, RdbReader*
   if (!ReadBlob(in, &blob, &scratch)) return common::Status::Corruption("bad hash ziplist string");
   auto lp = type == RdbType::kHashZipmap ? ZipmapToListpack(blob) : ZiplistToListpack(blob, /*pairs=*/true);
   if (!lp.ok()) return lp.status();
-  return HashFromListpack(*lp);
+  auto o = HashFromListpack(*lp, type == RdbType::kHashZipmap ? "Zipmap integrity check failed."
+                                                              : "Hash ziplist integrity check failed.");
+  if (!o.ok() || type != RdbType::kHashZipmap || (*o)->GetEncoding() != object::Encoding::kListpack) return o;
+  // A zipmap is also converted for a field or value over
+  // hash-max-listpack-value (Redis 7.0 checks sizes only for this one; a
+  // ziplist or listpack hash keeps its long elements).
+  size_t maxlen = 0;
+  {
+    object::HashIterator it(*o);
+    while (it.Next()) maxlen = std::max({maxlen, it.Field().size(), it.Value().size()});
+  }
+  if (maxlen > object::GetSettings().hash_max_listpack_value) object::HashConvertToHashtable(*o);
+  return o;
 }
 
 }  // namespace

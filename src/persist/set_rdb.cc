@@ -76,7 +76,7 @@ common::Result<Object*> ReadIntsetSet(RdbReader* in) {
   char buf[common::kInt64BufSize];
   if (is_int) blob = std::string_view(buf, common::Int64ToChars(v, buf));  // never a valid intset
   if (!ds::IntsetValidateIntegrity(blob.data(), blob.size(), /*deep=*/true)) {
-    return common::Status::Corruption("intset integrity check failed");
+    return common::Status::Corruption("Intset integrity check failed.");
   }
   Object* set = object::Create(object::Type::kSet, object::Encoding::kIntset,
                                ds::IntsetFromBlob(blob.data(), blob.size()));

@@ -156,10 +156,11 @@ bool ValidZsetListpack(const unsigned char* lp) {
 
 // Takes ownership of lp (layout-validated): the zset it holds, converted
 // to a skiplist past zset-max-listpack-entries as Redis's loader does.
-common::Result<Object*> ZsetFromListpack(unsigned char* lp) {
+// `why` is the error for bad content, in Redis's words for the RDB type.
+common::Result<Object*> ZsetFromListpack(unsigned char* lp, const char* why) {
   if (!ValidZsetListpack(lp)) {
     ds::LpFree(lp);
-    return Status::Corruption("bad zset listpack content");
+    return Status::Corruption(why);
   }
   Object* o = object::Create(object::Type::kZset, object::Encoding::kListpack, lp);
   if (object::ZsetLength(o) > object::GetSettings().zset_max_listpack_entries) {
@@ -177,8 +178,9 @@ common::Result<Object*> ReadListpackZset(RdbReader* in) {
   StringScratch scratch;
   if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset listpack");
   const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (!ds::LpValidateIntegrity(raw, bytes.size(), /*deep=*/true)) return Status::Corruption("bad zset listpack");
-  return ZsetFromListpack(ds::LpFromBytes(bytes));
+  if (!ds::LpValidateIntegrity(raw, bytes.size(), /*deep=*/true))
+    return Status::Corruption("Zset listpack integrity check failed.");
+  return ZsetFromListpack(ds::LpFromBytes(bytes), "Zset listpack integrity check failed.");
 }
 
 // RDB 9 and older (type 12): a ziplist of member/score pairs.
@@ -190,7 +192,7 @@ common::Result<Object*> ReadZiplistZset(RdbReader* in) {
   if (!in->ReadString(&is_int, &v, &bytes, &scratch) || is_int) return Status::Corruption("bad zset ziplist");
   auto lp = ZiplistToListpack(bytes, /*pairs=*/true);
   if (!lp.ok()) return lp.status();
-  return ZsetFromListpack(*lp);
+  return ZsetFromListpack(*lp, "Zset ziplist integrity check failed.");
 }
 
 }  // namespace

@@ -544,15 +544,14 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
     if (r == persist::AofCommandReader::Result::kBadFormat) {
       return common::Status::Corruption("Bad file format reading the append only file " + name +
                                         ": make a backup of your AOF file, then use ./redis-check-aof --fix "
-                                        "<filename.manifest> (offset " + std::to_string(cmd_start) + ")");
+                                        "<filename.manifest>");
     }
     if (r == persist::AofCommandReader::Result::kTruncated) {
       size_t cut = fc.in_multi ? valid_before_multi : valid_up_to;
       if (!last || !Config().aof_load_truncated) {
         return common::Status::Corruption(
             "Unexpected end of file reading the append only file " + name +
-            " (offset " + std::to_string(cmd_start) +
-            "). You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. "
+            ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. "
             "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the "
             "server.");
       }
@@ -568,15 +567,14 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
     const commands::CommandSpec* container = nullptr;
     const commands::CommandSpec* cmd = commands::Registry::Get().Lookup(argv, &container);
     if (cmd == nullptr || cmd->handler == nullptr) {
-      return common::Status::Corruption("Unknown command '" + common::Repr(argv[0]) +
+      return common::Status::Corruption("Unknown command '" + std::string(argv[0]) +
                                         "' reading the append only file " + name);
     }
     int arity = cmd->arity;
     if ((arity > 0 && static_cast<size_t>(arity) != argv.size()) ||
         (arity < 0 && argv.size() < static_cast<size_t>(-arity))) {
       return common::Status::Corruption("Bad file format reading the append only file " + name +
-                                        ": wrong number of arguments for '" + cmd->full_name + "' (offset " +
-                                        std::to_string(cmd_start) + ")");
+                                        ": wrong number of arguments for '" + cmd->full_name + "'");
     }
     std::string_view n = cmd->name;
     if (n == "multi") {
@@ -598,8 +596,12 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
     if (!fc.in_multi) valid_up_to = reader.pos();
   }
   if (fc.in_multi && !(last && Config().aof_load_truncated)) {
-    return common::Status::Corruption("Unexpected end of file reading the append only file " + name +
-                                      " (a MULTI without EXEC)");
+    // Redis reports a MULTI without its EXEC as the truncation it is.
+    return common::Status::Corruption(
+        "Unexpected end of file reading the append only file " + name +
+        ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. "
+        "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the "
+        "server.");
   }
   if (fc.in_multi) {
     LOG_WARNING("Revert incomplete MULTI/EXEC transaction in AOF file %s", name.c_str());
@@ -613,6 +615,16 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
 // Loads base + incr files of the manifest into the (empty) dbs.
 common::Status LoadFromManifest() {
   Aof& a = A();
+  // Every file must be there before any is loaded (Redis sizes them all
+  // first, for the loading progress, and stops at the first it cannot).
+  std::vector<std::string> names;
+  if (a.manifest.has_base) names.push_back(a.manifest.base.name);
+  for (const auto& f : a.manifest.incr) names.push_back(f.name);
+  for (const std::string& n : names) {
+    struct stat sb;
+    if (stat(InDir(n).c_str(), &sb) != 0)
+      return common::Status::IoError("Unable to obtain the AOF file " + n + " length. stat: " + strerror(errno));
+  }
   size_t total = 0;
   if (a.manifest.has_base) total += static_cast<size_t>(FileSize(InDir(a.manifest.base.name)));
   for (const auto& f : a.manifest.incr) total += static_cast<size_t>(FileSize(InDir(f.name)));
@@ -689,19 +701,28 @@ bool AofLoadAtStartup() {
   }
   persist::MappedFile mf;
   common::Status s = mf.Open(manifest_path);
-  common::Result<persist::AofManifest> m = s.ok() ? persist::ParseAofManifest(mf.data())
+  persist::ManifestErrorLine where;
+  common::Result<persist::AofManifest> m = s.ok() ? persist::ParseAofManifest(mf.data(), &where)
                                                   : common::Result<persist::AofManifest>(s);
+  if (!s.ok()) {
+    LOG_WARNING("Fatal error: can't load the AOF manifest %s: %s", manifest_path.c_str(), s.message().c_str());
+    return false;
+  }
   if (!m.ok()) {
-    LOG_WARNING("Fatal error: can't load the AOF manifest %s: %s", manifest_path.c_str(),
-                m.status().message().c_str());
+    // Redis's block: a banner, the line at fault, and the reason last.
+    LOG_WARNING("\n*** FATAL AOF MANIFEST FILE ERROR ***\n");
+    if (where.known) {
+      LOG_WARNING("Reading the manifest file, at line %d\n", where.number);
+      LOG_WARNING(">>> '%s'\n", where.text.c_str());
+    }
+    LOG_WARNING("%s\n", m.status().message().c_str());
     return false;
   }
   a.manifest = *m;
   a.have_manifest = true;
   s = LoadFromManifest();
   if (!s.ok()) {
-    LOG_WARNING("%s", s.message().c_str());
-    LOG_WARNING("Fatal error loading the AOF, check server logs. Exiting.");
+    LOG_WARNING("%s", s.message().c_str());  // the last line: why loading stopped
     return false;
   }
   LOG_NOTICE("DB loaded from append only file: %.3f seconds", static_cast<double>(common::UsTime() - start) / 1e6);

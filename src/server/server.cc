@@ -43,6 +43,7 @@ using commands::GetState;
 
 volatile sig_atomic_t g_signal = 0;
 
+
 void OnSignal(int sig) { g_signal = sig; }
 
 void InstallSignals() {
@@ -241,6 +242,7 @@ int Start(int argc, char** argv) {
     fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
     return 1;
   }
+  if (cfg.syslog_enabled) common::EnableSyslog(cfg.syslog_ident, cfg.syslog_facility);
 
   // The allocator first: everything after this allocates through it.
   alloc::Options ao;

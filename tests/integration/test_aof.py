@@ -190,7 +190,7 @@ def test_bad_manifest_refuses_to_start(server_factory, datadir):
         with open(path, "w") as f:
             f.write(text)
         rc, log = run_until_exit(["--appendonly", "yes"], datadir)
-        assert rc == 1 and "AOF manifest" in log, log
+        assert rc == 1 and "*** FATAL AOF MANIFEST FILE ERROR ***" in log, log
 
 
 def normalize(cmds, now_ms):
