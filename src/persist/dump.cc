@@ -401,11 +401,17 @@ common::Result<std::string> CreateDumpPayload(const object::Object* o, bool comp
   return out;
 }
 
+bool& SkipChecksumValidation() {
+  static bool skip = false;
+  return skip;
+}
+
 common::Status VerifyDumpPayload(std::string_view payload) {
   if (payload.size() < kFooterLen) return common::Status::InvalidArgument("DUMP payload too short");
   const auto* footer = reinterpret_cast<const unsigned char*>(payload.data() + payload.size() - kFooterLen);
   uint64_t version = LoadLittleEndian(footer, 2);
   if (version > kRdbVersion) return common::Status::InvalidArgument("DUMP payload RDB version is too new");
+  if (SkipChecksumValidation()) return common::Status::Ok();
   uint64_t crc = common::Crc64(0, payload.data(), payload.size() - kCrcLen);
   if (crc != LoadLittleEndian(footer + 2, 8)) return common::Status::InvalidArgument("DUMP payload CRC mismatch");
   return common::Status::Ok();

@@ -185,6 +185,10 @@ common::Result<std::string> CreateDumpPayload(const object::Object* o, bool comp
 // OK iff the payload's footer is valid: length >= 10, version <= kRdbVersion,
 // CRC64 matches. Otherwise InvalidArgument.
 common::Status VerifyDumpPayload(std::string_view payload);
+// DEBUG SET-SKIP-CHECKSUM-VALIDATION: while true, neither DUMP payloads
+// nor RDB files have their CRC64 checked (Redis's
+// server.skip_checksum_validation). False at start-up. Main thread only.
+bool& SkipChecksumValidation();
 // Verifies, then decodes the payload's object (owned by the caller). No
 // decoded string may be longer than max_string_len.
 // Errors: InvalidArgument when VerifyDumpPayload fails (RESTORE replies

@@ -40,6 +40,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "persist/aof.h"
+#include "persist/dump.h"
 #include "persist/rdb.h"
 #include "script/script.h"
 #include "server/config.h"
@@ -520,7 +521,7 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
     persist::RdbLoadOptions o;
     o.drop_expired = false;  // the commands after it may depend on them (Redis keeps them too)
     o.now_ms = common::MsTime();
-    o.verify_checksum = Config().rdbchecksum;
+    o.verify_checksum = Config().rdbchecksum && !persist::SkipChecksumValidation();
     o.key_load_delay_us = Config().key_load_delay;
     o.progress_bytes = static_cast<size_t>(Config().loading_process_events_interval_bytes);
     size_t before = *loaded_before;

@@ -16,6 +16,10 @@ namespace server {
 // server.active_expire_enabled). True at start-up.
 bool& ActiveExpireEnabled();
 
+// DEBUG PAUSE-CRON 0|1 (debug.cc). When true, serverCron does nothing
+// (Redis's server.pause_cron). False at start-up.
+bool& CronPaused();
+
 // DEBUG DIGEST, DIGEST-VALUE, PROTOCOL, ... (debug.cc). Returns false when
 // the subcommand (with its argument count) is none of them.
 bool DebugOpsCommand(commands::Client& c);

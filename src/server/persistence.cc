@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "ds/dict.h"
 #include "object/lru.h"
+#include "persist/dump.h"
 #include "persist/rdb.h"
 #include "script/script.h"
 #include "server/config.h"
@@ -475,7 +476,7 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   StartLoading(f.data().size(), 0);
   persist::RdbLoadOptions o;
   o.now_ms = common::MsTime();
-  o.verify_checksum = Config().rdbchecksum;
+  o.verify_checksum = Config().rdbchecksum && !persist::SkipChecksumValidation();
   o.allow_dup = allow_dup;
   o.key_load_delay_us = Config().key_load_delay;
   o.progress_bytes = static_cast<size_t>(Config().loading_process_events_interval_bytes);

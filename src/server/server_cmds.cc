@@ -44,6 +44,7 @@
 #include "db/db.h"
 #include "db/tiering.h"
 #include "ds/dict.h"
+#include "ds/quicklist.h"
 #include "ds/sds.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
@@ -790,28 +791,94 @@ void DebugHtStats(Client& c) {
   c.reply.Verbatim(out, "txt");
 }
 
+// Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
+// (not AOF-FLUSH-SLEEP, CONFIG-REWRITE-FORCE-ALL, CRASH-AND-RECOVER,
+// REPLICATE, DROP-CLUSTER-PACKET-FILTER, OOM, RESTART, SDSLEN,
+// CLIENT-EVICTION, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
-            {"CHANGE-REPL-ID",
+            {"ASSERT",
+             "    Crash by assertion failed.",
+             "CHANGE-REPL-ID",
              "    Change the replication IDs of the instance.",
+             "    Dangerous: should be used only for testing the replication subsystem.",
+             "DIGEST",
+             "    Output a hex signature representing the current DB content.",
+             "DIGEST-VALUE <key> [<key> ...]",
+             "    Output a hex signature of the values of all the specified keys.",
              "ERROR <string>",
-             "    Return a Redis protocol error with <string> as message.",
+             "    Return a Redis protocol error with <string> as message. Useful for clients",
+             "    unit tests to simulate Redis errors.",
+             "LEAK <string>",
+             "    Create a memory leak of the input string.",
              "LOG <message>",
              "    Write <message> to the server log.",
              "HTSTATS <dbid>",
              "    Return hash table statistics of the specified Redis database.",
+             "HTSTATS-KEY <key>",
+             "    Like HTSTATS but for the hash table stored at <key>'s value.",
+             "LOADAOF",
+             "    Flush the AOF buffers on disk and reload the AOF in memory.",
+             "MALLCTL <key> [<val>]",
+             "    Get or set a malloc tuning integer.",
+             "MALLCTL-STR <key> [<val>]",
+             "    Get or set a malloc tuning string.",
              "OBJECT <key>",
              "    Show low level info about `key` and associated value.",
-             "RELOAD",
-             "    Save the RDB on disk and reload it back to memory.",
+             "PANIC",
+             "    Crash the server simulating a panic.",
+             "POPULATE <count> [<prefix>] [<size>]",
+             "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+             "    it is used instead of the 'key' prefix. These are not propagated to",
+             "    replicas. Cluster slots are not respected so keys not belonging to the",
+             "    current node can be created in cluster mode.",
+             "PROTOCOL <type>",
+             "    Reply with a test value of the specified type. <type> can be: string,",
+             "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+             "    true, false.",
+             "RELOAD [option ...]",
+             "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+             "    * MERGE: conflicting keys will be loaded from RDB.",
+             "    * NOFLUSH: the existing database will not be removed before load, but",
+             "      conflicting keys will generate an exception and kill the server.",
+             "    * NOSAVE: the database will be loaded from an existing RDB file.",
+             "    Examples:",
+             "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+             "      the database.",
+             "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+             "      existing RDB file.",
+             "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+             "      file to the database.",
+             "SEGFAULT",
+             "    Crash the server with sigsegv.",
              "SET-ACTIVE-EXPIRE <0|1>",
              "    Setting it to 0 disables expiring keys in background when they are not",
              "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
              "    default.",
              "QUICKLIST-PACKED-THRESHOLD <size>",
-             "    Sets the threshold for elements to be inserted as plain vs packed nodes.",
+             "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+             "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+             "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
              "SLEEP <seconds>",
-             "    Stop the server for <seconds>. Decimals allowed."});
+             "    Stop the server for <seconds>. Decimals allowed.",
+             "STRINGMATCH-TEST",
+             "    Run a fuzz tester against the stringmatchlen() function.",
+             "STRUCTSIZE",
+             "    Return the size of different Redis core C structures.",
+             "LISTPACK <key>",
+             "    Show low level info about the listpack encoding of <key>.",
+             "QUICKLIST <key> [<0|1>]",
+             "    Show low level info about the quicklist encoding of <key>.",
+             "    The optional argument (0 by default) sets the level of detail",
+             "PAUSE-CRON <0|1>",
+             "    Stop periodic cron job processing.",
+             "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+             "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+             "    In case NEVER is provided the last observed peak will never be reset",
+             "    In case RESET is provided the peak reset time will be restored to the default value",
+             "REPLYBUFFER RESIZING <0|1>",
+             "    Enable or disable the reply buffer resize cron job"});
 }
 
 void DebugCommand(Client& c) {
@@ -842,8 +909,8 @@ void DebugCommand(Client& c) {
       c.AddError("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
       return;
     }
-    // Accepted; lists take plain nodes from their own default until the
-    // quicklist reads a configurable threshold.
+    // 0 restores the default (Redis 7.0.15).
+    ds::Quicklist::SetPackedThreshold(sz == 0 ? ds::Quicklist::kDefaultPackedThreshold : sz);
     c.reply.Ok();
   } else if (ArgIs(sub, "change-repl-id") && argc == 2) {
     c.reply.Ok();  // no replication ids until replication lands

@@ -93,12 +93,17 @@ def test_a_signal_from_outside_names_its_sender(server_factory):
     assert SECTIONS[-1] in log
 
 
-def test_assert_writes_the_report_and_aborts(server_factory):
+@pytest.mark.parametrize("sub,lines", [
+    ("ASSERT", [r"=== ASSERTION FAILED ===\n", r"==> .*:\d+ '1 == 2' is not true\n"]),
+    ("PANIC", [r"!!! Software Failure\. Press left mouse button to continue\n",
+               r"Guru Meditation: DEBUG PANIC called at Unix time \d+\n"]),
+])
+def test_assert_and_panic_write_the_report_and_abort(server_factory, sub, lines):
     ours = start(server_factory, "--crash-memcheck-enabled", "no")
-    rc, log = crash(ours, "DEBUG", "ASSERT")
+    rc, log = crash(ours, "DEBUG", sub)
     assert rc == -signal.SIGABRT
-    assert "=== ASSERTION FAILED ===" in log
-    assert re.search(r"==> .*:\d+ '1 == 2' is not true", log)
+    for line in lines:
+        assert re.search(r"# " + line, log), (line, log)
     assert "------ STACK TRACE ------" in log and "------ INFO OUTPUT ------" in log
     assert "------ FAST MEMORY TEST ------" not in log
     assert SECTIONS[-1] in log
@@ -114,3 +119,4 @@ def test_crash_log_disabled_at_run_time(server_factory):
     rc, log = crash(ours, "DEBUG", "SEGFAULT")
     assert rc == -signal.SIGSEGV
     assert "crashed by signal" not in log and SECTIONS[0] not in log
+
