@@ -85,7 +85,9 @@ ThreadCounters* AttachThread() {
 }
 
 void OutOfMemory(size_t n) {
-  common::Panic("Out Of Memory allocating %zu bytes!", n);
+  // Redis's redisOutOfMemoryHandler: a log line, then the panic report.
+  common::Log(common::LogLevel::kWarning, "Out Of Memory allocating %zu bytes!", n);
+  common::Panic("Redis aborting for OUT OF MEMORY. Allocating %zu bytes!", n);
 }
 
 void* NvmAllocOrNull(size_t n) {

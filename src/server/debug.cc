@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cinttypes>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <string_view>
 
 #include "alloc/nvm_arena.h"
+#include "alloc/zmalloc.h"
 #include "commands/client.h"
 #include "commands/state.h"
 #include "common/log.h"
@@ -374,6 +376,11 @@ bool DebugOpsCommand(Client& c) {
     std::string sizes = "bits:64 robj:" + std::to_string(sizeof(object::Object)) +
                         " dictentry:" + std::to_string(sizeof(ds::DictEntry)) + " ";
     c.reply.Bulk(sizes);
+  } else if (ArgIs(sub, "oom")) {
+    // An allocation no allocator can serve: the out-of-memory report.
+    volatile size_t huge = SIZE_MAX;
+    alloc::Free(alloc::Meta(huge));
+    c.reply.Ok();
   } else if (ArgIs(sub, "segfault")) {
     CrashBySegfault();
   } else if (ArgIs(sub, "panic")) {

@@ -48,6 +48,7 @@
 #include "ds/sds.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
+#include "object/list_type.h"
 #include "object/lru.h"
 #include "object/object.h"
 #include "persist/dump.h"
@@ -773,7 +774,18 @@ void DebugObject(Client& c) {
            "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%" PRIu64,
            static_cast<const void*>(o), o->refcount, object::EncodingName(o->GetEncoding()), serialized,
            static_cast<unsigned>(o->lru), object::IdleMs(o) / 1000);
-  c.reply.SimpleString(buf);
+  std::string reply = buf;
+  if (o->GetEncoding() == object::Encoding::kQuicklist) {
+    // Redis 7.0 adds the quicklist's shape.
+    const ds::Quicklist* ql = object::ListQl(o);
+    size_t bytes = 0;
+    for (const ds::Quicklist::Node* n = ql->head(); n != nullptr; n = n->next) bytes += n->sz;
+    snprintf(buf, sizeof(buf), " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%zu",
+             ql->len(), ql->len() ? static_cast<double>(ql->count()) / static_cast<double>(ql->len()) : 0.0,
+             ql->fill(), ql->compress() != 0, bytes);
+    reply += buf;
+  }
+  c.reply.SimpleString(reply);
 }
 
 void DebugHtStats(Client& c) {
@@ -793,7 +805,7 @@ void DebugHtStats(Client& c) {
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
 // (not AOF-FLUSH-SLEEP, CONFIG-REWRITE-FORCE-ALL, CRASH-AND-RECOVER,
-// REPLICATE, DROP-CLUSTER-PACKET-FILTER, OOM, RESTART, SDSLEN,
+// REPLICATE, DROP-CLUSTER-PACKET-FILTER, RESTART, SDSLEN,
 // CLIENT-EVICTION, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
@@ -825,6 +837,8 @@ void DebugHelp(Client& c) {
              "    Get or set a malloc tuning string.",
              "OBJECT <key>",
              "    Show low level info about `key` and associated value.",
+             "OOM",
+             "    Crash the server simulating an out-of-memory error.",
              "PANIC",
              "    Crash the server simulating a panic.",
              "POPULATE <count> [<prefix>] [<size>]",

@@ -120,3 +120,12 @@ def test_crash_log_disabled_at_run_time(server_factory):
     assert rc == -signal.SIGSEGV
     assert "crashed by signal" not in log and SECTIONS[0] not in log
 
+
+
+def test_oom_writes_the_report_and_aborts(server_factory):
+    ours = start(server_factory, "--crash-memcheck-enabled", "no")
+    rc, log = crash(ours, "DEBUG", "OOM")
+    assert rc == -signal.SIGABRT
+    assert re.search(r"# Out Of Memory allocating \d+ bytes!\n", log)
+    assert re.search(r"# Guru Meditation: Redis aborting for OUT OF MEMORY\. Allocating \d+ bytes!", log)
+    assert SECTIONS[-1] in log
