@@ -512,7 +512,7 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
   if (!s.ok()) return common::Status::IoError("Fatal error: can't open the append log file " + name + " for reading: " + s.message());
   std::string_view data = f.data();
   if (data.empty()) {
-    LOG_NOTICE("AOF %s is empty", name.c_str());
+    LOG_VERBOSE("AOF %s is empty", name.c_str());  // Redis says nothing
     return common::Status::Ok();
   }
   size_t start = 0;
@@ -530,7 +530,9 @@ common::Status LoadAofFile(const std::string& name, bool last, size_t* loaded_be
     persist::RdbLoadStats st;
     s = persist::RdbLoad(data, AllDbs(), o, &st);
     if (!s.ok()) return common::Status::Corruption("Error reading the RDB base file " + name + ": " + s.message());
-    LOG_NOTICE("Reading the remaining AOF tail...");
+    LogRdbLoaded(st);
+    // Commands may follow the RDB only in a pre-7.0 single-file AOF.
+    if (name == Config().appendfilename) LOG_NOTICE("Reading the remaining AOF tail...");
     start = st.end;
   }
   FakeClient fc;
@@ -632,9 +634,18 @@ common::Status LoadFromManifest() {
   StartLoading(total, 0);
   size_t loaded = 0;
   common::Status s;
-  if (a.manifest.has_base) s = LoadAofFile(a.manifest.base.name, a.manifest.incr.empty(), &loaded);
+  // Each file's time, as Redis logs them.
+  auto load = [&loaded](const std::string& name, bool last, const char* kind) {
+    int64_t start = common::UsTime();
+    common::Status st = LoadAofFile(name, last, &loaded);
+    if (st.ok() && FileSize(InDir(name)) > 0)  // an empty file is not reported
+      LOG_NOTICE("DB loaded from %s file %s: %.3f seconds", kind, name.c_str(),
+                 static_cast<double>(common::UsTime() - start) / 1e6);
+    return st;
+  };
+  if (a.manifest.has_base) s = load(a.manifest.base.name, a.manifest.incr.empty(), "base");
   for (size_t i = 0; s.ok() && i < a.manifest.incr.size(); i++)
-    s = LoadAofFile(a.manifest.incr[i].name, i + 1 == a.manifest.incr.size(), &loaded);
+    s = load(a.manifest.incr[i].name, i + 1 == a.manifest.incr.size(), "incr");
   StopLoading();
   if (!s.ok()) return s;
   a.base_size = a.manifest.has_base ? FileSize(InDir(a.manifest.base.name)) : 0;
@@ -767,6 +778,8 @@ bool AofOpenOnStartup() {
                                persist::AofFileType::kIncr});
     LOG_NOTICE("Creating AOF incr file %s on server start", a.manifest.incr.back().name.c_str());
     changed = true;
+  } else {
+    LOG_NOTICE("Opening AOF incr file %s on server start", a.manifest.incr.back().name.c_str());
   }
   std::string incr = InDir(a.manifest.incr.back().name);
   a.fd = OpenAppend(incr, false);

@@ -489,11 +489,7 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   s = persist::RdbLoad(f.data(), AllDbs(), o, &st);
   StopLoading();
   if (!s.ok()) return s;
-  if (!st.redis_ver.empty()) LOG_NOTICE("Loading RDB produced by version %s", st.redis_ver.c_str());
-  if (st.ctime >= 0) LOG_NOTICE("RDB age %lld seconds", static_cast<long long>(common::MsTime() / 1000 - st.ctime));
-  if (st.used_mem >= 0) LOG_NOTICE("RDB memory usage when created %.2f Mb", static_cast<double>(st.used_mem) / kMb);
-  if (st.checksum_skipped) LOG_WARNING("RDB file was saved with checksum disabled: no check performed.");
-  LOG_NOTICE("Done loading RDB, keys loaded: %zu, keys expired: %zu.", st.keys_loaded, st.keys_expired);
+  LogRdbLoaded(st);
   p.rdb_last_load_keys_loaded = st.keys_loaded;
   p.rdb_last_load_keys_expired = st.keys_expired;
   return common::Status::Ok();
@@ -505,6 +501,15 @@ void FlushAllDbs() {
 }
 
 }  // namespace
+
+void LogRdbLoaded(const persist::RdbLoadStats& st) {
+  if (!st.redis_ver.empty()) LOG_NOTICE("Loading RDB produced by version %s", st.redis_ver.c_str());
+  if (st.ctime >= 0) LOG_NOTICE("RDB age %lld seconds", static_cast<long long>(common::MsTime() / 1000 - st.ctime));
+  if (st.used_mem >= 0) LOG_NOTICE("RDB memory usage when created %.2f Mb", static_cast<double>(st.used_mem) / kMb);
+  if (st.aof_base) LOG_NOTICE("RDB is base AOF");
+  if (st.checksum_skipped) LOG_WARNING("RDB file was saved with checksum disabled: no check performed.");
+  LOG_NOTICE("Done loading RDB, keys loaded: %zu, keys expired: %zu.", st.keys_loaded, st.keys_expired);
+}
 
 bool LoadDataAtStartup() {
   int64_t start = common::UsTime();

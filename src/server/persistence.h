@@ -27,6 +27,7 @@
 #include "commands/client.h"
 #include "commands/registry.h"
 #include "persist/child_info.h"
+#include "persist/rdb.h"
 
 namespace server {
 
@@ -71,6 +72,9 @@ void ChildReportProgress(size_t keys);
 void ChildReportFinalCow(persist::ChildInfoType type, const char* what);
 // The dbs, the dataset's key count.
 std::vector<db::Db*>& AllDbs();
+// The lines Redis logs after reading an RDB (its version, age, memory,
+// "RDB is base AOF", keys loaded): for dump.rdb and an AOF's RDB base.
+void LogRdbLoaded(const persist::RdbLoadStats& st);
 // The loading state around a whole-dataset load (RDB at start-up, DEBUG
 // RELOAD, the AOF): INFO's loading fields, -LOADING for clients, and
 // LoadingProgress serves events and logs progress at most once a second.

@@ -928,8 +928,6 @@ void DebugCommand(Client& c) {
     c.reply.Ok();
   } else if (ArgIs(sub, "change-repl-id") && argc == 2) {
     c.reply.Ok();  // no replication ids until replication lands
-  } else if (ArgIs(sub, "jmap") && argc == 2) {
-    c.reply.Ok();
   } else if (DebugPersistenceCommand(c)) {
     // RELOAD [MERGE] [NOFLUSH] [NOSAVE], LOADAOF: server/persistence.cc
   } else if (DebugOpsCommand(c)) {

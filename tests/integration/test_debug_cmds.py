@@ -89,6 +89,8 @@ def test_help_lists_what_exists_in_redis_words(both):
         kind, text = outcome(ours, "DEBUG", name.decode(), *safe_args.get(name, []))
         assert "unknown subcommand" not in str(text), (name, text)
     assert b"DIGEST" in mb and b"PROTOCOL" in mb and b"PAUSE-CRON" in mb
+    same(both, "DEBUG", "JMAP")  # not a 7.0 subcommand
+    same(both, "DEBUG", "NOSUCHSUB", "x")
 
 
 @pytest.mark.parametrize("resp", [2, 3])

@@ -191,3 +191,24 @@ def test_syslog(tmp_path):
     finally:
         sock.close()
         os.unlink("/dev/log")
+
+
+def test_aof_loading_lines(server_factory, datadir):
+    orig = aof_dir(datadir)
+    logs = []
+    for binary in (REAL_SERVER, OUR_SERVER):
+        d = os.path.join(datadir, "load-" + os.path.basename(binary) + str(len(logs)))
+        shutil.copytree(orig, os.path.join(d, "appendonlydir"))
+        s = server_factory("--dir", d, "--appendonly", "yes", binary=binary)
+        assert s.client().dbsize() == 20
+        deadline = time.time() + 5
+        while "Ready to accept" not in s.read_log() and time.time() < deadline:
+            time.sleep(0.01)
+        msgs = [message(l) for l in s.read_log().splitlines()]
+        start = next(i for i, m in enumerate(msgs) if m == "Server initialized")
+        end = next(i for i, m in enumerate(msgs) if m.startswith("Ready to accept"))
+        # The loading lines, numbers masked (times, ages, sizes).
+        logs.append([re.sub(r"\d+(\.\d+)?", "N", m) for m in msgs[start:end]
+                     if re.search(r"RDB|AOF|loaded|Reading", m)])
+    assert logs[1] == logs[0]
+    assert "DB loaded from incr file appendonly.aof.N.incr.aof: N seconds" in logs[0]

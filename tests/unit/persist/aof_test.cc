@@ -141,5 +141,28 @@ TEST(ChildInfo, SmapsReadInChunksSumsAsTheWholeText) {
   EXPECT_EQ(ReadPrivateDirtyFrom("/nonexistent/smaps", 0, 0).total, 0u);
 }
 
+TEST(AofManifest, RefusesAsRedisAndSaysWhere) {
+  ManifestErrorLine where;
+  auto blank = ParseAofManifest("# c\nfile a seq 1 type b\n  \t\nfile b seq 1 type i\n", &where);
+  ASSERT_FALSE(blank.ok());
+  EXPECT_EQ(blank.status().message(), "Invalid AOF manifest file format");
+  EXPECT_TRUE(where.known);
+  EXPECT_EQ(where.number, 3);
+  EXPECT_EQ(where.text, "");
+  where = {};
+  auto unterminated = ParseAofManifest("file a seq 1 type b", &where);
+  ASSERT_FALSE(unterminated.ok());
+  EXPECT_EQ(unterminated.status().message(), "The AOF manifest file contains too long line");
+  EXPECT_FALSE(where.known);
+  auto path = ParseAofManifest("file ../a seq 1 type b\n", &where);
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().message(), "File can't be a path, just a filename");
+  EXPECT_EQ(where.text, "file ../a seq 1 type b");
+  // Spaces around a line are trimmed; a comment needs no newline.
+  auto ok = ParseAofManifest("  file a seq 1 type b  \n# last", &where);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->base.name, "a");
+}
+
 }  // namespace
 }  // namespace persist

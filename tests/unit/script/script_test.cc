@@ -29,6 +29,14 @@ TEST(Sha1, KnownVectors) {
   EXPECT_NE(Sha1Hex(std::string(63, 'x')), Sha1Hex(std::string(64, 'x')));
 }
 
+TEST(Sha1, RawDigestMatchesHex) {
+  unsigned char d[kSha1Size];
+  Sha1("abc", d);
+  EXPECT_EQ(d[0], 0xa9);
+  EXPECT_EQ(d[19], 0x9d);
+  EXPECT_EQ(DigestHex(d), Sha1Hex("abc"));
+}
+
 TEST(Shebang, Flags) {
   uint32_t flags = 0;
   size_t offset = 0;
