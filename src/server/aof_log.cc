@@ -44,6 +44,7 @@
 #include "persist/rdb.h"
 #include "script/script.h"
 #include "server/config.h"
+#include "server/debug.h"
 #include "server/info_field.h"
 #include "server/persistence.h"
 #include "server/server.h"
@@ -264,6 +265,7 @@ void AofFlush(bool force) {
   if (a.fd < 0) return;
   const std::string& policy = Config().appendfsync;
   if (!a.buf.empty()) {
+    if (AofFlushSleepUs() > 0) usleep(static_cast<useconds_t>(AofFlushSleepUs()));  // DEBUG AOF-FLUSH-SLEEP
     ssize_t n = 0;
     size_t off = 0;
     while (off < a.buf.size()) {

@@ -295,6 +295,11 @@ void DebugProtocol(Client& c) {
 
 bool& CronPaused() { return g_cron_paused; }
 
+int& AofFlushSleepUs() {
+  static int us = 0;
+  return us;
+}
+
 bool DebugOpsCommand(Client& c) {
   std::string_view sub = c.argv[1];
   size_t argc = c.argv.size();
@@ -305,6 +310,9 @@ bool DebugOpsCommand(Client& c) {
     for (size_t j = 2; j < argc; j++) c.reply.SimpleString(ValueDigestHex(*c.db, c.argv[j]));
   } else if (ArgIs(sub, "protocol") && argc == 3) {
     DebugProtocol(c);
+  } else if (ArgIs(sub, "aof-flush-sleep") && argc == 3) {
+    AofFlushSleepUs() = atoi(std::string(c.argv[2]).c_str());  // atoi, as Redis
+    c.reply.Ok();
   } else if (ArgIs(sub, "pause-cron") && argc == 3) {
     g_cron_paused = atoi(std::string(c.argv[2]).c_str()) != 0;  // atoi, as Redis
     c.reply.Ok();

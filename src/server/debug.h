@@ -16,6 +16,11 @@ namespace server {
 // server.active_expire_enabled). True at start-up.
 bool& ActiveExpireEnabled();
 
+// DEBUG AOF-FLUSH-SLEEP <microsec> (debug.cc): each write of the AOF
+// buffer waits this long first, for tests (Redis's aof_flush_sleep). 0 at
+// start-up.
+int& AofFlushSleepUs();
+
 // DEBUG PAUSE-CRON 0|1 (debug.cc). When true, serverCron does nothing
 // (Redis's server.pause_cron). False at start-up.
 bool& CronPaused();

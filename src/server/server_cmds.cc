@@ -804,12 +804,14 @@ void DebugHtStats(Client& c) {
 }
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
-// (not AOF-FLUSH-SLEEP, CONFIG-REWRITE-FORCE-ALL, CRASH-AND-RECOVER,
+// (not CONFIG-REWRITE-FORCE-ALL, CRASH-AND-RECOVER,
 // REPLICATE, DROP-CLUSTER-PACKET-FILTER, RESTART, SDSLEN,
 // CLIENT-EVICTION, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
-            {"ASSERT",
+            {"AOF-FLUSH-SLEEP <microsec>",
+             "    Server will sleep before flushing the AOF, this is used for testing.",
+             "ASSERT",
              "    Crash by assertion failed.",
              "CHANGE-REPL-ID",
              "    Change the replication IDs of the instance.",

@@ -76,7 +76,7 @@ def test_help_lists_what_exists_in_redis_words(both):
     for name, text in mb.items():
         assert text == rb[name], name
     # Each listed subcommand exists: none answers "unknown subcommand".
-    safe_args = {b"PROTOCOL": ["string"], b"SLEEP": ["0"], b"LOG": ["x"], b"ERROR": ["x"], b"LEAK": ["x"],
+    safe_args = {b"PROTOCOL": ["string"], b"AOF-FLUSH-SLEEP": ["0"], b"SLEEP": ["0"], b"LOG": ["x"], b"ERROR": ["x"], b"LEAK": ["x"],
                  b"HTSTATS": ["0"], b"SET-ACTIVE-EXPIRE": ["1"], b"PAUSE-CRON": ["0"],
                  b"SET-SKIP-CHECKSUM-VALIDATION": ["0"], b"QUICKLIST-PACKED-THRESHOLD": ["0"],
                  b"MALLCTL": ["arenas.page"], b"MALLCTL-STR": ["version"], b"POPULATE": ["1"],
@@ -218,3 +218,18 @@ def test_debug_object_shows_the_quicklist_shape(both):
                        for k in ("l", "small", "str")])
     assert fields[0] == fields[1]
     assert any(f.startswith(b"ql_nodes:") for f in fields[0][0])
+
+
+def test_aof_flush_sleep_delays_writes(server_factory):
+    for binary in (REAL_SERVER, None):
+        kw = {"binary": binary} if binary else {}
+        c = server_factory("--enable-debug-command", "yes", "--appendonly", "yes", **kw).client()
+        c.set("warm", "1")
+        assert c.execute_command("DEBUG", "AOF-FLUSH-SLEEP", 200000) == b"OK"
+        t = time.time()
+        c.set("k", "v")  # its AOF write waits 0.2 s before the reply
+        assert time.time() - t >= 0.19
+        c.execute_command("DEBUG", "AOF-FLUSH-SLEEP", 0)
+        t = time.time()
+        c.set("k", "v")
+        assert time.time() - t < 0.15
