@@ -102,16 +102,34 @@ void Raw(std::string_view s) { common::LogSafeRaw(s.data(), s.size()); }
 
 // Runs fn, which may allocate or take locks; if it faults (or aborts), the
 // handler jumps back here and the report continues without it.
+// A section stuck on a lock the crashed code held (the allocator's, say)
+// is cut short after this long: SIGALRM jumps out as a fault would.
+constexpr unsigned kSectionSeconds = 5;
+
+void OnSectionTimeout(int) {
+  if (g_guarded) siglongjmp(g_guard_jmp, 2);
+}
+
 template <typename F>
 void Guarded(const char* what, F fn) {
-  if (sigsetjmp(g_guard_jmp, 1) == 0) {
+  struct sigaction act = {};
+  sigemptyset(&act.sa_mask);
+  act.sa_flags = SA_NODEFER;
+  act.sa_handler = OnSectionTimeout;
+  sigaction(SIGALRM, &act, nullptr);
+  int jumped = sigsetjmp(g_guard_jmp, 1);
+  if (jumped == 0) {
     g_guarded = 1;
+    alarm(kSectionSeconds);
     fn();
+    alarm(0);
     g_guarded = 0;
   } else {
+    alarm(0);
     g_guarded = 0;
     SafeLine l;
-    l.Add("Crashed again while writing the ").Add(what).Add(" section: skipped");
+    l.Add(jumped == 2 ? "Timed out" : "Crashed again").Add(" while writing the ").Add(what);
+    l.Add(" section: skipped");
     common::LogSafe(l.c_str());
   }
 }

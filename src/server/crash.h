@@ -22,7 +22,9 @@
 // formatting only. INFO and the client lists need the allocator, so each
 // of those sections runs guarded: a second fault inside one jumps back
 // (siglongjmp) and the report goes on with the next section, so the
-// trailer is always written. A fault in another thread while the report is
+// trailer is always written; a section stuck for 5 s (on an allocator lock
+// the crashed code held, say) is cut short the same way by SIGALRM. A
+// fault in another thread while the report is
 // being written parks that thread until the process ends.
 //
 // crash-log-enabled no removes the handlers (the signal then acts as if
