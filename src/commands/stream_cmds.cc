@@ -16,11 +16,17 @@
 //                                                first ID left;
 //   XREADGROUP, XCLAIM, XAUTOCLAIM           -> one XCLAIM ... FORCE JUSTID
 //                                                LASTID per entry delivered or
-//                                                claimed, XGROUP SETID ...
-//                                                ENTRIESREAD when the group's
-//                                                last ID moved, XGROUP
+//                                                claimed; with NOACK (no
+//                                                XCLAIM to carry LASTID)
+//                                                XGROUP SETID ... ENTRIESREAD
+//                                                when the group's last ID
+//                                                moved and XGROUP
 //                                                CREATECONSUMER for a consumer
-//                                                created on the way.
+//                                                created on the way. Exactly
+//                                                what 7.0.15 writes (so, as in
+//                                                7.0.15, a replay leaves
+//                                                entries-read unknown after
+//                                                XREADGROUP without NOACK).
 //
 // Blocking: XREAD/XREADGROUP BLOCK wait through commands/blocking.h. The
 // command kept for the blocked client has its "$" IDs replaced by the IDs
@@ -306,7 +312,8 @@ size_t ReplyRange(Client& c, Stream* s, const StreamId& start, const StreamId* e
         group->entries_read = s->EstimateDistanceFromFirstEverEntry(id);
       }
       group->last_id = id;
-      propagate_last_id = true;
+      // Without NOACK the XCLAIMs carry the last ID (LASTID).
+      if (noack) propagate_last_id = true;
     }
     EmitEntry(c, it, id, nf);
     if (group != nullptr && !noack) {
@@ -819,7 +826,8 @@ void XreadGeneric(Client& c, bool xreadgroup) {
       consumer = LookupConsumerRefresh(groups[k], a.consumer);
       if (consumer == nullptr) {
         consumer = CreateConsumerNotify(c, groups[k], a.consumer, key, c.db->id());
-        PropagateConsumerCreation(c, pi, a.consumer);
+        // Without NOACK, replaying the XCLAIMs creates it.
+        if (a.noack) PropagateConsumerCreation(c, pi, a.consumer);
       }
     } else if (s->length != 0) {
       if (s->LastValidId() > gt) serve = true;
@@ -915,7 +923,7 @@ bool ServeStream(Client& c, std::string_view key) {
     consumer = LookupConsumerRefresh(group, a.consumer);
     if (consumer == nullptr) {
       consumer = CreateConsumerNotify(c, group, a.consumer, key, c.db->id());
-      PropagateConsumerCreation(c, pi, a.consumer);
+      if (a.noack) PropagateConsumerCreation(c, pi, a.consumer);
     }
   }
   if (c.resp == 2) {
