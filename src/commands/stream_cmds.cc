@@ -823,16 +823,19 @@ void XreadGeneric(Client& c, bool xreadgroup) {
           gt = groups[k]->last_id;
         }
       }
+    } else if (s->length != 0) {
+      if (s->LastValidId() > gt) serve = true;
+    }
+    if (!serve) continue;
+    if (a.has_group) {
+      // Only a consumer that is served is looked up (and created).
       consumer = LookupConsumerRefresh(groups[k], a.consumer);
       if (consumer == nullptr) {
         consumer = CreateConsumerNotify(c, groups[k], a.consumer, key, c.db->id());
         // Without NOACK, replaying the XCLAIMs creates it.
         if (a.noack) PropagateConsumerCreation(c, pi, a.consumer);
       }
-    } else if (s->length != 0) {
-      if (s->LastValidId() > gt) serve = true;
     }
-    if (!serve) continue;
     if (++served == 1) handle = c.reply.DeferLen();
     StreamId start = gt;
     ds::StreamIdIncr(&start);

@@ -357,6 +357,8 @@ StreamId Stream::LastValidId() const {
 
 bool Stream::RangeHasTombstones(const StreamId* start, const StreamId* end) const {
   if (length == 0 || max_deleted_entry_id.IsZero()) return false;
+  // The latest tombstone is before the first entry: none in the stream.
+  if (first_id > max_deleted_entry_id) return false;
   const StreamId s = start ? *start : kStreamIdMin;
   const StreamId e = end ? *end : kStreamIdMax;
   return s <= max_deleted_entry_id && max_deleted_entry_id <= e;
