@@ -690,6 +690,11 @@ bool ParseReadArgs(Client& c, bool xreadgroup, ReadArgs* a) {
     const size_t moreargs = argc - i - 1;
     std::string_view o = c.argv[i];
     if (ArgIs(o, "block") && moreargs) {
+      if (c.flags & kClientScript) {
+        c.AddErrorFormat("ERR %s command is not allowed with BLOCK option from scripts",
+                         xreadgroup ? "xreadgroup" : "xread");
+        return false;
+      }
       i++;
       // Milliseconds (getTimeoutFromObjectOrReply with UNIT_MILLISECONDS).
       int64_t ms;

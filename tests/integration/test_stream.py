@@ -5,11 +5,12 @@ report clock times, and what a user checks by hand (TYPE, OBJECT ENCODING,
 MEMORY USAGE, node limits)."""
 import random
 import re
+import time
 
 import pytest
 import redis
 
-from differential import outcome, resp2_transcript, resp3_transcript, same
+from differential import outcome, raw, resp2_transcript, resp3_transcript, same
 
 
 # A script with fixed IDs (no clock), covering the replies and the errors.
@@ -202,6 +203,9 @@ SCRIPT = [
     ["XGROUP", "CREATECONSUMER", "s", "g", "x", "y"],
     ["XINFO", "CONSUMERS", "s"],
     ["XINFO", "STREAM"],
+    ["EVAL", "return redis.call('xread', 'block', '0', 'streams', 's', '$')", "0"],
+    ["EVAL", "return redis.call('xreadgroup', 'group', 'g', 'c', 'block', '0', 'streams', 's', '>')", "0"],
+    ["EVAL", "return redis.call('xread', 'count', '1', 'streams', 's', '0')", "0"],
 ]
 
 
@@ -402,3 +406,52 @@ def test_automatic_ids_follow_the_clock(r):
     with pytest.raises(redis.ResponseError, match="exhausted the last possible ID"):
         r.xadd("s", {"a": "b"})
 
+
+
+def tier_of(c, key):
+    t = raw(c, "MEMORY", "TIER", key)
+    return dict(zip(t[::2], t[1::2]))
+
+
+def test_entries_are_nvm_payload_metadata_is_dram(server_factory):
+    """Under the default static policy the entry listpacks go to NVM, the
+    rax, groups and PELs stay in DRAM: at 1 KiB entries DRAM per entry is a
+    small fraction of the payload (the issue's target: <= 1/10 of Redis's
+    total per entry)."""
+    c = server_factory().client()
+    before = c.info("memory")
+    with c.pipeline(transaction=False) as p:
+        for i in range(1, 5001):
+            p.xadd("s", {"payload": b"p" * 1024}, id=f"{i}-0")
+        p.execute()
+    raw(c, "XGROUP", "CREATE", "s", "g", "0")
+    raw(c, "XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "STREAMS", "s", ">")
+    after = c.info("memory")
+    nvm = after["used_memory_nvm"] - before["used_memory_nvm"]
+    dram = after["used_memory_dram"] - before["used_memory_dram"]
+    assert nvm >= 5000 * 1024
+    assert dram < nvm / 10, (dram, nvm)
+    t = tier_of(c, "s")
+    assert t[b"tier"] == b"nvm" and t[b"nvm_bytes"] > 10 * t[b"dram_bytes"], t
+    usage = c.memory_usage("s", samples=0)
+    assert 0 <= usage - (t[b"nvm_bytes"] + t[b"dram_bytes"]) < 256  # MEMORY USAGE adds the key
+
+
+def test_tiering_engine_moves_streams_unchanged(server_factory):
+    c = server_factory("--tier-migrate-cycle-ms", "5").client()
+    for i in range(1, 2001):
+        c.xadd("s", {"f": f"value-{i}-" + "x" * 100}, id=f"{i}-0")
+    raw(c, "XGROUP", "CREATE", "s", "g", "0")
+    raw(c, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "10", "STREAMS", "s", ">")
+    before = (c.dump("s"), raw(c, "XINFO", "STREAM", "s", "FULL", "COUNT", "0"))
+    for pin_dram, pin_nvm, tier in (("s", "", b"dram"), ("", "s", b"nvm")):
+        c.config_set("tier-pin-dram", pin_dram)
+        c.config_set("tier-pin-nvm", pin_nvm)
+        deadline = time.time() + 20
+        while tier_of(c, "s")[b"tier"] != tier or \
+                (tier_of(c, "s")[b"nvm_bytes"] if tier == b"dram" else 1) > 100 * 1024:
+            assert time.time() < deadline, tier_of(c, "s")
+            time.sleep(0.05)
+        assert (c.dump("s"), raw(c, "XINFO", "STREAM", "s", "FULL", "COUNT", "0")) == before
+    c.xadd("s", {"f": "new"}, id="3000-0")
+    assert c.xrange("s", "2000", "+")[-1] == (b"3000-0", {b"f": b"new"})
