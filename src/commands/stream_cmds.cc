@@ -500,13 +500,14 @@ void XaddCommand(Client& c) {
   if (a.trim.strategy != ds::StreamTrimArgs::Strategy::kNone) {
     if (s->Trim(a.trim) > 0) NotifyStream(c, "xtrim", key);
   }
-  if (rewrite_id || a.trim.approx) {
+  // (Nothing to rewrite when nothing is propagated: no AOF, no replica.)
+  if ((rewrite_id || a.trim.approx) && GetState().propagate != nullptr) {
     std::vector<std::string> argv(c.argv.begin(), c.argv.end());
     if (a.trim.approx) RewriteTrimForPropagation(&argv, s, a);
     if (rewrite_id) argv[idpos] = IdText(added);
     RewriteCommandForPropagation(c, std::move(argv));
   }
-  SignalKeyAsReady(c.db->id(), key);
+  if (BlockedClientCount() != 0) SignalKeyAsReady(c.db->id(), key);
 }
 
 void XrangeGeneric(Client& c, bool rev) {

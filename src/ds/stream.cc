@@ -170,7 +170,9 @@ Stream::AppendResult Stream::Append(const std::string_view* fv, size_t nfields, 
   for (size_t i = 0; i < nfields * 2; i++) totelelen += fv[i].size();
   if (totelelen > kStreamListpackMaxSize) return AppendResult::kTooLarge;
 
-  std::string tail_key;
+  // The tail node's key; reused (main thread only) so that an append
+  // allocates nothing but listpack growth.
+  static std::string tail_key;
   void* tail = nullptr;
   unsigned char* lp = nullptr;
   if (rax.Last(&tail_key, &tail)) lp = static_cast<unsigned char*>(tail);
@@ -195,10 +197,12 @@ Stream::AppendResult Stream::Append(const std::string_view* fv, size_t nfields, 
 
   int64_t flags = 0;
   StreamId master_id;
-  std::string key;
+  const std::string* key = &tail_key;
+  std::string new_key;
   if (lp == nullptr) {
     master_id = id;
-    key = StreamIdKey(id);
+    new_key = StreamIdKey(id);
+    key = &new_key;
     size_t prealloc = kStreamListpackPrealloc;
     if (limits.max_bytes > 0 && limits.max_bytes < prealloc) prealloc = limits.max_bytes;
     lp = LpNew(prealloc);
@@ -207,11 +211,11 @@ Stream::AppendResult Stream::Append(const std::string_view* fv, size_t nfields, 
     lp = LpAppendInteger(lp, static_cast<int64_t>(nfields));
     for (size_t i = 0; i < nfields; i++) lp = LpAppend(lp, fv[i * 2]);
     lp = LpAppendInteger(lp, 0);
-    rax.Insert(key, lp);
+    rax.Insert(*key, lp);
+    tail = lp;
     flags |= kStreamItemSameFields;
   } else {
-    key = std::move(tail_key);
-    master_id = StreamIdDecode(key.data());
+    master_id = StreamIdDecode(key->data());
     unsigned char* p = LpFirst(lp);
     int64_t count = LpInt(p);
     lp = LpReplaceInteger(lp, &p, count + 1);
@@ -228,19 +232,34 @@ Stream::AppendResult Stream::Append(const std::string_view* fv, size_t nfields, 
       if (i == nfields) flags |= kStreamItemSameFields;
     }
   }
+  // The entry, appended with one resize of the listpack.
   const bool same = flags & kStreamItemSameFields;
-  lp = LpAppendInteger(lp, flags);
-  lp = LpAppendInteger(lp, static_cast<int64_t>(id.ms - master_id.ms));
-  lp = LpAppendInteger(lp, static_cast<int64_t>(id.seq - master_id.seq));
-  if (!same) lp = LpAppendInteger(lp, static_cast<int64_t>(nfields));
-  for (size_t i = 0; i < nfields; i++) {
-    if (!same) lp = LpAppend(lp, fv[i * 2]);
-    lp = LpAppend(lp, fv[i * 2 + 1]);
-  }
   int64_t lp_count = static_cast<int64_t>(nfields) + 3;
   if (!same) lp_count += static_cast<int64_t>(nfields) + 1;
-  lp = LpAppendInteger(lp, lp_count);
-  rax.Insert(key, lp);
+  constexpr size_t kInlineItems = 16;
+  LpItem inline_items[kInlineItems];
+  std::vector<LpItem> heap_items;
+  LpItem* items = inline_items;
+  if (static_cast<size_t>(lp_count) + 1 > kInlineItems) {
+    heap_items.resize(static_cast<size_t>(lp_count) + 1);
+    items = heap_items.data();
+  }
+  size_t k = 0;
+  auto add_int = [&items, &k](int64_t v) {
+    items[k].is_int = true;
+    items[k++].ival = v;
+  };
+  add_int(flags);
+  add_int(static_cast<int64_t>(id.ms - master_id.ms));
+  add_int(static_cast<int64_t>(id.seq - master_id.seq));
+  if (!same) add_int(static_cast<int64_t>(nfields));
+  for (size_t i = 0; i < nfields; i++) {
+    if (!same) items[k++].sval = fv[i * 2];
+    items[k++].sval = fv[i * 2 + 1];
+  }
+  add_int(lp_count);
+  lp = LpAppendBatch(lp, items, k);
+  if (lp != tail) rax.Insert(*key, lp);  // the node's listpack moved
   length++;
   entries_added++;
   last_id = id;
