@@ -1,11 +1,14 @@
 // Rax implementation (shape and invariants in rax.h).
 //
-// A node is one DRAM block: the header below followed by its prefix bytes.
-// Its children live in a separate exact-size array, reallocated when a
-// child is added or removed (fan-out is small: stream IDs that share a
-// millisecond differ in their last bytes only).
+// A node is one DRAM block: a 14-byte header followed by its prefix bytes.
+// `ptr` is the value of a leaf, or, when the node has children, an
+// exact-size array of slots: the children sorted by their first prefix
+// byte, then the node's value if it has one. Fan-out is small (stream IDs
+// that share a millisecond differ in their last bytes only), so arrays are
+// reallocated on every change.
 #include "ds/rax.h"
 
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -15,16 +18,22 @@
 namespace ds {
 
 struct Rax::Node {
-  void* value;
-  Node** children;  // n_children entries, sorted by prefix()[0]; nullptr when none
-  uint32_t prefix_len;
-  uint16_t n_children;  // at most 256
-  uint8_t has_value;
-  unsigned char* prefix() { return reinterpret_cast<unsigned char*>(this + 1); }
-  const unsigned char* prefix() const { return reinterpret_cast<const unsigned char*>(this + 1); }
+  void* ptr;                 // value (no children) or slot array (see above)
+  uint32_t prefix_len : 31;
+  uint32_t has_value : 1;
+  uint16_t n_children;       // at most 256
+  static const size_t kHeader;
+  unsigned char* prefix() { return reinterpret_cast<unsigned char*>(this) + kHeader; }
+  const unsigned char* prefix() const { return reinterpret_cast<const unsigned char*>(this) + kHeader; }
   std::string_view prefix_view() const { return {reinterpret_cast<const char*>(prefix()), prefix_len}; }
+  void** slots() const { return static_cast<void**>(ptr); }
+  Node* child(size_t i) const { return static_cast<Node*>(slots()[i]); }
+  void* value() const { return n_children == 0 ? ptr : slots()[n_children]; }
 };
-static_assert(sizeof(Rax::Node*) == 8);
+// The prefix follows the last field directly (in the header's trailing
+// padding): a node with a 1-byte prefix is a 16-byte block.
+const size_t Rax::Node::kHeader = offsetof(Rax::Node, n_children) + sizeof(uint16_t);
+static_assert(offsetof(Rax::Node, n_children) + sizeof(uint16_t) == 14, "the node header is 14 bytes");
 
 namespace {
 
@@ -41,7 +50,7 @@ int FindChild(const Rax::Node* n, unsigned char b) {
   int lo = 0, hi = static_cast<int>(n->n_children) - 1;
   while (lo <= hi) {
     int mid = (lo + hi) / 2;
-    unsigned char c = n->children[mid]->prefix()[0];
+    unsigned char c = n->child(static_cast<size_t>(mid))->prefix()[0];
     if (c == b) return mid;
     if (c < b) {
       lo = mid + 1;
@@ -51,6 +60,7 @@ int FindChild(const Rax::Node* n, unsigned char b) {
   }
   return -1;
 }
+
 }  // namespace
 
 Rax::Rax() { root_ = NewNode({}); }
@@ -58,12 +68,12 @@ Rax::Rax() { root_ = NewNode({}); }
 Rax::~Rax() { FreeTree(root_, nullptr); }
 
 Rax::Node* Rax::NewNode(std::string_view prefix) {
-  auto* n = static_cast<Node*>(alloc::Meta(sizeof(Node) + prefix.size()));
-  n->value = nullptr;
-  n->children = nullptr;
+  const size_t size = Node::kHeader + prefix.size();
+  auto* n = static_cast<Node*>(alloc::Meta(size < sizeof(Node) ? sizeof(Node) : size));
+  n->ptr = nullptr;
   n->prefix_len = static_cast<uint32_t>(prefix.size());
-  n->n_children = 0;
   n->has_value = 0;
+  n->n_children = 0;
   if (!prefix.empty()) memcpy(n->prefix(), prefix.data(), prefix.size());
   nodes_++;
   bytes_ += alloc::UsableSize(n);
@@ -71,31 +81,91 @@ Rax::Node* Rax::NewNode(std::string_view prefix) {
 }
 
 void Rax::FreeNode(Node* n) {
-  if (n->children != nullptr) {
-    bytes_ -= alloc::UsableSize(n->children);
-    alloc::Free(n->children);
+  if (n->n_children != 0) {
+    bytes_ -= alloc::UsableSize(n->ptr);
+    alloc::Free(n->ptr);
   }
   bytes_ -= alloc::UsableSize(n);
   nodes_--;
   alloc::Free(n);
 }
 
+void Rax::ResizeSlots(Node* n, size_t slots) {
+  void* arr = n->n_children != 0 ? n->ptr : nullptr;
+  if (arr != nullptr) bytes_ -= alloc::UsableSize(arr);
+  arr = alloc::Realloc(arr, slots * sizeof(void*));
+  bytes_ += alloc::UsableSize(arr);
+  n->ptr = arr;
+}
+
+// Inserts child at its sorted place.
+void Rax::AddChild(Node* n, Node* child) {
+  const unsigned char b = child->prefix()[0];
+  const size_t count = n->n_children;
+  void* value = n->has_value ? n->value() : nullptr;
+  if (count == 0) n->ptr = nullptr;  // the value moves into the array
+  ResizeSlots(n, count + 1 + n->has_value);
+  void** s = n->slots();
+  size_t at = 0;
+  while (at < count && static_cast<Node*>(s[at])->prefix()[0] < b) at++;
+  memmove(s + at + 1, s + at, (count - at) * sizeof(void*));
+  s[at] = child;
+  if (n->has_value) s[count + 1] = value;
+  n->n_children = static_cast<uint16_t>(count + 1);
+}
+
+void Rax::RemoveChild(Node* n, int at) {
+  const size_t count = n->n_children;
+  void** s = n->slots();
+  void* value = n->has_value ? s[count] : nullptr;
+  if (count == 1) {
+    bytes_ -= alloc::UsableSize(s);
+    alloc::Free(s);
+    n->ptr = value;
+    n->n_children = 0;
+    return;
+  }
+  memmove(s + at, s + at + 1, (count - static_cast<size_t>(at) - 1) * sizeof(void*));
+  if (n->has_value) s[count - 1] = value;
+  ResizeSlots(n, count - 1 + n->has_value);
+  n->n_children = static_cast<uint16_t>(count - 1);
+}
+
+void Rax::SetValue(Node* n, void* value) {
+  if (n->n_children == 0) {
+    n->ptr = value;
+  } else {
+    if (!n->has_value) ResizeSlots(n, n->n_children + 1u);
+    n->slots()[n->n_children] = value;
+  }
+  n->has_value = 1;
+}
+
+void Rax::ClearValue(Node* n) {
+  if (n->n_children == 0) {
+    n->ptr = nullptr;
+  } else if (n->has_value) {
+    ResizeSlots(n, n->n_children);
+  }
+  n->has_value = 0;
+}
+
 // A copy of n (value and children taken over) with another prefix; n is
-// freed (its child array moves to the copy).
+// freed (its slot array moves to the copy).
 Rax::Node* Rax::CloneWithPrefix(Node* n, std::string_view prefix) {
   Node* c = NewNode(prefix);
-  c->value = n->value;
+  c->ptr = n->ptr;
   c->has_value = n->has_value;
-  c->children = n->children;
   c->n_children = n->n_children;
-  n->children = nullptr;
+  n->n_children = 0;
+  n->ptr = nullptr;
   FreeNode(n);
   return c;
 }
 
 void Rax::FreeTree(Node* n, void (*free_value)(void*)) {
-  for (uint32_t i = 0; i < n->n_children; i++) FreeTree(n->children[i], free_value);
-  if (n->has_value && free_value != nullptr) free_value(n->value);
+  for (uint32_t i = 0; i < n->n_children; i++) FreeTree(n->child(i), free_value);
+  if (n->has_value && free_value != nullptr) free_value(n->value());
   FreeNode(n);
 }
 
@@ -111,11 +181,10 @@ bool Rax::TryInsert(std::string_view key, void* value, void** old) {
   for (;;) {
     if (pos == key.size()) {
       if (n->has_value) {
-        if (old != nullptr) *old = n->value;
+        if (old != nullptr) *old = n->value();
         return false;
       }
-      n->has_value = 1;
-      n->value = value;
+      SetValue(n, value);
       size_++;
       return true;
     }
@@ -124,24 +193,12 @@ bool Rax::TryInsert(std::string_view key, void* value, void** old) {
     if (ci < 0) {
       // A new leaf holding the rest of the key.
       Node* leaf = NewNode(key.substr(pos));
-      leaf->has_value = 1;
-      leaf->value = value;
-      uint32_t count = n->n_children;
-      Node** arr = n->children;
-      n->children = nullptr;
-      if (arr != nullptr) bytes_ -= alloc::UsableSize(arr);
-      arr = static_cast<Node**>(alloc::Realloc(arr, (count + 1) * sizeof(Node*)));
-      uint32_t at = 0;
-      while (at < count && arr[at]->prefix()[0] < b) at++;
-      memmove(arr + at + 1, arr + at, (count - at) * sizeof(Node*));
-      arr[at] = leaf;
-      n->children = arr;
-      n->n_children = static_cast<uint16_t>(count + 1);
-      bytes_ += alloc::UsableSize(arr);
+      SetValue(leaf, value);
+      AddChild(n, leaf);
       size_++;
       return true;
     }
-    Node* c = n->children[ci];
+    Node* c = n->child(static_cast<size_t>(ci));
     std::string_view cp = c->prefix_view();
     size_t m = CommonPrefix(cp, key.substr(pos));
     if (m == cp.size()) {
@@ -153,11 +210,8 @@ bool Rax::TryInsert(std::string_view key, void* value, void** old) {
     Node* mid = NewNode(cp.substr(0, m));
     std::string rest(cp.substr(m));
     Node* lower = CloneWithPrefix(c, rest);
-    mid->children = static_cast<Node**>(alloc::Meta(sizeof(Node*)));
-    mid->children[0] = lower;
-    mid->n_children = 1;
-    bytes_ += alloc::UsableSize(mid->children);
-    n->children[ci] = mid;
+    AddChild(mid, lower);
+    n->slots()[ci] = mid;
     n = mid;
     pos += m;
     // The loop adds the key to mid (as its value, or as a new leaf).
@@ -171,14 +225,14 @@ bool Rax::Insert(std::string_view key, void* value) {
   for (;;) {
     if (pos == key.size()) {
       if (n->has_value) {
-        n->value = value;
+        SetValue(n, value);
         return false;
       }
       break;
     }
     int ci = FindChild(n, static_cast<unsigned char>(key[pos]));
     if (ci < 0) break;
-    Node* c = n->children[ci];
+    Node* c = n->child(static_cast<size_t>(ci));
     if (key.size() - pos < c->prefix_len || memcmp(c->prefix(), key.data() + pos, c->prefix_len) != 0) break;
     pos += c->prefix_len;
     n = c;
@@ -192,12 +246,12 @@ bool Rax::Find(std::string_view key, void** value) const {
   for (;;) {
     if (pos == key.size()) {
       if (!n->has_value) return false;
-      if (value != nullptr) *value = n->value;
+      if (value != nullptr) *value = n->value();
       return true;
     }
     int ci = FindChild(n, static_cast<unsigned char>(key[pos]));
     if (ci < 0) return false;
-    const Node* c = n->children[ci];
+    const Node* c = n->child(static_cast<size_t>(ci));
     if (key.size() - pos < c->prefix_len || memcmp(c->prefix(), key.data() + pos, c->prefix_len) != 0)
       return false;
     pos += c->prefix_len;
@@ -234,7 +288,7 @@ bool Rax::Remove(std::string_view key, void** old) {
   while (pos < key.size()) {
     int ci = FindChild(n, static_cast<unsigned char>(key[pos]));
     if (ci < 0) return false;
-    Node* c = n->children[ci];
+    Node* c = n->child(static_cast<size_t>(ci));
     if (key.size() - pos < c->prefix_len || memcmp(c->prefix(), key.data() + pos, c->prefix_len) != 0)
       return false;
     push(n, ci);
@@ -242,9 +296,8 @@ bool Rax::Remove(std::string_view key, void** old) {
     n = c;
   }
   if (!n->has_value) return false;
-  if (old != nullptr) *old = n->value;
-  n->has_value = 0;
-  n->value = nullptr;
+  if (old != nullptr) *old = n->value();
+  ClearValue(n);
   size_--;
   // Restore the invariants walking up: remove childless valueless nodes,
   // merge a valueless node with its only child.
@@ -254,28 +307,16 @@ bool Rax::Remove(std::string_view key, void** old) {
     at(depth - 1, &parent, &pi);
     if (n->n_children == 0) {
       FreeNode(n);
-      Node** arr = parent->children;
-      uint32_t count = parent->n_children;
-      memmove(arr + pi, arr + pi + 1, (count - pi - 1) * sizeof(Node*));
-      parent->children = nullptr;
-      bytes_ -= alloc::UsableSize(arr);
-      if (count - 1 == 0) {
-        alloc::Free(arr);
-        parent->n_children = 0;
-      } else {
-        parent->children = static_cast<Node**>(alloc::Realloc(arr, (count - 1) * sizeof(Node*)));
-        parent->n_children = static_cast<uint16_t>(count - 1);
-        bytes_ += alloc::UsableSize(parent->children);
-      }
+      RemoveChild(parent, pi);
       n = parent;
       depth--;
       continue;
     }
     if (n->n_children == 1) {
-      Node* child = n->children[0];
+      Node* child = n->child(0);
       std::string merged(n->prefix_view());
       merged.append(child->prefix_view());
-      parent->children[pi] = CloneWithPrefix(child, merged);
+      parent->slots()[pi] = CloneWithPrefix(child, merged);
       FreeNode(n);
     }
     break;
@@ -290,11 +331,11 @@ using Node = Rax::Node;
 bool MinUnder(const Node* n, std::string* path, void** value) {
   for (;;) {
     if (n->has_value) {
-      if (value) *value = n->value;
+      if (value) *value = n->value();
       return true;
     }
     if (n->n_children == 0) return false;
-    n = n->children[0];
+    n = n->child(0);
     path->append(n->prefix_view());
   }
 }
@@ -303,10 +344,10 @@ bool MaxUnder(const Node* n, std::string* path, void** value) {
   for (;;) {
     if (n->n_children == 0) {
       if (!n->has_value) return false;
-      if (value) *value = n->value;
+      if (value) *value = n->value();
       return true;
     }
-    n = n->children[n->n_children - 1];
+    n = n->child(n->n_children - 1u);
     path->append(n->prefix_view());
   }
 }
@@ -316,14 +357,14 @@ bool MaxUnder(const Node* n, std::string* path, void** value) {
 bool SeekGe(const Node* n, std::string_view key, size_t pos, bool strict, std::string* path, void** value) {
   if (pos == key.size()) {
     if (n->has_value && !strict) {
-      if (value) *value = n->value;
+      if (value) *value = n->value();
       return true;
     }
     // Every key below is longer, so greater.
     for (uint32_t i = 0; i < n->n_children; i++) {
       size_t keep = path->size();
-      path->append(n->children[i]->prefix_view());
-      if (MinUnder(n->children[i], path, value)) return true;
+      path->append(n->child(i)->prefix_view());
+      if (MinUnder(n->child(i), path, value)) return true;
       path->resize(keep);
     }
     return false;
@@ -331,7 +372,7 @@ bool SeekGe(const Node* n, std::string_view key, size_t pos, bool strict, std::s
   // n's own key is a proper prefix of key: smaller, skipped.
   const auto b = static_cast<unsigned char>(key[pos]);
   for (uint32_t i = 0; i < n->n_children; i++) {
-    const Node* c = n->children[i];
+    const Node* c = n->child(i);
     const unsigned char first = c->prefix()[0];
     if (first < b) continue;
     size_t keep = path->size();
@@ -359,14 +400,14 @@ bool SeekGe(const Node* n, std::string_view key, size_t pos, bool strict, std::s
 bool SeekLe(const Node* n, std::string_view key, size_t pos, bool strict, std::string* path, void** value) {
   if (pos == key.size()) {
     if (n->has_value && !strict) {
-      if (value) *value = n->value;
+      if (value) *value = n->value();
       return true;
     }
     return false;  // everything below is longer, so greater
   }
   const auto b = static_cast<unsigned char>(key[pos]);
   for (uint32_t j = n->n_children; j-- > 0;) {
-    const Node* c = n->children[j];
+    const Node* c = n->child(j);
     const unsigned char first = c->prefix()[0];
     if (first > b) continue;
     size_t keep = path->size();
@@ -388,7 +429,7 @@ bool SeekLe(const Node* n, std::string_view key, size_t pos, bool strict, std::s
   }
   // n's own key is a proper prefix of key: smaller.
   if (n->has_value) {
-    if (value) *value = n->value;
+    if (value) *value = n->value();
     return true;
   }
   return false;
@@ -422,16 +463,19 @@ bool Rax::Last(std::string* out, void** value) const {
 bool Rax::VerifyNode(const Node* n, bool root, size_t* keys, size_t* nodes, size_t* bytes) const {
   (*nodes)++;
   *bytes += alloc::UsableSize(n);
-  if (n->children != nullptr) *bytes += alloc::UsableSize(n->children);
+  if (n->n_children != 0) {
+    *bytes += alloc::UsableSize(n->ptr);
+    if (alloc::UsableSize(n->ptr) < (n->n_children + n->has_value) * sizeof(void*)) return false;
+  }
   if (n->has_value) (*keys)++;
   if (!root) {
     if (n->prefix_len == 0) return false;
     if (!n->has_value && n->n_children < 2) return false;
   }
-  if ((n->children == nullptr) != (n->n_children == 0)) return false;
+  if (n->n_children == 0 && !n->has_value && n->ptr != nullptr) return false;
   for (uint32_t i = 0; i < n->n_children; i++) {
-    if (i > 0 && n->children[i - 1]->prefix()[0] >= n->children[i]->prefix()[0]) return false;
-    if (!VerifyNode(n->children[i], false, keys, nodes, bytes)) return false;
+    if (i > 0 && n->child(i - 1)->prefix()[0] >= n->child(i)->prefix()[0]) return false;
+    if (!VerifyNode(n->child(i), false, keys, nodes, bytes)) return false;
   }
   return true;
 }
@@ -440,7 +484,7 @@ namespace {
 size_t ExtraRedisNodes(const Node* n) {
   size_t extra = 0;
   for (uint32_t i = 0; i < n->n_children; i++) {
-    const Node* c = n->children[i];
+    const Node* c = n->child(i);
     if (n->n_children >= 2 && c->prefix_len >= 2) extra++;
     extra += ExtraRedisNodes(c);
   }

@@ -17,7 +17,11 @@
 // Keys of a stream (16 bytes) therefore take one node each plus the shared
 // prefix nodes above them, not 16.
 //
-// Memory: nodes and their child arrays are metadata (alloc::Meta, DRAM);
+// Memory: a node is a 14-byte header and its prefix in one block; a leaf
+// keeps its value in the header, a node with children points at one array
+// of child pointers followed, when it also holds a key, by the value. So a
+// stream's node costs 16 bytes plus its pointer in the parent's array,
+// less than Redis's own rax. Nodes and arrays are metadata (alloc::Meta, DRAM);
 // the values are the caller's. bytes() is the sum of the usable sizes of
 // every block the tree holds, kept up to date on each change (MEMORY USAGE).
 //
@@ -117,6 +121,13 @@ class Rax {
  private:
   Node* NewNode(std::string_view prefix);
   void FreeNode(Node* n);
+  // Resizes n's slot array to `slots` entries (children, then the value
+  // when the node has one and children), keeping bytes_ exact.
+  void ResizeSlots(Node* n, size_t slots);
+  void AddChild(Node* n, Node* child);
+  void RemoveChild(Node* n, int at);
+  void SetValue(Node* n, void* value);
+  void ClearValue(Node* n);
   // A copy of n with another prefix (value and children taken over); frees n.
   Node* CloneWithPrefix(Node* n, std::string_view prefix);
   void FreeTree(Node* n, void (*free_value)(void*));
