@@ -395,6 +395,48 @@ int64_t Stream::EstimateDistanceFromFirstEverEntry(const StreamId& id) const {
   return kInvalidEntriesRead;
 }
 
+bool Stream::Verify() const {
+  if (!rax.Verify()) return false;
+  StreamId prev;
+  bool has_prev = false, ok = true;
+  uint64_t live_total = 0;
+  rax.ForEach([&](std::string_view key, void* v) {
+    auto* lp = static_cast<const unsigned char*>(v);
+    uint64_t live = 0;
+    ok = key.size() == kStreamIdKeyLen &&
+         StreamValidateListpack(lp, LpBytes(lp), StreamIdDecode(key.data()), &prev, &has_prev, &live);
+    live_total += live;
+    return ok;
+  });
+  if (!ok || live_total != length || (has_prev && last_id < prev)) return false;
+  if (cgroups == nullptr) return true;
+  if (!cgroups->Verify()) return false;
+  cgroups->ForEach([&ok](std::string_view, void* gv) {
+    auto* cg = static_cast<const StreamCG*>(gv);
+    ok = cg->pel.Verify() && cg->consumers.Verify();
+    size_t owned = 0;
+    cg->consumers.ForEach([&](std::string_view name, void* cv) {
+      auto* con = static_cast<const StreamConsumer*>(cv);
+      ok = ok && con->pel.Verify() && SdsView(con->name) == name;
+      owned += con->pel.size();
+      con->pel.ForEach([&](std::string_view id, void* nv) {
+        void* g;
+        ok = ok && cg->pel.Find(id, &g) && g == nv && static_cast<StreamNack*>(nv)->consumer == con;
+        return ok;
+      });
+      return ok;
+    });
+    ok = ok && owned == cg->pel.size();
+    cg->pel.ForEach([&](std::string_view, void* nv) {
+      const StreamConsumer* con = static_cast<StreamNack*>(nv)->consumer;
+      ok = ok && con != nullptr && LookupConsumer(cg, SdsView(con->name)) == con;
+      return ok;
+    });
+    return ok;
+  });
+  return ok;
+}
+
 // ---- consumer groups ----
 
 StreamCG* Stream::LookupGroup(std::string_view name) const {

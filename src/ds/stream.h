@@ -160,6 +160,12 @@ class Stream {
   static void FreeNack(StreamNack* nack);
   static void FreeGroup(StreamCG* cg);
 
+  // The invariants (for tests and fuzzing): every node a valid stream
+  // listpack, IDs ascending, length = the live entries, last_id >= the
+  // last entry, every NACK owned by exactly one consumer of its group and
+  // in that consumer's PEL, and nothing else in the consumers' PELs.
+  bool Verify() const;
+
   // Bytes of the structure that are metadata (DRAM): the Rax, the groups,
   // consumers and NACKs; listpacks excluded.
   size_t MetadataBytes() const;

@@ -57,6 +57,7 @@ void ExpectRange(Stream& s, const Oracle& o, StreamId a, StreamId b) {
 
 void ExpectValid(Stream& s, const Oracle& o) {
   ASSERT_EQ(s.length, o.size());
+  ASSERT_TRUE(s.Verify());
   ASSERT_TRUE(s.rax.Verify());
   StreamId prev;
   bool has_prev = false;
@@ -240,6 +241,13 @@ TEST(Stream, GroupsConsumersAndPel) {
     c->pel.Insert(k, n);
   }
   EXPECT_GT(s.MetadataBytes(), 0u);
+  EXPECT_TRUE(s.Verify());
+  StreamNack* stray = Stream::NewNack(nullptr, 5);
+  cg->pel.Insert(StreamIdKey({99, 0}), stray);  // a NACK nobody owns
+  EXPECT_FALSE(s.Verify());
+  cg->pel.Remove(StreamIdKey({99, 0}));
+  Stream::FreeNack(stray);
+  EXPECT_TRUE(s.Verify());
   Stream::DeleteConsumer(cg, c);
   EXPECT_EQ(cg->pel.size(), 0u);
   EXPECT_EQ(cg->consumers.size(), 0u);
