@@ -107,6 +107,10 @@ void OnKeyAdded(int db, std::string_view key, const object::Object*) {
   if (g_blocked == 0) return;
   SignalKeyAsReady(db, key);
 }
+void OnKeyDeleted(int db, std::string_view key) {
+  if (g_blocked == 0) return;
+  SignalKeyAsReady(db, key);
+}
 
 // Runs c's serve function for key with c's command and db in place.
 bool Serve(Client& c, std::string_view key) {
@@ -211,10 +215,13 @@ void HandleClientsBlockedOnKeys() {
       auto w = waiters.find(rk);
       if (w == waiters.end()) continue;
       std::vector<Client*> queue(w->second.begin(), w->second.end());
+      // Stream waiters are served whatever the key holds: XREADGROUP
+      // answers an error when its stream or group is gone.
       for (Client* c : queue) {
         object::Object* o = d->LookupWrite(rk.second);
-        if (o == nullptr) break;
-        if (c->blocked == nullptr || o->GetType() != c->blocked->type) continue;
+        if (c->blocked == nullptr) continue;
+        const bool stream = c->blocked->type == object::Type::kStream;
+        if (!stream && (o == nullptr || o->GetType() != c->blocked->type)) continue;
         if (Serve(*c, rk.second)) Unblock(*c);
       }
     }
@@ -274,6 +281,9 @@ std::vector<Client*> TakeUnblockedClients() {
 
 size_t BlockedClientCount() { return g_blocked; }
 
-void InstallBlockingHooks() { db::SetKeyAddedHook(OnKeyAdded); }
+void InstallBlockingHooks() {
+  db::SetKeyAddedHook(OnKeyAdded);
+  db::SetKeyDeletedHook(OnKeyDeleted);
+}
 
 }  // namespace commands

@@ -41,6 +41,12 @@
 // server takes them with TakeUnblockedClients, flushes their replies and
 // resumes their query buffers.
 //
+// Streams (XREAD/XREADGROUP BLOCK, commands/stream_cmds.cc) differ: a client
+// waits on a stream that exists, so XADD signals its key itself, and a
+// deleted key (db's key-deleted hook) is signalled too: stream waiters are
+// served whatever the key now holds, and XREADGROUP answers an error when
+// its stream or group is gone.
+//
 // Not done (as in Redis, serving is not affected): SWAPDB and FLUSHALL do
 // not scan for newly ready keys.
 #pragma once

@@ -114,7 +114,7 @@ std::vector<std::string> AclCategoryNames(uint32_t c) {
       {kCatKeyspace, "@keyspace"},   {kCatRead, "@read"},         {kCatWrite, "@write"},
       {kCatSet, "@set"},             {kCatSortedSet, "@sortedset"}, {kCatList, "@list"},
       {kCatHash, "@hash"},           {kCatString, "@string"},     {kCatBitmap, "@bitmap"},
-      {kCatHyperLogLog, "@hyperloglog"}, {kCatGeo, "@geo"},
+      {kCatHyperLogLog, "@hyperloglog"}, {kCatGeo, "@geo"},   {kCatStream, "@stream"},
       {kCatPubsub, "@pubsub"},       {kCatAdmin, "@admin"},       {kCatFast, "@fast"},
       {kCatSlow, "@slow"},           {kCatBlocking, "@blocking"}, {kCatDangerous, "@dangerous"},
       {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},
@@ -152,6 +152,7 @@ void RegisterAllDataCommands(Registry& r) {
   RegisterMonitorCommands(r);
   RegisterHyperLogLogCommands(r);
   RegisterGeoCommands(r);
+  RegisterStreamCommands(r);
 }
 
 }  // namespace commands

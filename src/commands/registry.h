@@ -79,7 +79,8 @@ enum AclCategory : uint32_t {
   kCatPubsub = 1u << 15,
   kCatScripting = 1u << 16,
   kCatBitmap = 1u << 17,
-  // 18 and 19 left for @stream and the next family; only the names' order matters.
+  kCatStream = 1u << 18,
+  // 19 left for the next family; only the names' order matters.
   kCatHyperLogLog = 1u << 20,
   kCatGeo = 1u << 21,
 };
@@ -217,6 +218,7 @@ void RegisterMonitorCommands(Registry& r);
 void RegisterHyperLogLogCommands(Registry& r);
 // GEOADD GEODIST GEOHASH GEOPOS GEOSEARCH[STORE] GEORADIUS[BYMEMBER][_RO] (commands/geo_cmds.cc).
 void RegisterGeoCommands(Registry& r);
+void RegisterStreamCommands(Registry& r);
 void RegisterAllDataCommands(Registry& r);
 
 // Flag and category names for COMMAND INFO.

@@ -98,6 +98,7 @@ ExpiredHook g_expired_hook = nullptr;
 KeyAddedHook g_key_added_hook = nullptr;
 KeyHook g_key_miss_hook = nullptr;
 KeyHook g_key_created_hook = nullptr;
+KeyHook g_key_deleted_hook = nullptr;
 
 // Monotonic clock in microseconds for the expire cycle's time budget.
 int64_t MonoUs() {
@@ -151,6 +152,7 @@ void SetExpiredHook(ExpiredHook hook) { g_expired_hook = hook; }
 void SetKeyAddedHook(KeyAddedHook hook) { g_key_added_hook = hook; }
 void SetKeyMissHook(KeyHook hook) { g_key_miss_hook = hook; }
 void SetKeyCreatedHook(KeyHook hook) { g_key_created_hook = hook; }
+void SetKeyDeletedHook(KeyHook hook) { g_key_deleted_hook = hook; }
 
 std::string_view EntryKey(const ds::DictEntry* de) { return ds::SdsView(KeyOfEntry(de)); }
 ds::sds EntryKeySds(const ds::DictEntry* de) { return KeyOfEntry(de); }
@@ -257,11 +259,16 @@ bool Db::Delete(std::string_view key, bool lazy) {
   TempKey k(key);
   // The expires entry borrows the key string: remove it first.
   if (expires_.size() > 0) expires_.Delete(k.get());
-  if (!lazy) return dict_.Delete(k.get());
+  if (!lazy) {
+    if (!dict_.Delete(k.get())) return false;
+    if (g_key_deleted_hook) g_key_deleted_hook(id_, key);
+    return true;
+  }
   ds::DictEntry* de = dict_.Unlink(k.get());
   if (de == nullptr) return false;
   ReleaseValue(EntryValue(de), true);
   dict_.FreeUnlinked(de);
+  if (g_key_deleted_hook) g_key_deleted_hook(id_, key);
   return true;
 }
 

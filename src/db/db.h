@@ -78,6 +78,9 @@ void SetExpiredHook(ExpiredHook hook);
 using KeyHook = void (*)(int db_id, std::string_view key);
 void SetKeyMissHook(KeyHook hook);
 void SetKeyCreatedHook(KeyHook hook);
+// Called after Delete removed a key (DEL, UNLINK, expiry...): clients
+// blocked in XREADGROUP on a stream learn that it is gone.
+void SetKeyDeletedHook(KeyHook hook);
 
 // Called whenever a key is added or its value replaced (Add, SetKey,
 // Overwrite) with the new value, after the change. The command layer uses it

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "alloc/zmalloc.h"
 #include "common/macros.h"
@@ -473,6 +474,33 @@ unsigned char* LpAppendInteger(unsigned char* lp, int64_t v) {
   Encoded e;
   EncodeInteger(&e, v);
   return AppendEncoded(lp, e);
+}
+
+unsigned char* LpAppendBatch(unsigned char* lp, const LpItem* items, size_t n) {
+  constexpr size_t kInline = 16;
+  Encoded inline_enc[kInline];
+  std::unique_ptr<Encoded[]> heap;
+  Encoded* enc = inline_enc;
+  if (n > kInline) {
+    heap.reset(new Encoded[n]);
+    enc = heap.get();
+  }
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (items[i].is_int) {
+      EncodeInteger(&enc[i], items[i].ival);
+    } else {
+      EncodeValue(&enc[i], items[i].sval);
+    }
+    total += enc[i].entry_size;
+  }
+  unsigned char* at;
+  lp = Splice(lp, TotalBytes(lp) - 1, 0, nullptr, total, static_cast<int64_t>(n), &at);
+  for (size_t i = 0; i < n; i++) {
+    WriteEntry(at, enc[i]);
+    at += enc[i].entry_size;
+  }
+  return lp;
 }
 
 unsigned char* LpPrepend(unsigned char* lp, std::string_view s) {

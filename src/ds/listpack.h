@@ -109,6 +109,14 @@ unsigned char* LpInsertInteger(unsigned char* lp, int64_t v, unsigned char* p, L
                                unsigned char** newp);
 unsigned char* LpAppend(unsigned char* lp, std::string_view s);
 unsigned char* LpAppendInteger(unsigned char* lp, int64_t v);
+// Appends n elements with one resize (a stream entry: its flags, ID deltas,
+// fields and values, lp-count). Strings are stored as LpAppend stores them.
+struct LpItem {
+  bool is_int = false;
+  int64_t ival = 0;
+  std::string_view sval;
+};
+unsigned char* LpAppendBatch(unsigned char* lp, const LpItem* items, size_t n);
 unsigned char* LpPrepend(unsigned char* lp, std::string_view s);
 unsigned char* LpPrependInteger(unsigned char* lp, int64_t v);
 // Replaces the element at *p; *p is updated to the replacing element.

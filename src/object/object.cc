@@ -8,6 +8,7 @@
 #include "object/list_type.h"
 #include "object/lru.h"
 #include "object/set_type.h"
+#include "object/stream_type.h"
 #include "object/zset_type.h"
 
 namespace object {
@@ -31,6 +32,7 @@ void InitTypes() {
   RegisterHashTypeOps();
   RegisterSetTypeOps();
   RegisterZsetTypeOps();
+  RegisterStreamTypeOps();
 }
 
 Object* Dup(const Object* o) {
@@ -95,6 +97,8 @@ size_t FreeEffort(const Object* o) {
       return o->GetType() == Type::kSet ? SetDict(o)->size() : HashLength(o);
     case Encoding::kSkiplist:
       return ZsetLength(o);
+    case Encoding::kStream:
+      return StreamOf(o)->rax.nodes() + StreamOf(o)->GroupCount();
     default:
       return 1;
   }

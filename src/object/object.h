@@ -95,6 +95,8 @@ struct Settings {
   int list_max_listpack_size = -2;
   int list_compress_depth = 0;             // list-compress-depth
   size_t hll_sparse_max_bytes = 3000;      // hll-sparse-max-bytes (object/hyperloglog.h)
+  size_t stream_node_max_bytes = 4096;     // stream-node-max-bytes (object/stream_type.h)
+  int64_t stream_node_max_entries = 100;   // stream-node-max-entries
 };
 Settings& GetSettings();
 
@@ -226,6 +228,7 @@ void RegisterListTypeOps();
 void RegisterHashTypeOps();
 void RegisterSetTypeOps();
 void RegisterZsetTypeOps();
+void RegisterStreamTypeOps();
 
 // A deep copy of any value with refcount 1 (COPY). nullptr for a type with
 // no dup op (none once every type is registered).

@@ -154,6 +154,7 @@ common::Result<RdbType> RdbObjectType(const object::Object* o) {
     case object::Type::kSet: return RdbSetType(o);
     case object::Type::kZset: return RdbZsetType(o);
     case object::Type::kHash: return RdbHashType(o);
+    case object::Type::kStream: return RdbStreamType(o);
     default:
       return common::Status::NotSupported("serialization of this type is not supported yet");
   }
@@ -170,6 +171,7 @@ common::Status RdbWriteObject(std::string* out, const object::Object* o, bool co
     case object::Type::kSet: return RdbWriteSet(out, o, compress);
     case object::Type::kZset: return RdbWriteZset(out, o, compress);
     case object::Type::kHash: return RdbWriteHash(out, o, compress);
+    case object::Type::kStream: return RdbWriteStream(out, o, compress);
     default:
       return common::Status::NotSupported("serialization of this type is not supported yet");
   }
@@ -381,6 +383,9 @@ common::Result<object::Object*> RdbReadObject(RdbType type, RdbReader* in) {
     case RdbType::kHashZiplist:
     case RdbType::kHashListpack:
       return RdbReadHash(type, in);
+    case RdbType::kStreamListpacks:
+    case RdbType::kStreamListpacks2:
+      return RdbReadStream(type, in);
     default:
       return common::Status::NotSupported("loading this RDB type is not supported yet");
   }

@@ -32,4 +32,8 @@ common::Result<RdbType> RdbZsetType(const object::Object* o);
 common::Status RdbWriteZset(std::string* out, const object::Object* o, bool compress);
 common::Result<object::Object*> RdbReadZset(RdbType type, RdbReader* in);
 
+common::Result<RdbType> RdbStreamType(const object::Object* o);
+common::Status RdbWriteStream(std::string* out, const object::Object* o, bool compress);
+common::Result<object::Object*> RdbReadStream(RdbType type, RdbReader* in);
+
 }  // namespace persist

@@ -113,7 +113,7 @@ LoadContext* g_load = nullptr;
 commands::Client& ScriptClient() {
   static commands::Client* c = [] {
     auto* sc = new commands::Client();
-    sc->flags |= commands::kClientDenyBlocking;
+    sc->flags |= commands::kClientDenyBlocking | commands::kClientScript;
     sc->authenticated = true;
     sc->addr = "lua";  // MONITOR shows its commands as "[<db> lua]", as Redis
     return sc;

@@ -490,7 +490,7 @@ struct FakeClient {
   std::vector<std::pair<const commands::CommandSpec*, std::vector<std::string>>> queued;
   FakeClient() {
     c.db = commands::GetDb(0);
-    c.flags |= commands::kClientDenyBlocking;
+    c.flags |= commands::kClientDenyBlocking | commands::kClientMustObey;
   }
 };
 

@@ -199,6 +199,8 @@ common::Status ApplyConfigMirrors() {
   os.list_max_listpack_size = cfg.list_max_listpack_size;
   os.list_compress_depth = cfg.list_compress_depth;
   os.hll_sparse_max_bytes = cfg.hll_sparse_max_bytes;
+  os.stream_node_max_bytes = static_cast<size_t>(cfg.stream_node_max_bytes);
+  os.stream_node_max_entries = cfg.stream_node_max_entries;
   Runtime().hz = std::clamp(cfg.hz, 1, 500);
   static const std::pair<const char*, common::LogLevel> kLevels[] = {
       {"debug", common::LogLevel::kDebug},

@@ -1,7 +1,8 @@
 // What the RESTORE and RDB targets check on every value that loads:
 //
 //  - CheckObject(o): the type's own invariant check (Quicklist::Verify,
-//    SetTypeVerify, ZsetVerify, HashVerify; strings: a valid encoding), a
+//    SetTypeVerify, ZsetVerify, HashVerify, Stream::Verify; strings: a
+//    valid encoding), a
 //    value of a collection type is never empty, MEMORY USAGE works, and a
 //    deep copy (COPY's object::Dup) has the same content and passes too;
 //  - Content(o): the value as comparable bytes, independent of encoding and
@@ -25,6 +26,7 @@
 #include "object/list_type.h"
 #include "object/object.h"
 #include "object/set_type.h"
+#include "object/stream_type.h"
 #include "object/zset_type.h"
 
 namespace fuzz {
@@ -81,6 +83,45 @@ inline std::string Content(const object::Object* o) {
       object::ZsetForEach(o, emit);
       return out;
     }
+    case object::Type::kStream: {
+      // Entries in order, the counters, then each group's state in order.
+      ds::Stream* s = object::StreamOf(o);
+      ds::StreamIterator it(s, nullptr, nullptr, false);
+      ds::StreamId id;
+      int64_t nf;
+      auto id_field = [&out](const ds::StreamId& i) { AppendField(&out, ds::StreamIdString(i)); };
+      while (it.Next(&id, &nf)) {
+        id_field(id);
+        it.ForEachField([&](std::string_view f, std::string_view v) {
+          AppendField(&out, f);
+          AppendField(&out, v);
+        });
+      }
+      for (const ds::StreamId& i : {s->last_id, s->first_id, s->max_deleted_entry_id}) id_field(i);
+      AppendField(&out, std::to_string(s->length) + "/" + std::to_string(s->entries_added));
+      if (s->cgroups != nullptr) {
+        s->cgroups->ForEach([&](std::string_view name, void* gv) {
+          auto* cg = static_cast<const ds::StreamCG*>(gv);
+          AppendField(&out, name);
+          id_field(cg->last_id);
+          AppendField(&out, std::to_string(cg->entries_read));
+          cg->pel.ForEach([&](std::string_view pid, void* nv) {
+            auto* n = static_cast<const ds::StreamNack*>(nv);
+            id_field(ds::StreamIdDecode(pid.data()));
+            AppendField(&out, ds::SdsView(n->consumer->name));
+            AppendField(&out, std::to_string(n->delivery_time) + "/" + std::to_string(n->delivery_count));
+            return true;
+          });
+          cg->consumers.ForEach([&](std::string_view cname, void* cv) {
+            AppendField(&out, cname);
+            AppendField(&out, std::to_string(static_cast<const ds::StreamConsumer*>(cv)->seen_time));
+            return true;
+          });
+          return true;
+        });
+      }
+      return out;
+    }
     default:
       FUZZ_CHECK(false && "a type the loaders never make");
   }
@@ -119,6 +160,11 @@ inline void CheckObjectShallow(const object::Object* o) {
     case object::Type::kHash:
       FUZZ_CHECK(object::HashVerify(o));
       FUZZ_CHECK(object::HashLength(o) > 0);
+      break;
+    case object::Type::kStream:
+      // A stream may be empty (XGROUP CREATE ... MKSTREAM, XDEL of all).
+      FUZZ_CHECK(o->GetEncoding() == object::Encoding::kStream);
+      FUZZ_CHECK(object::StreamOf(o)->Verify());
       break;
     default:
       FUZZ_CHECK(false && "a type the loaders never make");

@@ -2,7 +2,8 @@
 // and encoding a client can send: strings (raw, int, LZF), lists (plain,
 // ziplist, quicklist of ziplists, quicklist 2 of listpacks and plain nodes),
 // sets (plain, intset), zsets (plain, binary scores, ziplist, listpack),
-// hashes (plain, zipmap, ziplist, listpack).
+// hashes (plain, zipmap, ziplist, listpack), streams (listpacks of types 15
+// and 19, with consumer groups and PELs).
 //
 // Input: the payload without its footer, i.e. <type byte> <value>; the
 // target appends the RDB version and the CRC64 as DUMP does, so every input

@@ -129,6 +129,11 @@ MEMORY_SETS = [
      ["SADD", "__bench_probe__", "1"]),
     ("mem-zset-skiplist", "zsets, 1,000 members of 100 B (skiplist)", "ZADD {key} {score} {value}", 1000, 100,
      ["ZADD", "__bench_probe__", "1", "x"]),
+    # Streams (issue 15): 1,000 entries per stream, one field each.
+    ("mem-stream-64", "streams, 1,000 entries of 64 B", "XADD {key} * f {value}", 1000, 64,
+     ["XADD", "__bench_probe__", "*", "f", "x"]),
+    ("mem-stream-1k", "streams, 1,000 entries of 1 KiB", "XADD {key} * f {value}", 1000, 1024,
+     ["XADD", "__bench_probe__", "*", "f", "x"]),
 ]
 FORK_NAME = "fork-1k"
 FORK_SIZE = 1024
@@ -163,6 +168,11 @@ EVICT_MIN_MAXMEMORY = 4 << 20
 BENCH_SCRIPT = "return redis.call('GET', KEYS[1])"
 BENCH_LIBRARY = "#!lua name=benchlib\nredis.register_function('bench_get', function(keys) return redis.call('GET', keys[1]) end)"
 BITMAP_BYTES = 1 << 20
+# A consumer-group round trip in one script ({stream_sha}): produce an entry
+# (the stream capped near 1,000), read one as consumer c of group g, ACK it.
+STREAM_SCRIPT = ("redis.call('XADD', KEYS[1], 'MAXLEN', '~', '1000', '*', 'f', ARGV[1]) "
+                 "local r = redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', KEYS[1], '>') "
+                 "if r then redis.call('XACK', KEYS[1], 'g', r[1][2][1][1]) end return 1")
 COMMAND_SETS = [
     ("evalsha-p16", [["SCRIPT", "LOAD", BENCH_SCRIPT]], ["EVALSHA", "{sha}", "1", "key:__rand_int__"], 1),
     ("fcall-p16", [["FUNCTION", "LOAD", "REPLACE", BENCH_LIBRARY]], ["FCALL", "bench_get", "1", "key:__rand_int__"], 1),
@@ -180,6 +190,15 @@ COMMAND_SETS = [
                                                (f"{12 + (i * 37 % 1000) / 250:.6f}",
                                                 f"{36 + (i * 91 % 1000) / 250:.6f}", f"p{i}")]],
      ["GEOSEARCH", "places", "FROMLONLAT", "14", "38", "BYRADIUS", "50", "km", "ASC", "COUNT", "10"], 0.05),
+    # Streams: appends (capped so that a run's memory stays bounded, which
+    # also exercises approximate trimming), a 100-entry range read, and a
+    # consumer-group round trip (XADD + XREADGROUP + XACK).
+    ("xadd-64-p16", [], ["XADD", "bench:stream", "MAXLEN", "~", "100000", "*", "field", "v" * 64], 1),
+    ("xadd-1k-p16", [], ["XADD", "bench:stream", "MAXLEN", "~", "100000", "*", "field", "v" * 1024], 1),
+    ("xrange100-p16", [["XADD", "bench:range", "*", "field", "v" * 64] for _ in range(1000)],
+     ["XRANGE", "bench:range", "-", "+", "COUNT", "100"], 0.2),
+    ("xreadgroup-xack-p16", [["XGROUP", "CREATE", "bench:q", "g", "$", "MKSTREAM"], ["SCRIPT", "LOAD", STREAM_SCRIPT]],
+     ["EVALSHA", "{stream_sha}", "1", "bench:q", "v" * 64], 0.5),
 ]
 
 # The tiering engine: KEYS x 1 KiB loaded under static placement (every
@@ -508,6 +527,7 @@ class Harness:
         args = self.args
         import hashlib
         sha = hashlib.sha1(BENCH_SCRIPT.encode()).hexdigest()
+        stream_sha = hashlib.sha1(STREAM_SCRIPT.encode()).hexdigest()
         for name, setup, command, share in commands:
             n = max(int(args.requests * 5 * share), 100)
             row = {"kind": "throughput", "status": "ok", "pipeline": 16, "size": 0, "requests": n,
@@ -522,7 +542,7 @@ class Harness:
                     row.update(status="error", reason=f"{who}: set-up {setup[0][0]}: {e}")
             if row["status"] != "ok":
                 continue
-            line = [a.replace("{sha}", sha) for a in command]
+            line = [a.replace("{sha}", sha).replace("{stream_sha}", stream_sha) for a in command]
             for rnd in range(args.rounds):
                 order = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
                 for who in order:
