@@ -47,6 +47,9 @@ enum ClientFlag : uint64_t {
   kClientTrackingBrokenRedir = 1u << 23,  // the redirect target is gone
   kClientMonitor = 1u << 24,             // MONITOR (commands/monitor.h)
   kClientDenyBlocking = 1u << 25,   // never blocks (the AOF loader's client: Redis's CLIENT_DENY_BLOCKING)
+  // Replication (src/repl): a replica connected to us, and our master's link.
+  kClientSlave = uint64_t{1} << 40,
+  kClientMaster = uint64_t{1} << 41,
 };
 
 struct BlockedState;  // commands/blocking.cc

@@ -343,6 +343,13 @@ void ProcessCommand(Client& c) {
     }
   }
 
+  if (s.replication_denied != nullptr) {
+    if (const char* e = s.replication_denied(c, flags)) {
+      RejectCommand(c, e);
+      return;
+    }
+  }
+
   // A script runs past busy-reply-threshold (this client is served from
   // inside it): only kAllowBusy commands (SCRIPT KILL, SHUTDOWN...) run.
   if (s.busy_error != nullptr && !(flags & kAllowBusy)) {

@@ -21,6 +21,7 @@
 #include "ds/dict.h"
 #include "object/lru.h"
 #include "persist/rdb.h"
+#include "repl/replication.h"
 #include "script/script.h"
 #include "server/config.h"
 #include "server/info_field.h"
@@ -82,6 +83,7 @@ struct PersistState {
   int64_t loading_last_log_ms = 0;
   int64_t loading_events_ms = 0;
   uint64_t rdb_last_load_keys_expired = 0, rdb_last_load_keys_loaded = 0;
+  repl::RdbReplInfo loaded_repl;  // the aux fields of the last RDB loaded
 };
 
 PersistState& P() {
@@ -112,6 +114,12 @@ persist::RdbSaveOptions SaveOptions() {
   o.key_save_delay_us = cfg.rdb_key_save_delay;
   o.incremental_fsync = cfg.rdb_save_incremental_fsync;
   o.functions = script::LibraryCodes();
+  repl::RdbReplInfo ri = repl::InfoForRdb();
+  if (ri.valid) {
+    o.repl_stream_db = ri.stream_db;
+    o.repl_id = ri.replid;
+    o.repl_offset = ri.offset;
+  }
   return o;
 }
 
@@ -231,6 +239,9 @@ void CheckChildDone() {
     AofChildDone(!bysignal && exitcode == 0, bysignal ? bysignal : (exitcode != 0 ? -1 : 0));
   }
   ResetChildState();
+  // Replicas waiting for this RDB (which may fork the next one: after the
+  // reset).
+  if (type == ChildType::kRdb) repl::OnRdbSaveDone(!bysignal && exitcode == 0);
 }
 
 const char* DiskError() {
@@ -460,7 +471,7 @@ void StopLoading() {
 namespace {
 
 // Loads dbfilename into the (empty) dbs. *missing when there is no file.
-common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missing) {
+common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missing, bool keep_expired = false) {
   PersistState& p = P();
   *missing = false;
   persist::MappedFile f;
@@ -475,6 +486,7 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   o.now_ms = common::MsTime();
   o.verify_checksum = Config().rdbchecksum;
   o.allow_dup = allow_dup;
+  o.drop_expired = !keep_expired;
   o.key_load_delay_us = Config().key_load_delay;
   o.progress_bytes = static_cast<size_t>(Config().loading_process_events_interval_bytes);
   // With key-load-delay the bytes between events are few keys' worth, so
@@ -493,6 +505,12 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   LOG_NOTICE("Done loading RDB, keys loaded: %zu, keys expired: %zu.", st.keys_loaded, st.keys_expired);
   p.rdb_last_load_keys_loaded = st.keys_loaded;
   p.rdb_last_load_keys_expired = st.keys_expired;
+  repl::RdbReplInfo ri;
+  ri.valid = !st.repl_id.empty();
+  ri.replid = st.repl_id;
+  ri.offset = st.repl_offset;
+  ri.stream_db = st.repl_stream_db < 0 ? 0 : st.repl_stream_db;
+  p.loaded_repl = ri;
   return common::Status::Ok();
 }
 
@@ -502,6 +520,18 @@ void FlushAllDbs() {
 }
 
 }  // namespace
+
+bool StartBgsaveForReplication() { return RdbSaveBackground(); }
+
+common::Status LoadRdbForReplication(const std::string& path) {
+  FlushAllDbs();
+  bool missing = false;
+  common::Status s = LoadRdbFile(path, false, &missing, /*keep_expired=*/true);
+  if (s.ok() && missing) s = common::Status::IoError("no such file");
+  if (!s.ok()) FlushAllDbs();
+  GetState().dirty = 0;
+  return s;
+}
 
 bool LoadDataAtStartup() {
   int64_t start = common::UsTime();
@@ -517,6 +547,7 @@ bool LoadDataAtStartup() {
     }
     if (!missing) {
       LOG_NOTICE("DB loaded from disk: %.3f seconds", static_cast<double>(common::UsTime() - start) / 1e6);
+      repl::RestoreFromRdb(P().loaded_repl);
     }
   }
   GetState().dirty = 0;

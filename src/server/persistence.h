@@ -39,6 +39,11 @@ void InitPersistence();
 // AOF for appending. Returns false when the server must exit (the reason is
 // logged).
 bool LoadDataAtStartup();
+// Replication (repl::Hooks): a BGSAVE to dbfilename for the replicas
+// (false when a child is active or fork failed); a replica's full sync:
+// every db emptied, the RDB loaded with keys past their TTL kept.
+bool StartBgsaveForReplication();
+common::Status LoadRdbForReplication(const std::string& path);
 // serverCron's persistence part: reaps children, reads child info, save
 // points, scheduled BGSAVE / rewrite, auto AOF rewrite, AOF everysec flush.
 void PersistenceCron();
@@ -79,6 +84,9 @@ void LoadingProgress(size_t loaded_bytes);
 void StopLoading();
 
 // aof_log.cc
+// Installs State::propagate when the AOF or the replication backlog wants
+// the ops, removes it when neither does.
+void UpdatePropagation();
 void AofInit();
 bool AofLoadAtStartup();  // false: exit
 bool AofOpenOnStartup();  // after loading: the incr file for appending

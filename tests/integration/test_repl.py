@@ -1,0 +1,289 @@
+"""Replication, both ways with Debian's redis-server 7.0: our master with a
+Redis replica, a Redis master with our replica, ours with ours. Datasets are
+compared key by key (type, value, TTL) after the full sync and after live
+writes of every kind the stream carries (SELECT, MULTI/EXEC, scripts,
+expiry DELs)."""
+import os
+import subprocess
+import time
+
+import pytest
+import redis
+
+from conftest import OUR_SERVER, REAL_SERVER
+
+pytestmark = pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+
+DEADLINE = 20  # seconds any replication step may take on a loaded 2-core box
+
+
+def wait_until(pred, what, timeout=DEADLINE):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = pred()
+            if last:
+                return last
+        except (redis.ConnectionError, redis.ResponseError) as e:
+            last = e
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def info_repl(c):
+    return c.info("replication")
+
+
+def link_up(replica):
+    return info_repl(replica).get("master_link_status") == "up"
+
+
+def in_sync(master, replica):
+    """The replica has applied every byte the master has produced."""
+    m = info_repl(master)["master_repl_offset"]
+    s = info_repl(replica)
+    return s.get("master_link_status") == "up" and s.get("slave_repl_offset") == m
+
+
+def snapshot(c, dbs=range(16)):
+    out = {}
+    for db in dbs:
+        c.execute_command("SELECT", db)
+        for k in c.scan_iter(count=1000):
+            t = c.type(k).decode()
+            if t == "string":
+                v = c.get(k)
+            elif t == "list":
+                v = c.lrange(k, 0, -1)
+            elif t == "hash":
+                v = sorted(c.hgetall(k).items())
+            elif t == "set":
+                v = sorted(c.smembers(k))
+            elif t == "zset":
+                v = c.zrange(k, 0, -1, withscores=True)
+            else:
+                v = None
+            ttl = c.pttl(k)
+            out[(db, k)] = (t, v, ttl > 0 if ttl != -1 else -1)
+    c.execute_command("SELECT", 0)
+    return out
+
+
+def fill(c):
+    c.set("str", "hello")
+    c.set("int", 12345)
+    c.set("big", "x" * 5000)
+    c.rpush("list", *[f"e{i}" for i in range(300)])
+    c.rpush("smalllist", "a", "b", "c")
+    c.hset("hash", mapping={f"f{i}": f"v{i}" for i in range(200)})
+    c.hset("smallhash", mapping={"a": "1", "b": "2"})
+    c.sadd("set", *[f"m{i}" for i in range(600)])
+    c.sadd("intset", 1, 2, 3)
+    c.zadd("zset", {f"z{i}": i / 3 for i in range(200)})
+    c.zadd("smallzset", {"a": 1, "b": 2})
+    c.set("ttl", "v", ex=1000)
+    c.execute_command("SELECT", 3)
+    c.set("in3", "three")
+    c.execute_command("SELECT", 0)
+
+
+def live_writes(c):
+    c.set("str", "changed")
+    c.incr("int")
+    c.incrbyfloat("float", 1.5)
+    c.lpush("list", "new")
+    c.rpop("smalllist")
+    c.hset("hash", "f1", "changed")
+    c.hdel("hash", "f2")
+    c.spop("set")
+    c.srem("intset", 2)
+    c.zincrby("zset", 10, "z1")
+    c.expire("str", 500)
+    c.delete("big")
+    p = c.pipeline(transaction=True)
+    p.set("tx1", "a")
+    p.set("tx2", "b")
+    p.incr("txcounter")
+    p.execute()
+    c.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('rpush', KEYS[2], ARGV[1])", 2, "lua1", "lua2", "v")
+    c.execute_command("SELECT", 5)
+    c.set("in5", "five")
+    c.execute_command("SELECT", 0)
+    c.set("shortlived", "v", px=30)
+    for i in range(200):
+        c.set(f"k{i}", i)
+
+
+def start_pair(server_factory, master_binary, replica_binary, master_args=(), replica_args=()):
+    m = server_factory(*master_args, binary=master_binary)
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port), *replica_args, binary=replica_binary)
+    return m, s
+
+
+def check_replication(m, s, filled=False):
+    mc, sc = m.client(), s.client()
+    if not filled:
+        fill(mc)
+    wait_until(lambda: in_sync(mc, sc), "the replica's full sync")
+    assert snapshot(sc) == snapshot(mc)
+    live_writes(mc)
+    # The short-lived key expires on the master, whose DEL reaches the replica.
+    wait_until(lambda: mc.exists("shortlived") == 0 and in_sync(mc, sc) and sc.dbsize() == mc.dbsize(),
+               "the live stream (and the expiry DEL)")
+    assert snapshot(sc) == snapshot(mc)
+    return mc, sc
+
+
+def test_redis_replica_of_our_master(server_factory):
+    m = server_factory()
+    mc = m.client()
+    fill(mc)  # before the replica exists: the RDB carries it
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port), binary=REAL_SERVER)
+    mc, sc = check_replication(m, s, filled=True)
+    # What the master says about its replica.
+    info = info_repl(mc)
+    assert info["role"] == "master" and info["connected_slaves"] == 1
+    assert info["slave0"]["state"] == "online" and info["slave0"]["port"] == s.port
+    assert info["repl_backlog_active"] == 1
+    role = mc.execute_command("ROLE")
+    assert role[0] == b"master" and role[2][0][1] == str(s.port).encode()
+    wait_until(lambda: int(mc.execute_command("ROLE")[2][0][2]) == info_repl(mc)["master_repl_offset"],
+               "the replica's ACK")
+    kinds = [c for c in mc.client_list() if "S" in c["flags"]]
+    assert len(kinds) == 1
+
+
+def test_our_replica_of_redis_master(server_factory):
+    m, s = start_pair(server_factory, REAL_SERVER, OUR_SERVER)
+    mc, sc = check_replication(m, s)
+    info = info_repl(sc)
+    assert info["role"] == "slave" and info["master_port"] == m.port
+    assert info["master_sync_in_progress"] == 0
+    with pytest.raises(redis.ResponseError, match="against a read only replica"):
+        sc.set("x", 1)
+    assert sc.execute_command("ROLE")[:4] == [b"slave", b"127.0.0.1", m.port, b"connected"]
+    # Redis sees us as its replica, with our ACKed offset.
+    wait_until(lambda: info_repl(mc)["slave0"]["offset"] == info_repl(mc)["master_repl_offset"],
+               "our REPLCONF ACK")
+
+
+def test_ours_with_ours_and_promotion(server_factory):
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+    mc, sc = check_replication(m, s)
+    old_id = info_repl(mc)["master_replid"]
+    assert info_repl(sc)["master_replid"] == old_id
+    # Promotion: the replica becomes a writable master; its old id stays
+    # valid as the secondary one up to where it was.
+    assert sc.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    info = info_repl(sc)
+    assert info["role"] == "master" and info["master_replid2"] == old_id
+    assert info["second_repl_offset"] == info["master_repl_offset"] + 1
+    sc.set("after", "promotion")
+    assert sc.get("after") == b"promotion"
+    # The old master follows the new one and continues with a partial sync.
+    assert mc.execute_command("REPLICAOF", "127.0.0.1", s.port) == b"OK"
+    wait_until(lambda: in_sync(sc, mc), "the old master following the new one")
+    assert mc.get("after") == b"promotion"
+    assert "Successful partial resynchronization" in m.read_log()
+
+
+@pytest.mark.parametrize("replica_kind,killed_from", [("ours", "replica"), ("redis", "master")])
+def test_partial_resync_after_link_loss(server_factory, replica_kind, killed_from):
+    binary = OUR_SERVER if replica_kind == "ours" else REAL_SERVER
+    m, s = start_pair(server_factory, OUR_SERVER, binary)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "full sync")
+    if killed_from == "replica":
+        sc.client_kill_filter(_type="master")
+    else:
+        mc.client_kill_filter(_type="slave")
+    mc.set("b", 2)  # written while the link may be down
+    wait_until(lambda: in_sync(mc, sc) and sc.get("b") == b"2", "reconnection")
+    assert "Partial resynchronization request" in m.read_log() and "accepted" in m.read_log()
+    assert m.read_log().count("Starting BGSAVE for SYNC") == 1
+
+
+def test_redis_cli_rdb_backup(server_factory, tmp_path):
+    m = server_factory()
+    mc = m.client()
+    fill(mc)
+    out = tmp_path / "backup.rdb"
+    subprocess.run(["redis-cli", "-p", str(m.port), "--rdb", str(out)], check=True, timeout=DEADLINE,
+                   capture_output=True)
+    check = subprocess.run(["redis-check-rdb", str(out)], capture_output=True, text=True, timeout=DEADLINE)
+    assert "RDB looks OK" in check.stdout, check.stdout
+    assert "13 keys read" in check.stdout and "1 expires" in check.stdout, check.stdout
+
+
+def test_replica_restart_continues(server_factory):
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "full sync")
+    sc.save()  # the RDB keeps the master's replid and our offset
+    ddir = s.dir
+    s.proc.terminate()
+    s.proc.wait(timeout=10)
+    mc.set("b", 2)
+    s2 = server_factory("--replicaof", "127.0.0.1", str(m.port), "--dir", ddir)
+    s2c = s2.client()
+    wait_until(lambda: in_sync(mc, s2c) and s2c.get("b") == b"2", "the restarted replica")
+    assert s2c.get("a") == b"1"
+    assert m.read_log().count("Starting BGSAVE for SYNC") == 1
+
+
+def test_master_side_errors(server_factory):
+    m = server_factory()
+    c = m.client()
+    with pytest.raises(redis.ResponseError, match="Unrecognized REPLCONF option: foo"):
+        c.execute_command("REPLCONF", "foo", "bar")
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        c.execute_command("REPLCONF", "listening-port")
+    assert c.execute_command("REPLCONF", "listening-port", "1234") == b"OK"
+    assert c.execute_command("ROLE") == [b"master", 0, []]
+    with pytest.raises(redis.ResponseError, match="Invalid master port"):
+        c.execute_command("REPLICAOF", "127.0.0.1", "70000")
+    # A replica of nobody reachable: link down, writes refused, reads served.
+    port = m.port
+    assert c.execute_command("REPLICAOF", "127.0.0.1", "1") == b"OK"
+    info = info_repl(c)
+    assert info["role"] == "slave" and info["master_link_status"] == "down"
+    with pytest.raises(redis.ResponseError, match="read only replica"):
+        c.set("x", 1)
+    with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica instances"):
+        c.execute_command("WAIT", 1, 0)
+    c.config_set("replica-serve-stale-data", "no")
+    with pytest.raises(redis.ResponseError, match="Link with MASTER is down"):
+        c.get("x")
+    assert c.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    assert c.set("x", 1)
+    assert port == m.port
+
+
+def test_wait_counts_acks(server_factory):
+    m, s = start_pair(server_factory, OUR_SERVER, REAL_SERVER)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "full sync")
+    mc.set("b", 2)
+    assert mc.execute_command("WAIT", 1, 5000) == 1
+    start = time.time()
+    assert mc.execute_command("WAIT", 2, 300) == 1  # only one replica: times out
+    assert 0.25 <= time.time() - start < 5
+    # Inside MULTI it never blocks.
+    p = mc.pipeline(transaction=True)
+    p.execute_command("WAIT", 5, 0)
+    assert p.execute() == [1]
+
+
+def test_min_replicas_to_write(server_factory):
+    m = server_factory("--min-replicas-to-write", "1")
+    mc = m.client()
+    with pytest.raises(redis.ResponseError, match="NOREPLICAS Not enough good replicas to write."):
+        mc.set("a", 1)
+    assert mc.get("a") is None  # reads are fine
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port))
+    wait_until(lambda: mc.set("a", 1), "a good replica")
+    wait_until(lambda: s.client().get("a") == b"1", "the write replicated")
