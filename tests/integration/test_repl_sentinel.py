@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from conftest import OUR_SERVER, free_port
+from conftest import ServerProcess, free_port
 from test_repl import wait_until
 
 SENTINEL = shutil.which("redis-sentinel", path="/usr/bin:/usr/sbin")
@@ -20,8 +20,10 @@ SENTINEL = shutil.which("redis-sentinel", path="/usr/bin:/usr/sbin")
 pytestmark = pytest.mark.skipif(SENTINEL is None, reason="redis-sentinel is not installed (deps/install.sh)")
 
 
-class Sentinel:
-    def __init__(self, master_port):
+class Sentinel(ServerProcess):
+    """A redis-sentinel process (stop() as a server's)."""
+
+    def __init__(self, master_port):  # pylint: disable=super-init-not-called
         self.dir = tempfile.mkdtemp(prefix="tieredis-sentinel-")
         self.log = os.path.join(self.dir, "sentinel.log")
         self.port = free_port()
@@ -39,16 +41,6 @@ class Sentinel:
 
     def master_addr(self):
         return self.client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def test_sentinel_failover(server_factory):
