@@ -40,7 +40,10 @@ const char kNullReplId[] = "0000000000000000000000000000000000000000";
 
 // ---- master side: one entry per client that spoke REPLCONF/SYNC ----
 
-enum class ReplicaState { kNone, kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kOnline };
+// kWaitAck: a diskless payload was sent; the stream starts once the
+// replica has loaded it and sends its first REPLCONF ACK (bytes after the
+// EOF mark would otherwise reach a replica still reading the payload).
+enum class ReplicaState { kNone, kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kWaitAck, kOnline };
 
 struct ReplicaLink {
   Client* c = nullptr;
@@ -49,6 +52,8 @@ struct ReplicaLink {
   std::string announced_ip;
   bool capa_eof = false, capa_psync2 = false;
   bool old_sync = false;  // SYNC: no +FULLRESYNC line
+  bool diskless = false;  // its payload comes from the fork's pipe
+  int64_t wait_since_ms = 0;
   int64_t ack_off = 0;
   int64_t ack_time_ms = 0;
   int64_t initial_offset = 0;  // the offset its full sync starts at
@@ -116,6 +121,11 @@ struct Repl {
     int64_t deadline_ms;  // 0: forever
   };
   std::vector<Waiter> waiters;
+  // Diskless sync: the read end of the pipe the fork child writes the RDB
+  // to, and whether reading it waits for slow replicas to drain.
+  int pipe_fd = -1;
+  bool pipe_paused = false;
+  std::string eof_mark_sent;
   bool get_acks = false;  // send REPLCONF GETACK before sleeping
   // The offset just past the last write fed (PINGs and GETACKs excluded:
   // a replica's ACK to a GETACK does not count the GETACK itself).
@@ -170,6 +180,7 @@ void FeedBytes(std::string_view b) {
     switch (l.state) {
       case ReplicaState::kWaitBgsaveEnd:
       case ReplicaState::kSendBulk:
+      case ReplicaState::kWaitAck:
         l.pending.append(b);
         break;
       case ReplicaState::kOnline:
@@ -206,16 +217,110 @@ void DisconnectReplicas() {
     if (l.state != ReplicaState::kNone) FreeLater(l.c);
 }
 
-// Forks the BGSAVE for the replicas waiting for one (Redis's
-// startBgsaveForReplication). Each gets +FULLRESYNC with the offset of the
-// snapshot; the stream from then on is held for it.
-void StartBgsaveForReplication() {
+// A diskless transfer pauses reading the child's pipe while a replica
+// has more than this much of it unsent, and resumes below the low mark:
+// the payload is never buffered whole in the parent (Redis 7.0 waits for
+// every replica's socket to drain before reading more).
+constexpr size_t kPipeHighWater = 16 << 20;
+constexpr size_t kPipeLowWater = 4 << 20;
+
+void PipeReadHandler(net::EventLoop*, int fd, void*, int) {
   Repl& r = R();
-  bool waiting = false;
-  for (auto& [id, l] : r.replicas) waiting |= l.state == ReplicaState::kWaitBgsaveStart;
-  if (!waiting || g_hooks.child_active()) return;
-  LOG_NOTICE("Starting BGSAVE for SYNC with target: disk");
-  if (!g_hooks.start_bgsave()) {
+  char buf[kTransferChunk];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {
+    // The child closed it: the end comes with its exit (OnRdbSaveDone).
+    g_hooks.loop->DelFileEvent(fd, net::kReadable);
+    return;
+  }
+  bool full = false;
+  for (auto& [id, l] : r.replicas) {
+    if (l.state != ReplicaState::kWaitBgsaveEnd || !l.diskless) continue;
+    Deliver(l.c, std::string_view(buf, static_cast<size_t>(n)));
+    full |= l.c->PendingOutput() > kPipeHighWater;
+  }
+  if (full) {
+    g_hooks.loop->DelFileEvent(fd, net::kReadable);
+    r.pipe_paused = true;
+  }
+}
+
+// The diskless child is gone: whatever the pipe still holds goes out, then
+// the EOF mark; each replica starts its stream on its first ACK.
+void FinishDisklessTransfer(bool ok) {
+  Repl& r = R();
+  if (r.pipe_fd < 0) return;
+  g_hooks.loop->DelFileEvent(r.pipe_fd, net::kReadable);
+  std::string rest;
+  char buf[kTransferChunk];
+  (void)net::SetNonBlock(r.pipe_fd, false);
+  for (ssize_t n; ok && (n = read(r.pipe_fd, buf, sizeof(buf))) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ok = false;
+      break;
+    }
+    rest.append(buf, static_cast<size_t>(n));
+  }
+  close(r.pipe_fd);
+  r.pipe_fd = -1;
+  r.pipe_paused = false;
+  for (auto& [id, l] : r.replicas) {
+    if (l.state != ReplicaState::kWaitBgsaveEnd || !l.diskless) continue;
+    if (!ok) {
+      LOG_WARNING("Diskless rdb transfer failed for replica %s", PeerIp(*l.c).c_str());
+      FreeLater(l.c);
+      l.state = ReplicaState::kNone;
+      continue;
+    }
+    Deliver(l.c, rest + r.eof_mark_sent);
+    l.state = ReplicaState::kWaitAck;
+    LOG_NOTICE("Streamed RDB transfer with replica %s succeeded (socket). Waiting for REPLCONF ACK from replica "
+               "to enable streaming",
+               PeerIp(*l.c).c_str());
+  }
+}
+
+// Forks the BGSAVE for the replicas waiting for one (Redis's
+// startBgsaveForReplication): to the socket (through a pipe the parent
+// forwards) when repl-diskless-sync is on and every one of them announced
+// capa eof, else to dbfilename. Each gets +FULLRESYNC with the offset of
+// the snapshot; the stream from then on is held for it.
+void StartBgsaveForReplication(bool delay_over) {
+  Repl& r = R();
+  int waiting = 0;
+  bool all_eof = true;
+  for (auto& [id, l] : r.replicas) {
+    if (l.state != ReplicaState::kWaitBgsaveStart) continue;
+    waiting++;
+    all_eof &= l.capa_eof;
+  }
+  if (waiting == 0 || g_hooks.child_active()) return;
+  const bool diskless = g_settings.diskless_sync && all_eof;
+  if (diskless && !delay_over && g_settings.diskless_sync_delay > 0 &&
+      (g_settings.diskless_sync_max_replicas == 0 || waiting < g_settings.diskless_sync_max_replicas))
+    return;
+  LOG_NOTICE("Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
+  bool started;
+  if (diskless) {
+    int fds[2];
+    started = pipe2(fds, O_CLOEXEC) == 0;
+    if (started) {
+      started = g_hooks.start_bgsave_to_fd(fds[1]);
+      close(fds[1]);
+      if (started) {
+        r.pipe_fd = fds[0];
+        (void)net::SetNonBlock(r.pipe_fd, true);
+        started = g_hooks.loop->AddFileEvent(r.pipe_fd, net::kReadable, PipeReadHandler, nullptr).ok();
+      } else {
+        close(fds[0]);
+      }
+    }
+  } else {
+    started = g_hooks.start_bgsave();
+  }
+  if (!started) {
     LOG_WARNING("BGSAVE for replication failed");
     for (auto& [id, l] : r.replicas) {
       if (l.state != ReplicaState::kWaitBgsaveStart) continue;
@@ -226,13 +331,16 @@ void StartBgsaveForReplication() {
     }
     return;
   }
+  if (diskless) r.eof_mark_sent = common::RandomHex(kEofMarkLen);
   for (auto& [id, l] : r.replicas) {
     if (l.state != ReplicaState::kWaitBgsaveStart) continue;
     l.state = ReplicaState::kWaitBgsaveEnd;
+    l.diskless = diskless;
     l.initial_offset = r.master_repl_offset;
-    if (!l.old_sync) {
-      Deliver(l.c, "+FULLRESYNC " + r.replid + " " + std::to_string(r.master_repl_offset) + "\r\n");
-    }
+    std::string head;
+    if (!l.old_sync) head = "+FULLRESYNC " + r.replid + " " + std::to_string(r.master_repl_offset) + "\r\n";
+    if (diskless) head += "$EOF:" + r.eof_mark_sent + "\r\n";
+    Deliver(l.c, head);
   }
   // The next op starts with SELECT: the replica's db is unknown.
   r.slaveseldb = -1;
@@ -242,7 +350,7 @@ void SendBulkHandler(net::EventLoop* loop, int fd, void* data, int);
 
 // The payload was sent: the held stream follows and the replica is online.
 void PutOnline(ReplicaLink& l) {
-  g_hooks.loop->DelFileEvent(l.c->fd, net::kWritable);
+  if (l.state == ReplicaState::kSendBulk) g_hooks.loop->DelFileEvent(l.c->fd, net::kWritable);
   if (l.rdb_fd >= 0) close(l.rdb_fd);
   l.rdb_fd = -1;
   l.state = ReplicaState::kOnline;
@@ -390,7 +498,7 @@ void SyncCommand(Client& c) {
   // A BGSAVE for other replicas is in progress: this one shares it, with
   // the stream held for them since its fork.
   for (auto& [id, other] : r.replicas) {
-    if (id == c.id || other.state != ReplicaState::kWaitBgsaveEnd) continue;
+    if (id == c.id || other.state != ReplicaState::kWaitBgsaveEnd || other.diskless) continue;
     l.state = ReplicaState::kWaitBgsaveEnd;
     l.initial_offset = other.initial_offset;
     l.pending = other.pending;
@@ -398,7 +506,8 @@ void SyncCommand(Client& c) {
     LOG_NOTICE("Waiting for end of BGSAVE for SYNC");
     return;
   }
-  StartBgsaveForReplication();
+  l.wait_since_ms = common::MsTime();
+  StartBgsaveForReplication(false);
 }
 
 void ReplconfCommand(Client& c) {
@@ -431,6 +540,7 @@ void ReplconfCommand(Client& c) {
       ReplicaLink& l = LinkOf(c);
       if (off > l.ack_off) l.ack_off = off;
       l.ack_time_ms = common::MsTime();
+      if (l.state == ReplicaState::kWaitAck) PutOnline(l);
       return;
     } else if (ArgIs(opt, "getack")) {
       // From our master: the ACK follows the command (MasterCommandApplied).
@@ -1069,6 +1179,13 @@ void OnClientFreed(Client* c) {
 
 void BeforeSleep() {
   Repl& r = R();
+  if (r.pipe_paused) {
+    bool drained = true;
+    for (auto& [id, l] : r.replicas)
+      if (l.state == ReplicaState::kWaitBgsaveEnd && l.diskless) drained &= l.c->PendingOutput() < kPipeLowWater;
+    if (drained && g_hooks.loop->AddFileEvent(r.pipe_fd, net::kReadable, PipeReadHandler, nullptr).ok())
+      r.pipe_paused = false;
+  }
   if (r.get_acks) {
     r.get_acks = false;
     std::string getack;
@@ -1092,8 +1209,9 @@ void BeforeSleep() {
 
 void OnRdbSaveDone(bool ok) {
   Repl& r = R();
+  FinishDisklessTransfer(ok);
   for (auto& [id, l] : r.replicas) {
-    if (l.state != ReplicaState::kWaitBgsaveEnd) continue;
+    if (l.state != ReplicaState::kWaitBgsaveEnd || l.diskless) continue;
     if (!ok) {
       LOG_WARNING("SYNC failed. BGSAVE child returned an error");
       FreeLater(l.c);
@@ -1117,7 +1235,7 @@ void OnRdbSaveDone(bool ok) {
     if (!g_hooks.loop->AddFileEvent(l.c->fd, net::kWritable, SendBulkHandler, l.c).ok()) FreeLater(l.c);
   }
   // Replicas that came during this save get the next one.
-  StartBgsaveForReplication();
+  StartBgsaveForReplication(false);
 }
 
 void Cron(int64_t now_ms) {
@@ -1158,14 +1276,19 @@ void Cron(int64_t now_ms) {
     FeedBytes(ping);
   }
   for (auto& [id, l] : r.replicas) {
-    if (l.state == ReplicaState::kWaitBgsaveStart || l.state == ReplicaState::kWaitBgsaveEnd) {
+    if (l.state == ReplicaState::kWaitBgsaveStart || (l.state == ReplicaState::kWaitBgsaveEnd && !l.diskless)) {
       Deliver(l.c, "\n");
     } else if (l.state == ReplicaState::kOnline && now_ms - l.ack_time_ms > int64_t{g_settings.timeout} * 1000) {
       LOG_WARNING("Disconnecting timedout replica (streaming sync): %s", PeerIp(*l.c).c_str());
       FreeLater(l.c);
     }
   }
-  StartBgsaveForReplication();
+  // Diskless: the fork waits repl-diskless-sync-delay seconds after the
+  // first replica asked, so that more may share it.
+  int64_t oldest = now_ms;
+  for (auto& [id, l] : r.replicas)
+    if (l.state == ReplicaState::kWaitBgsaveStart) oldest = std::min(oldest, l.wait_since_ms);
+  StartBgsaveForReplication(now_ms - oldest >= int64_t{g_settings.diskless_sync_delay} * 1000);
   // A master without replicas for repl-backlog-ttl frees its backlog.
   if (!any_replica && r.state == LinkState::kNone && r.backlog && g_settings.backlog_ttl > 0 &&
       now_ms - r.no_replicas_since_ms > g_settings.backlog_ttl * 1000) {
@@ -1287,7 +1410,7 @@ void AppendInfo(std::string& o) {
   for (auto& [id, l] : r.replicas) {
     if (l.state == ReplicaState::kNone) continue;
     const char* state = l.state == ReplicaState::kOnline ? "online"
-                        : l.state == ReplicaState::kSendBulk ? "send_bulk"
+                        : l.state == ReplicaState::kSendBulk || l.state == ReplicaState::kWaitAck ? "send_bulk"
                                                              : "wait_bgsave";
     std::string ip = l.announced_ip.empty() ? PeerIp(*l.c) : l.announced_ip;
     o += "slave" + std::to_string(i++) + ":ip=" + ip + ",port=" + std::to_string(l.listening_port) +
@@ -1304,6 +1427,8 @@ void AppendInfo(std::string& o) {
   num("repl_backlog_first_byte_offset", r.backlog ? r.backlog->first_offset() : 0);
   num("repl_backlog_histlen", r.backlog ? static_cast<int64_t>(r.backlog->histlen()) : 0);
 }
+
+SyncStats GetSyncStats() { return {R().sync_full, R().sync_partial_ok, R().sync_partial_err}; }
 
 size_t BacklogBytes() { return R().backlog ? R().backlog->size() : 0; }
 const std::string& ReplId() { return R().replid; }

@@ -69,6 +69,9 @@ struct Settings {
   int replica_priority = 100;
   bool replica_announced = true;
   std::string dbfilename = "dump.rdb";
+  bool diskless_sync = true;          // repl-diskless-sync
+  int diskless_sync_delay = 5;        // repl-diskless-sync-delay, seconds
+  int diskless_sync_max_replicas = 0; // repl-diskless-sync-max-replicas (0: no limit)
 };
 Settings& GetSettings();
 
@@ -79,6 +82,9 @@ struct Hooks {
   // dbfilename; the server calls OnRdbSaveDone when it is reaped. False when
   // a child is already active or fork failed.
   bool (*start_bgsave)() = nullptr;
+  // The same, writing the RDB to fd (a pipe's write end, which the parent
+  // closes after the fork) instead: diskless sync.
+  bool (*start_bgsave_to_fd)(int fd) = nullptr;
   bool (*child_active)() = nullptr;
   // Makes fd a client of the server (read by the event loop, commands
   // dispatched) with `flags` set.
@@ -149,6 +155,11 @@ void RestoreFromRdb(const RdbReplInfo& info);
 // memory).
 void AppendInfo(std::string& o);
 size_t BacklogBytes();
+// INFO stats: full syncs served, partial ones accepted and refused.
+struct SyncStats {
+  uint64_t full = 0, partial_ok = 0, partial_err = 0;
+};
+SyncStats GetSyncStats();
 const std::string& ReplId();
 
 }  // namespace repl

@@ -262,9 +262,10 @@ void StatsSection(std::string& o) {
   FieldF(o, "instantaneous_input_repl_kbps", 0);
   FieldF(o, "instantaneous_output_repl_kbps", 0);
   InfoField(o, "rejected_connections", st.rejected_conn);
-  InfoField(o, "sync_full", 0);
-  InfoField(o, "sync_partial_ok", 0);
-  InfoField(o, "sync_partial_err", 0);
+  const repl::SyncStats rs = repl::GetSyncStats();
+  InfoField(o, "sync_full", static_cast<int64_t>(rs.full));
+  InfoField(o, "sync_partial_ok", static_cast<int64_t>(rs.partial_ok));
+  InfoField(o, "sync_partial_err", static_cast<int64_t>(rs.partial_err));
   InfoField(o, "expired_keys", ds.expired_keys);
   InfoField(o, "expired_stale_perc", std::string(std::to_string(ds.expired_stale_perc) + ".00"));
   InfoField(o, "expired_time_cap_reached_count", ds.expired_time_cap_reached_count);

@@ -84,6 +84,7 @@ struct PersistState {
   int64_t loading_events_ms = 0;
   uint64_t rdb_last_load_keys_expired = 0, rdb_last_load_keys_loaded = 0;
   repl::RdbReplInfo loaded_repl;  // the aux fields of the last RDB loaded
+  bool rdb_to_socket = false;     // the RDB child writes to replicas (diskless)
 };
 
 PersistState& P() {
@@ -197,6 +198,19 @@ void ReceiveChildInfo() {
 void RdbChildDone(int exitcode, int bysignal) {
   PersistState& p = P();
   int64_t now = common::MsTime() / 1000;
+  if (p.rdb_to_socket) {
+    p.rdb_to_socket = false;
+    if (!bysignal && exitcode == 0) {
+      LOG_NOTICE("Background RDB transfer terminated with success");
+    } else if (!bysignal) {
+      LOG_WARNING("Background transfer error");
+    } else {
+      LOG_WARNING("Background transfer terminated by signal %d", bysignal);
+    }
+    p.rdb_save_time_last = now - p.rdb_save_time_start;
+    p.rdb_save_time_start = -1;
+    return;
+  }
   if (!bysignal && exitcode == 0) {
     LOG_NOTICE("Background saving terminated with success");
     GetState().dirty -= std::min(GetState().dirty, p.dirty_before_bgsave);
@@ -522,6 +536,35 @@ void FlushAllDbs() {
 }  // namespace
 
 bool StartBgsaveForReplication() { return RdbSaveBackground(); }
+
+// Redis's rdbSaveToSlavesSockets: the child writes the RDB to fd (the
+// parent forwards it to the replicas); no file, so neither LASTSAVE nor
+// the dirty counter move when it ends.
+bool StartBgsaveToFd(int fd) {
+  PersistState& p = P();
+  if (ActiveChild() != ChildType::kNone) return false;
+  persist::RdbSaveOptions opts = SaveOptions();
+  opts.incremental_fsync = false;
+  pid_t pid = ForkChild(ChildType::kRdb, [opts, fd]() mutable {
+    opts.progress = [](size_t keys) { ChildReportProgress(keys); };
+    common::Result<persist::RdbSaveStats> r = persist::RdbSaveToFd(fd, AllDbs(), opts);
+    close(fd);
+    if (!r.ok()) {
+      LOG_WARNING("%s", r.status().message().c_str());
+      return 1;
+    }
+    ChildReportFinalCow(persist::ChildInfoType::kRdbCow, "RDB");
+    return 0;
+  });
+  if (pid < 0) {
+    LOG_WARNING("Can't save in background: fork: %s", strerror(errno));
+    return false;
+  }
+  LOG_NOTICE("Background RDB transfer started by pid %ld", static_cast<long>(pid));
+  p.rdb_to_socket = true;
+  p.rdb_save_time_start = common::MsTime() / 1000;
+  return true;
+}
 
 common::Status LoadRdbForReplication(const std::string& path) {
   FlushAllDbs();

@@ -43,6 +43,7 @@ bool LoadDataAtStartup();
 // (false when a child is active or fork failed); a replica's full sync:
 // every db emptied, the RDB loaded with keys past their TTL kept.
 bool StartBgsaveForReplication();
+bool StartBgsaveToFd(int fd);
 common::Status LoadRdbForReplication(const std::string& path);
 // serverCron's persistence part: reaps children, reads child info, save
 // points, scheduled BGSAVE / rewrite, auto AOF rewrite, AOF everysec flush.

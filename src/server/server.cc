@@ -118,6 +118,7 @@ void InstallReplicationHooks() {
   repl::Hooks& h = repl::GetHooks();
   h.loop = Runtime().loop.get();
   h.start_bgsave = StartBgsaveForReplication;
+  h.start_bgsave_to_fd = StartBgsaveToFd;
   h.child_active = [] { return ActiveChild() != ChildType::kNone; };
   h.create_client = CreateClientForFd;
   h.free_client = FreeClientNow;
@@ -215,6 +216,9 @@ common::Status ApplyConfigMirrors() {
   rs.replica_priority = cfg.replica_priority;
   rs.replica_announced = cfg.replica_announced;
   rs.dbfilename = cfg.dbfilename;
+  rs.diskless_sync = cfg.repl_diskless_sync;
+  rs.diskless_sync_delay = cfg.repl_diskless_sync_delay;
+  rs.diskless_sync_max_replicas = cfg.repl_diskless_sync_max_replicas;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;

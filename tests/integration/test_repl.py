@@ -15,6 +15,10 @@ from conftest import OUR_SERVER, REAL_SERVER
 pytestmark = pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
 
 DEADLINE = 20  # seconds any replication step may take on a loaded 2-core box
+# Masters fork at once for a diskless sync (the default delay is 5 s).
+FAST = ("--repl-diskless-sync-delay", "0")
+# Full sync through a file (disk) or through the fork's pipe (diskless).
+SYNC_MODES = {"disk": ("--repl-diskless-sync", "no"), "diskless": ("--repl-diskless-sync", "yes")}
 
 
 def wait_until(pred, what, timeout=DEADLINE):
@@ -116,7 +120,7 @@ def live_writes(c):
 
 
 def start_pair(server_factory, master_binary, replica_binary, master_args=(), replica_args=()):
-    m = server_factory(*master_args, binary=master_binary)
+    m = server_factory(*FAST, *master_args, binary=master_binary)
     s = server_factory("--replicaof", "127.0.0.1", str(m.port), *replica_args, binary=replica_binary)
     return m, s
 
@@ -135,8 +139,9 @@ def check_replication(m, s, filled=False):
     return mc, sc
 
 
-def test_redis_replica_of_our_master(server_factory):
-    m = server_factory()
+@pytest.mark.parametrize("mode", SYNC_MODES)
+def test_redis_replica_of_our_master(server_factory, mode):
+    m = server_factory(*FAST, *SYNC_MODES[mode])
     mc = m.client()
     fill(mc)  # before the replica exists: the RDB carries it
     s = server_factory("--replicaof", "127.0.0.1", str(m.port), binary=REAL_SERVER)
@@ -154,8 +159,9 @@ def test_redis_replica_of_our_master(server_factory):
     assert len(kinds) == 1
 
 
-def test_our_replica_of_redis_master(server_factory):
-    m, s = start_pair(server_factory, REAL_SERVER, OUR_SERVER)
+@pytest.mark.parametrize("mode", SYNC_MODES)
+def test_our_replica_of_redis_master(server_factory, mode):
+    m, s = start_pair(server_factory, REAL_SERVER, OUR_SERVER, SYNC_MODES[mode])
     mc, sc = check_replication(m, s)
     info = info_repl(sc)
     assert info["role"] == "slave" and info["master_port"] == m.port
@@ -168,9 +174,11 @@ def test_our_replica_of_redis_master(server_factory):
                "our REPLCONF ACK")
 
 
-def test_ours_with_ours_and_promotion(server_factory):
-    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+@pytest.mark.parametrize("mode", SYNC_MODES)
+def test_ours_with_ours_and_promotion(server_factory, mode):
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER, SYNC_MODES[mode], SYNC_MODES[mode])
     mc, sc = check_replication(m, s)
+    assert ("target: replicas sockets" if mode == "diskless" else "target: disk") in m.read_log()
     old_id = info_repl(mc)["master_replid"]
     assert info_repl(sc)["master_replid"] == old_id
     # Promotion: the replica becomes a writable master; its old id stays
@@ -206,7 +214,7 @@ def test_partial_resync_after_link_loss(server_factory, replica_kind, killed_fro
 
 
 def test_redis_cli_rdb_backup(server_factory, tmp_path):
-    m = server_factory()
+    m = server_factory(*FAST)
     mc = m.client()
     fill(mc)
     out = tmp_path / "backup.rdb"
@@ -279,7 +287,7 @@ def test_wait_counts_acks(server_factory):
 
 
 def test_min_replicas_to_write(server_factory):
-    m = server_factory("--min-replicas-to-write", "1")
+    m = server_factory("--min-replicas-to-write", "1", *FAST)
     mc = m.client()
     with pytest.raises(redis.ResponseError, match="NOREPLICAS Not enough good replicas to write."):
         mc.set("a", 1)

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from conftest import ServerProcess, free_port
-from test_repl import wait_until
+from test_repl import FAST, wait_until
 
 SENTINEL = shutil.which("redis-sentinel", path="/usr/bin:/usr/sbin")
 
@@ -44,9 +44,9 @@ class Sentinel(ServerProcess):
 
 
 def test_sentinel_failover(server_factory):
-    m = server_factory()
-    r1 = server_factory("--replicaof", "127.0.0.1", str(m.port))
-    r2 = server_factory("--replicaof", "127.0.0.1", str(m.port))
+    m = server_factory(*FAST)
+    r1 = server_factory("--replicaof", "127.0.0.1", str(m.port), *FAST)
+    r2 = server_factory("--replicaof", "127.0.0.1", str(m.port), *FAST)
     mc = m.client()
     for s in (r1, r2):
         wait_until(lambda: s.client().info("replication")["master_link_status"] == "up", "replica link")
