@@ -295,3 +295,47 @@ def test_min_replicas_to_write(server_factory):
     s = server_factory("--replicaof", "127.0.0.1", str(m.port))
     wait_until(lambda: mc.set("a", 1), "a good replica")
     wait_until(lambda: s.client().get("a") == b"1", "the write replicated")
+
+
+@pytest.mark.parametrize("ends", ["redis", "ours"])
+def test_chained_replicas(server_factory, ends):
+    """master -> our replica -> sub-replica: the sub-replica gets the same
+    stream (and offsets) as its parent."""
+    end_binary = REAL_SERVER if ends == "redis" else OUR_SERVER
+    m, mid = start_pair(server_factory, end_binary, OUR_SERVER, replica_args=FAST)
+    sub = server_factory("--replicaof", "127.0.0.1", str(mid.port), binary=end_binary)
+    mc, midc, subc = m.client(), mid.client(), sub.client()
+    fill(mc)
+    live_writes(mc)
+    wait_until(lambda: mc.exists("shortlived") == 0 and in_sync(mc, midc) and in_sync(midc, subc)
+               and subc.dbsize() == mc.dbsize(), "the chain in sync")
+    assert snapshot(subc) == snapshot(mc)
+    assert info_repl(subc)["master_replid"] == info_repl(mc)["master_replid"]
+    assert info_repl(subc)["slave_repl_offset"] == info_repl(mc)["master_repl_offset"]
+
+
+def test_replica_with_another_tier_policy(server_factory):
+    """A cheap read replica: the master keeps values in DRAM, the replica
+    puts every payload on the NVM tier; the data is the same."""
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER, ("--tier-policy", "dram-only"),
+                      ("--tier-policy", "static", "--tier-nvm-min-size", "0"))
+    mc, sc = check_replication(m, s)
+    mc.set("payload", "p" * 300_000)
+    wait_until(lambda: in_sync(mc, sc) and sc.strlen("payload") == 300_000, "the payload replicated")
+    mm, sm = mc.info("memory"), sc.info("memory")
+    assert mm["tier_policy"] == "dram-only" and sm["tier_policy"] == "static"
+    assert sm["used_memory_nvm"] > 300_000 > mm["used_memory_nvm"]
+
+
+def test_expired_keys_on_a_replica(server_factory):
+    """A replica deletes keys only on its master's DEL; meanwhile a read of a
+    logically expired key answers nil (Redis 7.0)."""
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER, ("--enable-debug-command", "yes"))
+    mc, sc = m.client(), s.client()
+    mc.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    mc.set("k", "v", px=200)
+    wait_until(lambda: in_sync(mc, sc) and sc.dbsize() == 1, "the key replicated")
+    wait_until(lambda: sc.get("k") is None, "the TTL to pass")
+    assert sc.dbsize() == 1  # still there: the master has not expired it
+    assert mc.get("k") is None  # the master's lazy expiry sends the DEL
+    wait_until(lambda: sc.dbsize() == 0, "the master's DEL")
