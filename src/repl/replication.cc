@@ -13,6 +13,7 @@
 
 #include "commands/blocking.h"
 #include "commands/errors.h"
+#include "commands/pause.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -79,7 +80,23 @@ enum class LinkState {
   kConnected,    // the master client runs the stream
 };
 
+// FAILOVER (Redis 7.0's coordinated failover): writes paused until a
+// replica has every byte (kWaitForSync), then this master becomes that
+// replica's replica with "PSYNC <replid> <offset> FAILOVER", which
+// promotes it (kInProgress) until the link is up.
+enum class FailoverState { kNone, kWaitForSync, kInProgress };
+
+struct Failover {
+  FailoverState state = FailoverState::kNone;
+  std::string host;  // target; empty: the first replica in sync
+  int port = 0;
+  bool force = false;
+  int64_t end_ms = 0;  // 0: no timeout
+  int64_t timeout_ms = 0;
+};
+
 struct Repl {
+  Failover failover;
   std::string replid, replid2 = kNullReplId;
   int64_t master_repl_offset = 0;
   int64_t second_replid_offset = -1;
@@ -160,6 +177,8 @@ void Deliver(Client* c, std::string_view bytes) {
 void FreeLater(Client* c) {
   if (commands::GetState().close_client_async != nullptr) commands::GetState().close_client_async(*c);
 }
+
+void UnsetMaster();
 
 // ---- the stream ----
 
@@ -467,6 +486,23 @@ bool TryPartialResync(Client& c, ReplicaLink& l, std::string_view replid, std::s
 void SyncCommand(Client& c) {
   Repl& r = R();
   if (c.flags & commands::kClientSlave) return;  // already a replica: ignored, as Redis
+  const bool psync = ArgIs(c.argv[0], "psync");
+  if (psync && c.argv.size() > 3 && ArgIs(c.argv[3], "failover")) {
+    // Our master hands over (its FAILOVER): we become the master it
+    // then replicates from.
+    if (c.argv[1] != r.replid) {
+      c.AddError("ERR PSYNC FAILOVER replid must match my replid.");
+      return;
+    }
+    if (r.state != LinkState::kNone) {
+      UnsetMaster();
+      LOG_NOTICE("PRIMARY MODE enabled (failover request from '%s')", c.addr.c_str());
+    }
+  }
+  if (r.failover.state != FailoverState::kNone) {
+    c.AddError("NOMASTERLINK Can't SYNC while failing over");
+    return;
+  }
   if (r.state != LinkState::kNone && r.state != LinkState::kConnected) {
     c.AddError("NOMASTERLINK Can't SYNC while not connected with my master");
     return;
@@ -476,7 +512,6 @@ void SyncCommand(Client& c) {
     return;
   }
   ReplicaLink& l = LinkOf(c);
-  const bool psync = ArgIs(c.argv[0], "psync");
   LOG_NOTICE("Replica %s asks for synchronization", PeerIp(c).c_str());
   if (psync) {
     if (TryPartialResync(c, l, c.argv[1], c.argv[2])) return;
@@ -585,11 +620,15 @@ void CloseLinkSocket() {
 }
 
 // The handshake or transfer failed: try again from the connect.
+void AbortFailover(const char* why);
+
 void LinkFailed(const char* why) {
   Repl& r = R();
   if (why) LOG_WARNING("%s", why);
   CloseLinkSocket();
   if (r.state != LinkState::kNone) r.state = LinkState::kConnect;
+  // The target did not take over: this stays the master.
+  if (r.failover.state == FailoverState::kInProgress) AbortFailover("Failover target refused the handover");
 }
 
 void SendAck() {
@@ -623,6 +662,11 @@ void CreateMasterClient() {
   if (c->db == nullptr) c->db = commands::GetDb(0);
   r.master = c;
   r.state = LinkState::kConnected;
+  if (r.failover.state == FailoverState::kInProgress) {
+    LOG_NOTICE("Failover target %s:%d is now the master.", r.master_host.c_str(), r.master_port);
+    r.failover = Failover();
+    commands::UnpauseClients();
+  }
   r.psync_possible = true;
   r.last_io_ms = common::MsTime();
   if (!r.backlog) CreateBacklog();
@@ -762,7 +806,11 @@ void SendPsync() {
   if (r.psync_possible) {
     std::string off = std::to_string(r.master_repl_offset + 1);
     LOG_NOTICE("Trying a partial resynchronization (request %s:%s).", r.replid.c_str(), off.c_str());
-    SendToMaster(r.fd, {"PSYNC", r.replid, off});
+    if (r.failover.state == FailoverState::kInProgress) {
+      SendToMaster(r.fd, {"PSYNC", r.replid, off, "FAILOVER"});
+    } else {
+      SendToMaster(r.fd, {"PSYNC", r.replid, off});
+    }
   } else {
     LOG_NOTICE("Partial resynchronization not possible (no cached master)");
     SendToMaster(r.fd, {"PSYNC", "?", "-1"});
@@ -938,6 +986,31 @@ void DropMasterLink() {
   }
 }
 
+// Promotion (REPLICAOF NO ONE, PSYNC FAILOVER): a new history starts, the
+// old id stays valid up to here, our replicas reconnect and continue.
+void UnsetMaster() {
+  Repl& r = R();
+  DropMasterLink();
+  r.state = LinkState::kNone;
+  r.master_host.clear();
+  r.master_port = 0;
+  ShiftReplicationId();
+  DisconnectReplicas();
+  r.slaveseldb = -1;
+  r.psync_possible = false;
+  if (!r.backlog) CreateBacklog();
+  if (g_hooks.master_changed) g_hooks.master_changed("", 0);
+}
+
+void AbortFailover(const char* why) {
+  Repl& r = R();
+  if (r.failover.state == FailoverState::kNone) return;
+  LOG_NOTICE("FAILOVER aborted: %s", why);
+  if (r.failover.state == FailoverState::kInProgress) UnsetMaster();
+  r.failover = Failover();
+  commands::UnpauseClients();
+}
+
 const char* LinkStateName(LinkState s) {
   switch (s) {
     case LinkState::kConnect:
@@ -962,19 +1035,13 @@ const char* LinkStateName(LinkState s) {
 
 void ReplicaofCommand(Client& c) {
   Repl& r = R();
+  if (r.failover.state != FailoverState::kNone) {
+    c.AddError("ERR REPLICAOF not allowed while failing over.");
+    return;
+  }
   if (ArgIs(c.argv[1], "no") && ArgIs(c.argv[2], "one")) {
     if (r.state != LinkState::kNone) {
-      DropMasterLink();
-      r.state = LinkState::kNone;
-      r.master_host.clear();
-      r.master_port = 0;
-      ShiftReplicationId();
-      // Our replicas continue with PSYNC and learn the new id.
-      DisconnectReplicas();
-      r.slaveseldb = -1;
-      r.psync_possible = false;
-      if (!r.backlog) CreateBacklog();
-      if (g_hooks.master_changed) g_hooks.master_changed("", 0);
+      UnsetMaster();
       LOG_NOTICE("MASTER MODE enabled (user request from '%s')", c.addr.c_str());
     }
     c.reply.Ok();
@@ -1061,6 +1128,156 @@ void WaitCommand(Client& c) {
   r.get_acks = true;
 }
 
+// The online replica at host:port (as it announced itself), or nullptr.
+ReplicaLink* FindReplica(const std::string& host, int port) {
+  for (auto& [id, l] : R().replicas) {
+    if (l.state == ReplicaState::kNone) continue;
+    const std::string ip = l.announced_ip.empty() ? PeerIp(*l.c) : l.announced_ip;
+    if (ip == host && l.listening_port == port) return &l;
+  }
+  return nullptr;
+}
+
+void FailoverCommand(Client& c) {
+  Repl& r = R();
+  std::string host;
+  int64_t port = 0, timeout = 0;
+  bool force = false, abort = false, to = false, has_timeout = false;
+  for (size_t j = 1; j < c.argv.size(); j++) {
+    const size_t more = c.argv.size() - j - 1;
+    if (ArgIs(c.argv[j], "to") && more >= 2 && !to) {
+      to = true;
+      host = std::string(c.argv[j + 1]);
+      if (!commands::GetInt64OrReply(c, c.argv[j + 2], &port)) return;
+      j += 2;
+    } else if (ArgIs(c.argv[j], "timeout") && more >= 1 && !has_timeout) {
+      has_timeout = true;
+      if (!commands::GetInt64OrReply(c, c.argv[j + 1], &timeout)) return;
+      if (timeout <= 0) {
+        c.AddError("ERR FAILOVER timeout must be greater than 0");
+        return;
+      }
+      j++;
+    } else if (ArgIs(c.argv[j], "force") && !force) {
+      force = true;
+    } else if (ArgIs(c.argv[j], "abort") && !abort) {
+      abort = true;
+    } else {
+      c.AddSyntaxError();
+      return;
+    }
+  }
+  if (abort) {
+    if (to || force || has_timeout) {
+      c.AddError("ERR FAILOVER abort is not allowed with other options.");
+      return;
+    }
+    if (r.failover.state == FailoverState::kNone) {
+      c.AddError("ERR No failover in progress.");
+      return;
+    }
+    AbortFailover("Failover manually aborted");
+    c.reply.Ok();
+    return;
+  }
+  if (force && (!to || !has_timeout)) {
+    c.AddError("ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+    return;
+  }
+  if (r.state != LinkState::kNone) {
+    c.AddError("ERR FAILOVER is not valid when server is a replica.");
+    return;
+  }
+  bool any = false;
+  for (auto& [id, l] : r.replicas) any |= l.state != ReplicaState::kNone;
+  if (!any) {
+    c.AddError("ERR FAILOVER requires connected replicas.");
+    return;
+  }
+  if (r.failover.state != FailoverState::kNone) {
+    c.AddError("ERR FAILOVER already in progress.");
+    return;
+  }
+  if (to) {
+    ReplicaLink* l = FindReplica(host, static_cast<int>(port));
+    if (l == nullptr) {
+      c.AddError("ERR FAILOVER target HOST and PORT is not a replica.");
+      return;
+    }
+    if (l->state != ReplicaState::kOnline) {
+      c.AddError("ERR FAILOVER target replica is not online.");
+      return;
+    }
+    LOG_NOTICE("FAILOVER requested to %s:%lld.", host.c_str(), static_cast<long long>(port));
+  } else {
+    LOG_NOTICE("FAILOVER requested to any replica.");
+  }
+  const int64_t now = common::MsTime();
+  r.failover.state = FailoverState::kWaitForSync;
+  r.failover.host = host;
+  r.failover.port = static_cast<int>(port);
+  r.failover.force = force;
+  r.failover.end_ms = has_timeout ? now + timeout : 0;
+  r.failover.timeout_ms = has_timeout ? timeout : 0;
+  // Writes wait (as CLIENT PAUSE WRITE) so the target can catch up.
+  commands::PauseClients(has_timeout ? now + timeout : INT64_MAX, commands::PauseType::kWrite);
+  r.get_acks = true;
+  c.reply.Ok();
+}
+
+// Each cron tick while a FAILOVER runs (Redis's updateFailoverStatus).
+void UpdateFailover(int64_t now_ms) {
+  Repl& r = R();
+  Failover& f = r.failover;
+  if (f.state == FailoverState::kNone) return;
+  if (f.state == FailoverState::kInProgress) {
+    if (f.end_ms && now_ms >= f.end_ms) AbortFailover("Failover target did not take over before the timeout");
+    return;
+  }
+  ReplicaLink* target = nullptr;
+  for (auto& [id, l] : r.replicas) {
+    if (l.state != ReplicaState::kOnline || l.ack_off != r.master_repl_offset) continue;
+    const std::string ip = l.announced_ip.empty() ? PeerIp(*l.c) : l.announced_ip;
+    if (f.host.empty() || (ip == f.host && l.listening_port == f.port)) {
+      target = &l;
+      f.host = ip;
+      f.port = l.listening_port;
+      break;
+    }
+  }
+  if (target == nullptr) {
+    if (f.end_ms && now_ms >= f.end_ms) {
+      if (!f.force) {
+        AbortFailover("Replica never caught up before timeout");
+        return;
+      }
+      LOG_NOTICE("FAILOVER to %s:%d forced after the timeout.", f.host.c_str(), f.port);
+    } else {
+      r.get_acks = true;
+      return;
+    }
+  }
+  LOG_NOTICE("Failover target %s:%d is synced, failing over.", f.host.c_str(), f.port);
+  f.state = FailoverState::kInProgress;
+  // The handover itself gets the timeout again (without one, it waits for
+  // the target as long as it takes).
+  f.end_ms = f.timeout_ms ? now_ms + f.timeout_ms : 0;
+  const std::string host = f.host;
+  const int port = f.port;
+  SetMaster(host, port);
+}
+
+const char* FailoverStateName(FailoverState s) {
+  switch (s) {
+    case FailoverState::kWaitForSync:
+      return "waiting-for-sync";
+    case FailoverState::kInProgress:
+      return "failover-in-progress";
+    default:
+      return "no-failover";
+  }
+}
+
 }  // namespace
 
 Settings& GetSettings() { return g_settings; }
@@ -1109,6 +1326,9 @@ void RegisterCommands(commands::Registry& reg) {
   reg.Add({"wait", 3, kNoScript, 0, 0, 0, WaitCommand, "generic",
            "Wait for the synchronous replication of all the write commands sent in the context of the current "
            "connection", "3.0.0", kCatSlow | kCatConnection});
+  reg.Add({"failover", -1, kAdmin | kNoScript | kStale, 0, 0, 0, FailoverCommand, "server",
+           "Start a coordinated failover between this server and one of its replicas.", "6.2.0",
+           kCatAdmin | kCatSlow | kCatDangerous});
   reg.Add({"role", 1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, RoleCommand, "server",
            "Returns the replication role.", "2.8.12", kCatAdmin | kCatFast | kCatDangerous});
 }
@@ -1240,6 +1460,7 @@ void OnRdbSaveDone(bool ok) {
 
 void Cron(int64_t now_ms) {
   Repl& r = R();
+  UpdateFailover(now_ms);
   // The master link.
   if (r.state == LinkState::kConnect && now_ms - r.last_connect_ms >= 1000) {
     if (r.link_down_since_s == 0) r.link_down_since_s = now_ms / 1000;
@@ -1417,7 +1638,7 @@ void AppendInfo(std::string& o) {
          ",state=" + state + ",offset=" + std::to_string(l.ack_off) +
          ",lag=" + std::to_string((now - l.ack_time_ms) / 1000) + "\r\n";
   }
-  field("master_failover_state", "no-failover");
+  field("master_failover_state", FailoverStateName(r.failover.state));
   field("master_replid", r.replid);
   field("master_replid2", r.replid2);
   num("master_repl_offset", r.master_repl_offset);

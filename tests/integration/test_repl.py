@@ -339,3 +339,32 @@ def test_expired_keys_on_a_replica(server_factory):
     assert sc.dbsize() == 1  # still there: the master has not expired it
     assert mc.get("k") is None  # the master's lazy expiry sends the DEL
     wait_until(lambda: sc.dbsize() == 0, "the master's DEL")
+
+
+@pytest.mark.parametrize("kinds", ["ours-ours", "ours-redis", "redis-ours"])
+def test_failover_command(server_factory, kinds):
+    """FAILOVER (7.0's coordinated failover): the replica becomes the master,
+    the old master its replica, no write lost; with Redis on either side."""
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m, s = start_pair(server_factory, binary[master_kind], binary[replica_kind])
+    mc, sc = m.client(), s.client()
+    fill(mc)
+    wait_until(lambda: in_sync(mc, sc), "full sync")
+    with pytest.raises(redis.ResponseError, match="FAILOVER target HOST and PORT is not a replica."):
+        mc.execute_command("FAILOVER", "TO", "127.0.0.1", "1")
+    with pytest.raises(redis.ResponseError, match="No failover in progress."):
+        mc.execute_command("FAILOVER", "ABORT")
+    with pytest.raises(redis.ResponseError, match="requires both a timeout and target"):
+        mc.execute_command("FAILOVER", "FORCE")
+    before = snapshot(mc)
+    assert mc.execute_command("FAILOVER", "TO", "127.0.0.1", s.port, "TIMEOUT", 10000) == b"OK"
+    wait_until(lambda: info_repl(sc)["role"] == "master" and info_repl(mc)["role"] == "slave"
+               and info_repl(mc)["master_link_status"] == "up"
+               and info_repl(mc)["master_failover_state"] == "no-failover", "the failover")
+    with pytest.raises(redis.ResponseError, match="FAILOVER is not valid when server is a replica."):
+        mc.execute_command("FAILOVER")
+    assert snapshot(sc) == before
+    sc.set("after", 1)
+    wait_until(lambda: mc.get("after") == b"1", "the old master replicating the new one")
+    assert "Successful partial resynchronization" in m.read_log()
