@@ -124,6 +124,8 @@ struct Repl {
   std::string eof_mark, tail;
   int tmp_fd = -1;
   std::string tmp_path;
+  bool in_memory = false;  // repl-diskless-load: the payload goes to `payload`
+  std::string payload;
   int64_t transfer_read = 0;
   int64_t transfer_start_ms = 0;
   int64_t last_io_ms = 0;
@@ -616,6 +618,8 @@ void CloseLinkSocket() {
     r.tmp_fd = -1;
     unlink(r.tmp_path.c_str());
   }
+  r.in_memory = false;
+  std::string().swap(r.payload);
   r.inbuf.clear();
 }
 
@@ -678,8 +682,28 @@ void CreateMasterClient() {
 
 // Loads the payload received into tmp_path: renamed to dbfilename, loaded
 // with the old data flushed.
+void FinishFullSync();
+
 void FinishTransfer() {
   Repl& r = R();
+  if (r.in_memory) {
+    if (r.transfer_size == -1) r.payload.resize(r.payload.size() - kEofMarkLen);
+    LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory");
+    g_hooks.loop->DelFileEvent(r.fd, net::kReadable);
+    DisconnectReplicas();
+    std::string data;
+    data.swap(r.payload);
+    common::Status s = g_hooks.load_rdb_data(data, g_settings.diskless_load == 2);
+    r.in_memory = false;
+    if (!s.ok()) {
+      std::string e = "Failed trying to load the MASTER synchronization DB from socket: " + s.message();
+      r.psync_possible = false;
+      LinkFailed(e.c_str());
+      return;
+    }
+    FinishFullSync();
+    return;
+  }
   if (r.transfer_size == -1) {
     // The mark is not part of the RDB.
     if (ftruncate(r.tmp_fd, r.transfer_read - static_cast<int64_t>(kEofMarkLen)) != 0) {
@@ -713,6 +737,12 @@ void FinishTransfer() {
     LinkFailed(e.c_str());
     return;
   }
+  FinishFullSync();
+}
+
+// The new dataset is loaded: the master's history is ours from here.
+void FinishFullSync() {
+  Repl& r = R();
   r.replid = r.full_replid;
   r.replid2 = kNullReplId;
   r.second_replid_offset = -1;
@@ -761,6 +791,17 @@ void ConsumeTransfer() {
         r.transfer_size = n;
         LOG_NOTICE("MASTER <-> REPLICA sync: receiving %lld bytes from master to disk", static_cast<long long>(n));
       }
+      r.transfer_read = 0;
+      r.tail.clear();
+      bool empty = true;
+      for (int i = 0; commands::GetDb(i) != nullptr; i++) empty &= commands::GetDb(i)->size() == 0;
+      r.in_memory = g_settings.diskless_load == 2 || (g_settings.diskless_load == 1 && empty);
+      if (r.in_memory) {
+        r.payload.clear();
+        if (r.transfer_size > 0) r.payload.reserve(static_cast<size_t>(r.transfer_size));
+        LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory, without a temporary file");
+        break;
+      }
       r.tmp_path = "temp-" + std::to_string(common::MsTime() / 1000) + "." + std::to_string(getpid()) + ".rdb";
       r.tmp_fd = open(r.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (r.tmp_fd < 0) {
@@ -769,14 +810,19 @@ void ConsumeTransfer() {
         LinkFailed(e.c_str());
         return;
       }
-      r.transfer_read = 0;
-      r.tail.clear();
       break;
     }
   }
   size_t take = r.inbuf.size();
   if (r.transfer_size >= 0) take = static_cast<size_t>(std::min<int64_t>(take, r.transfer_size - r.transfer_read));
-  if (take > 0) {
+  if (take > 0 && r.in_memory) {
+    r.payload.append(r.inbuf, 0, take);
+    if (r.transfer_size == -1) {
+      r.tail.assign(r.payload, r.payload.size() - std::min(r.payload.size(), kEofMarkLen));
+    }
+    r.inbuf.erase(0, take);
+    r.transfer_read += static_cast<int64_t>(take);
+  } else if (take > 0) {
     size_t off = 0;
     while (off < take) {
       ssize_t w = write(r.tmp_fd, r.inbuf.data() + off, take - off);

@@ -72,6 +72,10 @@ struct Settings {
   bool diskless_sync = true;          // repl-diskless-sync
   int diskless_sync_delay = 5;        // repl-diskless-sync-delay, seconds
   int diskless_sync_max_replicas = 0; // repl-diskless-sync-max-replicas (0: no limit)
+  // repl-diskless-load: 0 disabled (through a file), 1 on-empty-db (in
+  // memory when we hold no keys), 2 swapdb (in memory, the old dataset
+  // kept until the new one loaded).
+  int diskless_load = 0;
 };
 Settings& GetSettings();
 
@@ -96,6 +100,8 @@ struct Hooks {
   // Empties every db and loads the RDB at path (keys past their TTL kept:
   // the master will DEL them). *repl_id / *repl_offset get its aux fields.
   common::Status (*load_rdb)(const std::string& path) = nullptr;
+  // The same from memory (repl-diskless-load); swap: swapdb.
+  common::Status (*load_rdb_data)(std::string_view data, bool swap) = nullptr;
   // Propagation must now (or no longer) reach Feed.
   void (*feed_changed)() = nullptr;
   // REPLICAOF changed the master (host empty: none), for CONFIG REWRITE.

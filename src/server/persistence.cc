@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <memory>
 
 #include "alloc/zmalloc.h"
 #include "commands/dispatch.h"
@@ -485,8 +486,10 @@ void StopLoading() {
 namespace {
 
 // Loads dbfilename into the (empty) dbs. *missing when there is no file.
+common::Status LoadRdbData(std::string_view data, const std::vector<db::Db*>& dbs, bool allow_dup,
+                           bool keep_expired);
+
 common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missing, bool keep_expired = false) {
-  PersistState& p = P();
   *missing = false;
   persist::MappedFile f;
   common::Status s = f.Open(path);
@@ -495,7 +498,14 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
     return common::Status::Ok();
   }
   if (!s.ok()) return common::Status::IoError("Can't open " + path + ": " + s.message());
-  StartLoading(f.data().size(), 0);
+  return LoadRdbData(f.data(), AllDbs(), allow_dup, keep_expired);
+}
+
+// Loads an RDB image into dbs, with the loading state and its logs.
+common::Status LoadRdbData(std::string_view data, const std::vector<db::Db*>& dbs, bool allow_dup,
+                           bool keep_expired) {
+  PersistState& p = P();
+  StartLoading(data.size(), 0);
   persist::RdbLoadOptions o;
   o.now_ms = common::MsTime();
   o.verify_checksum = Config().rdbchecksum;
@@ -509,7 +519,7 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   o.progress = [](size_t pos, size_t) { LoadingProgress(pos); };
   o.load_function = LoadFunctionLibrary;
   persist::RdbLoadStats st;
-  s = persist::RdbLoad(f.data(), AllDbs(), o, &st);
+  common::Status s = persist::RdbLoad(data, dbs, o, &st);
   StopLoading();
   if (!s.ok()) return s;
   if (!st.redis_ver.empty()) LOG_NOTICE("Loading RDB produced by version %s", st.redis_ver.c_str());
@@ -536,6 +546,33 @@ void FlushAllDbs() {
 }  // namespace
 
 bool StartBgsaveForReplication() { return RdbSaveBackground(); }
+
+common::Status LoadRdbDataForReplication(std::string_view data, bool swap) {
+  if (!swap) {
+    FlushAllDbs();
+    common::Status s = LoadRdbData(data, AllDbs(), false, /*keep_expired=*/true);
+    if (!s.ok()) FlushAllDbs();
+    GetState().dirty = 0;
+    return s;
+  }
+  // repl-diskless-load swapdb: the old dataset serves reads until the new
+  // one is loaded beside it, and comes back if the load fails.
+  std::vector<std::unique_ptr<db::Db>> fresh;
+  std::vector<db::Db*> ptrs;
+  for (db::Db* d : AllDbs()) {
+    fresh.push_back(std::make_unique<db::Db>(d->id()));
+    ptrs.push_back(fresh.back().get());
+  }
+  common::Status s = LoadRdbData(data, ptrs, false, /*keep_expired=*/true);
+  if (!s.ok()) {
+    LOG_WARNING("Failed trying to load the MASTER synchronization DB from socket, restoring the old dataset");
+    return s;
+  }
+  commands::SignalFlushedDb(-1);
+  for (size_t i = 0; i < ptrs.size(); i++) AllDbs()[i]->SwapWith(*ptrs[i]);
+  GetState().dirty = 0;
+  return s;  // the old data is freed with `fresh`
+}
 
 // Redis's rdbSaveToSlavesSockets: the child writes the RDB to fd (the
 // parent forwards it to the replicas); no file, so neither LASTSAVE nor

@@ -45,6 +45,9 @@ bool LoadDataAtStartup();
 bool StartBgsaveForReplication();
 bool StartBgsaveToFd(int fd);
 common::Status LoadRdbForReplication(const std::string& path);
+// repl-diskless-load: the payload received in memory; swap keeps the old
+// dataset until the new one loaded (swapdb).
+common::Status LoadRdbDataForReplication(std::string_view data, bool swap);
 // serverCron's persistence part: reaps children, reads child info, save
 // points, scheduled BGSAVE / rewrite, auto AOF rewrite, AOF everysec flush.
 void PersistenceCron();

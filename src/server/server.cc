@@ -124,6 +124,7 @@ void InstallReplicationHooks() {
   h.free_client = FreeClientNow;
   h.process_input = ProcessInput;
   h.load_rdb = LoadRdbForReplication;
+  h.load_rdb_data = LoadRdbDataForReplication;
   h.feed_changed = UpdatePropagation;
   h.master_changed = [](const std::string& host, int port) {
     Config().replicaof_host = host;
@@ -219,6 +220,7 @@ common::Status ApplyConfigMirrors() {
   rs.diskless_sync = cfg.repl_diskless_sync;
   rs.diskless_sync_delay = cfg.repl_diskless_sync_delay;
   rs.diskless_sync_max_replicas = cfg.repl_diskless_sync_max_replicas;
+  rs.diskless_load = cfg.repl_diskless_load == "swapdb" ? 2 : cfg.repl_diskless_load == "on-empty-db" ? 1 : 0;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;

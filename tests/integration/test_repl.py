@@ -368,3 +368,22 @@ def test_failover_command(server_factory, kinds):
     sc.set("after", 1)
     wait_until(lambda: mc.get("after") == b"1", "the old master replicating the new one")
     assert "Successful partial resynchronization" in m.read_log()
+
+
+@pytest.mark.parametrize("load", ["swapdb", "on-empty-db"])
+@pytest.mark.parametrize("master_kind", ["ours", "redis"])
+def test_diskless_load(server_factory, load, master_kind):
+    """repl-diskless-load: the payload is loaded from memory, no temporary
+    file; swapdb replaces a replica's old dataset only once loaded."""
+    binary = OUR_SERVER if master_kind == "ours" else REAL_SERVER
+    m = server_factory(*FAST, binary=binary)
+    s = server_factory("--repl-diskless-load", load)
+    mc, sc = m.client(), s.client()
+    sc.set("old", "data")
+    fill(mc)
+    sc.execute_command("REPLICAOF", "127.0.0.1", m.port)
+    wait_until(lambda: in_sync(mc, sc), "the sync")
+    assert snapshot(sc) == snapshot(mc)
+    log = s.read_log()
+    assert ("without a temporary file" in log) == (load == "swapdb")
+    assert not [f for f in os.listdir(s.dir) if f.startswith("temp-")]

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Full-sync time, side by side: a master holding N keys of S bytes, a
+fresh replica of the same server attached; the time from REPLICAOF to
+master_link_status:up, disk-based and diskless, ours -> ours against
+Debian's Redis 7.0 -> Redis 7.0.
+
+    /usr/bin/python3 utils/bench/repl_sync.py [--keys 1000000] [--value-size 1024]
+                                                [--ours src/redis-server] [--runs 1]
+
+Prints one line per (server, mode) with seconds and the RDB bytes moved
+(the master's INFO total_net_repl_output_bytes is not kept by both, so the
+dump size after a SAVE is shown instead).
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import redis
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, *args):
+    d = tempfile.mkdtemp(prefix="repl-bench-")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
+                             "--appendonly", "no", "--logfile", os.path.join(d, "log"), *args],
+                            cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    c = redis.Redis(port=port, socket_timeout=600)
+    deadline = time.time() + 20
+    while True:
+        try:
+            c.ping()
+            break
+        except redis.ConnectionError:
+            if time.time() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{binary} did not start")
+            time.sleep(0.05)
+    return proc, c, port, d
+
+
+def stop(proc, d):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def populate(port, keys, size):
+    """SET key:<i> <size random-looking bytes> through redis-cli --pipe."""
+    cli = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL)
+    seed = os.urandom(size * 2).hex().encode()
+    batch = []
+    for i in range(keys):
+        k = b"key:%d" % i
+        off = (i * 7919) % (len(seed) - size)
+        v = seed[off:off + size]
+        batch.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+        if len(batch) == 10000:
+            cli.stdin.write(b"".join(batch))
+            batch = []
+    cli.stdin.write(b"".join(batch))
+    cli.stdin.close()
+    cli.wait()
+
+
+def measure(binary, mode, keys, size):
+    diskless = "yes" if mode == "diskless" else "no"
+    mproc, mc, mport, mdir = start(binary, "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")
+    try:
+        populate(mport, keys, size)
+        assert mc.dbsize() == keys, mc.dbsize()
+        sproc, sc, _, sdir = start(binary)
+        try:
+            t0 = time.time()
+            sc.execute_command("REPLICAOF", "127.0.0.1", mport)
+            while sc.info("replication").get("master_link_status") != "up":
+                time.sleep(0.02)
+            secs = time.time() - t0
+            assert sc.dbsize() == keys
+        finally:
+            stop(sproc, sdir)
+    finally:
+        stop(mproc, mdir)
+    return secs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--value-size", type=int, default=1024)
+    ap.add_argument("--ours", default=os.path.join(ROOT, "src", "redis-server"))
+    ap.add_argument("--redis", default="/usr/bin/redis-server")
+    ap.add_argument("--runs", type=int, default=1)
+    a = ap.parse_args()
+    print(f"full sync of {a.keys} keys x {a.value_size} B, loopback, time to master_link_status:up")
+    for mode in ("disk", "diskless"):
+        res = {}
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            res[name] = min(measure(binary, mode, a.keys, a.value_size) for _ in range(a.runs))
+            print(f"  {mode:8s} {name:5s} {res[name]:7.2f} s", flush=True)
+        print(f"  {mode:8s} ours/redis time ratio {res['ours'] / res['redis']:.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
