@@ -4,6 +4,7 @@ compared key by key (type, value, TTL) after the full sync and after live
 writes of every kind the stream carries (SELECT, MULTI/EXEC, scripts,
 expiry DELs)."""
 import os
+import signal
 import subprocess
 import time
 
@@ -387,3 +388,72 @@ def test_diskless_load(server_factory, load, master_kind):
     log = s.read_log()
     assert ("without a temporary file" in log) == (load == "swapdb")
     assert not [f for f in os.listdir(s.dir) if f.startswith("temp-")]
+
+
+def test_info_replication_fields_match_redis(server_factory):
+    """INFO replication has Redis 7.0's fields, on a master with a replica
+    and on a replica (values aside)."""
+    rm = server_factory(*FAST, binary=REAL_SERVER)
+    om = server_factory(*FAST)
+    replicas = {}
+    for name, master, binary in (("redis", rm, REAL_SERVER), ("ours", om, OUR_SERVER)):
+        replicas[name] = server_factory("--replicaof", "127.0.0.1", str(master.port), binary=binary)
+    for name, master in (("redis", rm), ("ours", om)):
+        wait_until(lambda: in_sync(master.client(), replicas[name].client()), "sync")
+
+    def fields(c):
+        return list(c.info("replication"))
+    assert fields(om.client()) == fields(rm.client())
+    assert fields(replicas["ours"].client()) == fields(replicas["redis"].client())
+
+
+def test_replica_announce_and_priority(server_factory):
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER, (),
+                      ("--replica-announce-ip", "10.1.2.3", "--replica-announce-port", "7777",
+                       "--replica-priority", "42"))
+    mc, sc = m.client(), s.client()
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    assert info_repl(mc)["slave0"]["ip"] == "10.1.2.3" and info_repl(mc)["slave0"]["port"] == 7777
+    assert info_repl(sc)["slave_priority"] == 42
+    assert mc.execute_command("ROLE")[2][0][:2] == [b"10.1.2.3", b"7777"]
+
+
+def test_replica_output_buffer_limit(server_factory):
+    """A replica past client-output-buffer-limit replica is disconnected (and
+    resyncs)."""
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER,
+                      ("--client-output-buffer-limit", "replica 256kb 0 0"))
+    mc, sc = m.client(), s.client()
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    os.kill(s.proc.pid, signal.SIGSTOP)  # the replica stops reading
+    try:
+        p = mc.pipeline(transaction=False)
+        for i in range(100):  # 20 MB: more than the kernel's socket buffers hold
+            p.set(f"big{i}", "x" * 200_000)
+        p.execute()
+        wait_until(lambda: "overcoming of output buffer limits" in m.read_log(), "the replica closed")
+    finally:
+        os.kill(s.proc.pid, signal.SIGCONT)
+    wait_until(lambda: in_sync(mc, sc) and sc.dbsize() == 100, "the replica resynced")
+
+
+def test_master_restart_continues(server_factory):
+    """A master restarted from its RDB keeps its history: its replica
+    continues with +CONTINUE instead of a full sync."""
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    try:
+        mc.shutdown(save=True)
+    except redis.ConnectionError:
+        pass
+    m.proc.wait(timeout=10)
+    m.proc = subprocess.Popen(m.cmd, cwd=m.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    mc = m.client()
+    wait_until(lambda: mc.ping(), "the master back")
+    wait_until(lambda: in_sync(mc, sc), "the replica back in sync")
+    mc.set("b", 2)
+    wait_until(lambda: sc.get("b") == b"2", "replication after the restart")
+    assert "Partial resynchronization request" in m.read_log()
+    assert "Starting BGSAVE for SYNC" not in m.read_log().split("Redis version=")[-1]
