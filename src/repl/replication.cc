@@ -682,7 +682,7 @@ void CreateMasterClient() {
 
 // Loads the payload received into tmp_path: renamed to dbfilename, loaded
 // with the old data flushed.
-void FinishFullSync();
+void FinishFullSync(const RdbReplInfo& info);
 
 void FinishTransfer() {
   Repl& r = R();
@@ -693,7 +693,8 @@ void FinishTransfer() {
     DisconnectReplicas();
     std::string data;
     data.swap(r.payload);
-    common::Status s = g_hooks.load_rdb_data(data, g_settings.diskless_load == 2);
+    RdbReplInfo info;
+    common::Status s = g_hooks.load_rdb_data(data, g_settings.diskless_load == 2, &info);
     r.in_memory = false;
     if (!s.ok()) {
       std::string e = "Failed trying to load the MASTER synchronization DB from socket: " + s.message();
@@ -701,7 +702,7 @@ void FinishTransfer() {
       LinkFailed(e.c_str());
       return;
     }
-    FinishFullSync();
+    FinishFullSync(info);
     return;
   }
   if (r.transfer_size == -1) {
@@ -730,19 +731,23 @@ void FinishTransfer() {
   g_hooks.loop->DelFileEvent(r.fd, net::kReadable);
   // Our own replicas must resync with the new history.
   DisconnectReplicas();
-  common::Status s = g_hooks.load_rdb(g_settings.dbfilename);
+  RdbReplInfo info;
+  common::Status s = g_hooks.load_rdb(g_settings.dbfilename, &info);
   if (!s.ok()) {
     std::string e = "Failed trying to load the MASTER synchronization DB from disk: " + s.message();
     r.psync_possible = false;
     LinkFailed(e.c_str());
     return;
   }
-  FinishFullSync();
+  FinishFullSync(info);
 }
 
-// The new dataset is loaded: the master's history is ours from here.
-void FinishFullSync() {
+// The new dataset is loaded: the master's history is ours from here. The
+// stream continues in the db the RDB names (repl-stream-db): a master that
+// is itself a replica does not start its stream with a SELECT.
+void FinishFullSync(const RdbReplInfo& info) {
   Repl& r = R();
+  r.master_db = info.valid ? info.stream_db : 0;
   r.replid = r.full_replid;
   r.replid2 = kNullReplId;
   r.second_replid_offset = -1;
@@ -1545,7 +1550,9 @@ void Cron(int64_t now_ms) {
   for (auto& [id, l] : r.replicas) {
     if (l.state == ReplicaState::kWaitBgsaveStart || (l.state == ReplicaState::kWaitBgsaveEnd && !l.diskless)) {
       Deliver(l.c, "\n");
-    } else if (l.state == ReplicaState::kOnline && now_ms - l.ack_time_ms > int64_t{g_settings.timeout} * 1000) {
+    } else if (l.state == ReplicaState::kOnline && !l.old_sync &&
+               now_ms - l.ack_time_ms > int64_t{g_settings.timeout} * 1000) {
+      // (SYNC clients, redis-cli --replica, never ACK: no timeout, as Redis.)
       LOG_WARNING("Disconnecting timedout replica (streaming sync): %s", PeerIp(*l.c).c_str());
       FreeLater(l.c);
     }

@@ -79,6 +79,14 @@ struct Settings {
 };
 Settings& GetSettings();
 
+// The aux fields an RDB saves and loads (repl-stream-db, repl-id,
+// repl-offset), so a restarted replica continues with PSYNC.
+struct RdbReplInfo {
+  bool valid = false;
+  int stream_db = 0;
+  std::string replid;
+  int64_t offset = 0;
+};
 // What the server provides.
 struct Hooks {
   net::EventLoop* loop = nullptr;
@@ -98,10 +106,10 @@ struct Hooks {
   // the master client).
   void (*process_input)(commands::Client* c) = nullptr;
   // Empties every db and loads the RDB at path (keys past their TTL kept:
-  // the master will DEL them). *repl_id / *repl_offset get its aux fields.
-  common::Status (*load_rdb)(const std::string& path) = nullptr;
+  // the master will DEL them); *info gets its repl-* aux fields.
+  common::Status (*load_rdb)(const std::string& path, RdbReplInfo* info) = nullptr;
   // The same from memory (repl-diskless-load); swap: swapdb.
-  common::Status (*load_rdb_data)(std::string_view data, bool swap) = nullptr;
+  common::Status (*load_rdb_data)(std::string_view data, bool swap, RdbReplInfo* info) = nullptr;
   // Propagation must now (or no longer) reach Feed.
   void (*feed_changed)() = nullptr;
   // REPLICAOF changed the master (host empty: none), for CONFIG REWRITE.
@@ -144,14 +152,6 @@ bool IsReplica();
 // DELs expire them).
 bool ActiveExpireAllowed();
 
-// The aux fields an RDB saves and loads (repl-stream-db, repl-id,
-// repl-offset), so a restarted replica continues with PSYNC.
-struct RdbReplInfo {
-  bool valid = false;
-  int stream_db = 0;
-  std::string replid;
-  int64_t offset = 0;
-};
 RdbReplInfo InfoForRdb();
 // After loading the RDB at start-up as a replica: take over its replid and
 // offset for the first PSYNC.

@@ -956,6 +956,16 @@ void RegisterAofCommands(commands::Registry& r) {
          "Asynchronously rewrite the append-only file", "1.0.0", kCatAdmin | kCatSlow | kCatDangerous});
 }
 
+// A replica loaded its master's dataset: the AOF on disk describes the old
+// one, so it starts again from a rewrite of the new (Redis's
+// restartAOFAfterSYNC).
+void AofRestartAfterSync() {
+  if (!AofEnabled()) return;
+  StopAppendOnly();
+  common::Status s = StartAppendOnly();
+  if (!s.ok()) LOG_WARNING("Failed restarting the AOF after a full sync: %s", s.message().c_str());
+}
+
 void UpdatePropagation() {
   // Collecting ops costs copies of every write's arguments: only while a
   // consumer wants them.

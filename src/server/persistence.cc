@@ -547,13 +547,25 @@ void FlushAllDbs() {
 
 bool StartBgsaveForReplication() { return RdbSaveBackground(); }
 
-common::Status LoadRdbDataForReplication(std::string_view data, bool swap) {
+// What every load of a master's dataset ends with: its aux fields, no half
+// dataset after a failure, a clean dataset, the AOF restarted on the new one.
+static common::Status FinishReplicationLoad(const common::Status& s, repl::RdbReplInfo* info, bool flush_on_error) {
+  *info = P().loaded_repl;
+  if (!s.ok()) {
+    if (flush_on_error) FlushAllDbs();
+    return s;
+  }
+  GetState().dirty = 0;
+  AofRestartAfterSync();
+  return s;
+}
+
+common::Status LoadRdbDataForReplication(std::string_view data, bool swap, repl::RdbReplInfo* info) {
+  P().loaded_repl = repl::RdbReplInfo();
   if (!swap) {
     FlushAllDbs();
     common::Status s = LoadRdbData(data, AllDbs(), false, /*keep_expired=*/true);
-    if (!s.ok()) FlushAllDbs();
-    GetState().dirty = 0;
-    return s;
+    return FinishReplicationLoad(s, info, /*flush_on_error=*/true);
   }
   // repl-diskless-load swapdb: the old dataset serves reads until the new
   // one is loaded beside it, and comes back if the load fails.
@@ -570,8 +582,7 @@ common::Status LoadRdbDataForReplication(std::string_view data, bool swap) {
   }
   commands::SignalFlushedDb(-1);
   for (size_t i = 0; i < ptrs.size(); i++) AllDbs()[i]->SwapWith(*ptrs[i]);
-  GetState().dirty = 0;
-  return s;  // the old data is freed with `fresh`
+  return FinishReplicationLoad(s, info, /*flush_on_error=*/false);  // the old data goes with `fresh`
 }
 
 // Redis's rdbSaveToSlavesSockets: the child writes the RDB to fd (the
@@ -603,14 +614,12 @@ bool StartBgsaveToFd(int fd) {
   return true;
 }
 
-common::Status LoadRdbForReplication(const std::string& path) {
+common::Status LoadRdbForReplication(const std::string& path, repl::RdbReplInfo* info) {
   FlushAllDbs();
   bool missing = false;
   common::Status s = LoadRdbFile(path, false, &missing, /*keep_expired=*/true);
   if (s.ok() && missing) s = common::Status::IoError("no such file");
-  if (!s.ok()) FlushAllDbs();
-  GetState().dirty = 0;
-  return s;
+  return FinishReplicationLoad(s, info, /*flush_on_error=*/true);
 }
 
 bool LoadDataAtStartup() {

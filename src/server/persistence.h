@@ -27,6 +27,7 @@
 #include "commands/client.h"
 #include "commands/registry.h"
 #include "persist/child_info.h"
+#include "repl/replication.h"
 
 namespace server {
 
@@ -44,10 +45,10 @@ bool LoadDataAtStartup();
 // every db emptied, the RDB loaded with keys past their TTL kept.
 bool StartBgsaveForReplication();
 bool StartBgsaveToFd(int fd);
-common::Status LoadRdbForReplication(const std::string& path);
+common::Status LoadRdbForReplication(const std::string& path, repl::RdbReplInfo* info);
 // repl-diskless-load: the payload received in memory; swap keeps the old
 // dataset until the new one loaded (swapdb).
-common::Status LoadRdbDataForReplication(std::string_view data, bool swap);
+common::Status LoadRdbDataForReplication(std::string_view data, bool swap, repl::RdbReplInfo* info);
 // serverCron's persistence part: reaps children, reads child info, save
 // points, scheduled BGSAVE / rewrite, auto AOF rewrite, AOF everysec flush.
 void PersistenceCron();
@@ -91,6 +92,8 @@ void StopLoading();
 // Installs State::propagate when the AOF or the replication backlog wants
 // the ops, removes it when neither does.
 void UpdatePropagation();
+// After a replica's full sync: the AOF restarts with a rewrite.
+void AofRestartAfterSync();
 void AofInit();
 bool AofLoadAtStartup();  // false: exit
 bool AofOpenOnStartup();  // after loading: the incr file for appending

@@ -457,3 +457,42 @@ def test_master_restart_continues(server_factory):
     wait_until(lambda: sc.get("b") == b"2", "replication after the restart")
     assert "Partial resynchronization request" in m.read_log()
     assert "Starting BGSAVE for SYNC" not in m.read_log().split("Redis version=")[-1]
+
+
+@pytest.mark.parametrize("master_kind", ["ours", "redis"])
+def test_sub_replica_joins_mid_stream_in_another_db(server_factory, master_kind):
+    """A sub-replica's full sync from a replica starts where the stream is in
+    db 5 with no SELECT to come: the RDB's repl-stream-db says where."""
+    binary = OUR_SERVER if master_kind == "ours" else REAL_SERVER
+    m, mid = start_pair(server_factory, binary, OUR_SERVER, replica_args=FAST)
+    mc, midc = m.client(), mid.client()
+    mc.execute_command("SELECT", 5)
+    mc.set("x", 1)
+    wait_until(lambda: in_sync(mc, midc), "the middle replica")
+    sub = server_factory("--replicaof", "127.0.0.1", str(mid.port))
+    subc = sub.client()
+    wait_until(lambda: in_sync(midc, subc), "the sub-replica")
+    mc.set("y", 2)  # still db 5: no SELECT in the stream
+    wait_until(lambda: in_sync(mc, midc) and in_sync(midc, subc), "the chain")
+    subc.execute_command("SELECT", 5)
+    assert subc.get("y") == b"2" and subc.dbsize() == 2
+
+
+def test_replica_aof_restarts_after_full_sync(server_factory):
+    """A replica with appendonly yes rewrites its AOF from the dataset it
+    loaded: restarted alone, it has its master's data."""
+    m = server_factory(*FAST)
+    mc = m.client()
+    fill(mc)
+    s = server_factory("--appendonly", "yes", "--replicaof", "127.0.0.1", str(m.port))
+    sc = s.client()
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    wait_until(lambda: sc.info("persistence")["aof_rewrite_in_progress"] == 0
+               and sc.info("persistence")["aof_rewrites"] >= 1, "the AOF rewrite")
+    mc.set("after", "sync")
+    wait_until(lambda: sc.get("after") == b"sync", "the stream")
+    expected = snapshot(sc)
+    os.kill(s.proc.pid, signal.SIGKILL)
+    s.proc.wait()
+    alone = server_factory("--appendonly", "yes", "--dir", s.dir)
+    assert snapshot(alone.client()) == expected

@@ -1,15 +1,17 @@
 #!/usr/bin/python3
-"""Full-sync time, side by side: a master holding N keys of S bytes, a
-fresh replica of the same server attached; the time from REPLICAOF to
-master_link_status:up, disk-based and diskless, ours -> ours against
-Debian's Redis 7.0 -> Redis 7.0.
+"""Replication figures, side by side with Debian's Redis 7.0:
+
+- full-sync time: a master holding N keys of S bytes, a fresh replica of
+  the same server attached; the time from REPLICAOF to
+  master_link_status:up, disk-based and diskless, ours -> ours against
+  Redis -> Redis;
+- with --throughput: the master's SET throughput (redis-benchmark, 50
+  clients, pipeline 16) with one replica attached against none, as a
+  ratio per server.
 
     /usr/bin/python3 utils/bench/repl_sync.py [--keys 1000000] [--value-size 1024]
                                                 [--ours src/redis-server] [--runs 1]
-
-Prints one line per (server, mode) with seconds and the RDB bytes moved
-(the master's INFO total_net_repl_output_bytes is not kept by both, so the
-dump size after a SAVE is shown instead).
+    /usr/bin/python3 utils/bench/repl_sync.py --throughput [--requests 1000000]
 """
 import argparse
 import os
@@ -100,6 +102,30 @@ def measure(binary, mode, keys, size):
     return secs
 
 
+def set_rps(port, requests, size):
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-n", str(requests), "-c", "50",
+                          "-P", "16", "-d", str(size), "-r", "100000", "-q"],
+                         capture_output=True, text=True, check=True).stdout
+    # "SET: 123456.79 requests per second, p50=..."
+    return float(out.split("SET:")[-1].split("requests")[0])
+
+
+def throughput(binary, requests, size):
+    mproc, mc, mport, mdir = start(binary, "--repl-diskless-sync-delay", "0")
+    try:
+        alone = set_rps(mport, requests, size)
+        sproc, sc, _, sdir = start(binary, "--replicaof", "127.0.0.1", str(mport))
+        try:
+            while sc.info("replication").get("master_link_status") != "up":
+                time.sleep(0.02)
+            replicated = set_rps(mport, requests, size)
+        finally:
+            stop(sproc, sdir)
+    finally:
+        stop(mproc, mdir)
+    return alone, replicated
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys", type=int, default=1_000_000)
@@ -107,7 +133,16 @@ def main():
     ap.add_argument("--ours", default=os.path.join(ROOT, "src", "redis-server"))
     ap.add_argument("--redis", default="/usr/bin/redis-server")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--throughput", action="store_true")
+    ap.add_argument("--requests", type=int, default=1_000_000)
     a = ap.parse_args()
+    if a.throughput:
+        print(f"SET throughput of the master, {a.requests} requests of {a.value_size} B, -c 50 -P 16")
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            alone, replicated = throughput(binary, a.requests, a.value_size)
+            print(f"  {name:5s} alone {alone:10.0f}/s  with a replica {replicated:10.0f}/s  "
+                  f"ratio {replicated / alone:.2f}", flush=True)
+        return 0
     print(f"full sync of {a.keys} keys x {a.value_size} B, loopback, time to master_link_status:up")
     for mode in ("disk", "diskless"):
         res = {}
