@@ -538,9 +538,10 @@ common::Status LoadRdbData(std::string_view data, const std::vector<db::Db*>& db
   return common::Status::Ok();
 }
 
-void FlushAllDbs() {
+// async: the lazy-free thread frees the old values (replica-lazy-flush).
+void FlushAllDbs(bool async = false) {
   commands::SignalFlushedDb(-1);  // before: it looks at which watched keys exist
-  for (db::Db* d : AllDbs()) d->Flush();
+  for (db::Db* d : AllDbs()) d->Flush(async);
 }
 
 }  // namespace
@@ -563,7 +564,7 @@ static common::Status FinishReplicationLoad(const common::Status& s, repl::RdbRe
 common::Status LoadRdbDataForReplication(std::string_view data, bool swap, repl::RdbReplInfo* info) {
   P().loaded_repl = repl::RdbReplInfo();
   if (!swap) {
-    FlushAllDbs();
+    FlushAllDbs(Config().replica_lazy_flush);
     common::Status s = LoadRdbData(data, AllDbs(), false, /*keep_expired=*/true);
     return FinishReplicationLoad(s, info, /*flush_on_error=*/true);
   }
@@ -581,7 +582,10 @@ common::Status LoadRdbDataForReplication(std::string_view data, bool swap, repl:
     return s;
   }
   commands::SignalFlushedDb(-1);
-  for (size_t i = 0; i < ptrs.size(); i++) AllDbs()[i]->SwapWith(*ptrs[i]);
+  for (size_t i = 0; i < ptrs.size(); i++) {
+    AllDbs()[i]->SwapWith(*ptrs[i]);
+    ptrs[i]->Flush(Config().replica_lazy_flush);
+  }
   return FinishReplicationLoad(s, info, /*flush_on_error=*/false);  // the old data goes with `fresh`
 }
 
@@ -615,7 +619,7 @@ bool StartBgsaveToFd(int fd) {
 }
 
 common::Status LoadRdbForReplication(const std::string& path, repl::RdbReplInfo* info) {
-  FlushAllDbs();
+  FlushAllDbs(Config().replica_lazy_flush);
   bool missing = false;
   common::Status s = LoadRdbFile(path, false, &missing, /*keep_expired=*/true);
   if (s.ok() && missing) s = common::Status::IoError("no such file");

@@ -375,10 +375,11 @@ def test_failover_command(server_factory, kinds):
 @pytest.mark.parametrize("master_kind", ["ours", "redis"])
 def test_diskless_load(server_factory, load, master_kind):
     """repl-diskless-load: the payload is loaded from memory, no temporary
-    file; swapdb replaces a replica's old dataset only once loaded."""
+    file; swapdb replaces a replica's old dataset only once loaded (the old
+    one freed by the lazy-free thread: replica-lazy-flush)."""
     binary = OUR_SERVER if master_kind == "ours" else REAL_SERVER
     m = server_factory(*FAST, binary=binary)
-    s = server_factory("--repl-diskless-load", load)
+    s = server_factory("--repl-diskless-load", load, "--replica-lazy-flush", "yes")
     mc, sc = m.client(), s.client()
     sc.set("old", "data")
     fill(mc)
