@@ -95,11 +95,15 @@ def measure(binary, mode, keys, size):
                 time.sleep(0.02)
             secs = time.time() - t0
             assert sc.dbsize() == keys
+            while mc.info("persistence")["rdb_bgsave_in_progress"]:
+                time.sleep(0.05)
+            p = mc.info("persistence")
+            cow = (p.get("rdb_last_cow_size", 0), p.get("rdb_last_cow_size_dram"), p.get("rdb_last_cow_size_nvm"))
         finally:
             stop(sproc, sdir)
     finally:
         stop(mproc, mdir)
-    return secs
+    return secs, cow
 
 
 def set_rps(port, requests, size):
@@ -147,8 +151,10 @@ def main():
     for mode in ("disk", "diskless"):
         res = {}
         for name, binary in (("ours", a.ours), ("redis", a.redis)):
-            res[name] = min(measure(binary, mode, a.keys, a.value_size) for _ in range(a.runs))
-            print(f"  {mode:8s} {name:5s} {res[name]:7.2f} s", flush=True)
+            secs, cow = min(measure(binary, mode, a.keys, a.value_size) for _ in range(a.runs))
+            res[name] = secs
+            split = f" (DRAM {cow[1]}, NVM {cow[2]})" if cow[1] is not None else ""
+            print(f"  {mode:8s} {name:5s} {secs:7.2f} s   master COW {cow[0]} B{split}", flush=True)
         print(f"  {mode:8s} ours/redis time ratio {res['ours'] / res['redis']:.2f}", flush=True)
     return 0
 
