@@ -12,7 +12,7 @@ PACKAGES="
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist python3-redis python3-matplotlib
-  redis-tools redis-server prometheus-redis-exporter
+  redis-tools redis-server redis-sentinel prometheus-redis-exporter
 "
 # `install.sh fuzz` (make fuzz) adds what the libFuzzer targets build with:
 # clang, its runtimes (libclang_rt.fuzzer, asan, ubsan: libclang-rt-14-dev)

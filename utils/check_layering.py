@@ -20,7 +20,8 @@ ALLOWED = {
     "persist": {"common", "alloc", "ds", "object", "db"},
     "commands": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist"},
     "script": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands"},
-    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands", "script"},
+    "repl": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands"},
+    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands", "script", "repl"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

@@ -320,7 +320,9 @@ void ProcessCommand(Client& c) {
   }
 
   s.pre_command_oom = false;
-  if (s.maxmemory && s.evict_before_command != nullptr) {
+  // Our master's commands are never refused for memory (its dataset is the
+  // truth): only the maxmemory of the master counts.
+  if (s.maxmemory && s.evict_before_command != nullptr && !(c.flags & kClientMaster)) {
     const bool out_of_memory = s.evict_before_command();
     s.pre_command_oom = out_of_memory;
     // Refused: commands that may grow memory (EXEC as what it queued), and,
@@ -340,6 +342,13 @@ void ProcessCommand(Client& c) {
         RejectCommand(c, e);
         return;
       }
+    }
+  }
+
+  if (s.replication_denied != nullptr) {
+    if (const char* e = s.replication_denied(c, flags)) {
+      RejectCommand(c, e);
+      return;
     }
   }
 

@@ -57,8 +57,6 @@ constexpr char kFreqNotLfu[] =
 constexpr char kIdleIsLfu[] =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
     "policies at runtime LRU and LFU data will take some time to adjust.";
-constexpr char kWaitTimeoutNotInt[] = "ERR timeout is not an integer or out of range";
-constexpr char kWaitTimeoutNegative[] = "ERR timeout is negative";
 constexpr char kSwapFirstIndex[] = "ERR invalid first DB index";
 constexpr char kSwapSecondIndex[] = "ERR invalid second DB index";
 
@@ -700,20 +698,6 @@ void SelectCommand(Client& c) {
   c.reply.Ok();
 }
 
-void WaitCommand(Client& c) {
-  int64_t numreplicas, timeout;
-  if (!GetInt64OrReply(c, c.argv[1], &numreplicas)) return;
-  if (!GetInt64OrReply(c, c.argv[2], &timeout, kWaitTimeoutNotInt)) return;
-  if (timeout < 0) {
-    c.AddError(kWaitTimeoutNegative);
-    return;
-  }
-  // With no replicas, no write can be acknowledged: the answer is 0.
-  // TODO(replication issue): count replica acks, and block up to the
-  // timeout when fewer than numreplicas have acknowledged.
-  c.reply.Integer(0);
-}
-
 }  // namespace
 
 void RegisterKeyspaceCommands(Registry& r) {
@@ -794,10 +778,7 @@ void RegisterKeyspaceCommands(Registry& r) {
          kKsWriteFast | kCatDangerous});
   r.Add({"select", 2, kLoading | kStale | kFast, 0, 0, 0, SelectCommand, "connection",
          "Change the selected database for the current connection", "1.0.0", kCatFast | kCatConnection});
-  r.Add({"wait", 3, kNoScript, 0, 0, 0, WaitCommand, "generic",
-         "Wait for the synchronous replication of all the write commands sent in the context of the current "
-         "connection",
-         "3.0.0", kCatSlow | kCatConnection});
+  // WAIT is replication's (repl/replication.cc).
 }
 
 }  // namespace commands

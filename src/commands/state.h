@@ -100,6 +100,10 @@ struct State {
   // commands until their first write.
   bool pre_command_oom = false;
 
+  // Replication's refusals (-NOREPLICAS, -READONLY, -MASTERDOWN): the error
+  // text (without '-') or nullptr. Installed by the server (repl/).
+  const char* (*replication_denied)(const Client& c, uint32_t cmd_flags) = nullptr;
+
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
   // For a kProtected command (DEBUG, MODULE LOAD...): the error text when

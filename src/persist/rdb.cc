@@ -119,6 +119,11 @@ common::Result<RdbSaveStats> RdbSaveToFd(int fd, const std::vector<db::Db*>& dbs
   AppendAux(&out, "redis-bits", "64");
   AppendAux(&out, "ctime", common::Int64ToString(opts.ctime));
   AppendAux(&out, "used-mem", common::Int64ToString(static_cast<int64_t>(opts.used_mem)));
+  if (!opts.repl_id.empty()) {
+    AppendAux(&out, "repl-stream-db", common::Int64ToString(opts.repl_stream_db));
+    AppendAux(&out, "repl-id", opts.repl_id);
+    AppendAux(&out, "repl-offset", common::Int64ToString(opts.repl_offset));
+  }
   AppendAux(&out, "aof-base", opts.aof_base ? "1" : "0");
   // Function libraries, before the keys (Redis 7.0's rdbSaveFunctions).
   for (const std::string& code : opts.functions) {
@@ -333,8 +338,14 @@ common::Status RdbLoad(std::string_view data, const std::vector<db::Db*>& dbs, c
         if (common::StringToInt64(v, &n)) stats->used_mem = n;
       } else if (k == "aof-base" || k == "aof-preamble") {
         stats->aof_base = v == "1";
+      } else if (k == "repl-stream-db") {
+        if (common::StringToInt64(v, &n)) stats->repl_stream_db = static_cast<int>(n);
+      } else if (k == "repl-id") {
+        stats->repl_id = v;
+      } else if (k == "repl-offset") {
+        if (common::StringToInt64(v, &n)) stats->repl_offset = n;
       }
-      // Anything else (repl-id, repl-offset, lua, module fields of newer
+      // Anything else (lua, module fields of newer
       // versions...) is skipped, as Redis does.
       continue;
     }

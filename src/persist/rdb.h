@@ -23,7 +23,8 @@
 //   CRC64 of everything before it, 8 bytes LE; 0 when rdbchecksum is off.
 //
 // Those are exactly the aux fields Redis 7.0 writes on a master without a
-// replication backlog (the repl-* fields only exist with one).
+// replication backlog; with one (or on a replica) repl-stream-db, repl-id
+// and repl-offset follow used-mem, as Redis's.
 //
 // Loading follows Redis's rdbLoad: unknown aux fields are skipped, version
 // 1..10 files are accepted, EXPIRETIME (seconds) and the old value encodings
@@ -83,6 +84,11 @@ struct RdbSaveOptions {
   // Called every kProgressKeys keys with the number of keys written so far
   // (the fork child reports progress and COW to the parent from here).
   std::function<void(size_t keys_done)> progress;
+  // Replication info (aux repl-stream-db, repl-id, repl-offset), written
+  // when repl_id is not empty: a master with replicas, or a replica.
+  int repl_stream_db = 0;
+  std::string repl_id;
+  int64_t repl_offset = 0;
   // The function libraries' code, each written as a FUNCTION2 record
   // (the library's code as an RDB string) before the keys.
   std::vector<std::string> functions;
@@ -157,6 +163,10 @@ struct RdbLoadStats {
   int64_t used_mem = -1;     // aux used-mem, -1 when absent
   std::string redis_ver;     // aux redis-ver, empty when absent
   bool checksum_skipped = false;  // the file was saved without a checksum
+  // aux repl-stream-db / repl-id / repl-offset (-1 / empty / -1 when absent)
+  int repl_stream_db = -1;
+  std::string repl_id;
+  int64_t repl_offset = -1;
 };
 
 // True iff data starts like an RDB file ("REDIS" + 4 digits): how an AOF

@@ -42,6 +42,7 @@
 #include "persist/aof.h"
 #include "persist/dump.h"
 #include "persist/rdb.h"
+#include "repl/replication.h"
 #include "script/script.h"
 #include "server/config.h"
 #include "server/debug.h"
@@ -431,7 +432,19 @@ void DeleteHistory() {
   if (!s.ok()) LOG_WARNING("%s", s.message().c_str());
 }
 
-void InstallFeed(bool on) { GetState().propagate = on ? AofFeed : nullptr; }
+bool g_aof_feed_on = false;
+
+// The propagation consumers: the AOF, then the replicas (Redis's
+// propagateNow: feedAppendOnlyFile, then replicationFeedSlaves).
+void PropagateToConsumers(const std::vector<commands::PropagatedOp>& ops) {
+  if (g_aof_feed_on) AofFeed(ops);
+  repl::Feed(ops);
+}
+
+void InstallFeed(bool on) {
+  g_aof_feed_on = on;
+  UpdatePropagation();
+}
 
 common::Status StartAppendOnly() {
   Aof& a = A();
@@ -978,6 +991,22 @@ void RegisterAofCommands(commands::Registry& r) {
   using namespace commands;
   r.Add({"bgrewriteaof", 1, kAdmin | kNoScript, 0, 0, 0, BgrewriteaofCommand, "server",
          "Asynchronously rewrite the append-only file", "1.0.0", kCatAdmin | kCatSlow | kCatDangerous});
+}
+
+// A replica loaded its master's dataset: the AOF on disk describes the old
+// one, so it starts again from a rewrite of the new (Redis's
+// restartAOFAfterSYNC).
+void AofRestartAfterSync() {
+  if (!AofEnabled()) return;
+  StopAppendOnly();
+  common::Status s = StartAppendOnly();
+  if (!s.ok()) LOG_WARNING("Failed restarting the AOF after a full sync: %s", s.message().c_str());
+}
+
+void UpdatePropagation() {
+  // Collecting ops costs copies of every write's arguments: only while a
+  // consumer wants them.
+  GetState().propagate = (g_aof_feed_on || repl::NeedsFeed()) ? PropagateToConsumers : nullptr;
 }
 
 }  // namespace server

@@ -31,6 +31,7 @@
 #include "db/lazyfree.h"
 #include "db/tiering.h"
 #include "object/lru.h"
+#include "repl/replication.h"
 #include "server/config.h"
 #include "server/cli.h"
 #include "server/info_field.h"
@@ -175,7 +176,7 @@ void MemorySection(std::string& o) {
   RatioAndBytes(o, "rss_overhead", m.rss_overhead_ratio, m.rss_overhead_bytes);
   RatioAndBytes(o, "mem_fragmentation", m.fragmentation, m.fragmentation_bytes);
   InfoField(o, "mem_not_counted_for_evict", NotCountedMemory());
-  InfoField(o, "mem_replication_backlog", 0);
+  InfoField(o, "mem_replication_backlog", static_cast<int64_t>(repl::BacklogBytes()));
   InfoField(o, "mem_total_replication_buffers", 0);
   InfoField(o, "mem_clients_slaves", 0);
   InfoField(o, "mem_clients_normal", m.clients_normal);
@@ -261,9 +262,10 @@ void StatsSection(std::string& o) {
   FieldF(o, "instantaneous_input_repl_kbps", 0);
   FieldF(o, "instantaneous_output_repl_kbps", 0);
   InfoField(o, "rejected_connections", st.rejected_conn);
-  InfoField(o, "sync_full", 0);
-  InfoField(o, "sync_partial_ok", 0);
-  InfoField(o, "sync_partial_err", 0);
+  const repl::SyncStats rs = repl::GetSyncStats();
+  InfoField(o, "sync_full", static_cast<int64_t>(rs.full));
+  InfoField(o, "sync_partial_ok", static_cast<int64_t>(rs.partial_ok));
+  InfoField(o, "sync_partial_err", static_cast<int64_t>(rs.partial_err));
   InfoField(o, "expired_keys", ds.expired_keys);
   InfoField(o, "expired_stale_perc", std::string(std::to_string(ds.expired_stale_perc) + ".00"));
   InfoField(o, "expired_time_cap_reached_count", ds.expired_time_cap_reached_count);
@@ -304,20 +306,7 @@ void StatsSection(std::string& o) {
   InfoField(o, "reply_buffer_expands", 0);
 }
 
-void ReplicationSection(std::string& o) {
-  o += "# Replication\r\n";
-  InfoField(o, "role", std::string("master"));
-  InfoField(o, "connected_slaves", 0);
-  InfoField(o, "master_failover_state", std::string("no-failover"));
-  InfoField(o, "master_replid", Runtime().run_id);
-  InfoField(o, "master_replid2", std::string(40, '0'));
-  InfoField(o, "master_repl_offset", 0);
-  InfoField(o, "second_repl_offset", -1);
-  InfoField(o, "repl_backlog_active", 0);
-  InfoField(o, "repl_backlog_size", 1048576);
-  InfoField(o, "repl_backlog_first_byte_offset", 0);
-  InfoField(o, "repl_backlog_histlen", 0);
-}
+void ReplicationSection(std::string& o) { repl::AppendInfo(o); }
 
 void CpuSection(std::string& o) {
   struct rusage self, children, thread;

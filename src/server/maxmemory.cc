@@ -1,4 +1,5 @@
 // Memory limits around db/evict.h: see maxmemory.h.
+#include "repl/replication.h"
 #include "server/maxmemory.h"
 
 #include <algorithm>
@@ -45,6 +46,9 @@ bool EvictBeforeCommand() {
   // Eviction waits while clients are paused, as Redis's
   // isSafeToPerformEvictions: a pause freezes the dataset.
   if (commands::CheckClientPauseTimeout(common::MsTime())) return false;
+  // A replica's dataset is its master's (replica-ignore-maxmemory): it
+  // neither evicts nor refuses writes for memory.
+  if (repl::IsReplica() && Config().replica_ignore_maxmemory) return false;
   db::EvictResult r = RunEviction();
   if (r == db::EvictResult::kRunning && g_eviction_timer < 0)
     g_eviction_timer = Runtime().loop->CreateTimeEvent(0, EvictionTimeProc, nullptr);

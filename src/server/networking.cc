@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "net/socket.h"
+#include "repl/replication.h"
 #include "server/config.h"
 #include "server/crash.h"
 #include "server/maxmemory.h"
@@ -139,7 +140,13 @@ void WriteHandler(net::EventLoop*, int, void* data, int) {
 // The client-output-buffer-limit class of c: pubsub while it is
 // subscribed, else normal (replicas later), as Redis's getClientType.
 const ObufLimit& ObufLimitOf(const Client* c) {
-  const ClientClass k = (c->flags & commands::kClientPubSub) ? ClientClass::kPubsub : ClientClass::kNormal;
+  // Our master's link is never limited (Redis's getClientType gives it
+  // the normal class but never closes it for its buffer).
+  static const ObufLimit kUnlimited{};
+  if (c->flags & commands::kClientMaster) return kUnlimited;
+  const ClientClass k = (c->flags & commands::kClientSlave)    ? ClientClass::kReplica
+                        : (c->flags & commands::kClientPubSub) ? ClientClass::kPubsub
+                                                               : ClientClass::kNormal;
   return Config().client_obuf_limits[static_cast<int>(k)];
 }
 
@@ -348,6 +355,7 @@ void FreeClient(Client* c) {
     close(c->fd);
     c->fd = -1;
   }
+  if (c->flags & (commands::kClientSlave | commands::kClientMaster | commands::kClientBlocked)) repl::OnClientFreed(c);
   commands::DiscardTransaction(*c);
   rt.read_ahead_total -= c->read_ahead;
   ForgetClientMemory(c);
@@ -466,6 +474,11 @@ void ProcessInput(Client* c) {
       c->flags |= commands::kClientReplySkip;
     }
     c->argv.clear();
+    if (c->flags & commands::kClientMaster) {
+      // Our master's commands get no reply; their bytes are our offset.
+      c->outbuf.resize(std::max(out_before, c->out_pos));
+      repl::MasterCommandApplied(*c, std::string_view(c->querybuf.data() + c->qb_pos, consumed));
+    }
     c->qb_pos += consumed;
     commands::TrackingAfterCommand(*c);
     if (CheckOutputBufferLimits(c)) return;
@@ -483,6 +496,30 @@ void ProcessInput(Client* c) {
   if (c->PendingOutput() > 0) QueueWrite(c);
 }
 
+Client* CreateClientForFd(int fd, uint64_t flags) {
+  ServerRuntime& rt = Runtime();
+  auto c = std::make_unique<Client>();
+  c->id = rt.next_client_id++;
+  c->fd = fd;
+  c->flags = flags;
+  c->db = commands::GetDb(0);
+  c->authenticated = true;
+  c->ctime_ms = c->last_interaction_ms = common::MsTime();
+  std::string ip;
+  int port = 0;
+  if (net::PeerName(fd, &ip, &port)) c->addr = net::FormatAddr(ip, port);
+  if (net::SockName(fd, &ip, &port)) c->laddr = net::FormatAddr(ip, port);
+  resp::ParserLimits limits;
+  limits.proto_max_bulk_len = static_cast<size_t>(Config().proto_max_bulk_len);
+  c->parser.SetLimits(limits);
+  Client* raw = c.get();
+  if (!rt.loop->AddFileEvent(fd, net::kReadable, ReadHandler, raw).ok()) return nullptr;
+  rt.clients.emplace(raw->id, std::move(c));
+  return raw;
+}
+
+void FreeClientNow(Client* c) { FreeClient(c); }
+
 void ResumeAccepting() {
   ServerRuntime& rt = Runtime();
   if (!rt.accept_paused) return;
@@ -496,7 +533,7 @@ void ClientsCron(int64_t now_ms) {
   int timeout = Config().timeout;
   std::vector<Client*> idle;
   for (auto& [id, c] : rt.clients) {
-    if (timeout > 0 && !c->InMulti() && !(c->flags & commands::kClientBlocked) && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
+    if (timeout > 0 && !c->InMulti() && !(c->flags & (commands::kClientSlave | commands::kClientMaster)) && !(c->flags & commands::kClientBlocked) && now_ms - c->last_interaction_ms > int64_t{timeout} * 1000) idle.push_back(c.get());
     // Release a big idle query buffer.
     if (c->querybuf.empty() && c->querybuf.capacity() > 32 * 1024) {
       c->querybuf.ShrinkToFit();

@@ -57,6 +57,12 @@ void FreeClosingClients();
 // Idle timeouts and buffer trimming (cron).
 void ClientsCron(int64_t now_ms);
 
+// A client on an fd we connected ourselves (the replication link to our
+// master): read and dispatched like any other. nullptr on failure (fd
+// left open).
+commands::Client* CreateClientForFd(int fd, uint64_t flags);
+void FreeClientNow(commands::Client* c);
+
 // After frames were appended to c's output by someone other than c's own
 // command: schedule the write and enforce c's output-buffer limit.
 void DeliveredTo(commands::Client* c);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <memory>
 
 #include "alloc/zmalloc.h"
 #include "commands/dispatch.h"
@@ -22,6 +23,7 @@
 #include "object/lru.h"
 #include "persist/dump.h"
 #include "persist/rdb.h"
+#include "repl/replication.h"
 #include "script/script.h"
 #include "server/config.h"
 #include "server/info_field.h"
@@ -84,6 +86,8 @@ struct PersistState {
   int64_t loading_last_log_ms = 0;
   int64_t loading_events_ms = 0;
   uint64_t rdb_last_load_keys_expired = 0, rdb_last_load_keys_loaded = 0;
+  repl::RdbReplInfo loaded_repl;  // the aux fields of the last RDB loaded
+  bool rdb_to_socket = false;     // the RDB child writes to replicas (diskless)
 };
 
 PersistState& P() {
@@ -114,6 +118,12 @@ persist::RdbSaveOptions SaveOptions() {
   o.key_save_delay_us = cfg.rdb_key_save_delay;
   o.incremental_fsync = cfg.rdb_save_incremental_fsync;
   o.functions = script::LibraryCodes();
+  repl::RdbReplInfo ri = repl::InfoForRdb();
+  if (ri.valid) {
+    o.repl_stream_db = ri.stream_db;
+    o.repl_id = ri.replid;
+    o.repl_offset = ri.offset;
+  }
   return o;
 }
 
@@ -191,6 +201,19 @@ void ReceiveChildInfo() {
 void RdbChildDone(int exitcode, int bysignal) {
   PersistState& p = P();
   int64_t now = common::MsTime() / 1000;
+  if (p.rdb_to_socket) {
+    p.rdb_to_socket = false;
+    if (!bysignal && exitcode == 0) {
+      LOG_NOTICE("Background RDB transfer terminated with success");
+    } else if (!bysignal) {
+      LOG_WARNING("Background transfer error");
+    } else {
+      LOG_WARNING("Background transfer terminated by signal %d", bysignal);
+    }
+    p.rdb_save_time_last = now - p.rdb_save_time_start;
+    p.rdb_save_time_start = -1;
+    return;
+  }
   if (!bysignal && exitcode == 0) {
     LOG_NOTICE("Background saving terminated with success");
     GetState().dirty -= std::min(GetState().dirty, p.dirty_before_bgsave);
@@ -233,6 +256,9 @@ void CheckChildDone() {
     AofChildDone(!bysignal && exitcode == 0, bysignal ? bysignal : (exitcode != 0 ? -1 : 0));
   }
   ResetChildState();
+  // Replicas waiting for this RDB (which may fork the next one: after the
+  // reset).
+  if (type == ChildType::kRdb) repl::OnRdbSaveDone(!bysignal && exitcode == 0);
 }
 
 const char* DiskError() {
@@ -463,8 +489,10 @@ void StopLoading() {
 namespace {
 
 // Loads dbfilename into the (empty) dbs. *missing when there is no file.
-common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missing) {
-  PersistState& p = P();
+common::Status LoadRdbData(std::string_view data, const std::vector<db::Db*>& dbs, bool allow_dup,
+                           bool keep_expired);
+
+common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missing, bool keep_expired = false) {
   *missing = false;
   persist::MappedFile f;
   common::Status s = f.Open(path);
@@ -473,11 +501,19 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
     return common::Status::Ok();
   }
   if (!s.ok()) return common::Status::IoError("Can't open " + path + ": " + s.message());
-  StartLoading(f.data().size(), 0);
+  return LoadRdbData(f.data(), AllDbs(), allow_dup, keep_expired);
+}
+
+// Loads an RDB image into dbs, with the loading state and its logs.
+common::Status LoadRdbData(std::string_view data, const std::vector<db::Db*>& dbs, bool allow_dup,
+                           bool keep_expired) {
+  PersistState& p = P();
+  StartLoading(data.size(), 0);
   persist::RdbLoadOptions o;
   o.now_ms = common::MsTime();
   o.verify_checksum = Config().rdbchecksum && !persist::SkipChecksumValidation();
   o.allow_dup = allow_dup;
+  o.drop_expired = !keep_expired;
   o.key_load_delay_us = Config().key_load_delay;
   o.progress_bytes = static_cast<size_t>(Config().loading_process_events_interval_bytes);
   // With key-load-delay the bytes between events are few keys' worth, so
@@ -486,18 +522,25 @@ common::Status LoadRdbFile(const std::string& path, bool allow_dup, bool* missin
   o.progress = [](size_t pos, size_t) { LoadingProgress(pos); };
   o.load_function = LoadFunctionLibrary;
   persist::RdbLoadStats st;
-  s = persist::RdbLoad(f.data(), AllDbs(), o, &st);
+  common::Status s = persist::RdbLoad(data, dbs, o, &st);
   StopLoading();
   if (!s.ok()) return s;
   LogRdbLoaded(st);
   p.rdb_last_load_keys_loaded = st.keys_loaded;
   p.rdb_last_load_keys_expired = st.keys_expired;
+  repl::RdbReplInfo ri;
+  ri.valid = !st.repl_id.empty();
+  ri.replid = st.repl_id;
+  ri.offset = st.repl_offset;
+  ri.stream_db = st.repl_stream_db < 0 ? 0 : st.repl_stream_db;
+  p.loaded_repl = ri;
   return common::Status::Ok();
 }
 
-void FlushAllDbs() {
+// async: the lazy-free thread frees the old values (replica-lazy-flush).
+void FlushAllDbs(bool async = false) {
   commands::SignalFlushedDb(-1);  // before: it looks at which watched keys exist
-  for (db::Db* d : AllDbs()) d->Flush();
+  for (db::Db* d : AllDbs()) d->Flush(async);
 }
 
 }  // namespace
@@ -509,6 +552,86 @@ void LogRdbLoaded(const persist::RdbLoadStats& st) {
   if (st.aof_base) LOG_NOTICE("RDB is base AOF");
   if (st.checksum_skipped) LOG_WARNING("RDB file was saved with checksum disabled: no check performed.");
   LOG_NOTICE("Done loading RDB, keys loaded: %zu, keys expired: %zu.", st.keys_loaded, st.keys_expired);
+}
+
+bool StartBgsaveForReplication() { return RdbSaveBackground(); }
+
+// What every load of a master's dataset ends with: its aux fields, no half
+// dataset after a failure, a clean dataset, the AOF restarted on the new one.
+static common::Status FinishReplicationLoad(const common::Status& s, repl::RdbReplInfo* info, bool flush_on_error) {
+  *info = P().loaded_repl;
+  if (!s.ok()) {
+    if (flush_on_error) FlushAllDbs();
+    return s;
+  }
+  GetState().dirty = 0;
+  AofRestartAfterSync();
+  return s;
+}
+
+common::Status LoadRdbDataForReplication(std::string_view data, bool swap, repl::RdbReplInfo* info) {
+  P().loaded_repl = repl::RdbReplInfo();
+  if (!swap) {
+    FlushAllDbs(Config().replica_lazy_flush);
+    common::Status s = LoadRdbData(data, AllDbs(), false, /*keep_expired=*/true);
+    return FinishReplicationLoad(s, info, /*flush_on_error=*/true);
+  }
+  // repl-diskless-load swapdb: the old dataset serves reads until the new
+  // one is loaded beside it, and comes back if the load fails.
+  std::vector<std::unique_ptr<db::Db>> fresh;
+  std::vector<db::Db*> ptrs;
+  for (db::Db* d : AllDbs()) {
+    fresh.push_back(std::make_unique<db::Db>(d->id()));
+    ptrs.push_back(fresh.back().get());
+  }
+  common::Status s = LoadRdbData(data, ptrs, false, /*keep_expired=*/true);
+  if (!s.ok()) {
+    LOG_WARNING("Failed trying to load the MASTER synchronization DB from socket, restoring the old dataset");
+    return s;
+  }
+  commands::SignalFlushedDb(-1);
+  for (size_t i = 0; i < ptrs.size(); i++) {
+    AllDbs()[i]->SwapWith(*ptrs[i]);
+    ptrs[i]->Flush(Config().replica_lazy_flush);
+  }
+  return FinishReplicationLoad(s, info, /*flush_on_error=*/false);  // the old data goes with `fresh`
+}
+
+// Redis's rdbSaveToSlavesSockets: the child writes the RDB to fd (the
+// parent forwards it to the replicas); no file, so neither LASTSAVE nor
+// the dirty counter move when it ends.
+bool StartBgsaveToFd(int fd) {
+  PersistState& p = P();
+  if (ActiveChild() != ChildType::kNone) return false;
+  persist::RdbSaveOptions opts = SaveOptions();
+  opts.incremental_fsync = false;
+  pid_t pid = ForkChild(ChildType::kRdb, [opts, fd]() mutable {
+    opts.progress = [](size_t keys) { ChildReportProgress(keys); };
+    common::Result<persist::RdbSaveStats> r = persist::RdbSaveToFd(fd, AllDbs(), opts);
+    close(fd);
+    if (!r.ok()) {
+      LOG_WARNING("%s", r.status().message().c_str());
+      return 1;
+    }
+    ChildReportFinalCow(persist::ChildInfoType::kRdbCow, "RDB");
+    return 0;
+  });
+  if (pid < 0) {
+    LOG_WARNING("Can't save in background: fork: %s", strerror(errno));
+    return false;
+  }
+  LOG_NOTICE("Background RDB transfer started by pid %ld", static_cast<long>(pid));
+  p.rdb_to_socket = true;
+  p.rdb_save_time_start = common::MsTime() / 1000;
+  return true;
+}
+
+common::Status LoadRdbForReplication(const std::string& path, repl::RdbReplInfo* info) {
+  FlushAllDbs(Config().replica_lazy_flush);
+  bool missing = false;
+  common::Status s = LoadRdbFile(path, false, &missing, /*keep_expired=*/true);
+  if (s.ok() && missing) s = common::Status::IoError("no such file");
+  return FinishReplicationLoad(s, info, /*flush_on_error=*/true);
 }
 
 bool LoadDataAtStartup() {
@@ -525,6 +648,7 @@ bool LoadDataAtStartup() {
     }
     if (!missing) {
       LOG_NOTICE("DB loaded from disk: %.3f seconds", static_cast<double>(common::UsTime() - start) / 1e6);
+      repl::RestoreFromRdb(P().loaded_repl);
     }
   }
   GetState().dirty = 0;

@@ -28,6 +28,7 @@
 #include "commands/registry.h"
 #include "persist/child_info.h"
 #include "persist/rdb.h"
+#include "repl/replication.h"
 
 namespace server {
 
@@ -40,6 +41,15 @@ void InitPersistence();
 // AOF for appending. Returns false when the server must exit (the reason is
 // logged).
 bool LoadDataAtStartup();
+// Replication (repl::Hooks): a BGSAVE to dbfilename for the replicas
+// (false when a child is active or fork failed); a replica's full sync:
+// every db emptied, the RDB loaded with keys past their TTL kept.
+bool StartBgsaveForReplication();
+bool StartBgsaveToFd(int fd);
+common::Status LoadRdbForReplication(const std::string& path, repl::RdbReplInfo* info);
+// repl-diskless-load: the payload received in memory; swap keeps the old
+// dataset until the new one loaded (swapdb).
+common::Status LoadRdbDataForReplication(std::string_view data, bool swap, repl::RdbReplInfo* info);
 // serverCron's persistence part: reaps children, reads child info, save
 // points, scheduled BGSAVE / rewrite, auto AOF rewrite, AOF everysec flush.
 void PersistenceCron();
@@ -83,6 +93,11 @@ void LoadingProgress(size_t loaded_bytes);
 void StopLoading();
 
 // aof_log.cc
+// Installs State::propagate when the AOF or the replication backlog wants
+// the ops, removes it when neither does.
+void UpdatePropagation();
+// After a replica's full sync: the AOF restarts with a rewrite.
+void AofRestartAfterSync();
 void AofInit();
 bool AofLoadAtStartup();  // false: exit
 bool AofOpenOnStartup();  // after loading: the incr file for appending

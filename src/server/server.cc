@@ -25,6 +25,7 @@
 #include "db/tiering.h"
 #include "ds/dict.h"
 #include "object/lru.h"
+#include "repl/replication.h"
 #include "server/cli.h"
 #include "server/config.h"
 #include "server/crash.h"
@@ -59,6 +60,7 @@ void InstallSignals() {
 
 void BeforeSleep(net::EventLoop*) {
   ProcessUnblockedClients();
+  repl::BeforeSleep();
   EvictClients();
   // The AOF reaches the disk (and under appendfsync always, fsync) before
   // any reply to the writes it holds leaves.
@@ -76,7 +78,8 @@ void DatabasesCron(int64_t now_ms) {
   auto& st = GetState();
   // While clients are paused the dataset stays as it is: no active expiry
   // (commands/pause.h).
-  if (ActiveExpireEnabled() && !commands::CheckClientPauseTimeout(now_ms)) {
+  // A replica's keys expire by its master's DELs only.
+  if (ActiveExpireEnabled() && repl::ActiveExpireAllowed() && !commands::CheckClientPauseTimeout(now_ms)) {
     // Redis's slow cycle uses up to 25% of CPU time per cron period.
     int64_t budget_us = 1000000 / Runtime().hz * 25 / 100;
     db::ActiveExpireCycle(st.db_ptrs, Config().active_expire_effort, budget_us);
@@ -113,6 +116,27 @@ void SampleMetrics(int64_t now_ms) {
   s = {now_ms, stats.numcommands, stats.net_input_bytes, stats.net_output_bytes};
 }
 
+// repl/'s view of the server (repl::Hooks).
+void InstallReplicationHooks() {
+  repl::Hooks& h = repl::GetHooks();
+  h.loop = Runtime().loop.get();
+  h.start_bgsave = StartBgsaveForReplication;
+  h.start_bgsave_to_fd = StartBgsaveToFd;
+  h.child_active = [] { return ActiveChild() != ChildType::kNone; };
+  h.create_client = CreateClientForFd;
+  h.free_client = FreeClientNow;
+  h.process_input = ProcessInput;
+  h.load_rdb = LoadRdbForReplication;
+  h.load_rdb_data = LoadRdbDataForReplication;
+  h.feed_changed = UpdatePropagation;
+  h.master_changed = [](const std::string& host, int port) {
+    Config().replicaof_host = host;
+    Config().replicaof_port = port;
+  };
+  GetState().replication_denied = repl::CommandDenied;
+  repl::Init();
+}
+
 int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   ServerRuntime& rt = Runtime();
   if (CronPaused()) return 1000 / rt.hz;  // DEBUG PAUSE-CRON 1
@@ -137,6 +161,10 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   ClientsCron(now);
   DatabasesCron(now);
   PersistenceCron();
+  repl::Cron(now);
+  // On a replica a read hides a logically expired key without deleting it
+  // (the master's DEL does), as Redis 7.0; a pause holds deletions too.
+  if (commands::CurrentPause() == commands::PauseType::kNone) db::SetLazyExpireDeletes(!repl::IsReplica());
   rt.cronloops++;
   return 1000 / rt.hz;
 }
@@ -176,6 +204,27 @@ common::Status ApplyConfigMirrors() {
   db::Lazyfree().server_del = cfg.lazyfree_lazy_server_del;
   db::Lazyfree().expire = cfg.lazyfree_lazy_expire;
   ApplyMaxmemoryConfig();
+  repl::Settings& rs = repl::GetSettings();
+  rs.port = cfg.port;
+  rs.announce_ip = cfg.replica_announce_ip;
+  rs.announce_port = cfg.replica_announce_port;
+  rs.masterauth = cfg.masterauth;
+  rs.masteruser = cfg.masteruser;
+  rs.backlog_size = cfg.repl_backlog_size;
+  rs.backlog_ttl = cfg.repl_backlog_ttl;
+  rs.ping_period = cfg.repl_ping_replica_period;
+  rs.timeout = cfg.repl_timeout;
+  rs.read_only = cfg.replica_read_only;
+  rs.serve_stale = cfg.replica_serve_stale_data;
+  rs.min_replicas_to_write = cfg.min_replicas_to_write;
+  rs.min_replicas_max_lag = cfg.min_replicas_max_lag;
+  rs.replica_priority = cfg.replica_priority;
+  rs.replica_announced = cfg.replica_announced;
+  rs.dbfilename = cfg.dbfilename;
+  rs.diskless_sync = cfg.repl_diskless_sync;
+  rs.diskless_sync_delay = cfg.repl_diskless_sync_delay;
+  rs.diskless_sync_max_replicas = cfg.repl_diskless_sync_max_replicas;
+  rs.diskless_load = cfg.repl_diskless_load == "swapdb" ? 2 : cfg.repl_diskless_load == "on-empty-db" ? 1 : 0;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
@@ -296,6 +345,7 @@ int Start(int argc, char** argv) {
   RegisterServerCommands(reg);
   RegisterPersistenceCommands(reg);
   script::RegisterScriptCommands(reg);
+  repl::RegisterCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
   if (!st.ok()) {
@@ -314,6 +364,7 @@ int Start(int argc, char** argv) {
     return 1;
   }
   rt.loop = std::move(*loop);
+  InstallReplicationHooks();
 
   LOG_NOTICE("oO0OoO0OoO0Oo tieredis %s (Redis %s compatible) is starting oO0OoO0OoO0Oo",
              commands::kTieredisVersion, commands::kRedisVersion);
@@ -379,6 +430,10 @@ int Start(int argc, char** argv) {
   }
   rt.loop->SetBeforeSleep(BeforeSleep);
   rt.startup_allocated = alloc::UsedMemory();
+  // A configured replicaof: the master is known before loading (the RDB's
+  // replication id and offset are then ours to PSYNC with); the link
+  // connects from cron.
+  if (!cfg.replicaof_host.empty()) repl::SetMaster(cfg.replicaof_host, cfg.replicaof_port);
   // Loading serves clients meanwhile (-LOADING), so it runs once the
   // listeners and the before-sleep hook exist.
   if (!LoadDataAtStartup()) return 1;

@@ -102,7 +102,11 @@ ClientType ParseClientType(std::string_view s) {
   return ClientType::kInvalid;
 }
 
-ClientType TypeOfClient(const Client&) { return ClientType::kNormal; }
+ClientType TypeOfClient(const Client& c) {
+  if (c.flags & commands::kClientMaster) return ClientType::kMaster;
+  if (c.flags & commands::kClientSlave) return ClientType::kReplica;
+  return ClientType::kNormal;
+}
 
 void ClientIdCommand(Client& c) { c.reply.Integer(static_cast<int64_t>(c.id)); }
 
@@ -1463,6 +1467,8 @@ std::string ClientInfoLine(const Client& c) {
   char flags[16];
   char* p = flags;
   // Redis 7.0's letters and order, for the flags tieredis has.
+  if (c.flags & commands::kClientSlave) *p++ = 'S';
+  if (c.flags & commands::kClientMaster) *p++ = 'M';
   if (c.flags & commands::kClientMonitor) *p++ = 'O';
   if (c.flags & commands::kClientPubSub) *p++ = 'P';
   if (c.flags & kClientMulti) *p++ = 'x';

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""Replication figures, side by side with Debian's Redis 7.0:
+
+- full-sync time: a master holding N keys of S bytes, a fresh replica of
+  the same server attached; the time from REPLICAOF to
+  master_link_status:up, disk-based and diskless, ours -> ours against
+  Redis -> Redis;
+- with --throughput: the master's SET throughput (redis-benchmark, 50
+  clients, pipeline 16) with one replica attached against none, as a
+  ratio per server.
+
+    /usr/bin/python3 utils/bench/repl_sync.py [--keys 1000000] [--value-size 1024]
+                                                [--ours src/redis-server] [--runs 1]
+    /usr/bin/python3 utils/bench/repl_sync.py --throughput [--requests 1000000]
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import redis
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, *args):
+    d = tempfile.mkdtemp(prefix="repl-bench-")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
+                             "--appendonly", "no", "--logfile", os.path.join(d, "log"), *args],
+                            cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    c = redis.Redis(port=port, socket_timeout=600)
+    deadline = time.time() + 20
+    while True:
+        try:
+            c.ping()
+            break
+        except redis.ConnectionError:
+            if time.time() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{binary} did not start")
+            time.sleep(0.05)
+    return proc, c, port, d
+
+
+def stop(proc, d):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def populate(port, keys, size):
+    """SET key:<i> <size random-looking bytes> through redis-cli --pipe."""
+    cli = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL)
+    seed = os.urandom(size * 2).hex().encode()
+    batch = []
+    for i in range(keys):
+        k = b"key:%d" % i
+        off = (i * 7919) % (len(seed) - size)
+        v = seed[off:off + size]
+        batch.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
+        if len(batch) == 10000:
+            cli.stdin.write(b"".join(batch))
+            batch = []
+    cli.stdin.write(b"".join(batch))
+    cli.stdin.close()
+    cli.wait()
+
+
+def measure(binary, mode, keys, size):
+    diskless = "yes" if mode == "diskless" else "no"
+    mproc, mc, mport, mdir = start(binary, "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")
+    try:
+        populate(mport, keys, size)
+        assert mc.dbsize() == keys, mc.dbsize()
+        sproc, sc, _, sdir = start(binary)
+        try:
+            t0 = time.time()
+            sc.execute_command("REPLICAOF", "127.0.0.1", mport)
+            while sc.info("replication").get("master_link_status") != "up":
+                time.sleep(0.02)
+            secs = time.time() - t0
+            assert sc.dbsize() == keys
+            while mc.info("persistence")["rdb_bgsave_in_progress"]:
+                time.sleep(0.05)
+            p = mc.info("persistence")
+            cow = (p.get("rdb_last_cow_size", 0), p.get("rdb_last_cow_size_dram"), p.get("rdb_last_cow_size_nvm"))
+        finally:
+            stop(sproc, sdir)
+    finally:
+        stop(mproc, mdir)
+    return secs, cow
+
+
+def set_rps(port, requests, size):
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-n", str(requests), "-c", "50",
+                          "-P", "16", "-d", str(size), "-r", "100000", "-q"],
+                         capture_output=True, text=True, check=True).stdout
+    # "SET: 123456.79 requests per second, p50=..."
+    return float(out.split("SET:")[-1].split("requests")[0])
+
+
+def throughput(binary, requests, size):
+    mproc, mc, mport, mdir = start(binary, "--repl-diskless-sync-delay", "0")
+    try:
+        alone = set_rps(mport, requests, size)
+        sproc, sc, _, sdir = start(binary, "--replicaof", "127.0.0.1", str(mport))
+        try:
+            while sc.info("replication").get("master_link_status") != "up":
+                time.sleep(0.02)
+            replicated = set_rps(mport, requests, size)
+        finally:
+            stop(sproc, sdir)
+    finally:
+        stop(mproc, mdir)
+    return alone, replicated
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--value-size", type=int, default=1024)
+    ap.add_argument("--ours", default=os.path.join(ROOT, "src", "redis-server"))
+    ap.add_argument("--redis", default="/usr/bin/redis-server")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--throughput", action="store_true")
+    ap.add_argument("--requests", type=int, default=1_000_000)
+    a = ap.parse_args()
+    if a.throughput:
+        print(f"SET throughput of the master, {a.requests} requests of {a.value_size} B, -c 50 -P 16")
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            alone, replicated = throughput(binary, a.requests, a.value_size)
+            print(f"  {name:5s} alone {alone:10.0f}/s  with a replica {replicated:10.0f}/s  "
+                  f"ratio {replicated / alone:.2f}", flush=True)
+        return 0
+    print(f"full sync of {a.keys} keys x {a.value_size} B, loopback, time to master_link_status:up")
+    for mode in ("disk", "diskless"):
+        res = {}
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            secs, cow = min(measure(binary, mode, a.keys, a.value_size) for _ in range(a.runs))
+            res[name] = secs
+            split = f" (DRAM {cow[1]}, NVM {cow[2]})" if cow[1] is not None else ""
+            print(f"  {mode:8s} {name:5s} {secs:7.2f} s   master COW {cow[0]} B{split}", flush=True)
+        print(f"  {mode:8s} ours/redis time ratio {res['ours'] / res['redis']:.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
