@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/acl.h"
 #include "db/db.h"
 #include "net/input_buffer.h"
 #include "resp/parser.h"
@@ -80,6 +81,9 @@ struct Client {
   std::string laddr;
   int resp = 2;
   bool authenticated = false;
+  // The ACL user whose permissions apply; nullptr: none apply (internal
+  // clients: the AOF loader). Network clients start as acl::DefaultUser().
+  const acl::User* user = nullptr;
 
   int db_index = 0;
   db::Db* db = nullptr;

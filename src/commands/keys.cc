@@ -82,7 +82,12 @@ bool CommandHasKeys(const CommandSpec& cmd) {
 std::vector<KeyRef> GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv) {
   std::vector<KeyRef> keys;
   bool specs_ok = !cmd.key_specs.empty();
+  // Flags that depend on the arguments: the command's own procedure knows
+  // them (Redis prefers it then).
+  for (const KeySpec& spec : cmd.key_specs)
+    if ((spec.flags & kKeyVariableFlags) && cmd.getkeys != nullptr) specs_ok = false;
   for (const KeySpec& spec : cmd.key_specs) {
+    if (!specs_ok) break;
     if (spec.flags & kKeyNotKey) continue;
     if (!FollowSpec(spec, argv, &keys)) {
       specs_ok = false;

@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstring>
 
+#include "acl/acl.h"
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
 #include "commands/pause.h"
@@ -244,7 +245,8 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
     close(fd);
     return;
   }
-  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLocalPeer(ip)) {
+  if (cfg.protected_mode && (acl::DefaultUser().flags & acl::kUserNoPass) && !unix_socket &&
+      !net::IsLocalPeer(ip)) {
     ssize_t w = write(fd, kProtectedModeError, strlen(kProtectedModeError));
     (void)w;
     st.stats.rejected_conn++;
@@ -258,7 +260,8 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
   // As Redis's clientSetDefaultAuth: a client that connects while the
   // default user needs no password is authenticated, and stays so when
   // CONFIG SET requirepass adds one later.
-  c->authenticated = st.requirepass.empty();
+  c->user = &acl::DefaultUser();
+  c->authenticated = !acl::DefaultNeedsAuth();
   c->ctime_ms = c->last_interaction_ms = common::MsTime();
   c->addr = unix_socket ? cfg.unixsocket + ":0" : net::FormatAddr(ip, port);
   if (unix_socket) {
@@ -394,7 +397,6 @@ common::Status OpenTcpListeners() {
 }  // namespace
 
 void ProcessInput(Client* c) {
-  auto& st = GetState();
   // One wall-clock reading per command: taken here for the first, then
   // after each command for its last-interaction time and the next one's
   // "now" (only parsing runs in between), as Redis's call() reads the clock
@@ -410,7 +412,7 @@ void ProcessInput(Client* c) {
     if (c->flags & commands::kClientExecuting) break;
     size_t consumed = 0, hint = 0;
     std::string error;
-    c->parser.SetAuthenticated(c->authenticated || st.requirepass.empty());
+    c->parser.SetAuthenticated(c->authenticated || !acl::DefaultNeedsAuth());
     resp::ParseStatus ps = c->parser.Parse(c->querybuf.data() + c->qb_pos, c->querybuf.size() - c->qb_pos,
                                            &consumed, &c->argv, &error, &hint);
     // kNeedMore: ReadHandler sizes the next read (a big argument's room is

@@ -157,7 +157,7 @@ bool PrepareForShutdown(bool nosave, bool save, bool force) {
 common::Status ApplyConfigMirrors() {
   auto& cfg = Config();
   auto& st = GetState();
-  st.requirepass = cfg.requirepass;
+  ApplyAclSettings();
   st.maxmemory = static_cast<uint64_t>(cfg.maxmemory);
   st.proto_max_bulk_len = cfg.proto_max_bulk_len;
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
@@ -289,10 +289,16 @@ int Start(int argc, char** argv) {
   RegisterServerCommands(reg);
   RegisterPersistenceCommands(reg);
   script::RegisterScriptCommands(reg);
+  RegisterAclCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
   if (!st.ok()) {
     LOG_WARNING("Fatal: %s", st.message().c_str());
+    return 1;
+  }
+  st = LoadUsersAtStartup();
+  if (!st.ok()) {
+    LOG_WARNING("%s", st.message().c_str());
     return 1;
   }
 

@@ -75,6 +75,14 @@ std::string ClientInfoLine(const Client& c);
 // enable-protected-configs.
 bool IsLocalClient(const Client& c);
 
+// ACL (acl_cmds.cc): the ACL command; the users of `aclfile` or `user`
+// lines, loaded once at start-up (an error refuses start-up, as Redis);
+// the settings mirrored into src/acl (requirepass is the default user's
+// password), applied at start-up and after CONFIG SET.
+void RegisterAclCommands(commands::Registry& r);
+common::Status LoadUsersAtStartup();
+void ApplyAclSettings();
+
 // Registers INFO, CONFIG, CLIENT, COMMAND, DEBUG, MEMORY, SLOWLOG, SHUTDOWN,
 // TIME, LATENCY and friends (server_cmds.cc).
 void RegisterServerCommands(commands::Registry& r);
