@@ -16,6 +16,10 @@
 #include "resp/parser.h"
 #include "resp/reply.h"
 
+namespace net {
+class TlsConn;
+}
+
 namespace commands {
 
 struct CommandSpec;
@@ -75,6 +79,7 @@ struct Client {
 
   uint64_t id = 0;
   int fd = -1;
+  net::TlsConn* tls = nullptr;  // a TLS connection's state (owned; server/networking.cc frees it)
   uint64_t flags = 0;
   std::string name;
   std::string addr;   // "ip:port" or "path:0" for unix sockets

@@ -252,6 +252,21 @@ struct ServerConfig {
   int min_replicas_max_lag = 10;
   std::string propagation_error_behavior = "ignore";  // ignore|panic|panic-on-replicas
 
+  // TLS (net/tls.h): a listener on tls_port when it is not 0. Defaults as
+  // Redis 7.0's.
+  int tls_port = 0;
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass;
+  std::string tls_client_cert_file, tls_client_key_file, tls_client_key_file_pass;
+  std::string tls_dh_params_file, tls_ca_cert_file, tls_ca_cert_dir;
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;
+  std::string tls_auth_clients = "yes";  // no|yes|optional
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  long long tls_session_cache_size = 20480;
+  long long tls_session_cache_timeout = 300;
+  bool tls_cluster = false;
+  bool tls_replication = false;
+
   // cluster (accepted and stored; tieredis runs standalone)
   bool cluster_enabled = false;
   std::string cluster_config_file = "nodes.conf";

@@ -328,6 +328,12 @@ int Start(int argc, char** argv) {
   alloc::RefreshResidency();
   ConfigRegistry::Get().OnApply("bind", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("port", ChangeTcpListeners);
+  for (const char* name : {"tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+                           "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
+                           "tls-ca-cert-dir", "tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-auth-clients",
+                           "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+                           "tls-session-cache-timeout", "tls-cluster", "tls-replication"})
+    ConfigRegistry::Get().OnApply(name, ApplyTlsConfig);
   ConfigRegistry::Get().OnApply("maxclients", ApplyMaxclients);
   ConfigRegistry::Get().OnApply("tier-nvm-node", [] {
     int before = alloc::GetTierState().nvm_node;

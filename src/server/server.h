@@ -28,6 +28,7 @@ using commands::Client;
 struct ServerRuntime {
   std::unique_ptr<net::EventLoop> loop;
   std::vector<int> listen_fds;
+  std::vector<int> tls_listen_fds;  // tls-port (net/tls.h)
   int unix_fd = -1;
   std::string config_file;   // absolute path, empty if none
   std::string executable;
