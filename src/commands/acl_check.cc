@@ -31,9 +31,15 @@ acl::Denied CheckCommandPermission(const acl::User* user, const CommandSpec& cmd
   req.no_auth = flags & kNoAuth;
   req.subcommand = cmd.parent != nullptr;
   req.argv = &argv;
-  std::vector<acl::KeyArg> keys;
+  // Reused between calls (no allocation per command once grown): a check
+  // never runs inside another (a script's commands are checked after the
+  // EVAL that runs them).
+  static std::vector<KeyRef> refs;
+  static std::vector<acl::KeyArg> keys;
+  keys.clear();
   if (acl::NeedsKeys(*user) && CommandHasKeys(cmd)) {
-    for (const KeyRef& k : GetKeysFromCommand(cmd, argv)) {
+    GetKeysFromCommand(cmd, argv, &refs);
+    for (const KeyRef& k : refs) {
       // Redis's ACLSelectorCheckKey: reading the data needs %R, changing
       // it %W; a key only tested (EXISTS) needs neither.
       uint8_t perm = 0;
@@ -43,7 +49,8 @@ acl::Denied CheckCommandPermission(const acl::User* user, const CommandSpec& cmd
     }
     req.keys = &keys;
   }
-  std::vector<acl::ChannelArg> channels;
+  static std::vector<acl::ChannelArg> channels;
+  channels.clear();
   if (cmd.channel_args != kNoChannels && acl::NeedsChannels(*user)) {
     if (cmd.channel_args == kPublishChannel) {
       channels.push_back({1, false});

@@ -576,3 +576,26 @@ def test_acl_commands_flags_and_categories_match_redis(both):
     ours = {s[0]: (s[1], sorted(s[2]), sorted(s[6])) for s in raw(r, "COMMAND", "INFO", "acl")[0][9]}
     theirs = {s[0]: (s[1], sorted(s[2]), sorted(s[6])) for s in raw(real, "COMMAND", "INFO", "acl")[0][9]}
     assert ours == theirs
+
+
+def test_protected_configs_and_commands_match_redis(both, tmp_path):
+    """Redis 7.0's defaults: enable-protected-configs, enable-debug-command
+    and enable-module-command are "no"."""
+    r, real = both
+    for args in (("CONFIG", "SET", "dir", str(tmp_path)), ("CONFIG", "SET", "dbfilename", "x.rdb"),
+                 ("DEBUG", "SLEEP", "0"), ("MODULE", "LIST"), ("CONFIG", "GET", "enable-debug-command"),
+                 ("CONFIG", "GET", "enable-protected-configs"), ("CONFIG", "GET", "enable-module-command")):
+        assert outcome(r, *args) == outcome(real, *args), args
+
+
+def test_acl_check_applies_to_protected_and_admin_commands(both):
+    r, real = both
+    res = []
+    for c in (r, real):
+        raw(c, "ACL", "SETUSER", "nodanger", "on", ">pw", "~*", "+@all", "-@dangerous")
+        u = user_client(c, "nodanger")
+        res.append([outcome(u, *a) for a in (("FLUSHALL",), ("CONFIG", "SET", "maxmemory", "0"), ("KEYS", "*"),
+                                              ("ACL", "SETUSER", "x"), ("ACL", "WHOAMI"), ("CLIENT", "KILL", "ID", "9"),
+                                              ("PING",))])
+        u.close()
+    assert res[0] == res[1]
