@@ -43,7 +43,10 @@ void EchoCommand(Client& c) { c.reply.Bulk(c.argv[1]); }
 bool Authenticate(Client& c, std::string_view user, std::string_view pass) {
   const acl::User* u = acl::FindUser(user);
   if (u == nullptr || !u->enabled() || !u->CheckPassword(pass)) {
-    AddAclLogEntry(c, acl::Denied::kAuth, c.InMulti() ? acl::LogContext::kMulti : acl::LogContext::kToplevel, 0,
+    // Inside EXEC (MULTI's flag is already cleared here) the context is
+    // "multi", as Redis's.
+    const bool multi = c.InMulti() || (c.flags & kClientInExec);
+    AddAclLogEntry(c, acl::Denied::kAuth, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel, 0,
                    user, c.argv[0]);
     c.AddError(err::kWrongPass);
     return false;

@@ -296,11 +296,12 @@ void AclLoad(Client& c) {
   c.reply.Ok();
 }
 
-// The ACL file's text: one "user <name> <rules>" line per user.
-std::string AclFileText() {
-  std::string out;
-  for (const acl::User* u : acl::AllUsers()) out += "user " + u->name + " " + u->Describe() + "\n";
-  return out;
+// One "user <name> <rules>" line per user: the ACL file's lines, and the
+// `user` lines of CONFIG REWRITE.
+std::vector<std::string> UserLines() {
+  std::vector<std::string> lines;
+  for (const acl::User* u : acl::AllUsers()) lines.push_back("user " + u->name + " " + u->Describe());
+  return lines;
 }
 
 void AclSave(Client& c) {
@@ -312,7 +313,8 @@ void AclSave(Client& c) {
   // Written to a temporary file renamed over the old one, so a crash never
   // leaves a half-written ACL file.
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  std::string text = AclFileText();
+  std::string text;
+  for (const std::string& line : UserLines()) text += line + "\n";
   FILE* f = fopen(tmp.c_str(), "w");
   bool ok = f != nullptr && fwrite(text.data(), 1, text.size(), f) == text.size();
   if (f != nullptr) ok = (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0) && ok;
@@ -394,11 +396,13 @@ void ApplyAclSettings() {
   }
   acl::SetPubsubDefaultAllChannels(cfg.acl_pubsub_default == "allchannels");
   commands::GetState().acllog_max_len = cfg.acllog_max_len;
-  commands::GetState().client_info_line = [](const Client& c) { return ClientInfoLine(c); };
+
 }
 
 void RegisterAclCommands(commands::Registry& r) {
   using namespace commands;
+  GetState().client_info_line = [](const Client& c) { return ClientInfoLine(c); };
+  ConfigRegistry::Get().SetUserLines(UserLines);
   const uint32_t kAdminSub = kAdmin | kNoScript | kLoading | kStale;
   const uint32_t kSub = kNoScript | kLoading | kStale;
   CommandSpec aclcmd{"acl", -2, 0, 0, 0, 0, nullptr, "server", "A container for Access List Control commands",

@@ -1819,6 +1819,11 @@ common::Status ConfigRegistry::Rewrite(const std::string& path) {
   const ServerConfig& cur = Config();
   const ServerConfig def;
   for (const Directive& d : directives_) d.rewrite(cur, def, st);
+  if (user_lines_) {
+    if (cur.aclfile.empty())
+      for (std::string& line : user_lines_()) st.RewriteLine("user", std::move(line), true);
+    st.MarkProcessed("user");
+  }
 
   if (!st.unsafe_option.empty())
     return common::Status::InvalidArgument("the value of '" + st.unsafe_option + "' can't be written safely");

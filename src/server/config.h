@@ -407,6 +407,10 @@ class ConfigRegistry {
   // running without a config file" for an empty path, else IoError with
   // strerror's text.
   common::Status Rewrite(const std::string& path);
+  // The `user` lines CONFIG REWRITE writes, one per ACL user (Redis's
+  // rewriteConfigUserOption); with an aclfile the old ones are dropped.
+  // Installed by the server (acl_cmds.cc); unset: `user` lines are kept.
+  void SetUserLines(std::function<std::vector<std::string>()> fn) { user_lines_ = std::move(fn); }
 
   // True when `name` (or its alias) is a setting whose value must not be
   // shown in logs, SLOWLOG or MONITOR (requirepass, masterauth, masteruser).
@@ -438,6 +442,7 @@ class ConfigRegistry {
   // Every name and alias, lower-case, in table order (what a glob scans).
   std::vector<std::pair<std::string, NameRef>> names_;
   std::vector<std::function<common::Status()>> apply_;  // by directive index
+  std::function<std::vector<std::string>()> user_lines_;
   std::vector<std::function<common::Status(const std::string&)>> validate_;
   bool reading_file_ = false;
   bool save_loaded_ = false;  // a save line was seen in this load

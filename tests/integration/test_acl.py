@@ -325,6 +325,13 @@ def test_acl_log_entries_match_redis(both):
             pass
         outcome(u, "AUTH", "lg", "wrong")
         outcome(u, "AUTH", "nouser", "x")
+        outcome(u, "hello", "2", "AUTH", "nouser", "x")
+        p = u.pipeline(transaction=True)
+        p.execute_command("AUTH", "in", "multi")
+        try:
+            p.execute()
+        except redis.RedisError:
+            pass
         u.close()
     assert log_entries(r) == log_entries(real)
     e = raw(r, "ACL", "LOG", "1")[0]
@@ -599,3 +606,15 @@ def test_acl_check_applies_to_protected_and_admin_commands(both):
                                               ("PING",))])
         u.close()
     assert res[0] == res[1]
+
+
+def test_config_rewrite_writes_users(server_factory):
+    s = server_factory(config_text="user old on nopass +@all ~*\n")
+    c = s.client()
+    c.execute_command("ACL", "SETUSER", "new", "on", ">pw", "~n*", "+get")
+    c.execute_command("ACL", "DELUSER", "old")
+    assert c.config_rewrite()
+    text = open(s.config).read()
+    assert "user old" not in text
+    assert "user default on nopass ~* &* +@all" in text
+    assert "user new on #" in text and "~n* resetchannels -@all +get" in text
