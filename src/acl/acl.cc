@@ -149,7 +149,8 @@ RuleError ApplyCommandRule(Selector& s, std::string_view op) {
   if (id < 0) return RuleError::kUnknown;
   if (Table()[static_cast<size_t>(id)].parent >= 0) return RuleError::kFirstArgOfSub;
   std::string_view sub = name.substr(bar + 1);
-  if (sub.empty()) return RuleError::kSyntax;
+  // (A space could not be told apart from the next rule in ACL LIST.)
+  if (sub.empty() || HasSpace(sub)) return RuleError::kSyntax;
   if (!Table()[static_cast<size_t>(id)].subs.empty()) {
     int sid = LookupCommand(name);
     if (sid < 0) return RuleError::kUnknown;
