@@ -10,6 +10,7 @@ PACKAGES="
   build-essential cmake pkg-config
   libjemalloc-dev libnuma-dev numactl libhiredis-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+  libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-pytest-xdist python3-redis python3-matplotlib
   redis-tools redis-server redis-sentinel prometheus-redis-exporter

@@ -3,7 +3,8 @@
 
 The layers and their allowed dependencies are DESIGN.md "Layout":
 common -> alloc -> ds -> object -> db -> commands -> script -> server; resp and net
-depend only on common and alloc; persist on object and db (and below).
+depend only on common and alloc; persist on object and db (and below); acl on
+common only (commands and above call it).
 """
 import os
 import re
@@ -17,11 +18,12 @@ ALLOWED = {
     "db": {"common", "alloc", "ds", "object"},
     "resp": {"common", "alloc"},
     "net": {"common", "alloc"},
+    "acl": {"common"},
     "persist": {"common", "alloc", "ds", "object", "db"},
-    "commands": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist"},
-    "script": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands"},
-    "repl": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands"},
-    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "commands", "script", "repl"},
+    "commands": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl"},
+    "script": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands"},
+    "repl": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands"},
+    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands", "script", "repl"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

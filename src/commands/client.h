@@ -10,10 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/acl.h"
 #include "db/db.h"
 #include "net/input_buffer.h"
 #include "resp/parser.h"
 #include "resp/reply.h"
+
+namespace net {
+class TlsConn;
+}
 
 namespace commands {
 
@@ -79,12 +84,16 @@ struct Client {
 
   uint64_t id = 0;
   int fd = -1;
+  net::TlsConn* tls = nullptr;  // a TLS connection's state (owned; server/networking.cc frees it)
   uint64_t flags = 0;
   std::string name;
   std::string addr;   // "ip:port" or "path:0" for unix sockets
   std::string laddr;
   int resp = 2;
   bool authenticated = false;
+  // The ACL user whose permissions apply; nullptr: none apply (internal
+  // clients: the AOF loader). Network clients start as acl::DefaultUser().
+  const acl::User* user = nullptr;
 
   int db_index = 0;
   db::Db* db = nullptr;

@@ -1,6 +1,7 @@
 // Connection commands: PING ECHO HELLO AUTH RESET.
 #include <cstring>
 
+#include "commands/acl_check.h"
 #include "commands/client.h"
 #include "commands/errors.h"
 #include "commands/monitor.h"
@@ -36,32 +37,22 @@ void PingCommand(Client& c) {
 
 void EchoCommand(Client& c) { c.reply.Bulk(c.argv[1]); }
 
-// Compares in time independent of where the strings differ (Redis's
-// time_independent_strcmp), so AUTH does not leak the password's prefix.
-bool SecureEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; i++) {
-    unsigned char x = i < a.size() ? a[i] : 0;
-    unsigned char y = i < b.size() ? b[i] : 0;
-    diff |= x ^ y;
-  }
-  return diff == 0;
-}
-
-// Checks user/password. Replies the error and returns false on failure.
-// User names are case-sensitive, as Redis's ACL users.
+// Checks user/password (Redis's ACLAuthenticateUser). Replies the error,
+// and logs it in the ACL LOG, and returns false on failure. User names are
+// case-sensitive.
 bool Authenticate(Client& c, std::string_view user, std::string_view pass) {
-  const std::string& required = GetState().requirepass;
-  if (user != "default" || required.empty() || !SecureEquals(pass, required)) {
-    if (required.empty() && user == "default") {
-      c.authenticated = true;  // any password works for the passwordless default user
-      return true;
-    }
+  const acl::User* u = acl::FindUser(user);
+  if (u == nullptr || !u->enabled() || !u->CheckPassword(pass)) {
+    // Inside EXEC (MULTI's flag is already cleared here) the context is
+    // "multi", as Redis's.
+    const bool multi = c.InMulti() || (c.flags & kClientInExec);
+    AddAclLogEntry(c, acl::Denied::kAuth, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel, 0,
+                   user, c.argv[0]);
     c.AddError(err::kWrongPass);
     return false;
   }
   c.authenticated = true;
+  c.user = u;
   return true;
 }
 
@@ -73,7 +64,7 @@ void AuthCommand(Client& c) {
   // MONITOR never shows credentials.
   for (size_t j = 1; j < c.argv.size(); j++) c.RedactArgument(j);
   if (c.argv.size() == 2) {
-    if (GetState().requirepass.empty()) {
+    if (acl::DefaultUser().flags & acl::kUserNoPass) {
       c.AddError(err::kNoPasswordSet);
       return;
     }
@@ -117,7 +108,7 @@ void HelloCommand(Client& c) {
       return;
     }
   }
-  if (!GetState().requirepass.empty() && !c.authenticated) {
+  if (!c.authenticated && acl::DefaultNeedsAuth()) {
     c.AddError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> "
                "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
                "protocol version at the same time");
@@ -163,7 +154,10 @@ void ResetCommand(Client& c) {
   c.resp = 2;
   c.reply.SetProtocol(2);
   c.flags &= ~(kClientReplyOff | kClientReplySkip | kClientReplySkipNext | kClientNoEvict | kClientNoTouch);
-  if (!GetState().requirepass.empty()) c.authenticated = false;
+  // Back to the default user, authenticated iff it needs no password
+  // (Redis's clientSetDefaultAuth).
+  c.user = &acl::DefaultUser();
+  c.authenticated = !acl::DefaultNeedsAuth();
   c.reply.SimpleString("RESET");
 }
 

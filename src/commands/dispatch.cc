@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "alloc/zmalloc.h"
+#include "commands/acl_check.h"
 #include "commands/errors.h"
 #include "commands/pause.h"
 #include "commands/state.h"
@@ -287,9 +288,21 @@ void ProcessCommand(Client& c) {
     }
   }
 
-  if (!s.requirepass.empty() && !c.authenticated && !(flags & kNoAuth)) {
+  if (!c.authenticated && !(flags & kNoAuth) && acl::DefaultNeedsAuth()) {
     RejectCommand(c, err::kNoAuth);
     return;
+  }
+
+  // Access control (Redis's ACLCheckAllPerm): the command, its keys, its
+  // channels. Inside MULTI the check is made when queueing, and again by EXEC.
+  if (c.user != nullptr && !acl::Unrestricted(*c.user)) {
+    int errpos = 0;
+    acl::Denied d = CheckCommandPermission(c.user, *cmd, c.argv, &errpos);
+    if (d != acl::Denied::kOk) {
+      AddAclLogEntry(c, d, c.InMulti() ? acl::LogContext::kMulti : acl::LogContext::kToplevel, errpos);
+      RejectCommand(c, NoPermError(d, *cmd));
+      return;
+    }
   }
 
   // A monitoring client counts as a replica: it may not touch the keyspace.

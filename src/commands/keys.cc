@@ -79,19 +79,31 @@ bool CommandHasKeys(const CommandSpec& cmd) {
   return false;
 }
 
-std::vector<KeyRef> GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv) {
-  std::vector<KeyRef> keys;
+void GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv,
+                        std::vector<KeyRef>* out) {
+  std::vector<KeyRef>& keys = *out;
+  keys.clear();
   bool specs_ok = !cmd.key_specs.empty();
+  // Flags that depend on the arguments: the command's own procedure knows
+  // them (Redis prefers it then).
+  for (const KeySpec& spec : cmd.key_specs)
+    if ((spec.flags & kKeyVariableFlags) && cmd.getkeys != nullptr) specs_ok = false;
   for (const KeySpec& spec : cmd.key_specs) {
+    if (!specs_ok) break;
     if (spec.flags & kKeyNotKey) continue;
     if (!FollowSpec(spec, argv, &keys)) {
       specs_ok = false;
       break;
     }
   }
-  if (specs_ok) return keys;
+  if (specs_ok) return;
   keys.clear();
   if (cmd.getkeys != nullptr) cmd.getkeys(argv, &keys);
+}
+
+std::vector<KeyRef> GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv) {
+  std::vector<KeyRef> keys;
+  GetKeysFromCommand(cmd, argv, &keys);
   return keys;
 }
 

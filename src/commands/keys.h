@@ -23,6 +23,9 @@ namespace commands {
 // empty when the arguments do not fit the specs. REQUIRES: argv passed the
 // command's arity check.
 std::vector<KeyRef> GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv);
+// The same into *keys (cleared first), for callers that reuse one vector.
+void GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv,
+                        std::vector<KeyRef>* keys);
 
 // Redis's doesCommandHaveKeys: a getkeys procedure, or a spec for real keys.
 bool CommandHasKeys(const CommandSpec& cmd);

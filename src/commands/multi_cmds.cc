@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commands/acl_check.h"
 #include "commands/client.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
@@ -165,6 +166,21 @@ void ExecCommand(Client& c) {
   c.flags |= kClientInExec;  // blocking commands must not block (commands/blocking.h)
   for (auto& q : queued) {
     c.argv.assign(q.argv.begin(), q.argv.end());
+    // ACL rules may have changed since the command was queued: Redis
+    // checks again at EXEC.
+    int errpos = 0;
+    acl::Denied d = CheckCommandPermission(c.user, *q.cmd, c.argv, &errpos);
+    if (d != acl::Denied::kOk) {
+      const char* reason = d == acl::Denied::kCommand ? "no permission to execute the command or subcommand"
+                           : d == acl::Denied::kKey   ? "no permission to touch the specified keys"
+                                                      : "no permission to access one of the channels used as arguments";
+      c.cmd = q.cmd;
+      AddAclLogEntry(c, d, acl::LogContext::kMulti, errpos);
+      c.AddErrorFormat("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+                       "call. This command is no longer allowed for the following reason: %s",
+                       reason);
+      continue;
+    }
     Call(c, q.cmd);
   }
   c.flags &= ~kClientInExec;

@@ -99,26 +99,31 @@ void RegisterPubsubCommands(Registry& r) {
   const uint32_t kSub = kPubsub | kNoScript | kLoading | kStale | kSubscribedContext;
   const uint32_t kPubSlow = kCatPubsub | kCatSlow;
   r.Add({"subscribe", -2, kSub, 0, 0, 0, SubscribeCommand, "pubsub",
-         "Listen for messages published to the given channels", "2.0.0", kPubSlow});
+         "Listen for messages published to the given channels", "2.0.0", kPubSlow})
+      .channel_args = kSubscribeChannels;
   r.Add({"unsubscribe", -1, kSub, 0, 0, 0, UnsubscribeCommand, "pubsub",
          "Stop listening for messages posted to the given channels", "2.0.0", kPubSlow});
   r.Add({"psubscribe", -2, kSub, 0, 0, 0, PSubscribeCommand, "pubsub",
-         "Listen for messages published to channels matching the given patterns", "2.0.0", kPubSlow});
+         "Listen for messages published to channels matching the given patterns", "2.0.0", kPubSlow})
+      .channel_args = kSubscribePatterns;
   r.Add({"punsubscribe", -1, kSub, 0, 0, 0, PUnsubscribeCommand, "pubsub",
          "Stop listening for messages posted to channels matching the given patterns", "2.0.0", kPubSlow});
   // The shard channels are "keys" only for cluster slots (not_key).
   CommandSpec& ssub = r.Add({"ssubscribe", -2, kSub, 1, -1, 1, SSubscribeCommand, "pubsub",
                              "Listen for messages published to the given shard channels", "7.0.0", kPubSlow});
   ssub.key_specs = {RangeKeys(kKeyNotKey, 1, -1, 1)};
+  ssub.channel_args = kSubscribeChannels;
   CommandSpec& sunsub = r.Add({"sunsubscribe", -1, kSub, 1, -1, 1, SUnsubscribeCommand, "pubsub",
                                "Stop listening for messages posted to the given shard channels", "7.0.0", kPubSlow});
   sunsub.key_specs = {RangeKeys(kKeyNotKey, 1, -1, 1)};
   const uint32_t kPub = kPubsub | kLoading | kStale | kFast | kMayReplicate;
   r.Add({"publish", 3, kPub, 0, 0, 0, PublishCommand, "pubsub", "Post a message to a channel", "2.0.0",
-         kCatPubsub | kCatFast});
+         kCatPubsub | kCatFast})
+      .channel_args = kPublishChannel;
   CommandSpec& spub = r.Add({"spublish", 3, kPub, 1, 1, 1, SPublishCommand, "pubsub",
                              "Post a message to a shard channel", "7.0.0", kCatPubsub | kCatFast});
   spub.key_specs = {RangeKeys(kKeyNotKey, 1, 0, 1)};
+  spub.channel_args = kPublishChannel;
 
   const uint32_t kInfo = kPubsub | kLoading | kStale;
   CommandSpec pubsub{"pubsub", -2, 0, 0, 0, 0, nullptr, "pubsub", "A container for Pub/Sub commands", "2.8.0",

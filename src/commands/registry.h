@@ -80,7 +80,7 @@ enum AclCategory : uint32_t {
   kCatScripting = 1u << 16,
   kCatBitmap = 1u << 17,
   kCatStream = 1u << 18,
-  // 19 left for the next family; only the names' order matters.
+  // 19 left for the next family; only the names' order matters (acl::Categories uses these bits).
   kCatHyperLogLog = 1u << 20,
   kCatGeo = 1u << 21,
 };
@@ -138,6 +138,16 @@ struct KeyRef {
 // describe (SORT ... STORE dst). Appends to *out; returns the count found.
 using GetKeysProc = int (*)(const std::vector<std::string_view>& argv, std::vector<KeyRef>* out);
 
+// Which arguments are pub/sub channels, for ACL channel permissions
+// (Redis's getchannels procedures; only publishing and subscribing are
+// checked, unsubscribing never is).
+enum ChannelArgs : uint8_t {
+  kNoChannels = 0,
+  kPublishChannel,     // argv[1] (PUBLISH, SPUBLISH)
+  kSubscribeChannels,  // argv[1..] (SUBSCRIBE, SSUBSCRIBE)
+  kSubscribePatterns,  // argv[1..], patterns matched literally (PSUBSCRIBE)
+};
+
 struct CommandStats {
   uint64_t calls = 0;
   uint64_t usec = 0;
@@ -162,9 +172,11 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands;  // CONFIG GET, CLIENT LIST ... (name "get")
   std::vector<KeySpec> key_specs;        // Finalize derives one from first/last/step if empty
   GetKeysProc getkeys = nullptr;         // when a spec cannot be followed
+  ChannelArgs channel_args = kNoChannels;
   // Filled by the registry:
   std::string full_name;   // "config|get" for subcommands
   const CommandSpec* parent = nullptr;
+  int acl_id = -1;         // the command's bit in ACL selectors (acl::SetCommandTable)
   mutable CommandStats stats;
 };
 

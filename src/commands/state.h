@@ -47,7 +47,6 @@ struct State {
   int64_t proto_max_bulk_len = 512ll << 20;
   bool loading = false;
   // Settings the dispatcher reads on every command (mirrors of config).
-  std::string requirepass;          // empty: no AUTH needed
   uint64_t maxmemory = 0;           // 0: no limit
   bool maxmemory_lru_or_lfu = false;
   int64_t slowlog_log_slower_than = 10000;  // us; <0 disables
@@ -109,6 +108,9 @@ struct State {
   // For a kProtected command (DEBUG, MODULE LOAD...): the error text when
   // its enable-*-command setting refuses this client, else nullptr.
   const char* (*protected_command_denied)(const Client& c, const CommandSpec& cmd) = nullptr;
+  // The client's CLIENT LIST line (ACL LOG's client-info).
+  std::string (*client_info_line)(const Client& c) = nullptr;
+  size_t acllog_max_len = 128;  // acllog-max-len
   // Closes the client once the current event is handled, without sending
   // what it has pending (Redis's freeClientAsync).
   void (*close_client_async)(Client& c) = nullptr;

@@ -1279,6 +1279,37 @@ void BitfieldRoCommand(Client& c) { BitfieldGeneric(c, /*read_only_command=*/tru
 
 }  // namespace
 
+namespace {
+
+// The key flags of SET and BITFIELD depend on their arguments (their specs
+// say variable_flags), as Redis 7.0's setGetKeys and bitfieldGetKeys: SET
+// reads the old value only with GET; BITFIELD writes unless it only GETs.
+int SetGetKeys(const std::vector<std::string_view>& argv, std::vector<KeyRef>* out) {
+  uint32_t flags = kKeyOW | kKeyUpdate;
+  for (size_t i = 3; i < argv.size(); i++)
+    if (ArgIs(argv[i], "get")) flags = kKeyRW | kKeyAccess | kKeyUpdate;
+  out->push_back({1, flags});
+  return 1;
+}
+
+int BitfieldGetKeys(const std::vector<std::string_view>& argv, std::vector<KeyRef>* out) {
+  bool readonly = true;
+  for (size_t i = 2; i < argv.size() && readonly; i++) {
+    const size_t rest = argv.size() - i - 1;
+    if (ArgIs(argv[i], "get") && rest >= 2) {
+      i += 2;
+    } else if (ArgIs(argv[i], "overflow") && rest >= 1) {
+      i += 1;
+    } else {
+      readonly = false;  // SET, INCRBY, or a syntax error: assume a write
+    }
+  }
+  out->push_back({1, readonly ? (kKeyRO | kKeyAccess) : (kKeyRW | kKeyAccess | kKeyUpdate)});
+  return 1;
+}
+
+}  // namespace
+
 void RegisterStringCommands(Registry& r) {
   // ACL categories as Redis 7.0's COMMAND INFO reports them.
   const uint32_t kReadFast = kCatRead | kCatString | kCatFast;
@@ -1289,7 +1320,8 @@ void RegisterStringCommands(Registry& r) {
   const uint32_t kBitWrite = kCatWrite | kCatBitmap;
   r.Add({"get", 2, kReadonly | kFast, 1, 1, 1, GetCommand, "string", "Get the value of a key", "1.0.0", kReadFast});
   r.Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, SetCommand, "string", "Set the string value of a key", "1.0.0",
-         kWriteSlow});
+         kWriteSlow})
+      .getkeys = SetGetKeys;
   r.Add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, SetNxCommand, "string",
          "Set the value of a key, only if the key does not exist", "1.0.0", kWriteFast});
   r.Add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, SetExCommand, "string", "Set the value and expiration of a key",
@@ -1346,6 +1378,7 @@ void RegisterStringCommands(Registry& r) {
                                  kBitWrite | kCatSlow});
   bitfield.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags, 1)};
   bitfield.key_specs[0].notes = "This command allows both access and modification of the key";
+  bitfield.getkeys = BitfieldGetKeys;
   r.Add({"bitfield_ro", -2, kReadonly | kFast, 1, 1, 1, BitfieldRoCommand, "bitmap",
          "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0",
          kBitRead | kCatFast});

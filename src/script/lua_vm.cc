@@ -15,6 +15,7 @@ extern "C" {
 #include <cstring>
 
 #include "alloc/zmalloc.h"
+#include "commands/acl_check.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
 #include "commands/registry.h"
@@ -222,6 +223,21 @@ int DoRedisCall(lua_State* L, bool raise) {
   const commands::CommandSpec* container = nullptr;
   const commands::CommandSpec* cmd = commands::Registry::Get().Lookup(sc.argv, &container);
   err = CheckCommand(cmd, sc.argv.size());
+  if (err.empty()) {
+    // The script runs with its caller's ACL user (Redis's scriptVerifyACL).
+    sc.user = g_run->spec->caller->user;
+    int errpos = 0;
+    acl::Denied d = commands::CheckCommandPermission(sc.user, *cmd, sc.argv, &errpos);
+    if (d != acl::Denied::kOk) {
+      sc.cmd = cmd;
+      commands::AddAclLogEntry(sc, d, acl::LogContext::kLua, errpos, {}, {}, g_run->spec->caller);
+      err = d == acl::Denied::kCommand ? "The user executing the script can't run this command or subcommand"
+            : d == acl::Denied::kKey
+                ? "The user executing the script can't access at least one of the keys mentioned in the command "
+                  "arguments"
+                : "The user executing the script can't publish to the channel mentioned in the command";
+    }
+  }
   if (!err.empty()) {
     sc.argv.clear();
     PushErrorTable(L, err);

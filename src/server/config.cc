@@ -709,7 +709,7 @@ bool CheckProcTitle(const std::string& v, std::string* err, const std::string& c
       } else if (var == "port") {
         out += std::to_string(c.port);
       } else if (var == "tls-port") {
-        out += "0";
+        out += std::to_string(c.tls_port);
       } else if (var == "unixsocket") {
         out += c.unixsocket;
       } else if (var == "config-file") {
@@ -1263,6 +1263,29 @@ std::vector<Directive> BuildTable(const std::string* config_file) {
   t.push_back(Numeric("cluster-announce-bus-port", nullptr, kModifiable, 0, kMaxPort, &C::cluster_announce_bus_port));
   t.push_back(Numeric("cluster-announce-port", nullptr, kModifiable, 0, kMaxPort, &C::cluster_announce_port));
   t.push_back(Numeric("cluster-announce-tls-port", nullptr, kModifiable, 0, kMaxPort, &C::cluster_announce_tls_port));
+  // TLS: every tls-* change rebuilds the TLS context (server/server.cc).
+  t.push_back(Numeric("tls-port", nullptr, kModifiable, 0, kMaxPort, &C::tls_port));
+  t.push_back(String("tls-cert-file", nullptr, kModifiable, false, &C::tls_cert_file));
+  t.push_back(String("tls-key-file", nullptr, kModifiable, false, &C::tls_key_file));
+  t.push_back(String("tls-key-file-pass", nullptr, kModifiable | kSensitive, false, &C::tls_key_file_pass));
+  t.push_back(String("tls-client-cert-file", nullptr, kModifiable, false, &C::tls_client_cert_file));
+  t.push_back(String("tls-client-key-file", nullptr, kModifiable, false, &C::tls_client_key_file));
+  t.push_back(String("tls-client-key-file-pass", nullptr, kModifiable | kSensitive, false,
+                     &C::tls_client_key_file_pass));
+  t.push_back(String("tls-dh-params-file", nullptr, kModifiable, false, &C::tls_dh_params_file));
+  t.push_back(String("tls-ca-cert-file", nullptr, kModifiable, false, &C::tls_ca_cert_file));
+  t.push_back(String("tls-ca-cert-dir", nullptr, kModifiable, false, &C::tls_ca_cert_dir));
+  t.push_back(String("tls-protocols", nullptr, kModifiable, false, &C::tls_protocols));
+  t.push_back(String("tls-ciphers", nullptr, kModifiable, false, &C::tls_ciphers));
+  t.push_back(String("tls-ciphersuites", nullptr, kModifiable, false, &C::tls_ciphersuites));
+  t.push_back(Enum("tls-auth-clients", nullptr, kModifiable, {{"no", 0}, {"yes", 1}, {"optional", 2}},
+                   &C::tls_auth_clients));
+  t.push_back(Bool("tls-prefer-server-ciphers", nullptr, kModifiable, &C::tls_prefer_server_ciphers));
+  t.push_back(Bool("tls-session-caching", nullptr, kModifiable, &C::tls_session_caching));
+  t.push_back(Numeric("tls-session-cache-size", nullptr, kModifiable, 0, INT_MAX, &C::tls_session_cache_size));
+  t.push_back(Numeric("tls-session-cache-timeout", nullptr, kModifiable, 0, INT_MAX, &C::tls_session_cache_timeout));
+  t.push_back(Bool("tls-cluster", nullptr, kModifiable, &C::tls_cluster));
+  t.push_back(Bool("tls-replication", nullptr, kModifiable, &C::tls_replication));
   t.push_back(Numeric("repl-timeout", nullptr, kModifiable, 1, kIntMax, &C::repl_timeout));
   t.push_back(Numeric("repl-ping-replica-period", "repl-ping-slave-period", kModifiable, 1, kIntMax,
                       &C::repl_ping_replica_period));
@@ -1796,6 +1819,11 @@ common::Status ConfigRegistry::Rewrite(const std::string& path) {
   const ServerConfig& cur = Config();
   const ServerConfig def;
   for (const Directive& d : directives_) d.rewrite(cur, def, st);
+  if (user_lines_) {
+    if (cur.aclfile.empty())
+      for (std::string& line : user_lines_()) st.RewriteLine("user", std::move(line), true);
+    st.MarkProcessed("user");
+  }
 
   if (!st.unsafe_option.empty())
     return common::Status::InvalidArgument("the value of '" + st.unsafe_option + "' can't be written safely");

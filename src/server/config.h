@@ -252,6 +252,21 @@ struct ServerConfig {
   int min_replicas_max_lag = 10;
   std::string propagation_error_behavior = "ignore";  // ignore|panic|panic-on-replicas
 
+  // TLS (net/tls.h): a listener on tls_port when it is not 0. Defaults as
+  // Redis 7.0's.
+  int tls_port = 0;
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass;
+  std::string tls_client_cert_file, tls_client_key_file, tls_client_key_file_pass;
+  std::string tls_dh_params_file, tls_ca_cert_file, tls_ca_cert_dir;
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;
+  std::string tls_auth_clients = "yes";  // no|yes|optional
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  long long tls_session_cache_size = 20480;
+  long long tls_session_cache_timeout = 300;
+  bool tls_cluster = false;
+  bool tls_replication = false;
+
   // cluster (accepted and stored; tieredis runs standalone)
   bool cluster_enabled = false;
   std::string cluster_config_file = "nodes.conf";
@@ -392,6 +407,10 @@ class ConfigRegistry {
   // running without a config file" for an empty path, else IoError with
   // strerror's text.
   common::Status Rewrite(const std::string& path);
+  // The `user` lines CONFIG REWRITE writes, one per ACL user (Redis's
+  // rewriteConfigUserOption); with an aclfile the old ones are dropped.
+  // Installed by the server (acl_cmds.cc); unset: `user` lines are kept.
+  void SetUserLines(std::function<std::vector<std::string>()> fn) { user_lines_ = std::move(fn); }
 
   // True when `name` (or its alias) is a setting whose value must not be
   // shown in logs, SLOWLOG or MONITOR (requirepass, masterauth, masteruser).
@@ -423,6 +442,7 @@ class ConfigRegistry {
   // Every name and alias, lower-case, in table order (what a glob scans).
   std::vector<std::pair<std::string, NameRef>> names_;
   std::vector<std::function<common::Status()>> apply_;  // by directive index
+  std::function<std::vector<std::string>()> user_lines_;
   std::vector<std::function<common::Status(const std::string&)>> validate_;
   bool reading_file_ = false;
   bool save_loaded_ = false;  // a save line was seen in this load

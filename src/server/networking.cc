@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstring>
 
+#include "acl/acl.h"
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
 #include "commands/pause.h"
@@ -21,6 +22,7 @@
 #include "common/util.h"
 #include "db/db.h"
 #include "net/socket.h"
+#include "net/tls.h"
 #include "repl/replication.h"
 #include "server/config.h"
 #include "server/crash.h"
@@ -91,7 +93,8 @@ bool WriteToClient(Client* c, bool handler_installed) {
   ServerRuntime& rt = Runtime();
   size_t total = 0;
   while (c->PendingOutput() > 0) {
-    ssize_t n = write(c->fd, c->outbuf.data() + c->out_pos, c->PendingOutput());
+    ssize_t n = c->tls ? c->tls->Write(c->outbuf.data() + c->out_pos, c->PendingOutput())
+                       : write(c->fd, c->outbuf.data() + c->out_pos, c->PendingOutput());
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) break;
@@ -130,8 +133,21 @@ bool WriteToClient(Client* c, bool handler_installed) {
 }
 
 void WriteHandler(net::EventLoop*, int, void* data, int) {
+  Client* c = static_cast<Client*>(data);
+  // A TLS handshake record that did not fit the socket: go on with it.
+  if (c->tls != nullptr && !c->tls->HandshakeDone()) {
+    if (!c->tls->Handshake()) {
+      LOG_VERBOSE("TLS handshake with %s failed: %s", c->addr.c_str(), c->tls->error().c_str());
+      FreeClient(c);
+      return;
+    }
+    if (!c->tls->WantsWrite() && c->PendingOutput() == 0) {
+      Runtime().loop->DelFileEvent(c->fd, net::kWritable);
+      return;
+    }
+  }
   AofFlushBeforeReply();
-  WriteToClient(static_cast<Client*>(data), true);
+  WriteToClient(c, true);
 }
 
 // client-output-buffer-limit for normal clients (class 0): over the hard
@@ -214,14 +230,31 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
       want = std::min({missing, kMaxReadAhead, std::max({kIoBufLen, buffered, budget})});
     }
   }
-  ssize_t n = read(fd, c->querybuf.PrepareAppend(want), want);
+  ssize_t n = c->tls ? c->tls->Read(c->querybuf.PrepareAppend(want), want)
+                     : read(fd, c->querybuf.PrepareAppend(want), want);
   if (n <= 0) {
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n < 0) LOG_VERBOSE("Reading from client: %s", strerror(errno));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      // The TLS handshake waits for the socket to take its next record.
+      if (c->tls != nullptr && c->tls->WantsWrite())
+        (void)Runtime().loop->AddFileEvent(fd, net::kWritable, WriteHandler, c);
+      return;
+    }
+    if (n < 0) {
+      LOG_VERBOSE("Reading from client %s: %s", c->addr.c_str(),
+                  c->tls ? c->tls->error().c_str() : strerror(errno));
+    }
     FreeClient(c);
     return;
   }
   c->querybuf.Commit(static_cast<size_t>(n));
+  // Bytes OpenSSL already decrypted wake no event: take them now.
+  while (c->tls != nullptr && c->tls->Pending() > 0) {
+    const size_t more = c->tls->Pending();
+    ssize_t m = c->tls->Read(c->querybuf.PrepareAppend(more), more);
+    if (m <= 0) break;
+    c->querybuf.Commit(static_cast<size_t>(m));
+    n += m;
+  }
   GetState().stats.net_input_bytes += static_cast<uint64_t>(n);
   GetState().stats.total_reads_processed++;
   c->last_interaction_ms = common::MsTime();
@@ -240,33 +273,43 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
 
 // ---- accepting ----
 
-void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
+void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket, bool tls = false) {
   ServerRuntime& rt = Runtime();
   auto& cfg = Config();
   auto& st = GetState();
   if (static_cast<int>(rt.clients.size()) >= cfg.maxclients) {
+    // (A TLS client could not read a plain-text error: it is just closed.)
     const char* msg = "-ERR max number of clients reached\r\n";
-    ssize_t w = write(fd, msg, strlen(msg));
+    ssize_t w = tls ? 0 : write(fd, msg, strlen(msg));
     (void)w;
     st.stats.rejected_conn++;
     close(fd);
     return;
   }
-  if (cfg.protected_mode && st.requirepass.empty() && !unix_socket && !net::IsLocalPeer(ip)) {
-    ssize_t w = write(fd, kProtectedModeError, strlen(kProtectedModeError));
+  if (cfg.protected_mode && (acl::DefaultUser().flags & acl::kUserNoPass) && !unix_socket &&
+      !net::IsLocalPeer(ip)) {
+    ssize_t w = tls ? 0 : write(fd, kProtectedModeError, strlen(kProtectedModeError));
     (void)w;
     st.stats.rejected_conn++;
     close(fd);
     return;
   }
   auto c = std::make_unique<Client>();
+  if (tls) {
+    c->tls = net::TlsConn::Accept(fd);
+    if (c->tls == nullptr) {
+      close(fd);
+      return;
+    }
+  }
   c->id = rt.next_client_id++;
   c->fd = fd;
   c->db = commands::GetDb(0);
   // As Redis's clientSetDefaultAuth: a client that connects while the
   // default user needs no password is authenticated, and stays so when
   // CONFIG SET requirepass adds one later.
-  c->authenticated = st.requirepass.empty();
+  c->user = &acl::DefaultUser();
+  c->authenticated = !acl::DefaultNeedsAuth();
   c->ctime_ms = c->last_interaction_ms = common::MsTime();
   c->addr = unix_socket ? cfg.unixsocket + ":0" : net::FormatAddr(ip, port);
   if (unix_socket) {
@@ -285,6 +328,7 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
   Client* raw = c.get();
   if (!rt.loop->AddFileEvent(fd, net::kReadable, ReadHandler, raw).ok()) {
     LOG_WARNING("Error registering fd event for the new client: %s", strerror(errno));
+    delete raw->tls;
     close(fd);
     return;
   }
@@ -294,6 +338,7 @@ void AcceptCommon(int fd, const std::string& ip, int port, bool unix_socket) {
 }
 
 void AcceptTcpHandler(net::EventLoop*, int fd, void*, int);
+void AcceptTlsHandler(net::EventLoop*, int fd, void*, int);
 void AcceptUnixHandler(net::EventLoop*, int fd, void*, int);
 
 // Out of descriptors (EMFILE, ENFILE), the pending connection stays in the
@@ -309,6 +354,7 @@ void PauseAccepting(int err) {
               1000 / rt.hz);
   rt.accept_paused = true;
   for (int lfd : rt.listen_fds) rt.loop->DelFileEvent(lfd, net::kReadable);
+  for (int lfd : rt.tls_listen_fds) rt.loop->DelFileEvent(lfd, net::kReadable);
   if (rt.unix_fd >= 0) rt.loop->DelFileEvent(rt.unix_fd, net::kReadable);
 }
 
@@ -323,7 +369,7 @@ void AcceptFailed(int err) {
   LOG_WARNING("Accepting client connection: %s", strerror(err));
 }
 
-void AcceptTcpHandler(net::EventLoop*, int fd, void*, int) {
+void AcceptTcpConnections(int fd, bool tls) {
   // Redis accepts up to 1000 connections per event (MAX_ACCEPTS_PER_CALL).
   for (int i = 0; i < 1000; i++) {
     std::string ip;
@@ -333,9 +379,12 @@ void AcceptTcpHandler(net::EventLoop*, int fd, void*, int) {
       AcceptFailed(errno);
       return;
     }
-    AcceptCommon(cfd, ip, port, false);
+    AcceptCommon(cfd, ip, port, false, tls);
   }
 }
+
+void AcceptTcpHandler(net::EventLoop*, int fd, void*, int) { AcceptTcpConnections(fd, false); }
+void AcceptTlsHandler(net::EventLoop*, int fd, void*, int) { AcceptTcpConnections(fd, true); }
 
 void AcceptUnixHandler(net::EventLoop*, int fd, void*, int) {
   for (int i = 0; i < 1000; i++) {
@@ -352,6 +401,8 @@ void FreeClient(Client* c) {
   ServerRuntime& rt = Runtime();
   if (c->fd >= 0) {
     rt.loop->DelFileEvent(c->fd, net::kReadable | net::kWritable);
+    delete c->tls;
+    c->tls = nullptr;
     close(c->fd);
     c->fd = -1;
   }
@@ -366,44 +417,70 @@ void FreeClient(Client* c) {
 
 
 
-void CloseTcpListeners() {
+void CloseTcpListeners(std::vector<int>* fds) {
   ServerRuntime& rt = Runtime();
-  for (int fd : rt.listen_fds) {
+  for (int fd : *fds) {
     rt.loop->DelFileEvent(fd, net::kReadable);
     close(fd);
   }
-  rt.listen_fds.clear();
+  fds->clear();
 }
+void CloseTcpListeners() { CloseTcpListeners(&Runtime().listen_fds); }
 
-// Listens on every `bind` address at `port` (nowhere when port is 0). On
-// failure the listeners opened so far are closed again.
-common::Status OpenTcpListeners() {
+// Listens on every `bind` address at `port` (nowhere when port is 0), for
+// plain or TLS clients. On failure the listeners opened so far are closed
+// again.
+common::Status OpenTcpListeners(int port, std::vector<int>* fds, net::FileProc accept) {
   ServerRuntime& rt = Runtime();
   auto& cfg = Config();
-  if (cfg.port == 0) return common::Status::Ok();
+  if (port == 0) return common::Status::Ok();
   for (const std::string& addr : cfg.bind) {
-    auto fd = net::ListenTcp(addr, cfg.port, cfg.tcp_backlog);
+    auto fd = net::ListenTcp(addr, port, cfg.tcp_backlog);
     common::Status s = fd.status();
     if (s.ok() && *fd < 0) continue;  // optional address not available
     if (s.ok()) {
-      rt.listen_fds.push_back(*fd);
-      s = rt.loop->AddFileEvent(*fd, net::kReadable, AcceptTcpHandler, nullptr);
+      fds->push_back(*fd);
+      s = rt.loop->AddFileEvent(*fd, net::kReadable, accept, nullptr);
     }
     if (!s.ok()) {
-      CloseTcpListeners();
+      CloseTcpListeners(fds);
       return s;
     }
   }
   return common::Status::Ok();
 }
+common::Status OpenTcpListeners() {
+  return OpenTcpListeners(Config().port, &Runtime().listen_fds, AcceptTcpHandler);
+}
+common::Status OpenTlsListeners() {
+  return OpenTcpListeners(Config().tls_port, &Runtime().tls_listen_fds, AcceptTlsHandler);
+}
 
-
-
+net::TlsSettings TlsSettingsFromConfig() {
+  const ServerConfig& cfg = Config();
+  net::TlsSettings t;
+  t.cert_file = cfg.tls_cert_file;
+  t.key_file = cfg.tls_key_file;
+  t.key_file_pass = cfg.tls_key_file_pass;
+  t.ca_cert_file = cfg.tls_ca_cert_file;
+  t.ca_cert_dir = cfg.tls_ca_cert_dir;
+  t.dh_params_file = cfg.tls_dh_params_file;
+  t.protocols = cfg.tls_protocols;
+  t.ciphers = cfg.tls_ciphers;
+  t.ciphersuites = cfg.tls_ciphersuites;
+  t.auth_clients = cfg.tls_auth_clients == "no"         ? net::TlsClientAuth::kNo
+                   : cfg.tls_auth_clients == "optional" ? net::TlsClientAuth::kOptional
+                                                        : net::TlsClientAuth::kYes;
+  t.prefer_server_ciphers = cfg.tls_prefer_server_ciphers;
+  t.session_caching = cfg.tls_session_caching;
+  t.session_cache_size = static_cast<long>(cfg.tls_session_cache_size);
+  t.session_cache_timeout = static_cast<long>(cfg.tls_session_cache_timeout);
+  return t;
+}
 
 }  // namespace
 
 void ProcessInput(Client* c) {
-  auto& st = GetState();
   // One wall-clock reading per command: taken here for the first, then
   // after each command for its last-interaction time and the next one's
   // "now" (only parsing runs in between), as Redis's call() reads the clock
@@ -419,7 +496,7 @@ void ProcessInput(Client* c) {
     if (c->flags & commands::kClientExecuting) break;
     size_t consumed = 0, hint = 0;
     std::string error;
-    c->parser.SetAuthenticated(c->authenticated || st.requirepass.empty());
+    c->parser.SetAuthenticated(c->authenticated || !acl::DefaultNeedsAuth());
     resp::ParseStatus ps = c->parser.Parse(c->querybuf.data() + c->qb_pos, c->querybuf.size() - c->qb_pos,
                                            &consumed, &c->argv, &error, &hint);
     // kNeedMore: ReadHandler sizes the next read (a big argument's room is
@@ -525,6 +602,7 @@ void ResumeAccepting() {
   if (!rt.accept_paused) return;
   rt.accept_paused = false;
   for (int lfd : rt.listen_fds) (void)rt.loop->AddFileEvent(lfd, net::kReadable, AcceptTcpHandler, nullptr);
+  for (int lfd : rt.tls_listen_fds) (void)rt.loop->AddFileEvent(lfd, net::kReadable, AcceptTlsHandler, nullptr);
   if (rt.unix_fd >= 0) (void)rt.loop->AddFileEvent(rt.unix_fd, net::kReadable, AcceptUnixHandler, nullptr);
 }
 
@@ -560,11 +638,48 @@ common::Status ChangeTcpListeners() {
   return common::Status::InvalidArgument("Failed to bind to specified addresses.");
 }
 
+// CONFIG SET tls-*: a new TLS context from the settings (when TLS is in
+// use), then the tls-port listeners follow tls-port. Redis's error text;
+// the reason goes to the log.
+common::Status ApplyTlsConfig() {
+  ServerRuntime& rt = Runtime();
+  const ServerConfig& cfg = Config();
+  if (cfg.tls_port != 0 || cfg.tls_replication || cfg.tls_cluster) {
+    common::Status s = net::TlsConfigure(TlsSettingsFromConfig());
+    if (!s.ok()) {
+      LOG_WARNING("%s", s.message().c_str());
+      return common::Status::InvalidArgument("Unable to update TLS configuration. Check server logs.");
+    }
+  }
+  int bound = 0;
+  if (!rt.tls_listen_fds.empty()) {
+    std::string ip;
+    net::SockName(rt.tls_listen_fds[0], &ip, &bound);
+  }
+  if (bound == cfg.tls_port) return common::Status::Ok();
+  CloseTcpListeners(&rt.tls_listen_fds);
+  common::Status s = OpenTlsListeners();
+  if (!s.ok()) {
+    LOG_WARNING("Warning: %s", s.message().c_str());
+    return common::Status::InvalidArgument("Unable to listen on this port. Check server logs.");
+  }
+  return common::Status::Ok();
+}
+
 common::Status Listen() {
   ServerRuntime& rt = Runtime();
   auto& cfg = Config();
   common::Status st = OpenTcpListeners();
   if (!st.ok()) return st;
+  if (cfg.tls_port != 0) {
+    st = net::TlsConfigure(TlsSettingsFromConfig());
+    if (!st.ok()) {
+      LOG_WARNING("%s", st.message().c_str());
+      return common::Status::InvalidArgument("Failed to configure TLS. Check logs for more info.");
+    }
+    st = OpenTlsListeners();
+    if (!st.ok()) return st;
+  }
   if (!cfg.unixsocket.empty()) {
     auto fd = net::ListenUnix(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog);
     if (!fd.ok()) return fd.status();
@@ -572,7 +687,7 @@ common::Status Listen() {
     auto s = rt.loop->AddFileEvent(*fd, net::kReadable, AcceptUnixHandler, nullptr);
     if (!s.ok()) return s;
   }
-  if (rt.listen_fds.empty() && rt.unix_fd < 0)
+  if (rt.listen_fds.empty() && rt.tls_listen_fds.empty() && rt.unix_fd < 0)
     return common::Status::InvalidArgument("Configured to not listen anywhere, exiting.");
   return common::Status::Ok();
 }
@@ -656,6 +771,8 @@ void CloseListeners() {
   ServerRuntime& rt = Runtime();
   for (int fd : rt.listen_fds) close(fd);
   rt.listen_fds.clear();
+  for (int fd : rt.tls_listen_fds) close(fd);
+  rt.tls_listen_fds.clear();
 }
 
 void ProcessUnblockedClients() {

@@ -26,6 +26,8 @@ namespace server {
 common::Status Listen();
 // CONFIG SET bind / port: rebinds; a failure restores the old listeners.
 common::Status ChangeTcpListeners();
+// CONFIG SET tls-*: rebuilds the TLS context, follows tls-port.
+common::Status ApplyTlsConfig();
 // Closes every listener (shutdown).
 void CloseListeners();
 // Watches the listeners again after running out of descriptors (cron).

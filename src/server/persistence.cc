@@ -360,6 +360,7 @@ pid_t ForkChild(ChildType type, const std::function<int()>& body) {
     common::SetLogRole('C');
     (void)SetOomScoreAdj(OomClass::kBgChild);  // the first the OOM killer takes
     for (int fd : Runtime().listen_fds) close(fd);
+    for (int fd : Runtime().tls_listen_fds) close(fd);
     if (Runtime().unix_fd >= 0) close(Runtime().unix_fd);
     p.child_last_report_ms = 0;
     p.child_cow = persist::CowBytes();

@@ -189,7 +189,7 @@ bool PrepareForShutdown(bool nosave, bool save, bool force) {
 common::Status ApplyConfigMirrors() {
   auto& cfg = Config();
   auto& st = GetState();
-  st.requirepass = cfg.requirepass;
+  ApplyAclSettings();
   st.maxmemory = static_cast<uint64_t>(cfg.maxmemory);
   st.proto_max_bulk_len = cfg.proto_max_bulk_len;
   st.slowlog_log_slower_than = cfg.slowlog_log_slower_than;
@@ -346,10 +346,16 @@ int Start(int argc, char** argv) {
   RegisterPersistenceCommands(reg);
   script::RegisterScriptCommands(reg);
   repl::RegisterCommands(reg);
+  RegisterAclCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
   if (!st.ok()) {
     LOG_WARNING("Fatal: %s", st.message().c_str());
+    return 1;
+  }
+  st = LoadUsersAtStartup();
+  if (!st.ok()) {
+    LOG_WARNING("%s", st.message().c_str());
     return 1;
   }
 
@@ -382,6 +388,12 @@ int Start(int argc, char** argv) {
   alloc::RefreshResidency();
   ConfigRegistry::Get().OnApply("bind", ChangeTcpListeners);
   ConfigRegistry::Get().OnApply("port", ChangeTcpListeners);
+  for (const char* name : {"tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+                           "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
+                           "tls-ca-cert-dir", "tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-auth-clients",
+                           "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+                           "tls-session-cache-timeout", "tls-cluster", "tls-replication"})
+    ConfigRegistry::Get().OnApply(name, ApplyTlsConfig);
   ConfigRegistry::Get().OnApply("maxclients", ApplyMaxclients);
   ConfigRegistry::Get().OnApply("oom-score-adj", [] { return SetOomScoreAdj(); });
   ConfigRegistry::Get().OnApply("oom-score-adj-values", [] { return SetOomScoreAdj(); });

@@ -28,6 +28,7 @@ using commands::Client;
 struct ServerRuntime {
   std::unique_ptr<net::EventLoop> loop;
   std::vector<int> listen_fds;
+  std::vector<int> tls_listen_fds;  // tls-port (net/tls.h)
   int unix_fd = -1;
   std::string config_file;   // absolute path, empty if none
   std::string executable;
@@ -74,6 +75,14 @@ std::string ClientInfoLine(const Client& c);
 // or ::1 (net::IsLocalPeer). For the "local" of enable-debug-command and
 // enable-protected-configs.
 bool IsLocalClient(const Client& c);
+
+// ACL (acl_cmds.cc): the ACL command; the users of `aclfile` or `user`
+// lines, loaded once at start-up (an error refuses start-up, as Redis);
+// the settings mirrored into src/acl (requirepass is the default user's
+// password), applied at start-up and after CONFIG SET.
+void RegisterAclCommands(commands::Registry& r);
+common::Status LoadUsersAtStartup();
+void ApplyAclSettings();
 
 // Registers INFO, CONFIG, CLIENT, COMMAND, DEBUG, MEMORY, SLOWLOG, SHUTDOWN,
 // TIME, LATENCY and friends (server_cmds.cc).

@@ -202,7 +202,8 @@ void ClientKillCommand(Client& c) {
   uint64_t id = 0;
   bool has_type = false;
   ClientType type = ClientType::kNormal;
-  std::string_view addr, laddr, user;
+  std::string_view addr, laddr;
+  const acl::User* user_ptr = nullptr;
   bool has_addr = false, has_laddr = false, has_user = false;
   bool skipme = true;
   for (size_t i = 2; i < c.argv.size(); i += 2) {
@@ -232,12 +233,11 @@ void ClientKillCommand(Client& c) {
       laddr = val;
       has_laddr = true;
     } else if (ArgIs(opt, "user")) {
-      // Only the default user exists until ACL lands.
-      if (val != "default") {
+      user_ptr = acl::FindUser(val);
+      if (user_ptr == nullptr) {
         c.AddErrorFormat("ERR No such user '%.*s'", static_cast<int>(val.size()), val.data());
         return;
       }
-      user = val;
       has_user = true;
     } else if (ArgIs(opt, "skipme")) {
       if (ArgIs(val, "yes")) {
@@ -253,14 +253,13 @@ void ClientKillCommand(Client& c) {
       return;
     }
   }
-  (void)user;
   std::vector<Client*> victims;
   for (auto& [cid, cl] : rt.clients) {
     if (has_addr && cl->addr != addr) continue;
     if (has_laddr && cl->laddr != laddr) continue;
     if (has_type && TypeOfClient(*cl) != type) continue;
     if (id != 0 && cl->id != id) continue;
-    if (has_user && !cl->authenticated && !GetState().requirepass.empty()) continue;
+    if (has_user && cl->user != user_ptr) continue;
     if (skipme && cl.get() == &c) continue;
     victims.push_back(cl.get());
   }
@@ -1532,7 +1531,9 @@ std::string ClientInfoLine(const Client& c) {
   out += events;
   out += " cmd=";
   out += cmd ? cmd->full_name : std::string("NULL");
-  out += " user=default redir=" + std::to_string(commands::TrackingRedirect(c));
+  out += " user=";
+  out += c.user ? c.user->name : std::string();
+  out += " redir=" + std::to_string(commands::TrackingRedirect(c));
   out += " resp=" + std::to_string(c.resp);
   return out;
 }
