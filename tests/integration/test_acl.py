@@ -618,3 +618,33 @@ def test_config_rewrite_writes_users(server_factory):
     assert "user old" not in text
     assert "user default on nopass ~* &* +@all" in text
     assert "user new on #" in text and "~n* resetchannels -@all +get" in text
+
+
+def test_narrowed_channels_close_subscribers_as_redis(both):
+    """ACL SETUSER that takes a channel away closes the user's subscribers
+    holding it; widening keeps them (Redis 7.0's
+    ACLKillPubsubClientsIfNeeded)."""
+    r, real = both
+    cases = ((["&*"], ("SUBSCRIBE", "q"), ["resetchannels", "&x"]),
+             (["&a*", "&b"], ("SUBSCRIBE", "b"), ["resetchannels", "&a*"]),
+             (["&a*", "&b"], ("SUBSCRIBE", "b"), ["&zz"]),
+             (["&a*"], ("PSUBSCRIBE", "a*"), ["resetchannels", "&a*x", "&a*"]),
+             (["&a*"], ("PSUBSCRIBE", "a*"), ["resetchannels", "&ab"]),
+             (["&a*"], ("SSUBSCRIBE", "abc"), ["resetchannels", "&abc"]))
+    results = []
+    for c in (r, real):
+        out = []
+        for first, sub, change in cases:
+            raw(c, "ACL", "SETUSER", "psu", "reset", "on", "nopass", "+@all", *first)
+            s = user_client(c, "psu", None, single_connection_client=True)
+            s.execute_command(*sub)
+            raw(c, "ACL", "SETUSER", "psu", *change)
+            try:
+                s.connection.send_command("PING")
+                out.append(("alive", s.connection.read_response()))
+            except redis.ConnectionError:
+                out.append("closed")
+            s.close()
+        results.append(out)
+    assert results[0] == results[1]
+    assert results[0][0] == "closed" and results[0][2][0] == "alive"
