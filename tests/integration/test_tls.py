@@ -216,3 +216,17 @@ def test_tls_config_defaults_match_redis(r, real):
              "tls-ca-cert-file", "tls-ca-cert-dir", "tls-dh-params-file", "tls-client-cert-file"]
     for n in names:
         assert r.config_get(n) == real.config_get(n), n
+
+
+def test_tls_port_by_config_set(server_factory, certs):
+    s = server_factory()
+    c = s.client()
+    port = free_port()
+    c.execute_command("CONFIG", "SET", "tls-cert-file", certs["cert"], "tls-key-file", certs["key"],
+                      "tls-ca-cert-file", certs["ca"], "tls-auth-clients", "optional", "tls-port", str(port))
+    s.tls_port = port
+    assert tls_client(s, certs, client_cert=False).ping()
+    c.config_set("tls-port", 0)
+    with pytest.raises((redis.ConnectionError, OSError)):
+        tls_client(s, certs, client_cert=False).ping()
+    assert c.ping()
