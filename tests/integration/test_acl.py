@@ -648,3 +648,20 @@ def test_narrowed_channels_close_subscribers_as_redis(both):
         results.append(out)
     assert results[0] == results[1]
     assert results[0][0] == "closed" and results[0][2][0] == "alive"
+
+
+def test_key_specs_match_redis(both):
+    """ACL key permissions follow the key specs' flags: every command both
+    servers have reports Redis 7.0's specs in COMMAND INFO."""
+    r, real = both
+
+    def specs(c):
+        out = {}
+        for cmd in raw(c, "COMMAND"):
+            out[cmd[0]] = cmd[8]
+            for sub in cmd[9]:
+                out[sub[0]] = sub[8]
+        return out
+
+    ours, theirs = specs(r), specs(real)
+    assert [k for k in ours if k in theirs and ours[k] != theirs[k]] == []
