@@ -665,3 +665,17 @@ def test_key_specs_match_redis(both):
 
     ours, theirs = specs(r), specs(real)
     assert [k for k in ours if k in theirs and ours[k] != theirs[k]] == []
+
+
+def test_setuser_arguments_redacted_in_slowlog(both):
+    r, real = both
+    out = []
+    for c in (r, real):
+        raw(c, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+        raw(c, "SLOWLOG", "RESET")
+        raw(c, "ACL", "SETUSER", "sl", "on", ">secretpw")
+        entries = raw(c, "SLOWLOG", "GET", "10")
+        raw(c, "CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        out.append([e[3] for e in entries if e[3][:2] == [b"ACL", b"SETUSER"]])
+    assert out[0] == out[1]
+    assert b"secretpw" not in repr(out[0]).encode()
