@@ -230,3 +230,17 @@ def test_tls_port_by_config_set(server_factory, certs):
     with pytest.raises((redis.ConnectionError, OSError)):
         tls_client(s, certs, client_cert=False).ping()
     assert c.ping()
+
+
+def test_big_values_and_many_clients_over_tls(server_factory, certs):
+    s = start(server_factory, certs)
+    c = tls_client(s, certs)
+    big = os.urandom(5 * 1024 * 1024)
+    c.set("big", big)
+    assert c.get("big") == big
+    clients = [tls_client(s, certs, single_connection_client=True) for _ in range(20)]
+    for i, cl in enumerate(clients):
+        cl.set(f"c{i}", i)
+    assert [int(cl.get(f"c{i}")) for i, cl in enumerate(clients)] == list(range(20))
+    for cl in clients:
+        cl.close()
