@@ -11,7 +11,7 @@ commands as a set.
 import pytest
 import redis
 
-from differential import raw
+from differential import raw, resp2_transcript, resp3_transcript
 
 
 def outcome(c, *args):
@@ -679,3 +679,18 @@ def test_setuser_arguments_redacted_in_slowlog(both):
         out.append([e[3] for e in entries if e[3][:2] == [b"ACL", b"SETUSER"]])
     assert out[0] == out[1]
     assert b"secretpw" not in repr(out[0]).encode()
+
+
+def test_getuser_and_acl_replies_byte_for_byte(both):
+    """RESP2 and RESP3 bytes of GETUSER (map, set of flags, selectors), CAT,
+    WHOAMI, DRYRUN and the ACL errors, as Redis sends them."""
+    r, real = both
+    for c in (r, real):
+        raw(c, "ACL", "SETUSER", "bb", "on", "#" + "b" * 64, "~k*", "%R~r*", "&c", "+@hash", "(~x* +get)")
+    cmds = [["ACL", "GETUSER", "bb"], ["ACL", "GETUSER", "nobody"], ["ACL", "CAT"], ["ACL", "WHOAMI"],
+            ["ACL", "DRYRUN", "bb", "hget", "k1", "f"], ["ACL", "DRYRUN", "bb", "get", "zz"],
+            ["ACL", "DRYRUN", "bb", "set", "zz", "v"], ["ACL", "SETUSER", "bb", "+nosuch"],
+            ["ACL", "LOG", "0"], ["ACL", "DELUSER", "default"], ["ACL"], ["ACL", "NOSUCH"]]
+    ports = [c.connection_pool.connection_kwargs["port"] for c in (r, real)]
+    assert resp3_transcript(ports[0], cmds) == resp3_transcript(ports[1], cmds)
+    assert resp2_transcript(ports[0], cmds) == resp2_transcript(ports[1], cmds)
