@@ -201,6 +201,17 @@ def test_encrypted_key_and_protocols(server_factory, certs):
     assert s.client().config_get("tls-key-file-pass") == {"tls-key-file-pass": "keypw"}
 
 
+def test_dh_params_file(server_factory, certs, tmp_path):
+    dh = tmp_path / "dh.pem"
+    openssl("dhparam", "-dsaparam", "-out", str(dh), "2048", cwd=tmp_path)
+    s = start(server_factory, certs, "--tls-dh-params-file", str(dh), "--tls-protocols", "TLSv1.2",
+              "--tls-ciphers", "DHE-RSA-AES256-GCM-SHA384")
+    assert tls_client(s, certs).ping()
+    with pytest.raises(redis.ResponseError, match="Unable to update TLS configuration"):
+        s.client().config_set("tls-dh-params-file", str(tmp_path / "missing.pem"))
+    assert tls_client(s, certs).ping()
+
+
 def test_bad_tls_setup_refuses_startup(server_factory, certs, tmp_path):
     (tmp_path / "bad.crt").write_text("not a certificate\n")
     with pytest.raises(RuntimeError) as e:
