@@ -108,7 +108,8 @@ void MaybeSlowlog(Client& c, int64_t duration_us) {
   // Redis keeps at most 32 arguments, the last one saying how many more.
   size_t argc = c.argv.size() > 32 ? 31 : c.argv.size();
   for (size_t i = 0; i < argc; i++) {
-    std::string_view a = c.argv[i];
+    // Passwords (AUTH, HELLO AUTH, ACL SETUSER) never reach the slow log.
+    std::string_view a = (i < 64 && (c.redacted_args >> i & 1)) ? std::string_view("(redacted)") : c.argv[i];
     if (a.size() > 128) {
       e.argv.push_back(std::string(a.substr(0, 128)) + "... (" + std::to_string(a.size() - 128) +
                        " more bytes)");

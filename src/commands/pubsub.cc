@@ -136,6 +136,16 @@ size_t ClientSubscriptions(const Client& c, PubsubKind kind) {
   return 0;
 }
 
+std::vector<std::string> ClientSubscriptionNames(const Client& c, PubsubKind kind) {
+  if (c.pubsub == nullptr) return {};
+  switch (kind) {
+    case PubsubKind::kChannel: return {c.pubsub->channels.begin(), c.pubsub->channels.end()};
+    case PubsubKind::kPattern: return c.pubsub->patterns;
+    case PubsubKind::kShard: return {c.pubsub->shard_channels.begin(), c.pubsub->shard_channels.end()};
+  }
+  return {};
+}
+
 void PubsubSubscribe(Client& c, PubsubKind kind, std::string_view name_view) {
   PubsubState& ps = StateOf(c);
   Tables& t = T();

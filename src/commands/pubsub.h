@@ -51,6 +51,9 @@ void InstallKeyspaceEventHooks();
 // Counts for INFO, CLIENT LIST and PUBSUB.
 size_t PubsubChannelCount(PubsubKind kind);  // names with subscribers
 size_t ClientSubscriptions(const Client& c, PubsubKind kind);
+// The names c is subscribed to, of one kind (ACL checks after a user's
+// channel permissions changed).
+std::vector<std::string> ClientSubscriptionNames(const Client& c, PubsubKind kind);
 // Channels (or shard channels) with subscribers, matching pattern (empty:
 // all), sorted.
 std::vector<std::string> PubsubActiveChannels(bool shard, std::string_view pattern);

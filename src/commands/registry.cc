@@ -26,13 +26,11 @@ struct LegacySpecFlags {
 };
 const std::vector<LegacySpecFlags>& LegacyKeySpecFlags() {
   static const std::vector<LegacySpecFlags> kTable = {
-      {"set", {kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags}},
       {"setnx", {kKeyOW | kKeyInsert}},
       {"setex", {kKeyOW | kKeyUpdate}},
       {"psetex", {kKeyOW | kKeyUpdate}},
       {"getset", {kKeyRW | kKeyAccess | kKeyUpdate}},
       {"getdel", {kKeyRW | kKeyAccess | kKeyDelete}},
-      {"getex", {kKeyRW | kKeyAccess | kKeyUpdate}},
       {"mset", {kKeyOW | kKeyUpdate}},
       {"msetnx", {kKeyOW | kKeyInsert}},
       {"append", {kKeyRW | kKeyInsert}},
@@ -119,7 +117,7 @@ const std::vector<LegacySpecFlags>& LegacyKeySpecFlags() {
 // The key spec Redis 7.0 derives from a legacy key range
 // (populateCommandLegacyRangeSpec): begin at first_key, a range whose last
 // key is relative to it, with the flags of the table above (else: RO and
-// access for read-only commands, none for the others).
+// access for read-only commands, RW access update for the others).
 void DeriveKeySpec(CommandSpec& s) {
   if (!s.key_specs.empty() || s.first_key <= 0) return;
   const std::vector<uint32_t>* flags = nullptr;
@@ -132,7 +130,11 @@ void DeriveKeySpec(CommandSpec& s) {
     return;
   }
   int lastkey = s.last_key >= 0 ? s.last_key - s.first_key : s.last_key;
-  uint32_t f = flags != nullptr ? (*flags)[0] : ((s.flags & kReadonly) ? (kKeyRO | kKeyAccess) : 0);
+  // Not in the table (a command added later): read-only commands read,
+  // others are assumed to read and write, so an ACL %R~ or %W~ pattern
+  // alone never lets them through.
+  uint32_t f = flags != nullptr ? (*flags)[0]
+                                : ((s.flags & kReadonly) ? (kKeyRO | kKeyAccess) : (kKeyRW | kKeyAccess | kKeyUpdate));
   s.key_specs.push_back(RangeKeys(f, s.first_key, lastkey, s.step));
 }
 

@@ -1319,9 +1319,11 @@ void RegisterStringCommands(Registry& r) {
   const uint32_t kBitRead = kCatRead | kCatBitmap;
   const uint32_t kBitWrite = kCatWrite | kCatBitmap;
   r.Add({"get", 2, kReadonly | kFast, 1, 1, 1, GetCommand, "string", "Get the value of a key", "1.0.0", kReadFast});
-  r.Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, SetCommand, "string", "Set the string value of a key", "1.0.0",
-         kWriteSlow})
-      .getkeys = SetGetKeys;
+  CommandSpec& set = r.Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, SetCommand, "string",
+                            "Set the string value of a key", "1.0.0", kWriteSlow});
+  set.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags, 1)};
+  set.key_specs[0].notes = "RW and ACCESS due to the optional `GET` argument";
+  set.getkeys = SetGetKeys;
   r.Add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, SetNxCommand, "string",
          "Set the value of a key, only if the key does not exist", "1.0.0", kWriteFast});
   r.Add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, SetExCommand, "string", "Set the value and expiration of a key",
@@ -1332,8 +1334,11 @@ void RegisterStringCommands(Registry& r) {
          "Set the string value of a key and return its old value", "1.0.0", kWriteFast});
   r.Add({"getdel", 2, kWrite | kFast, 1, 1, 1, GetDelCommand, "string", "Get the value of a key and delete the key",
          "6.2.0", kWriteFast});
-  r.Add({"getex", -2, kWrite | kFast, 1, 1, 1, GetExCommand, "string",
-         "Get the value of a key and optionally set its expiration", "6.2.0", kWriteFast});
+  CommandSpec& getex = r.Add({"getex", -2, kWrite | kFast, 1, 1, 1, GetExCommand, "string",
+                              "Get the value of a key and optionally set its expiration", "6.2.0", kWriteFast});
+  getex.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyUpdate, 1)};
+  getex.key_specs[0].notes = "RW and UPDATE because it changes the TTL";
+
   r.Add({"mget", -2, kReadonly | kFast, 1, -1, 1, MGetCommand, "string", "Get the values of all the given keys",
          "1.0.0", kReadFast});
   r.Add({"mset", -3, kWrite | kDenyOom, 1, -1, 2, MSetCommand, "string", "Set multiple keys to multiple values",

@@ -1,6 +1,7 @@
 #include "net/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <cerrno>
@@ -111,6 +112,18 @@ common::Status TlsConfigure(const TlsSettings& s) {
     if (SSL_CTX_load_verify_locations(ctx, s.ca_cert_file.empty() ? nullptr : s.ca_cert_file.c_str(),
                                       s.ca_cert_dir.empty() ? nullptr : s.ca_cert_dir.c_str()) <= 0)
       return fail(ctx, "Failed to configure CA certificate(s) file/directory: " + SslErrors());
+  }
+  if (!s.dh_params_file.empty()) {
+    BIO* bio = BIO_new_file(s.dh_params_file.c_str(), "r");
+    EVP_PKEY* dh = bio != nullptr ? PEM_read_bio_Parameters(bio, nullptr) : nullptr;
+    if (bio != nullptr) BIO_free(bio);
+    if (dh == nullptr) return fail(ctx, "Failed to load " + s.dh_params_file + ": " + SslErrors());
+    if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
+      EVP_PKEY_free(dh);
+      return fail(ctx, "Failed to load DH params file: " + s.dh_params_file + ": " + SslErrors());
+    }
+  } else {
+    SSL_CTX_set_dh_auto(ctx, 1);
   }
   if (!s.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, s.ciphers.c_str()) == 0)
     return fail(ctx, "Failed to configure ciphers: " + s.ciphers);

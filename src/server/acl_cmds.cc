@@ -18,6 +18,7 @@
 #include "acl/acl.h"
 #include "commands/acl_check.h"
 #include "commands/client.h"
+#include "commands/pubsub.h"
 #include "commands/registry.h"
 #include "commands/state.h"
 #include "common/clock.h"
@@ -79,6 +80,46 @@ std::string LoadAclFile(const std::string& path, std::vector<std::unique_ptr<acl
   return {};
 }
 
+// Redis's ACLKillPubsubClientsIfNeeded: when `now` may subscribe to less
+// than `before` did, the user's subscribers holding a subscription `now`
+// refuses are closed.
+void KillPubsubClientsIfNeeded(Client& self, const acl::User& before, const acl::User& now) {
+  std::vector<std::string> upcoming;
+  for (const acl::Selector& s : now.selectors) {
+    if (s.flags & acl::kSelAllChannels) return;
+    upcoming.insert(upcoming.end(), s.channels.begin(), s.channels.end());
+  }
+  bool superset = true;
+  for (const acl::Selector& s : before.selectors) {
+    if (s.flags & acl::kSelAllChannels) superset = false;
+    for (const std::string& ch : s.channels)
+      if (std::find(upcoming.begin(), upcoming.end(), ch) == upcoming.end()) superset = false;
+  }
+  if (superset) return;
+  auto allowed = [&](const std::string& name, bool pattern) {
+    for (const std::string& p : upcoming)
+      if (pattern ? p == name : common::GlobMatch(p, name)) return true;
+    return false;
+  };
+  std::vector<Client*> victims;
+  for (auto& [id, cl] : Runtime().clients) {
+    if (cl->user != &before || !(cl->flags & commands::kClientPubSub)) continue;
+    bool kill = false;
+    for (const std::string& p : commands::ClientSubscriptionNames(*cl, commands::PubsubKind::kPattern))
+      kill = kill || !allowed(p, true);
+    for (auto kind : {commands::PubsubKind::kChannel, commands::PubsubKind::kShard})
+      for (const std::string& ch : commands::ClientSubscriptionNames(*cl, kind)) kill = kill || !allowed(ch, false);
+    if (kill) victims.push_back(cl.get());
+  }
+  for (Client* v : victims) {
+    if (v == &self) {
+      v->flags |= commands::kClientCloseAfterReply;
+    } else {
+      CloseClientAsync(v);
+    }
+  }
+}
+
 void AclSetUser(Client& c) {
   for (size_t j = 2; j < c.argv.size(); j++) c.RedactArgument(j);
   std::string_view name = c.argv[2];
@@ -94,7 +135,11 @@ void AclSetUser(Client& c) {
     c.AddError("ERR " + err);
     return;
   }
-  if (existing == nullptr) existing = acl::CreateUser(name);
+  if (existing == nullptr) {
+    existing = acl::CreateUser(name);
+  } else {
+    KillPubsubClientsIfNeeded(c, *existing, temp);
+  }
   *existing = std::move(temp);
   c.reply.Ok();
 }

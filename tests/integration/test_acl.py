@@ -11,7 +11,7 @@ commands as a set.
 import pytest
 import redis
 
-from differential import raw
+from differential import raw, resp2_transcript, resp3_transcript
 
 
 def outcome(c, *args):
@@ -618,3 +618,79 @@ def test_config_rewrite_writes_users(server_factory):
     assert "user old" not in text
     assert "user default on nopass ~* &* +@all" in text
     assert "user new on #" in text and "~n* resetchannels -@all +get" in text
+
+
+def test_narrowed_channels_close_subscribers_as_redis(both):
+    """ACL SETUSER that takes a channel away closes the user's subscribers
+    holding it; widening keeps them (Redis 7.0's
+    ACLKillPubsubClientsIfNeeded)."""
+    r, real = both
+    cases = ((["&*"], ("SUBSCRIBE", "q"), ["resetchannels", "&x"]),
+             (["&a*", "&b"], ("SUBSCRIBE", "b"), ["resetchannels", "&a*"]),
+             (["&a*", "&b"], ("SUBSCRIBE", "b"), ["&zz"]),
+             (["&a*"], ("PSUBSCRIBE", "a*"), ["resetchannels", "&a*x", "&a*"]),
+             (["&a*"], ("PSUBSCRIBE", "a*"), ["resetchannels", "&ab"]),
+             (["&a*"], ("SSUBSCRIBE", "abc"), ["resetchannels", "&abc"]))
+    results = []
+    for c in (r, real):
+        out = []
+        for first, sub, change in cases:
+            raw(c, "ACL", "SETUSER", "psu", "reset", "on", "nopass", "+@all", *first)
+            s = user_client(c, "psu", None, single_connection_client=True)
+            s.execute_command(*sub)
+            raw(c, "ACL", "SETUSER", "psu", *change)
+            try:
+                s.connection.send_command("PING")
+                out.append(("alive", s.connection.read_response()))
+            except redis.ConnectionError:
+                out.append("closed")
+            s.close()
+        results.append(out)
+    assert results[0] == results[1]
+    assert results[0][0] == "closed" and results[0][2][0] == "alive"
+
+
+def test_key_specs_match_redis(both):
+    """ACL key permissions follow the key specs' flags: every command both
+    servers have reports Redis 7.0's specs in COMMAND INFO."""
+    r, real = both
+
+    def specs(c):
+        out = {}
+        for cmd in raw(c, "COMMAND"):
+            out[cmd[0]] = cmd[8]
+            for sub in cmd[9]:
+                out[sub[0]] = sub[8]
+        return out
+
+    ours, theirs = specs(r), specs(real)
+    assert [k for k in ours if k in theirs and ours[k] != theirs[k]] == []
+
+
+def test_setuser_arguments_redacted_in_slowlog(both):
+    r, real = both
+    out = []
+    for c in (r, real):
+        raw(c, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+        raw(c, "SLOWLOG", "RESET")
+        raw(c, "ACL", "SETUSER", "sl", "on", ">secretpw")
+        entries = raw(c, "SLOWLOG", "GET", "10")
+        raw(c, "CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        out.append([e[3] for e in entries if e[3][:2] == [b"ACL", b"SETUSER"]])
+    assert out[0] == out[1]
+    assert b"secretpw" not in repr(out[0]).encode()
+
+
+def test_getuser_and_acl_replies_byte_for_byte(both):
+    """RESP2 and RESP3 bytes of GETUSER (map, set of flags, selectors), CAT,
+    WHOAMI, DRYRUN and the ACL errors, as Redis sends them."""
+    r, real = both
+    for c in (r, real):
+        raw(c, "ACL", "SETUSER", "bb", "on", "#" + "b" * 64, "~k*", "%R~r*", "&c", "+@hash", "(~x* +get)")
+    cmds = [["ACL", "GETUSER", "bb"], ["ACL", "GETUSER", "nobody"], ["ACL", "CAT"], ["ACL", "WHOAMI"],
+            ["ACL", "DRYRUN", "bb", "hget", "k1", "f"], ["ACL", "DRYRUN", "bb", "get", "zz"],
+            ["ACL", "DRYRUN", "bb", "set", "zz", "v"], ["ACL", "SETUSER", "bb", "+nosuch"],
+            ["ACL", "LOG", "0"], ["ACL", "DELUSER", "default"], ["ACL"], ["ACL", "NOSUCH"]]
+    ports = [c.connection_pool.connection_kwargs["port"] for c in (r, real)]
+    assert resp3_transcript(ports[0], cmds) == resp3_transcript(ports[1], cmds)
+    assert resp2_transcript(ports[0], cmds) == resp2_transcript(ports[1], cmds)

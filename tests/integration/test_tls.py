@@ -201,6 +201,17 @@ def test_encrypted_key_and_protocols(server_factory, certs):
     assert s.client().config_get("tls-key-file-pass") == {"tls-key-file-pass": "keypw"}
 
 
+def test_dh_params_file(server_factory, certs, tmp_path):
+    dh = tmp_path / "dh.pem"
+    openssl("dhparam", "-dsaparam", "-out", str(dh), "2048", cwd=tmp_path)
+    s = start(server_factory, certs, "--tls-dh-params-file", str(dh), "--tls-protocols", "TLSv1.2",
+              "--tls-ciphers", "DHE-RSA-AES256-GCM-SHA384")
+    assert tls_client(s, certs).ping()
+    with pytest.raises(redis.ResponseError, match="Unable to update TLS configuration"):
+        s.client().config_set("tls-dh-params-file", str(tmp_path / "missing.pem"))
+    assert tls_client(s, certs).ping()
+
+
 def test_bad_tls_setup_refuses_startup(server_factory, certs, tmp_path):
     (tmp_path / "bad.crt").write_text("not a certificate\n")
     with pytest.raises(RuntimeError) as e:
@@ -216,3 +227,31 @@ def test_tls_config_defaults_match_redis(r, real):
              "tls-ca-cert-file", "tls-ca-cert-dir", "tls-dh-params-file", "tls-client-cert-file"]
     for n in names:
         assert r.config_get(n) == real.config_get(n), n
+
+
+def test_tls_port_by_config_set(server_factory, certs):
+    s = server_factory()
+    c = s.client()
+    port = free_port()
+    c.execute_command("CONFIG", "SET", "tls-cert-file", certs["cert"], "tls-key-file", certs["key"],
+                      "tls-ca-cert-file", certs["ca"], "tls-auth-clients", "optional", "tls-port", str(port))
+    s.tls_port = port
+    assert tls_client(s, certs, client_cert=False).ping()
+    c.config_set("tls-port", 0)
+    with pytest.raises((redis.ConnectionError, OSError)):
+        tls_client(s, certs, client_cert=False).ping()
+    assert c.ping()
+
+
+def test_big_values_and_many_clients_over_tls(server_factory, certs):
+    s = start(server_factory, certs)
+    c = tls_client(s, certs)
+    big = os.urandom(5 * 1024 * 1024)
+    c.set("big", big)
+    assert c.get("big") == big
+    clients = [tls_client(s, certs, single_connection_client=True) for _ in range(20)]
+    for i, cl in enumerate(clients):
+        cl.set(f"c{i}", i)
+    assert [int(cl.get(f"c{i}")) for i, cl in enumerate(clients)] == list(range(20))
+    for cl in clients:
+        cl.close()

@@ -23,7 +23,7 @@ build="$(cd "$1" && pwd)"
 secs="$2"
 shift 2
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(resp_parser restore rdb aof config config_set)
+[ ${#targets[@]} -eq 0 ] && targets=(resp_parser restore rdb aof config config_set acl)
 
 work="${FUZZ_WORK:-}"
 cleanup=""
