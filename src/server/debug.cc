@@ -7,7 +7,9 @@
 // STRUCTSIZE. Replies and errors are Redis 7.0's.
 #include "server/debug.h"
 
+#include <fcntl.h>
 #include <jemalloc/jemalloc.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cinttypes>
@@ -19,6 +21,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alloc/nvm_arena.h"
 #include "alloc/zmalloc.h"
@@ -37,8 +40,10 @@
 #include "object/set_type.h"
 #include "object/zset_type.h"
 #include "persist/dump.h"
+#include "server/config.h"
 #include "server/crash.h"
 #include "server/digest.h"
+#include "server/server.h"
 
 namespace server {
 
@@ -295,6 +300,62 @@ void DebugProtocol(Client& c) {
 
 bool& CronPaused() { return g_cron_paused; }
 
+namespace {
+
+std::string g_executable;             // absolute (/proc/self/exe)
+std::vector<std::string> g_exec_argv;  // the original command line
+
+// Redis's restartServer: optionally rewrite the config and shut down as
+// SHUTDOWN does, close every descriptor but stdin/out/err, wait `delay_ms`,
+// then exec the same binary with the same arguments (same pid). Returns
+// only on failure.
+void RestartServer(bool graceful, int64_t delay_ms) {
+  if (g_executable.empty() || access(g_executable.c_str(), X_OK) != 0) {
+    LOG_WARNING("Can't restart: this process has no permissions to execute %s", g_executable.c_str());
+    return;
+  }
+  const std::string& config_file = Runtime().config_file;
+  if (graceful && !config_file.empty()) {
+    common::Status s = ConfigRegistry::Get().Rewrite(config_file);
+    if (!s.ok()) {
+      LOG_WARNING("Can't restart: configuration rewrite process failed: %s", s.message().c_str());
+      return;
+    }
+  }
+  if (graceful && !PrepareForShutdown(false, false, false)) {
+    LOG_WARNING("Can't restart: error preparing for shutdown");
+    return;
+  }
+  // maxclients + 1024 bounds the descriptors we may hold (as Redis's loop).
+  int limit = Config().maxclients + 1024;
+  for (int fd = 3; fd < limit; fd++)
+    if (fcntl(fd, F_GETFD) != -1) close(fd);
+  if (delay_ms > 0) usleep(static_cast<useconds_t>(delay_ms * 1000));
+  std::vector<char*> argv;
+  for (std::string& a : g_exec_argv) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execve(g_executable.c_str(), argv.data(), environ);
+  _exit(1);  // nothing left to return to
+}
+
+}  // namespace
+
+void SaveExecArgv(int argc, char** argv) {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  g_executable = n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string(argv[0]);
+  g_exec_argv.assign(argv, argv + argc);
+  // A relative config file would not be found from the new working
+  // directory (dir): run it by its absolute path.
+  if (argc > 1 && argv[1][0] != '-' && argv[1][0] != '/') {
+    char* abs = realpath(argv[1], nullptr);
+    if (abs != nullptr) {
+      g_exec_argv[1] = abs;
+      free(abs);
+    }
+  }
+}
+
 int& AofFlushSleepUs() {
   static int us = 0;
   return us;
@@ -384,6 +445,14 @@ bool DebugOpsCommand(Client& c) {
     std::string sizes = "bits:64 robj:" + std::to_string(sizeof(object::Object)) +
                         " dictentry:" + std::to_string(sizeof(ds::DictEntry)) + " ";
     c.reply.Bulk(sizes);
+  } else if (ArgIs(sub, "restart") || ArgIs(sub, "crash-and-recover")) {
+    int64_t delay = 0;
+    if (argc >= 3) {
+      if (!commands::GetInt64OrReply(c, c.argv[2], &delay)) return true;
+      if (delay < 0) delay = 0;
+    }
+    RestartServer(ArgIs(sub, "restart"), delay);
+    c.AddError("ERR failed to restart the server. Check server logs.");
   } else if (ArgIs(sub, "oom")) {
     // An allocation no allocator can serve: the out-of-memory report.
     volatile size_t huge = SIZE_MAX;

@@ -804,9 +804,8 @@ void DebugHtStats(Client& c) {
 }
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
-// (not CONFIG-REWRITE-FORCE-ALL, CRASH-AND-RECOVER,
-// REPLICATE, DROP-CLUSTER-PACKET-FILTER, RESTART, SDSLEN,
-// CLIENT-EVICTION, CLUSTERLINK).
+// (not CONFIG-REWRITE-FORCE-ALL, REPLICATE, DROP-CLUSTER-PACKET-FILTER,
+// SDSLEN, CLIENT-EVICTION, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
             {"AOF-FLUSH-SLEEP <microsec>",
@@ -816,6 +815,8 @@ void DebugHelp(Client& c) {
              "CHANGE-REPL-ID",
              "    Change the replication IDs of the instance.",
              "    Dangerous: should be used only for testing the replication subsystem.",
+             "CRASH-AND-RECOVER [<milliseconds>]",
+             "    Hard crash and restart after a <milliseconds> delay (default 0).",
              "DIGEST",
              "    Output a hex signature representing the current DB content.",
              "DIGEST-VALUE <key> [<key> ...]",
@@ -865,6 +866,8 @@ void DebugHelp(Client& c) {
              "      existing RDB file.",
              "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
              "      file to the database.",
+             "RESTART [<milliseconds>]",
+             "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
              "SEGFAULT",
              "    Crash the server with sigsegv.",
              "SET-ACTIVE-EXPIRE <0|1>",

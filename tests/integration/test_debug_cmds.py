@@ -82,7 +82,8 @@ def test_help_lists_what_exists_in_redis_words(both):
                  b"MALLCTL": ["arenas.page"], b"MALLCTL-STR": ["version"], b"POPULATE": ["1"],
                  b"REPLYBUFFER": ["resizing", "1"], b"OBJECT": ["key:0"], b"LISTPACK": ["key:0"],
                  b"QUICKLIST": ["key:0"], b"HTSTATS-KEY": ["key:0"], b"DIGEST-VALUE": ["key:0"]}
-    skip = {b"ASSERT", b"PANIC", b"SEGFAULT", b"OOM", b"RELOAD", b"LOADAOF", b"HELP"}
+    skip = {b"ASSERT", b"PANIC", b"SEGFAULT", b"OOM", b"RELOAD", b"LOADAOF", b"HELP", b"RESTART",
+            b"CRASH-AND-RECOVER"}
     for name in mb:
         if name in skip:
             continue
@@ -234,3 +235,36 @@ def test_aof_flush_sleep_delays_writes(server_factory):
         t = time.time()
         c.set("k", "v")
         assert time.time() - t < 0.15
+
+
+@pytest.mark.parametrize("sub", ["RESTART", "CRASH-AND-RECOVER"])
+def test_restart_runs_the_same_command_line_again(server_factory, sub):
+    """Same pid, same port and options; RESTART shuts down as SHUTDOWN does
+    (the AOF keeps the data), CRASH-AND-RECOVER does not (an unsaved key is
+    gone)."""
+    sizes = []
+    for binary in (REAL_SERVER, None):
+        kw = {"binary": binary} if binary else {}
+        s = server_factory("--enable-debug-command", "yes", "--appendonly", "yes", "--appendfsync", "no",
+                           "--maxmemory", "7mb", **kw)
+        c = s.client()
+        c.set("k", "v")
+        pid = s.proc.pid
+        with pytest.raises(redis.ConnectionError):
+            c.execute_command("DEBUG", sub, 100)
+        deadline = time.time() + 10
+        while True:
+            try:
+                c = s.client()
+                c.ping()
+                break
+            except redis.ConnectionError:
+                assert time.time() < deadline and s.alive()
+                time.sleep(0.05)
+        assert s.proc.pid == pid and s.alive()
+        assert c.config_get("maxmemory") == {"maxmemory": "7340032"}
+        sizes.append(c.dbsize())
+        assert s.read_log().count("Server initialized") == 2
+    assert sizes[0] == sizes[1]
+    if sub == "RESTART":
+        assert sizes[0] == 1
