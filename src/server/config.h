@@ -390,8 +390,9 @@ class ConfigRegistry {
   // commented out as "# ??? <line>". The new file replaces the old
   // atomically (temporary file, fsync, rename). Errors: "ERR The server is
   // running without a config file" for an empty path, else IoError with
-  // strerror's text.
-  common::Status Rewrite(const std::string& path);
+  // strerror's text. force_all (DEBUG CONFIG-REWRITE-FORCE-ALL) writes
+  // every setting, defaults included.
+  common::Status Rewrite(const std::string& path, bool force_all = false);
 
   // True when `name` (or its alias) is a setting whose value must not be
   // shown in logs, SLOWLOG or MONITOR (requirepass, masterauth, masteruser).

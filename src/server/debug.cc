@@ -445,6 +445,15 @@ bool DebugOpsCommand(Client& c) {
     std::string sizes = "bits:64 robj:" + std::to_string(sizeof(object::Object)) +
                         " dictentry:" + std::to_string(sizeof(ds::DictEntry)) + " ";
     c.reply.Bulk(sizes);
+  } else if (ArgIs(sub, "config-rewrite-force-all") && argc == 2) {
+    common::Status s = ConfigRegistry::Get().Rewrite(Runtime().config_file, /*force_all=*/true);
+    if (s.ok()) {
+      c.reply.Ok();
+    } else {
+      std::string why = s.message();
+      if (why.rfind("ERR ", 0) == 0) why = why.substr(4);
+      c.AddError("ERR CONFIG-REWRITE-FORCE-ALL failed: " + why);
+    }
   } else if (ArgIs(sub, "restart") || ArgIs(sub, "crash-and-recover")) {
     int64_t delay = 0;
     if (argc >= 3) {

@@ -804,8 +804,8 @@ void DebugHtStats(Client& c) {
 }
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
-// (not CONFIG-REWRITE-FORCE-ALL, REPLICATE, DROP-CLUSTER-PACKET-FILTER,
-// SDSLEN, CLIENT-EVICTION, CLUSTERLINK).
+// (not REPLICATE, DROP-CLUSTER-PACKET-FILTER, SDSLEN, CLIENT-EVICTION,
+// CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
             {"AOF-FLUSH-SLEEP <microsec>",
@@ -815,6 +815,9 @@ void DebugHelp(Client& c) {
              "CHANGE-REPL-ID",
              "    Change the replication IDs of the instance.",
              "    Dangerous: should be used only for testing the replication subsystem.",
+             "CONFIG-REWRITE-FORCE-ALL",
+             "    Like CONFIG REWRITE but writes all configuration options, including",
+             "    keywords not listed in original configuration file or default values.",
              "CRASH-AND-RECOVER [<milliseconds>]",
              "    Hard crash and restart after a <milliseconds> delay (default 0).",
              "DIGEST",

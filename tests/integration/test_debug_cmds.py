@@ -268,3 +268,20 @@ def test_restart_runs_the_same_command_line_again(server_factory, sub):
     assert sizes[0] == sizes[1]
     if sub == "RESTART":
         assert sizes[0] == 1
+
+
+def test_config_rewrite_force_all_writes_defaults_too(server_factory):
+    for binary in (REAL_SERVER, None):
+        kw = {"binary": binary} if binary else {}
+        s = server_factory("--enable-debug-command", "yes", config_text="maxmemory 7mb\n", **kw)
+        c = s.client()
+        c.config_rewrite()
+        with open(s.config) as f:
+            plain = f.read()
+        assert "maxmemory 7mb" in plain and "\nhz " not in plain
+        assert c.execute_command("DEBUG", "CONFIG-REWRITE-FORCE-ALL") == b"OK"
+        with open(s.config) as f:
+            forced = f.read()
+        lines = forced.splitlines()
+        for line in ("maxmemory 7mb", "hz 10", "maxmemory-policy noeviction", "appendonly no"):
+            assert line in lines, (binary, line)
