@@ -437,6 +437,29 @@ bool DebugOpsCommand(Client& c) {
     c.reply.Ok();
   } else if (ArgIs(sub, "populate") && argc >= 3 && argc <= 5) {
     Populate(c);
+  } else if (ArgIs(sub, "sdslen") && argc == 3) {
+    ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
+    if (de == nullptr) {
+      c.AddError(kNoSuchKey);
+      return true;
+    }
+    const object::Object* o = db::EntryValue(de);
+    if (o->GetType() != object::Type::kString || o->GetEncoding() == object::Encoding::kInt) {
+      c.AddError("ERR Not an sds encoded string.");
+      return true;
+    }
+    // The key lives inside its dict entry here (one DRAM allocation per
+    // key): key_zmalloc is that entry's size. The value's sds is its own
+    // allocation (raw, or an in-entry embstr's short string).
+    ds::sds key = db::EntryKeySds(de);
+    auto val = static_cast<ds::sds>(o->ptr);
+    char buf[256];
+    snprintf(buf, sizeof(buf),
+             "key_sds_len:%zu, key_sds_avail:%zu, key_zmalloc: %zu, val_sds_len:%zu, val_sds_avail:%zu, "
+             "val_zmalloc: %zu",
+             ds::SdsLen(key), ds::SdsAvail(key), db::EntryBytes(de), ds::SdsLen(val), ds::SdsAvail(val),
+             ds::SdsAllocSize(val));
+    c.reply.SimpleString(buf);
   } else if (ArgIs(sub, "leak") && argc == 3) {
     // Deliberately never freed: for leak checkers' tests.
     (void)ds::SdsNew(c.argv[2], ds::SdsUse::kMeta);

@@ -804,8 +804,7 @@ void DebugHtStats(Client& c) {
 }
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
-// (not REPLICATE, DROP-CLUSTER-PACKET-FILTER, SDSLEN, CLIENT-EVICTION,
-// CLUSTERLINK).
+// (not REPLICATE, DROP-CLUSTER-PACKET-FILTER, CLIENT-EVICTION, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
             {"AOF-FLUSH-SLEEP <microsec>",
@@ -871,6 +870,8 @@ void DebugHelp(Client& c) {
              "      file to the database.",
              "RESTART [<milliseconds>]",
              "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+             "SDSLEN <key>",
+             "    Show low level SDS string info representing `key` and value.",
              "SEGFAULT",
              "    Crash the server with sigsegv.",
              "SET-ACTIVE-EXPIRE <0|1>",

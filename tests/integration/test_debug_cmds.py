@@ -76,7 +76,7 @@ def test_help_lists_what_exists_in_redis_words(both):
     for name, text in mb.items():
         assert text == rb[name], name
     # Each listed subcommand exists: none answers "unknown subcommand".
-    safe_args = {b"PROTOCOL": ["string"], b"AOF-FLUSH-SLEEP": ["0"], b"SLEEP": ["0"], b"LOG": ["x"], b"ERROR": ["x"], b"LEAK": ["x"],
+    safe_args = {b"PROTOCOL": ["string"], b"AOF-FLUSH-SLEEP": ["0"], b"SDSLEN": ["key:0"], b"SLEEP": ["0"], b"LOG": ["x"], b"ERROR": ["x"], b"LEAK": ["x"],
                  b"HTSTATS": ["0"], b"SET-ACTIVE-EXPIRE": ["1"], b"PAUSE-CRON": ["0"],
                  b"SET-SKIP-CHECKSUM-VALIDATION": ["0"], b"QUICKLIST-PACKED-THRESHOLD": ["0"],
                  b"MALLCTL": ["arenas.page"], b"MALLCTL-STR": ["version"], b"POPULATE": ["1"],
@@ -285,3 +285,20 @@ def test_config_rewrite_force_all_writes_defaults_too(server_factory):
         lines = forced.splitlines()
         for line in ("maxmemory 7mb", "hz 10", "maxmemory-policy noeviction", "appendonly no"):
             assert line in lines, (binary, line)
+
+
+def test_sdslen(both):
+    for s in both:
+        c = s.client()
+        c.set("emb", "hello")
+        c.set("raw", "r" * 100)
+        c.set("n", 12345)
+        c.rpush("l", "a")
+    for cmd in (["SDSLEN", "nokey"], ["SDSLEN", "n"], ["SDSLEN", "l"]):
+        same(both, "DEBUG", *cmd)
+    for key, klen, vlen in (("emb", 3, 5), ("raw", 3, 100)):
+        for s in both:
+            r = s.client().execute_command("DEBUG", "SDSLEN", key).decode()
+            fields = dict(f.replace(": ", ":").split(":") for f in r.split(", "))
+            assert int(fields["key_sds_len"]) == klen and int(fields["val_sds_len"]) == vlen, r
+            assert int(fields["val_zmalloc"]) >= vlen and int(fields["key_zmalloc"]) >= klen, r
