@@ -11,6 +11,7 @@
 #include <jemalloc/jemalloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdint>
@@ -43,6 +44,7 @@
 #include "server/config.h"
 #include "server/crash.h"
 #include "server/digest.h"
+#include "server/maxmemory.h"
 #include "server/server.h"
 
 namespace server {
@@ -235,6 +237,48 @@ void Populate(Client& c) {
     commands::SignalModifiedKey(c, *c.db, key);
   }
   c.reply.Ok();
+}
+
+// DEBUG CLIENT-EVICTION: the clients client eviction may close, by memory
+// in power-of-two buckets, in Redis's layout (its CLIENT_MEM_USAGE_BUCKET_*:
+// 32 KiB and below, then one bucket per power of two, 8 GiB and above).
+void ClientEvictionBuckets(Client& c) {
+  constexpr int kMinLog = 15;
+  constexpr int kMaxLog = 33;
+  constexpr int kBuckets = kMaxLog - kMinLog + 1;
+  if (ClientEvictionLimit() == 0) {
+    c.AddError("ERR maxmemory-clients is disabled.");
+    return;
+  }
+  size_t mem[kBuckets] = {};
+  size_t count[kBuckets] = {};
+  for (const auto& [id, cl] : Runtime().clients) {
+    if (cl->flags & commands::kClientNoEvict) continue;
+    size_t m = cl->mem_usage;
+    int bits = m > 0 ? 64 - __builtin_clzl(m) : 0;
+    int b = std::min(std::max(bits, kMinLog), kMaxLog) - kMinLog;
+    mem[b] += m;
+    count[b]++;
+  }
+  std::string out;
+  char line[128];
+  for (int j = 0; j < kBuckets; j++) {
+    if (j == 0) {
+      out += "bucket          0";
+    } else {
+      snprintf(line, sizeof(line), "bucket %10zu", size_t{1} << (j - 1 + kMinLog));
+      out += line;
+    }
+    if (j == kBuckets - 1) {
+      out += "+            : ";
+    } else {
+      snprintf(line, sizeof(line), " - %10zu: ", (size_t{1} << (j + kMinLog)) - 1);
+      out += line;
+    }
+    snprintf(line, sizeof(line), "tot-mem: %10zu, clients: %zu\n", mem[j], count[j]);
+    out += line;
+  }
+  c.reply.Verbatim(out, "txt");
 }
 
 // DEBUG PROTOCOL <type>: one reply of each RESP3 type with Redis's values,
@@ -437,6 +481,8 @@ bool DebugOpsCommand(Client& c) {
     c.reply.Ok();
   } else if (ArgIs(sub, "populate") && argc >= 3 && argc <= 5) {
     Populate(c);
+  } else if (ArgIs(sub, "client-eviction") && argc == 2) {
+    ClientEvictionBuckets(c);
   } else if (ArgIs(sub, "sdslen") && argc == 3) {
     ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
     if (de == nullptr) {

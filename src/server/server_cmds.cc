@@ -804,7 +804,7 @@ void DebugHtStats(Client& c) {
 }
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
-// (not REPLICATE, DROP-CLUSTER-PACKET-FILTER, CLIENT-EVICTION, CLUSTERLINK).
+// (not REPLICATE, DROP-CLUSTER-PACKET-FILTER, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
             {"AOF-FLUSH-SLEEP <microsec>",
@@ -894,6 +894,8 @@ void DebugHelp(Client& c) {
              "QUICKLIST <key> [<0|1>]",
              "    Show low level info about the quicklist encoding of <key>.",
              "    The optional argument (0 by default) sets the level of detail",
+             "CLIENT-EVICTION",
+             "    Show low level client eviction pools info (maxmemory-clients).",
              "PAUSE-CRON <0|1>",
              "    Stop periodic cron job processing.",
              "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",

@@ -302,3 +302,16 @@ def test_sdslen(both):
             fields = dict(f.replace(": ", ":").split(":") for f in r.split(", "))
             assert int(fields["key_sds_len"]) == klen and int(fields["val_sds_len"]) == vlen, r
             assert int(fields["val_zmalloc"]) >= vlen and int(fields["key_zmalloc"]) >= klen, r
+
+
+def test_client_eviction_buckets(both):
+    same(both, "DEBUG", "CLIENT-EVICTION")  # eviction off: every bucket empty
+    for s in both:
+        c = s.client()
+        c.config_set("maxmemory-clients", "100mb")
+        c.ping()
+        text = c.execute_command("DEBUG", "CLIENT-EVICTION").decode()
+        lines = text.splitlines()
+        assert len(lines) == 19 and lines[0].startswith("bucket          0 -      32767: tot-mem: ")
+        assert lines[-1].startswith("bucket 4294967296+            : tot-mem: ")
+        assert sum(int(l.rsplit("clients: ", 1)[1]) for l in lines) >= 1  # this client at least
