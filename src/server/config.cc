@@ -288,6 +288,7 @@ struct ConfigRegistry::RewriteState {
   std::map<std::string, std::deque<size_t>> option_to_line;
   std::set<std::string> rewritten;  // options handled by the rewrite
   bool needs_signature = true;
+  bool force_all = false;  // every option gets a line, defaults too
   std::string unsafe_option;  // the first option whose line held a control character
 
   void MarkProcessed(const std::string& option) { rewritten.insert(option); }
@@ -304,7 +305,7 @@ struct ConfigRegistry::RewriteState {
       if (static_cast<unsigned char>(ch) < ' ' && unsafe_option.empty()) unsafe_option = option;
     }
     auto it = option_to_line.find(option);
-    if (it == option_to_line.end() && !force) return;
+    if (it == option_to_line.end() && !force && !force_all) return;
     if (it != option_to_line.end()) {
       size_t at = it->second.front();
       it->second.pop_front();
@@ -1779,11 +1780,12 @@ common::Status ConfigRegistry::Set(const std::vector<std::pair<std::string, std:
 
 // ---- CONFIG REWRITE ---------------------------------------------------------
 
-common::Status ConfigRegistry::Rewrite(const std::string& path) {
+common::Status ConfigRegistry::Rewrite(const std::string& path, bool force_all) {
   if (path.empty()) return common::Status::InvalidArgument("ERR The server is running without a config file");
 
   // Step 1: the old file, line by line, and where each option is set.
   RewriteState st;
+  st.force_all = force_all;
   std::string old;
   int err = 0;
   if (!ReadWholeFile(path, &old, &err) && err != ENOENT) return common::Status::IoError(strerror(err));

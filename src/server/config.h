@@ -405,8 +405,9 @@ class ConfigRegistry {
   // commented out as "# ??? <line>". The new file replaces the old
   // atomically (temporary file, fsync, rename). Errors: "ERR The server is
   // running without a config file" for an empty path, else IoError with
-  // strerror's text.
-  common::Status Rewrite(const std::string& path);
+  // strerror's text. force_all (DEBUG CONFIG-REWRITE-FORCE-ALL) writes
+  // every setting, defaults included.
+  common::Status Rewrite(const std::string& path, bool force_all = false);
   // The `user` lines CONFIG REWRITE writes, one per ACL user (Redis's
   // rewriteConfigUserOption); with an aclfile the old ones are dropped.
   // Installed by the server (acl_cmds.cc); unset: `user` lines are kept.

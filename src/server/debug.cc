@@ -7,8 +7,11 @@
 // STRUCTSIZE. Replies and errors are Redis 7.0's.
 #include "server/debug.h"
 
+#include <fcntl.h>
 #include <jemalloc/jemalloc.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alloc/nvm_arena.h"
 #include "alloc/zmalloc.h"
@@ -37,8 +41,11 @@
 #include "object/set_type.h"
 #include "object/zset_type.h"
 #include "persist/dump.h"
+#include "server/config.h"
 #include "server/crash.h"
 #include "server/digest.h"
+#include "server/maxmemory.h"
+#include "server/server.h"
 
 namespace server {
 
@@ -232,6 +239,48 @@ void Populate(Client& c) {
   c.reply.Ok();
 }
 
+// DEBUG CLIENT-EVICTION: the clients client eviction may close, by memory
+// in power-of-two buckets, in Redis's layout (its CLIENT_MEM_USAGE_BUCKET_*:
+// 32 KiB and below, then one bucket per power of two, 8 GiB and above).
+void ClientEvictionBuckets(Client& c) {
+  constexpr int kMinLog = 15;
+  constexpr int kMaxLog = 33;
+  constexpr int kBuckets = kMaxLog - kMinLog + 1;
+  if (ClientEvictionLimit() == 0) {
+    c.AddError("ERR maxmemory-clients is disabled.");
+    return;
+  }
+  size_t mem[kBuckets] = {};
+  size_t count[kBuckets] = {};
+  for (const auto& [id, cl] : Runtime().clients) {
+    if (cl->flags & commands::kClientNoEvict) continue;
+    size_t m = cl->mem_usage;
+    int bits = m > 0 ? 64 - __builtin_clzl(m) : 0;
+    int b = std::min(std::max(bits, kMinLog), kMaxLog) - kMinLog;
+    mem[b] += m;
+    count[b]++;
+  }
+  std::string out;
+  char line[128];
+  for (int j = 0; j < kBuckets; j++) {
+    if (j == 0) {
+      out += "bucket          0";
+    } else {
+      snprintf(line, sizeof(line), "bucket %10zu", size_t{1} << (j - 1 + kMinLog));
+      out += line;
+    }
+    if (j == kBuckets - 1) {
+      out += "+            : ";
+    } else {
+      snprintf(line, sizeof(line), " - %10zu: ", (size_t{1} << (j + kMinLog)) - 1);
+      out += line;
+    }
+    snprintf(line, sizeof(line), "tot-mem: %10zu, clients: %zu\n", mem[j], count[j]);
+    out += line;
+  }
+  c.reply.Verbatim(out, "txt");
+}
+
 // DEBUG PROTOCOL <type>: one reply of each RESP3 type with Redis's values,
 // for client library tests.
 void DebugProtocol(Client& c) {
@@ -294,6 +343,62 @@ void DebugProtocol(Client& c) {
 }  // namespace
 
 bool& CronPaused() { return g_cron_paused; }
+
+namespace {
+
+std::string g_executable;             // absolute (/proc/self/exe)
+std::vector<std::string> g_exec_argv;  // the original command line
+
+// Redis's restartServer: optionally rewrite the config and shut down as
+// SHUTDOWN does, close every descriptor but stdin/out/err, wait `delay_ms`,
+// then exec the same binary with the same arguments (same pid). Returns
+// only on failure.
+void RestartServer(bool graceful, int64_t delay_ms) {
+  if (g_executable.empty() || access(g_executable.c_str(), X_OK) != 0) {
+    LOG_WARNING("Can't restart: this process has no permissions to execute %s", g_executable.c_str());
+    return;
+  }
+  const std::string& config_file = Runtime().config_file;
+  if (graceful && !config_file.empty()) {
+    common::Status s = ConfigRegistry::Get().Rewrite(config_file);
+    if (!s.ok()) {
+      LOG_WARNING("Can't restart: configuration rewrite process failed: %s", s.message().c_str());
+      return;
+    }
+  }
+  if (graceful && !PrepareForShutdown(false, false, false)) {
+    LOG_WARNING("Can't restart: error preparing for shutdown");
+    return;
+  }
+  // maxclients + 1024 bounds the descriptors we may hold (as Redis's loop).
+  int limit = Config().maxclients + 1024;
+  for (int fd = 3; fd < limit; fd++)
+    if (fcntl(fd, F_GETFD) != -1) close(fd);
+  if (delay_ms > 0) usleep(static_cast<useconds_t>(delay_ms * 1000));
+  std::vector<char*> argv;
+  for (std::string& a : g_exec_argv) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execve(g_executable.c_str(), argv.data(), environ);
+  _exit(1);  // nothing left to return to
+}
+
+}  // namespace
+
+void SaveExecArgv(int argc, char** argv) {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  g_executable = n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string(argv[0]);
+  g_exec_argv.assign(argv, argv + argc);
+  // A relative config file would not be found from the new working
+  // directory (dir): run it by its absolute path.
+  if (argc > 1 && argv[1][0] != '-' && argv[1][0] != '/') {
+    char* abs = realpath(argv[1], nullptr);
+    if (abs != nullptr) {
+      g_exec_argv[1] = abs;
+      free(abs);
+    }
+  }
+}
 
 int& AofFlushSleepUs() {
   static int us = 0;
@@ -376,6 +481,31 @@ bool DebugOpsCommand(Client& c) {
     c.reply.Ok();
   } else if (ArgIs(sub, "populate") && argc >= 3 && argc <= 5) {
     Populate(c);
+  } else if (ArgIs(sub, "client-eviction") && argc == 2) {
+    ClientEvictionBuckets(c);
+  } else if (ArgIs(sub, "sdslen") && argc == 3) {
+    ds::DictEntry* de = c.db->FindEntry(c.argv[2]);
+    if (de == nullptr) {
+      c.AddError(kNoSuchKey);
+      return true;
+    }
+    const object::Object* o = db::EntryValue(de);
+    if (o->GetType() != object::Type::kString || o->GetEncoding() == object::Encoding::kInt) {
+      c.AddError("ERR Not an sds encoded string.");
+      return true;
+    }
+    // The key lives inside its dict entry here (one DRAM allocation per
+    // key): key_zmalloc is that entry's size. The value's sds is its own
+    // allocation (raw, or an in-entry embstr's short string).
+    ds::sds key = db::EntryKeySds(de);
+    auto val = static_cast<ds::sds>(o->ptr);
+    char buf[256];
+    snprintf(buf, sizeof(buf),
+             "key_sds_len:%zu, key_sds_avail:%zu, key_zmalloc: %zu, val_sds_len:%zu, val_sds_avail:%zu, "
+             "val_zmalloc: %zu",
+             ds::SdsLen(key), ds::SdsAvail(key), db::EntryBytes(de), ds::SdsLen(val), ds::SdsAvail(val),
+             ds::SdsAllocSize(val));
+    c.reply.SimpleString(buf);
   } else if (ArgIs(sub, "leak") && argc == 3) {
     // Deliberately never freed: for leak checkers' tests.
     (void)ds::SdsNew(c.argv[2], ds::SdsUse::kMeta);
@@ -384,6 +514,23 @@ bool DebugOpsCommand(Client& c) {
     std::string sizes = "bits:64 robj:" + std::to_string(sizeof(object::Object)) +
                         " dictentry:" + std::to_string(sizeof(ds::DictEntry)) + " ";
     c.reply.Bulk(sizes);
+  } else if (ArgIs(sub, "config-rewrite-force-all") && argc == 2) {
+    common::Status s = ConfigRegistry::Get().Rewrite(Runtime().config_file, /*force_all=*/true);
+    if (s.ok()) {
+      c.reply.Ok();
+    } else {
+      std::string why = s.message();
+      if (why.rfind("ERR ", 0) == 0) why = why.substr(4);
+      c.AddError("ERR CONFIG-REWRITE-FORCE-ALL failed: " + why);
+    }
+  } else if (ArgIs(sub, "restart") || ArgIs(sub, "crash-and-recover")) {
+    int64_t delay = 0;
+    if (argc >= 3) {
+      if (!commands::GetInt64OrReply(c, c.argv[2], &delay)) return true;
+      if (delay < 0) delay = 0;
+    }
+    RestartServer(ArgIs(sub, "restart"), delay);
+    c.AddError("ERR failed to restart the server. Check server logs.");
   } else if (ArgIs(sub, "oom")) {
     // An allocation no allocator can serve: the out-of-memory report.
     volatile size_t huge = SIZE_MAX;

@@ -25,6 +25,10 @@ int& AofFlushSleepUs();
 // (Redis's server.pause_cron). False at start-up.
 bool& CronPaused();
 
+// The command line DEBUG RESTART and CRASH-AND-RECOVER run again. Called
+// first thing in Start, before the config may change the directory.
+void SaveExecArgv(int argc, char** argv);
+
 // DEBUG DIGEST, DIGEST-VALUE, PROTOCOL, ... (debug.cc). Returns false when
 // the subcommand (with its argument count) is none of them.
 bool DebugOpsCommand(commands::Client& c);

@@ -525,7 +525,10 @@ common::Status LoadRdbData(std::string_view data, const std::vector<db::Db*>& db
   persist::RdbLoadStats st;
   common::Status s = persist::RdbLoad(data, dbs, o, &st);
   StopLoading();
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    LogRdbAux(st);  // what was read before the failure, as Redis logs it
+    return s;
+  }
   LogRdbLoaded(st);
   p.rdb_last_load_keys_loaded = st.keys_loaded;
   p.rdb_last_load_keys_expired = st.keys_expired;
@@ -546,11 +549,15 @@ void FlushAllDbs(bool async = false) {
 
 }  // namespace
 
-void LogRdbLoaded(const persist::RdbLoadStats& st) {
+void LogRdbAux(const persist::RdbLoadStats& st) {
   if (!st.redis_ver.empty()) LOG_NOTICE("Loading RDB produced by version %s", st.redis_ver.c_str());
   if (st.ctime >= 0) LOG_NOTICE("RDB age %lld seconds", static_cast<long long>(common::MsTime() / 1000 - st.ctime));
   if (st.used_mem >= 0) LOG_NOTICE("RDB memory usage when created %.2f Mb", static_cast<double>(st.used_mem) / kMb);
   if (st.aof_base) LOG_NOTICE("RDB is base AOF");
+}
+
+void LogRdbLoaded(const persist::RdbLoadStats& st) {
+  LogRdbAux(st);
   if (st.checksum_skipped) LOG_WARNING("RDB file was saved with checksum disabled: no check performed.");
   LOG_NOTICE("Done loading RDB, keys loaded: %zu, keys expired: %zu.", st.keys_loaded, st.keys_expired);
 }
@@ -643,8 +650,19 @@ bool LoadDataAtStartup() {
     bool missing;
     common::Status s = LoadRdbFile(Config().dbfilename, false, &missing);
     if (!s.ok()) {
-      LOG_WARNING("Error loading the RDB file %s: %s", Config().dbfilename.c_str(), s.message().c_str());
-      LOG_WARNING("Fatal error loading the DB, check server logs. Exiting.");
+      // The reason, then Redis's last line: a file that is no RDB at all
+      // (or cannot be read) is a "Fatal error loading the DB"; bad content
+      // ends with "Terminating server after rdb file reading failure.".
+      const std::string& why = s.message();
+      LOG_WARNING("Error loading the RDB file %s: %s", Config().dbfilename.c_str(), why.c_str());
+      if (s.code() == common::Code::kIoError) {
+        LOG_WARNING("Fatal error loading the DB: %s. Exiting.", why.substr(why.rfind(": ") + 2).c_str());
+      } else if (why.rfind("Wrong signature", 0) == 0 || why.rfind("Can't handle RDB format version", 0) == 0 ||
+                 why.rfind("Bad RDB version digits", 0) == 0) {
+        LOG_WARNING("Fatal error loading the DB: %s. Exiting.", strerror(EINVAL));
+      } else {
+        LOG_WARNING("Terminating server after rdb file reading failure.");
+      }
       return false;
     }
     if (!missing) {

@@ -84,7 +84,9 @@ void ChildReportFinalCow(persist::ChildInfoType type, const char* what);
 std::vector<db::Db*>& AllDbs();
 // The lines Redis logs after reading an RDB (its version, age, memory,
 // "RDB is base AOF", keys loaded): for dump.rdb and an AOF's RDB base.
+// LogRdbAux: the first four only (a load that failed part way).
 void LogRdbLoaded(const persist::RdbLoadStats& st);
+void LogRdbAux(const persist::RdbLoadStats& st);
 // The loading state around a whole-dataset load (RDB at start-up, DEBUG
 // RELOAD, the AOF): INFO's loading fields, -LOADING for clients, and
 // LoadingProgress serves events and logs progress at most once a second.

@@ -281,6 +281,7 @@ common::Status ApplyConfigMirrors() {
 int Start(int argc, char** argv) {
   int early = HandleEarlyFlags(argc, argv);
   if (early >= 0) return early;
+  SaveExecArgv(argc, argv);
   ServerRuntime& rt = Runtime();
   rt.executable = argv[0];
   common::Status st = ConfigRegistry::Get().LoadArgv(argc, argv, &rt.config_file);

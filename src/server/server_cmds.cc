@@ -807,9 +807,7 @@ void DebugHtStats(Client& c) {
 }
 
 // Redis 7.0.15's DEBUG HELP, keeping exactly the subcommands tieredis has
-// (not CONFIG-REWRITE-FORCE-ALL, CRASH-AND-RECOVER,
-// REPLICATE, DROP-CLUSTER-PACKET-FILTER, RESTART, SDSLEN,
-// CLIENT-EVICTION, CLUSTERLINK).
+// (not REPLICATE, DROP-CLUSTER-PACKET-FILTER, CLUSTERLINK).
 void DebugHelp(Client& c) {
   ReplyHelp(c, "DEBUG",
             {"AOF-FLUSH-SLEEP <microsec>",
@@ -819,6 +817,11 @@ void DebugHelp(Client& c) {
              "CHANGE-REPL-ID",
              "    Change the replication IDs of the instance.",
              "    Dangerous: should be used only for testing the replication subsystem.",
+             "CONFIG-REWRITE-FORCE-ALL",
+             "    Like CONFIG REWRITE but writes all configuration options, including",
+             "    keywords not listed in original configuration file or default values.",
+             "CRASH-AND-RECOVER [<milliseconds>]",
+             "    Hard crash and restart after a <milliseconds> delay (default 0).",
              "DIGEST",
              "    Output a hex signature representing the current DB content.",
              "DIGEST-VALUE <key> [<key> ...]",
@@ -868,6 +871,10 @@ void DebugHelp(Client& c) {
              "      existing RDB file.",
              "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
              "      file to the database.",
+             "RESTART [<milliseconds>]",
+             "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+             "SDSLEN <key>",
+             "    Show low level SDS string info representing `key` and value.",
              "SEGFAULT",
              "    Crash the server with sigsegv.",
              "SET-ACTIVE-EXPIRE <0|1>",
@@ -890,6 +897,8 @@ void DebugHelp(Client& c) {
              "QUICKLIST <key> [<0|1>]",
              "    Show low level info about the quicklist encoding of <key>.",
              "    The optional argument (0 by default) sets the level of detail",
+             "CLIENT-EVICTION",
+             "    Show low level client eviction pools info (maxmemory-clients).",
              "PAUSE-CRON <0|1>",
              "    Stop periodic cron job processing.",
              "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",

@@ -76,13 +76,14 @@ def test_help_lists_what_exists_in_redis_words(both):
     for name, text in mb.items():
         assert text == rb[name], name
     # Each listed subcommand exists: none answers "unknown subcommand".
-    safe_args = {b"PROTOCOL": ["string"], b"AOF-FLUSH-SLEEP": ["0"], b"SLEEP": ["0"], b"LOG": ["x"], b"ERROR": ["x"], b"LEAK": ["x"],
+    safe_args = {b"PROTOCOL": ["string"], b"AOF-FLUSH-SLEEP": ["0"], b"SDSLEN": ["key:0"], b"SLEEP": ["0"], b"LOG": ["x"], b"ERROR": ["x"], b"LEAK": ["x"],
                  b"HTSTATS": ["0"], b"SET-ACTIVE-EXPIRE": ["1"], b"PAUSE-CRON": ["0"],
                  b"SET-SKIP-CHECKSUM-VALIDATION": ["0"], b"QUICKLIST-PACKED-THRESHOLD": ["0"],
                  b"MALLCTL": ["arenas.page"], b"MALLCTL-STR": ["version"], b"POPULATE": ["1"],
                  b"REPLYBUFFER": ["resizing", "1"], b"OBJECT": ["key:0"], b"LISTPACK": ["key:0"],
                  b"QUICKLIST": ["key:0"], b"HTSTATS-KEY": ["key:0"], b"DIGEST-VALUE": ["key:0"]}
-    skip = {b"ASSERT", b"PANIC", b"SEGFAULT", b"OOM", b"RELOAD", b"LOADAOF", b"HELP"}
+    skip = {b"ASSERT", b"PANIC", b"SEGFAULT", b"OOM", b"RELOAD", b"LOADAOF", b"HELP", b"RESTART",
+            b"CRASH-AND-RECOVER"}
     for name in mb:
         if name in skip:
             continue
@@ -163,11 +164,12 @@ def test_a_list_takes_plain_nodes_past_the_packed_threshold(both):
         c.rpush("l", "small", "x" * 200, "small2")
         assert c.lrange("l", 0, -1) == [b"small", b"x" * 200, b"small2"]
         c.execute_command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
-    # A plain node of its own: three nodes in both servers' DEBUG OBJECT.
-    o, t = (s.client().execute_command("DEBUG", "OBJECT", "l") for s in both)
-    nodes = [x for x in t.split() if x.startswith(b"ql_nodes:")]
-    if nodes:  # shown by Redis; ours may not print quicklist details
-        assert nodes == [b"ql_nodes:3"]
+    # A plain node of its own: three nodes in both servers' DEBUG OBJECT,
+    # and the same digest as Redis's.
+    for s in both:
+        fields = s.client().execute_command("DEBUG", "OBJECT", "l").split()
+        assert b"ql_nodes:3" in fields, fields
+    same(both, "DEBUG", "DIGEST-VALUE", "l")
 
 
 def test_mallctl(both):
@@ -233,3 +235,83 @@ def test_aof_flush_sleep_delays_writes(server_factory):
         t = time.time()
         c.set("k", "v")
         assert time.time() - t < 0.15
+
+
+@pytest.mark.parametrize("sub", ["RESTART", "CRASH-AND-RECOVER"])
+def test_restart_runs_the_same_command_line_again(server_factory, sub):
+    """Same pid, same port and options; RESTART shuts down as SHUTDOWN does
+    (the AOF keeps the data), CRASH-AND-RECOVER does not (an unsaved key is
+    gone)."""
+    sizes = []
+    for binary in (REAL_SERVER, None):
+        kw = {"binary": binary} if binary else {}
+        s = server_factory("--enable-debug-command", "yes", "--appendonly", "yes", "--appendfsync", "no",
+                           "--maxmemory", "7mb", **kw)
+        c = s.client()
+        c.set("k", "v")
+        pid = s.proc.pid
+        with pytest.raises(redis.ConnectionError):
+            c.execute_command("DEBUG", sub, 100)
+        deadline = time.time() + 10
+        while True:
+            try:
+                c = s.client()
+                c.ping()
+                break
+            except redis.ConnectionError:
+                assert time.time() < deadline and s.alive()
+                time.sleep(0.05)
+        assert s.proc.pid == pid and s.alive()
+        assert c.config_get("maxmemory") == {"maxmemory": "7340032"}
+        sizes.append(c.dbsize())
+        assert s.read_log().count("Server initialized") == 2
+    assert sizes[0] == sizes[1]
+    if sub == "RESTART":
+        assert sizes[0] == 1
+
+
+def test_config_rewrite_force_all_writes_defaults_too(server_factory):
+    for binary in (REAL_SERVER, None):
+        kw = {"binary": binary} if binary else {}
+        s = server_factory("--enable-debug-command", "yes", config_text="maxmemory 7mb\n", **kw)
+        c = s.client()
+        c.config_rewrite()
+        with open(s.config) as f:
+            plain = f.read()
+        assert "maxmemory 7mb" in plain and "\nhz " not in plain
+        assert c.execute_command("DEBUG", "CONFIG-REWRITE-FORCE-ALL") == b"OK"
+        with open(s.config) as f:
+            forced = f.read()
+        lines = forced.splitlines()
+        for line in ("maxmemory 7mb", "hz 10", "maxmemory-policy noeviction", "appendonly no"):
+            assert line in lines, (binary, line)
+
+
+def test_sdslen(both):
+    for s in both:
+        c = s.client()
+        c.set("emb", "hello")
+        c.set("raw", "r" * 100)
+        c.set("n", 12345)
+        c.rpush("l", "a")
+    for cmd in (["SDSLEN", "nokey"], ["SDSLEN", "n"], ["SDSLEN", "l"]):
+        same(both, "DEBUG", *cmd)
+    for key, klen, vlen in (("emb", 3, 5), ("raw", 3, 100)):
+        for s in both:
+            r = s.client().execute_command("DEBUG", "SDSLEN", key).decode()
+            fields = dict(f.replace(": ", ":").split(":") for f in r.split(", "))
+            assert int(fields["key_sds_len"]) == klen and int(fields["val_sds_len"]) == vlen, r
+            assert int(fields["val_zmalloc"]) >= vlen and int(fields["key_zmalloc"]) >= klen, r
+
+
+def test_client_eviction_buckets(both):
+    same(both, "DEBUG", "CLIENT-EVICTION")  # eviction off: every bucket empty
+    for s in both:
+        c = s.client()
+        c.config_set("maxmemory-clients", "100mb")
+        c.ping()
+        text = c.execute_command("DEBUG", "CLIENT-EVICTION").decode()
+        lines = text.splitlines()
+        assert len(lines) == 19 and lines[0].startswith("bucket          0 -      32767: tot-mem: ")
+        assert lines[-1].startswith("bucket 4294967296+            : tot-mem: ")
+        assert sum(int(l.rsplit("clients: ", 1)[1]) for l in lines) >= 1  # this client at least

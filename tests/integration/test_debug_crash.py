@@ -129,3 +129,10 @@ def test_oom_writes_the_report_and_aborts(server_factory):
     assert re.search(r"# Out Of Memory allocating \d+ bytes!\n", log)
     assert re.search(r"# Guru Meditation: Redis aborting for OUT OF MEMORY\. Allocating \d+ bytes!", log)
     assert SECTIONS[-1] in log
+
+
+def test_use_exit_on_panic_exits_with_1(server_factory):
+    ours = start(server_factory, "--crash-memcheck-enabled", "no", "--use-exit-on-panic", "yes")
+    rc, log = crash(ours, "DEBUG", "ASSERT")
+    assert rc == 1
+    assert SECTIONS[-1] in log

@@ -212,3 +212,41 @@ def test_aof_loading_lines(server_factory, datadir):
                      if re.search(r"RDB|AOF|loaded|Reading", m)])
     assert logs[1] == logs[0]
     assert "DB loaded from incr file appendonly.aof.N.incr.aof: N seconds" in logs[0]
+
+
+def corrupt_hash(data):
+    """The RDB with its hash's second field renamed to the first (a
+    duplicate: deep sanitization fails) and its checksum fixed."""
+    i = data.find(b"\x81b")
+    bad = bytearray(data)
+    bad[i + 1] = ord("a")
+    body = bytes(bad[:-8])
+    return body + dump_util.crc64(body).to_bytes(8, "little")
+
+
+@pytest.mark.parametrize("case", ["bad content", "bad signature"])
+def test_rdb_load_failure_lines(server_factory, datadir, case):
+    writer = server_factory(binary=REAL_SERVER)
+    w = writer.client()
+    w.hset("h", mapping={"a": "1", "b": "2"})
+    w.save()
+    with open(os.path.join(writer.dir, "dump.rdb"), "rb") as f:
+        data = f.read()
+    data = corrupt_hash(data) if case == "bad content" else b"NOTRDB" + data[6:]
+    tails = []
+    for binary in (REAL_SERVER, OUR_SERVER):
+        d = os.path.join(datadir, os.path.basename(binary) + str(len(tails)))
+        os.mkdir(d)
+        with open(os.path.join(d, "dump.rdb"), "wb") as f:
+            f.write(data)
+        rc, lines = run_until_exit(binary, d, "--sanitize-dump-payload", "yes")
+        assert rc == 1
+        msgs = [message(l) for l in lines if l.strip()]
+        aux = [m for m in msgs if m.startswith(("Loading RDB produced", "RDB age", "RDB memory usage"))]
+        tails.append((len(aux), msgs[-1]))
+    assert tails[1] == tails[0]
+    if case == "bad content":
+        assert tails[0] == (3, "Terminating server after rdb file reading failure.")
+        assert "Hash listpack integrity check failed." in "\n".join(lines)
+    else:
+        assert tails[0] == (0, "Fatal error loading the DB: Invalid argument. Exiting.")
