@@ -70,6 +70,15 @@ def build(c):
                     "12": 3, "f": 1e20, "g": 1 / 3}); enc["z:lp"] = "listpack"
     p.zadd("z:sl", {f"m{i}": i * 0.7 for i in range(300)}); enc["z:sl"] = "skiplist"
     p.zadd("z:sl-long", {"x" * 80: 1.25, "y": 2}); enc["z:sl-long"] = "skiplist"
+    # Streams: entries with the master entry's fields and with others, many
+    # nodes, a deletion, a consumer group (groups are not digested), a TTL.
+    for i in range(250):
+        fields = {"f": i, "g": "v" * (i % 7)} if i % 3 else {"other": i}
+        p.xadd("x:stream", fields, id=f"{1000 + i}-{i % 4}")
+    p.xdel("x:stream", "1005-1")
+    p.xgroup_create("x:stream", "grp", id="0")
+    enc["x:stream"] = "stream"
+    p.xadd("ttl:x", {"a": "b"}, id="1-1"); p.expire("ttl:x", 1000); enc["ttl:x"] = "stream"
     # TTLs: present on some keys of each type.
     p.set("ttl:s", "v", ex=1000); enc["ttl:s"] = "embstr"
     p.rpush("ttl:l", "a", "b"); p.pexpire("ttl:l", 5_000_000); enc["ttl:l"] = "quicklist"
