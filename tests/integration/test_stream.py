@@ -455,3 +455,20 @@ def test_tiering_engine_moves_streams_unchanged(server_factory):
         assert (c.dump("s"), raw(c, "XINFO", "STREAM", "s", "FULL", "COUNT", "0")) == before
     c.xadd("s", {"f": "new"}, id="3000-0")
     assert c.xrange("s", "2000", "+")[-1] == (b"3000-0", {b"f": b"new"})
+
+
+STREAM_COMMANDS = ["xadd", "xrange", "xrevrange", "xlen", "xdel", "xtrim", "xsetid", "xread", "xreadgroup", "xack",
+                   "xpending", "xclaim", "xautoclaim", "xgroup", "xgroup|create", "xgroup|setid", "xgroup|destroy",
+                   "xgroup|createconsumer", "xgroup|delconsumer", "xgroup|help", "xinfo", "xinfo|stream",
+                   "xinfo|groups", "xinfo|consumers", "xinfo|help"]
+
+
+def test_command_info_and_getkeys_match_redis(r, real):
+    for name in STREAM_COMMANDS:
+        ours, theirs = raw(r, "COMMAND", "INFO", name)[0], raw(real, "COMMAND", "INFO", name)[0]
+        assert ours[:6] == theirs[:6], name
+        assert sorted(ours[6]) == sorted(theirs[6]), name  # ACL categories
+        assert ours[8] == theirs[8], name  # key specs
+    for cmd in ("XREAD COUNT 1 STREAMS a b 0 0", "XREADGROUP GROUP g c STREAMS a b > >", "XADD s * a b",
+                "XGROUP CREATE s g $", "XINFO STREAM s", "XCLAIM s g c 0 1-1"):
+        same(r, real, "COMMAND", "GETKEYS", *cmd.split())
