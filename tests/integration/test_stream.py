@@ -274,7 +274,7 @@ def random_commands(seed, steps):
     groups = ["g1", "g2"]
     consumers = ["c1", "c2", "c3"]
     for _ in range(steps):
-        op = rng.randrange(23)
+        op = rng.randrange(25)
         key = rng.choice(["s1", "s2"])
         if op < 6:
             ms += rng.randrange(3)
@@ -343,6 +343,15 @@ def random_commands(seed, steps):
         elif op == 21:
             cmd = ["XPENDING", key, rng.choice(groups)] + (["IDLE", "0"] if rng.randrange(2) else []) + \
                   ["-", "+", str(rng.randrange(5))] + ([rng.choice(consumers)] if rng.randrange(2) else [])
+        elif op == 23:
+            cmd = ["XSETID", key, f"{ms + rng.randrange(-2, 3)}-{rng.randrange(3)}"]
+            if rng.randrange(2):
+                cmd += ["ENTRIESADDED", str(rng.randrange(200))]
+            if rng.randrange(2):
+                cmd += ["MAXDELETEDID", f"{rng.randrange(ms + 1)}-0"]
+        elif op == 24:
+            cmd = ["XGROUP", rng.choice(["CREATE", "SETID"]), key, rng.choice(groups),
+                   rng.choice(["0", "$", f"{rng.randrange(ms + 1)}"]), "ENTRIESREAD", str(rng.randrange(-1, 100))]
         else:
             cmd = ["XCLAIM", key, rng.choice(groups), rng.choice(consumers), "0",
                    f"{rng.randrange(1, ms + 1)}-{rng.randrange(3)}", f"{rng.randrange(1, ms + 1)}-0",
