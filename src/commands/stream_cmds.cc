@@ -560,18 +560,25 @@ void XlenCommand(Client& c) {
   c.reply.Integer(o == nullptr ? 0 : static_cast<int64_t>(object::StreamOf(o)->length));
 }
 
-void XdelCommand(Client& c) {
-  std::string_view key = c.argv[1];
+// XDEL and XTRIM of a missing key answer 0 before parsing anything else.
+bool LookupStreamWriteOrZero(Client& c, std::string_view key, Stream** s) {
   Object* o;
-  if (!LookupStreamWrite(c, key, &o)) return;
+  if (!LookupStreamWrite(c, key, &o)) return false;
   if (o == nullptr) {
     c.reply.Integer(0);
-    return;
+    return false;
   }
+  *s = object::StreamOf(o);
+  return true;
+}
+
+void XdelCommand(Client& c) {
+  std::string_view key = c.argv[1];
+  Stream* s;
+  if (!LookupStreamWriteOrZero(c, key, &s)) return;
   std::vector<StreamId> ids(c.argv.size() - 2);
   for (size_t j = 2; j < c.argv.size(); j++)
     if (!ParseStrictIdOrReply(c, c.argv[j], &ids[j - 2])) return;
-  Stream* s = object::StreamOf(o);
   int64_t deleted = 0;
   bool first_entry = false;
   for (const StreamId& id : ids) {
@@ -595,16 +602,11 @@ void XdelCommand(Client& c) {
 
 void XtrimCommand(Client& c) {
   std::string_view key = c.argv[1];
-  Object* o;
-  if (!LookupStreamWrite(c, key, &o)) return;
-  if (o == nullptr) {
-    c.reply.Integer(0);
-    return;
-  }
+  Stream* s;
+  if (!LookupStreamWriteOrZero(c, key, &s)) return;
   AddTrimArgs a;
   int i = ParseAddTrimArgsOrReply(c, &a, /*xadd=*/false);
   if (i < 0) return;
-  Stream* s = object::StreamOf(o);
   int64_t deleted = s->Trim(a.trim);
   if (deleted) {
     NotifyStream(c, "xtrim", key);
@@ -1485,6 +1487,17 @@ void ReplyEntriesRead(Client& c, const StreamCG* cg) {
   }
 }
 
+// The three fields both XINFO GROUPS and XINFO STREAM FULL give a group:
+// last-delivered-id, entries-read, lag.
+void ReplyGroupProgress(Client& c, const Stream* s, const StreamCG* cg) {
+  c.reply.Bulk("last-delivered-id");
+  ReplyId(c, cg->last_id);
+  c.reply.Bulk("entries-read");
+  ReplyEntriesRead(c, cg);
+  c.reply.Bulk("lag");
+  ReplyGroupLag(c, s, cg);
+}
+
 bool LookupInfoStream(Client& c, Stream** s) {
   Object* o;
   if (!LookupStreamRead(c, c.argv[2], &o)) return false;
@@ -1535,12 +1548,7 @@ void XinfoGroupsCommand(Client& c) {
     c.reply.Integer(static_cast<int64_t>(cg->consumers.size()));
     c.reply.Bulk("pending");
     c.reply.Integer(static_cast<int64_t>(cg->pel.size()));
-    c.reply.Bulk("last-delivered-id");
-    ReplyId(c, cg->last_id);
-    c.reply.Bulk("entries-read");
-    ReplyEntriesRead(c, cg);
-    c.reply.Bulk("lag");
-    ReplyGroupLag(c, s, cg);
+    ReplyGroupProgress(c, s, cg);
     return true;
   });
 }
@@ -1572,12 +1580,7 @@ void ReplyFullGroups(Client& c, Stream* s, int64_t count) {
     c.reply.MapHeader(7);
     c.reply.Bulk("name");
     c.reply.Bulk(name);
-    c.reply.Bulk("last-delivered-id");
-    ReplyId(c, cg->last_id);
-    c.reply.Bulk("entries-read");
-    ReplyEntriesRead(c, cg);
-    c.reply.Bulk("lag");
-    ReplyGroupLag(c, s, cg);
+    ReplyGroupProgress(c, s, cg);
     c.reply.Bulk("pel-count");
     c.reply.Integer(static_cast<int64_t>(cg->pel.size()));
     c.reply.Bulk("pending");
