@@ -203,6 +203,14 @@ SCRIPT = [
     ["XGROUP", "CREATECONSUMER", "s", "g", "x", "y"],
     ["XINFO", "CONSUMERS", "s"],
     ["XINFO", "STREAM"],
+    # Many fields (the entry appended in one resize, beyond its inline
+    # buffer), and values of every listpack string size class.
+    ["XADD", "wide", "1-1"] + [x for i in range(40) for x in (f"field{i}", str(i * 7919))],
+    ["XADD", "wide", "1-2"] + [x for i in range(40) for x in (f"field{i}", "v" * i)],
+    ["XADD", "wide", "2-1", "small", "x" * 63, "mid", "y" * 4095, "big", "z" * 70000, "int", "-9223372036854775808"],
+    ["XADD", "wide", "3-1", "small", "x" * 64, "mid", "y" * 4096, "big", "z" * 5, "int", "9223372036854775808"],
+    ["XRANGE", "wide", "-", "+"],
+    ["XREVRANGE", "wide", "+", "-", "COUNT", "2"],
     ["SORT", "s"],
     ["COPY", "s", "s-copy"],
     ["XINFO", "GROUPS", "s-copy"],
