@@ -501,3 +501,22 @@ def test_command_info_and_getkeys_match_redis(r, real):
     for cmd in ("XREAD COUNT 1 STREAMS a b 0 0", "XREADGROUP GROUP g c STREAMS a b > >", "XADD s * a b",
                 "XGROUP CREATE s g $", "XINFO STREAM s", "XCLAIM s g c 0 1-1"):
         same(r, real, "COMMAND", "GETKEYS", *cmd.split())
+
+
+def test_unlink_frees_a_big_stream_in_the_background(r):
+    r.config_set("stream-node-max-entries", 2)
+    before = r.info("memory")["used_memory"]
+    for chunk in range(20):
+        with r.pipeline(transaction=False) as p:
+            for i in range(chunk * 500 + 1, chunk * 500 + 501):
+                p.xadd("big", {"f": "v" * 100}, id=f"{i}-0")
+            p.execute()
+    raw(r, "XGROUP", "CREATE", "big", "g", "0")
+    raw(r, "XREADGROUP", "GROUP", "g", "c", "COUNT", "500", "STREAMS", "big", ">")
+    r.config_set("stream-node-max-entries", 100)
+    assert r.unlink("big") == 1
+    deadline = time.time() + 10
+    while r.info("memory").get("lazyfree_pending_objects", 0) and time.time() < deadline:
+        time.sleep(0.02)
+    assert r.info("stats").get("lazyfreed_objects", 1) >= 1
+    assert r.info("memory")["used_memory"] < before + 512 * 1024
