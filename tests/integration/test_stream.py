@@ -516,7 +516,7 @@ def test_unlink_frees_a_big_stream_in_the_background(r):
     r.config_set("stream-node-max-entries", 100)
     assert r.unlink("big") == 1
     deadline = time.time() + 10
-    while r.info("memory").get("lazyfree_pending_objects", 0) and time.time() < deadline:
+    while r.info()["lazyfree_pending_objects"] and time.time() < deadline:
         time.sleep(0.02)
-    assert r.info("stats").get("lazyfreed_objects", 1) >= 1
+    assert r.info()["lazyfreed_objects"] >= 1  # freed on the lazy-free thread
     assert r.info("memory")["used_memory"] < before + 512 * 1024
