@@ -560,18 +560,25 @@ void XlenCommand(Client& c) {
   c.reply.Integer(o == nullptr ? 0 : static_cast<int64_t>(object::StreamOf(o)->length));
 }
 
-void XdelCommand(Client& c) {
-  std::string_view key = c.argv[1];
+// XDEL and XTRIM of a missing key answer 0 before parsing anything else.
+bool LookupStreamWriteOrZero(Client& c, std::string_view key, Stream** s) {
   Object* o;
-  if (!LookupStreamWrite(c, key, &o)) return;
+  if (!LookupStreamWrite(c, key, &o)) return false;
   if (o == nullptr) {
     c.reply.Integer(0);
-    return;
+    return false;
   }
+  *s = object::StreamOf(o);
+  return true;
+}
+
+void XdelCommand(Client& c) {
+  std::string_view key = c.argv[1];
+  Stream* s;
+  if (!LookupStreamWriteOrZero(c, key, &s)) return;
   std::vector<StreamId> ids(c.argv.size() - 2);
   for (size_t j = 2; j < c.argv.size(); j++)
     if (!ParseStrictIdOrReply(c, c.argv[j], &ids[j - 2])) return;
-  Stream* s = object::StreamOf(o);
   int64_t deleted = 0;
   bool first_entry = false;
   for (const StreamId& id : ids) {
@@ -595,16 +602,11 @@ void XdelCommand(Client& c) {
 
 void XtrimCommand(Client& c) {
   std::string_view key = c.argv[1];
-  Object* o;
-  if (!LookupStreamWrite(c, key, &o)) return;
-  if (o == nullptr) {
-    c.reply.Integer(0);
-    return;
-  }
+  Stream* s;
+  if (!LookupStreamWriteOrZero(c, key, &s)) return;
   AddTrimArgs a;
   int i = ParseAddTrimArgsOrReply(c, &a, /*xadd=*/false);
   if (i < 0) return;
-  Stream* s = object::StreamOf(o);
   int64_t deleted = s->Trim(a.trim);
   if (deleted) {
     NotifyStream(c, "xtrim", key);
@@ -1485,6 +1487,17 @@ void ReplyEntriesRead(Client& c, const StreamCG* cg) {
   }
 }
 
+// The three fields both XINFO GROUPS and XINFO STREAM FULL give a group:
+// last-delivered-id, entries-read, lag.
+void ReplyGroupProgress(Client& c, const Stream* s, const StreamCG* cg) {
+  c.reply.Bulk("last-delivered-id");
+  ReplyId(c, cg->last_id);
+  c.reply.Bulk("entries-read");
+  ReplyEntriesRead(c, cg);
+  c.reply.Bulk("lag");
+  ReplyGroupLag(c, s, cg);
+}
+
 bool LookupInfoStream(Client& c, Stream** s) {
   Object* o;
   if (!LookupStreamRead(c, c.argv[2], &o)) return false;
@@ -1535,12 +1548,7 @@ void XinfoGroupsCommand(Client& c) {
     c.reply.Integer(static_cast<int64_t>(cg->consumers.size()));
     c.reply.Bulk("pending");
     c.reply.Integer(static_cast<int64_t>(cg->pel.size()));
-    c.reply.Bulk("last-delivered-id");
-    ReplyId(c, cg->last_id);
-    c.reply.Bulk("entries-read");
-    ReplyEntriesRead(c, cg);
-    c.reply.Bulk("lag");
-    ReplyGroupLag(c, s, cg);
+    ReplyGroupProgress(c, s, cg);
     return true;
   });
 }
@@ -1572,12 +1580,7 @@ void ReplyFullGroups(Client& c, Stream* s, int64_t count) {
     c.reply.MapHeader(7);
     c.reply.Bulk("name");
     c.reply.Bulk(name);
-    c.reply.Bulk("last-delivered-id");
-    ReplyId(c, cg->last_id);
-    c.reply.Bulk("entries-read");
-    ReplyEntriesRead(c, cg);
-    c.reply.Bulk("lag");
-    ReplyGroupLag(c, s, cg);
+    ReplyGroupProgress(c, s, cg);
     c.reply.Bulk("pel-count");
     c.reply.Integer(static_cast<int64_t>(cg->pel.size()));
     c.reply.Bulk("pending");
@@ -1675,8 +1678,13 @@ void RegisterStreamCommands(Registry& r) {
   const uint32_t kWriteFast = kCatWrite | kCatStream | kCatFast;
   const uint32_t kWriteSlow = kCatWrite | kCatStream | kCatSlow;
   const char* g = "stream";
+  // Key specs as Redis 7.0's command table has them.
+  KeySpec xadd_key = RangeKeys(kKeyRW | kKeyUpdate, 1);
+  xadd_key.notes = "UPDATE instead of INSERT because of the optional trimming feature";
+  const KeySpec kRwUpdate = RangeKeys(kKeyRW | kKeyUpdate, 1);
+  const KeySpec kRwDelete = RangeKeys(kKeyRW | kKeyDelete, 1);
   r.Add({"xadd", -5, kWrite | kDenyOom | kFast, 1, 1, 1, XaddCommand, g,
-         "Appends a new entry to a stream", "5.0.0", kWriteFast});
+         "Appends a new entry to a stream", "5.0.0", kWriteFast}).key_specs = {xadd_key};
   r.Add({"xrange", -4, kReadonly, 1, 1, 1, XrangeCommand, g,
          "Return a range of elements in a stream, with IDs matching the specified IDs interval", "5.0.0",
          kReadSlow});
@@ -1685,15 +1693,15 @@ void RegisterStreamCommands(Registry& r) {
          "(from greater to smaller IDs) compared to XRANGE",
          "5.0.0", kReadSlow});
   r.Add({"xlen", 2, kReadonly | kFast, 1, 1, 1, XlenCommand, g, "Return the number of entries in a stream", "5.0.0",
-         kReadFast});
+         kReadFast}).key_specs = {RangeKeys(kKeyRO, 1)};
   r.Add({"xdel", -3, kWrite | kFast, 1, 1, 1, XdelCommand, g,
          "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be "
          "different from the number of IDs passed in case certain IDs do not exist.",
-         "5.0.0", kWriteFast});
+         "5.0.0", kWriteFast}).key_specs = {kRwDelete};
   r.Add({"xtrim", -4, kWrite, 1, 1, 1, XtrimCommand, g, "Trims the stream to (approximately if '~' is passed) a "
-         "certain size", "5.0.0", kWriteSlow});
+         "certain size", "5.0.0", kWriteSlow}).key_specs = {kRwDelete};
   r.Add({"xsetid", -3, kWrite | kDenyOom | kFast, 1, 1, 1, XsetidCommand, g,
-         "An internal command for replicating stream values", "5.0.0", kWriteFast});
+         "An internal command for replicating stream values", "5.0.0", kWriteFast}).key_specs = {kRwUpdate};
   // XREAD/XREADGROUP keys follow STREAMS: Redis 7.0's key spec is a keyword
   // search for STREAMS, then half of the remaining arguments.
   KeySpec read_keys;
@@ -1710,8 +1718,7 @@ void RegisterStreamCommands(Registry& r) {
          "for each stream. Can block.",
          "5.0.0", kReadSlow | kCatBlocking})
       .key_specs = {read_keys};
-  KeySpec group_keys = read_keys;
-  group_keys.flags = kKeyRW | kKeyUpdate;
+  KeySpec group_keys = read_keys;  // RO access in Redis 7.0's table too
   group_keys.startfrom = 4;
   r.Add({"xreadgroup", -7, kWrite | kBlocking | kMovableKeys, 0, 0, 0, XreadgroupCommand, g,
          "Return new entries from a stream using a consumer group, or access the history of the pending entries "
@@ -1733,12 +1740,16 @@ void RegisterStreamCommands(Registry& r) {
       {"setid", -5, kWrite, 2, 2, 1, XgroupSetidCommand, g, "Set a consumer group to an arbitrary last delivered ID value.",
        "5.0.0", kWriteSlow},
   };
+  const uint32_t kXgroupKeyFlags[] = {kKeyRW | kKeyInsert, kKeyRW | kKeyInsert, kKeyRW | kKeyDelete,
+                                      kKeyRW | kKeyDelete, 0, kKeyRW | kKeyUpdate};
+  for (size_t i = 0; i < xgroup.subcommands.size(); i++)
+    if (kXgroupKeyFlags[i] != 0) xgroup.subcommands[i].key_specs = {RangeKeys(kXgroupKeyFlags[i], 2)};
   r.Add(std::move(xgroup));
   r.Add({"xack", -4, kWrite | kFast, 1, 1, 1, XackCommand, g,
          "Marks a pending message as correctly processed, effectively removing it from the pending entries list of "
          "the consumer group. Return value of the command is the number of messages successfully acknowledged, that "
          "is, the IDs we were actually able to resolve in the PEL.",
-         "5.0.0", kWriteFast});
+         "5.0.0", kWriteFast}).key_specs = {kRwUpdate};
   r.Add({"xpending", -3, kReadonly, 1, 1, 1, XpendingCommand, g,
          "Return information and entries from a stream consumer group pending entries list, that are messages "
          "fetched but never acknowledged.",
@@ -1746,11 +1757,11 @@ void RegisterStreamCommands(Registry& r) {
   r.Add({"xclaim", -6, kWrite | kFast, 1, 1, 1, XclaimCommand, g,
          "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the "
          "specified consumer.",
-         "5.0.0", kWriteFast});
+         "5.0.0", kWriteFast}).key_specs = {kRwUpdate};
   r.Add({"xautoclaim", -6, kWrite | kFast, 1, 1, 1, XautoclaimCommand, g,
          "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the "
          "specified consumer.",
-         "6.2.0", kWriteFast});
+         "6.2.0", kWriteFast}).key_specs = {kRwDelete};
   CommandSpec xinfo{"xinfo", -2, 0, 0, 0, 0, nullptr, g, "A container for stream introspection commands", "4.0.0",
                     kCatSlow};
   xinfo.subcommands = {

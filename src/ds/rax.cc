@@ -169,6 +169,15 @@ void Rax::FreeTree(Node* n, void (*free_value)(void*)) {
   FreeNode(n);
 }
 
+namespace {
+void ValuesUnder(const Rax::Node* n, void (*fn)(void*)) {
+  for (uint32_t i = 0; i < n->n_children; i++) ValuesUnder(n->child(i), fn);
+  if (n->has_value) fn(n->value());
+}
+}  // namespace
+
+void Rax::ForEachValue(void (*fn)(void*)) const { ValuesUnder(root_, fn); }
+
 void Rax::Clear(void (*free_value)(void*)) {
   FreeTree(root_, free_value);
   root_ = NewNode({});

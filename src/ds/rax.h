@@ -70,6 +70,9 @@ class Rax {
   bool Remove(std::string_view key, void** old = nullptr);
   // Removes every key, calling free_value on each value when not null.
   void Clear(void (*free_value)(void*) = nullptr);
+  // Calls fn on every value, in no particular order, allocating nothing
+  // (destructors, possibly on the lazy-free thread). The tree is unchanged.
+  void ForEachValue(void (*fn)(void*)) const;
 
   // Seek operations: the first key >= / > key, the last key <= / < key, the
   // first and the last key. Each returns false when there is none; else

@@ -131,10 +131,12 @@ bool StreamIdDecr(StreamId* id) {
 
 // ---- Stream ----
 
+// Frees the values; the Rax destructors free the nodes. Nothing is
+// allocated: a stream may be freed on the lazy-free thread.
 Stream::~Stream() {
-  rax.Clear([](void* lp) { LpFree(static_cast<unsigned char*>(lp)); });
+  rax.ForEachValue([](void* lp) { LpFree(static_cast<unsigned char*>(lp)); });
   if (cgroups != nullptr) {
-    cgroups->Clear([](void* cg) { FreeGroup(static_cast<StreamCG*>(cg)); });
+    cgroups->ForEachValue([](void* cg) { FreeGroup(static_cast<StreamCG*>(cg)); });
     MetaDelete(cgroups);
   }
 }
@@ -499,8 +501,8 @@ StreamNack* Stream::NewNack(StreamConsumer* consumer, int64_t now_ms) {
 void Stream::FreeNack(StreamNack* nack) { MetaDelete(nack); }
 
 void Stream::FreeGroup(StreamCG* cg) {
-  cg->pel.Clear([](void* n) { FreeNack(static_cast<StreamNack*>(n)); });
-  cg->consumers.Clear([](void* v) {
+  cg->pel.ForEachValue([](void* n) { FreeNack(static_cast<StreamNack*>(n)); });
+  cg->consumers.ForEachValue([](void* v) {
     auto* c = static_cast<StreamConsumer*>(v);
     SdsFree(c->name);
     MetaDelete(c);

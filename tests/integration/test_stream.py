@@ -203,6 +203,25 @@ SCRIPT = [
     ["XGROUP", "CREATECONSUMER", "s", "g", "x", "y"],
     ["XINFO", "CONSUMERS", "s"],
     ["XINFO", "STREAM"],
+    # Many fields (the entry appended in one resize, beyond its inline
+    # buffer), and values of every listpack string size class.
+    ["XADD", "wide", "1-1"] + [x for i in range(40) for x in (f"field{i}", str(i * 7919))],
+    ["XADD", "wide", "1-2"] + [x for i in range(40) for x in (f"field{i}", "v" * i)],
+    ["XADD", "wide", "2-1", "small", "x" * 63, "mid", "y" * 4095, "big", "z" * 70000, "int", "-9223372036854775808"],
+    ["XADD", "wide", "3-1", "small", "x" * 64, "mid", "y" * 4096, "big", "z" * 5, "int", "9223372036854775808"],
+    ["XRANGE", "wide", "-", "+"],
+    ["XREVRANGE", "wide", "+", "-", "COUNT", "2"],
+    ["SORT", "s"],
+    ["COPY", "s", "s-copy"],
+    ["XINFO", "GROUPS", "s-copy"],
+    ["XRANGE", "s-copy", "-", "+"],
+    ["RENAME", "s-copy", "s-renamed"],
+    ["XLEN", "s-renamed"],
+    ["EXPIRE", "s-renamed", "100"],
+    ["TTL", "s-renamed"],
+    ["XDEL", "newkey", "0-0"],
+    ["XTRIM", "newkey", "MAXLEN", "0"],
+    ["XINFO", "STREAM", "newkey"],
     ["EVAL", "return redis.call('xread', 'block', '0', 'streams', 's', '$')", "0"],
     ["EVAL", "return redis.call('xreadgroup', 'group', 'g', 'c', 'block', '0', 'streams', 's', '>')", "0"],
     ["EVAL", "return redis.call('xread', 'count', '1', 'streams', 's', '0')", "0"],
@@ -263,7 +282,7 @@ def random_commands(seed, steps):
     groups = ["g1", "g2"]
     consumers = ["c1", "c2", "c3"]
     for _ in range(steps):
-        op = rng.randrange(23)
+        op = rng.randrange(25)
         key = rng.choice(["s1", "s2"])
         if op < 6:
             ms += rng.randrange(3)
@@ -332,6 +351,15 @@ def random_commands(seed, steps):
         elif op == 21:
             cmd = ["XPENDING", key, rng.choice(groups)] + (["IDLE", "0"] if rng.randrange(2) else []) + \
                   ["-", "+", str(rng.randrange(5))] + ([rng.choice(consumers)] if rng.randrange(2) else [])
+        elif op == 23:
+            cmd = ["XSETID", key, f"{ms + rng.randrange(-2, 3)}-{rng.randrange(3)}"]
+            if rng.randrange(2):
+                cmd += ["ENTRIESADDED", str(rng.randrange(200))]
+            if rng.randrange(2):
+                cmd += ["MAXDELETEDID", f"{rng.randrange(ms + 1)}-0"]
+        elif op == 24:
+            cmd = ["XGROUP", rng.choice(["CREATE", "SETID"]), key, rng.choice(groups),
+                   rng.choice(["0", "$", f"{rng.randrange(ms + 1)}"]), "ENTRIESREAD", str(rng.randrange(-1, 100))]
         else:
             cmd = ["XCLAIM", key, rng.choice(groups), rng.choice(consumers), "0",
                    f"{rng.randrange(1, ms + 1)}-{rng.randrange(3)}", f"{rng.randrange(1, ms + 1)}-0",
@@ -420,10 +448,11 @@ def test_entries_are_nvm_payload_metadata_is_dram(server_factory):
     total per entry)."""
     c = server_factory().client()
     before = c.info("memory")
-    with c.pipeline(transaction=False) as p:
-        for i in range(1, 5001):
-            p.xadd("s", {"payload": b"p" * 1024}, id=f"{i}-0")
-        p.execute()
+    for chunk in range(50):  # small pipelines: no megabytes of query buffer
+        with c.pipeline(transaction=False) as p:
+            for i in range(chunk * 100 + 1, chunk * 100 + 101):
+                p.xadd("s", {"payload": b"p" * 1024}, id=f"{i}-0")
+            p.execute()
     raw(c, "XGROUP", "CREATE", "s", "g", "0")
     raw(c, "XREADGROUP", "GROUP", "g", "c", "COUNT", "100", "STREAMS", "s", ">")
     after = c.info("memory")
@@ -455,3 +484,39 @@ def test_tiering_engine_moves_streams_unchanged(server_factory):
         assert (c.dump("s"), raw(c, "XINFO", "STREAM", "s", "FULL", "COUNT", "0")) == before
     c.xadd("s", {"f": "new"}, id="3000-0")
     assert c.xrange("s", "2000", "+")[-1] == (b"3000-0", {b"f": b"new"})
+
+
+STREAM_COMMANDS = ["xadd", "xrange", "xrevrange", "xlen", "xdel", "xtrim", "xsetid", "xread", "xreadgroup", "xack",
+                   "xpending", "xclaim", "xautoclaim", "xgroup", "xgroup|create", "xgroup|setid", "xgroup|destroy",
+                   "xgroup|createconsumer", "xgroup|delconsumer", "xgroup|help", "xinfo", "xinfo|stream",
+                   "xinfo|groups", "xinfo|consumers", "xinfo|help"]
+
+
+def test_command_info_and_getkeys_match_redis(r, real):
+    for name in STREAM_COMMANDS:
+        ours, theirs = raw(r, "COMMAND", "INFO", name)[0], raw(real, "COMMAND", "INFO", name)[0]
+        assert ours[:6] == theirs[:6], name
+        assert sorted(ours[6]) == sorted(theirs[6]), name  # ACL categories
+        assert ours[8] == theirs[8], name  # key specs
+    for cmd in ("XREAD COUNT 1 STREAMS a b 0 0", "XREADGROUP GROUP g c STREAMS a b > >", "XADD s * a b",
+                "XGROUP CREATE s g $", "XINFO STREAM s", "XCLAIM s g c 0 1-1"):
+        same(r, real, "COMMAND", "GETKEYS", *cmd.split())
+
+
+def test_unlink_frees_a_big_stream_in_the_background(r):
+    r.config_set("stream-node-max-entries", 2)
+    before = r.info("memory")["used_memory"]
+    for chunk in range(20):
+        with r.pipeline(transaction=False) as p:
+            for i in range(chunk * 500 + 1, chunk * 500 + 501):
+                p.xadd("big", {"f": "v" * 100}, id=f"{i}-0")
+            p.execute()
+    raw(r, "XGROUP", "CREATE", "big", "g", "0")
+    raw(r, "XREADGROUP", "GROUP", "g", "c", "COUNT", "500", "STREAMS", "big", ">")
+    r.config_set("stream-node-max-entries", 100)
+    assert r.unlink("big") == 1
+    deadline = time.time() + 10
+    while r.info()["lazyfree_pending_objects"] and time.time() < deadline:
+        time.sleep(0.02)
+    assert r.info()["lazyfreed_objects"] >= 1  # freed on the lazy-free thread
+    assert r.info("memory")["used_memory"] < before + 512 * 1024

@@ -157,7 +157,9 @@ def test_propagation_matches_redis(server_factory, datadir, tmp_path):
                     ("XCLAIM", "s", "g", "carol", "0", "6-0", "TIME", "1700000000000"),
                     ("XAUTOCLAIM", "s", "g", "dave", "0", "0", "JUSTID"),
                     ("XTRIM", "s", "MAXLEN", "~", "0"), ("XDEL", "s", "6-0"), ("XACK", "s", "g", "6-0"),
-                    ("XSETID", "s", "100-0")):
+                    ("XSETID", "s", "100-0"),
+                    ("EVAL", "redis.call('xadd', KEYS[1], '200-*', 'k', 'v') "
+                             "return redis.call('xtrim', KEYS[1], 'MAXLEN', '~', '0')", "1", "s")):
             raw(c, *cmd)
         outs.append(incr_commands(d))
         s.proc.terminate()

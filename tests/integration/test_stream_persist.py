@@ -48,6 +48,8 @@ def fill_streams(c, seed=3):
     c.execute_command("XACK", "big", "g1", "1005-0", "1005-1")
     c.execute_command("XCLAIM", "big", "g1", "bob", "0", "1005-2", "RETRYCOUNT", "5", "TIME", "1700000000000")
     c.xdel("big", "1006-0")  # a pending entry deleted from the stream
+    c.xadd("wide", {f"field{i}": "v" * i for i in range(40)}, id="1-1")
+    c.xadd("wide", {"big": "z" * 70000, "n": "12345"}, id="2-1")
     c.xadd("counters", {"k": "v"}, id="5-5")
     c.execute_command("XSETID", "counters", "9-9", "ENTRIESADDED", "42", "MAXDELETEDID", "3-0")
 
@@ -82,7 +84,7 @@ def test_debian_loads_our_rdb_and_check_rdb_accepts_it(server_factory, datadir):
     c = s.client()
     fill_streams(c)
     before = stream_snapshot(s.port)
-    assert len(before) == 5
+    assert len(before) == 6
     c.save()
     stop(s)
     if CHECK_RDB is not None:
@@ -115,7 +117,7 @@ def test_dump_restore_both_ways(server_factory, datadir):
     real = server_factory(binary=REAL_SERVER)
     ours, theirs = s.client(), real.client()
     fill_streams(theirs)
-    for key in (b"one", b"big", b"trimmed", b"empty", b"counters"):
+    for key in (b"one", b"big", b"trimmed", b"empty", b"counters", b"wide"):
         blob = theirs.dump(key)
         ours.restore(key, 0, blob)
         assert raw(ours, "XINFO", "STREAM", key, "FULL", "COUNT", "0") == \
