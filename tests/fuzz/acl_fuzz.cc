@@ -5,7 +5,9 @@
 // Input: the text of an ACL file. When it parses, each user's description
 // (ACL LIST's line) must give the same user again: its tokens, applied to a
 // fresh user, describe identically (Redis asserts the same of its command
-// rules). Rules never contain spaces, so the description splits at spaces;
+// rules), except for the users Redis's own text does not give back
+// (NotReadBack).
+// Rules never contain spaces, so the description splits at spaces;
 // "( ... )" groups are one selector. When it does not parse, the error
 // names a line of the input.
 #include <cstdint>
@@ -62,6 +64,39 @@ std::vector<std::string> Tokens(const std::string& descr) {
   return out;
 }
 
+// Applies a description's rules to u; they must all be accepted.
+void ApplyDescription(acl::User* u, const std::string& descr) {
+  std::vector<std::string> toks = Tokens(descr);
+  std::vector<std::string_view> views(toks.begin(), toks.end());
+  std::string e;
+  FUZZ_CHECK(acl::ApplyRules(u, views, &e));
+}
+
+// Users whose ACL LIST text does not give them back, with Redis 7.0 as
+// here, are left out of the round trip:
+//  - a "%RW~*" pattern beside others is described as "~*", which read back
+//    means allkeys: it drops the patterns before it and refuses those after;
+//  - a selector ends at the first rule ending in ')' (Redis's
+//    ACLMergeSelectorArguments), so a pattern or first argument ending in
+//    ')' inside a selector cuts it short.
+bool NotReadBack(const acl::User& u) {
+  auto closes = [](const std::string& t) { return !t.empty() && t.back() == ')'; };
+  for (size_t i = 0; i < u.selectors.size(); i++) {
+    const acl::Selector& s = u.selectors[i];
+    for (const acl::KeyPattern& p : s.patterns) {
+      if (p.pattern == "*" && p.perm == acl::kPermAll && s.patterns.size() > 1) return true;
+      if (i > 0 && closes(p.pattern)) return true;
+    }
+    if (i == 0) continue;
+    for (const std::string& ch : s.channels)
+      if (closes(ch)) return true;
+    for (const auto& entry : s.firstargs)
+      for (const std::string& a : entry.second)
+        if (closes(a)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -76,14 +111,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   for (const auto& u : users) {
+    if (NotReadBack(*u)) continue;
     const std::string descr = u->Describe();
     acl::User again(u->name);
-    std::vector<std::string> toks = Tokens(descr);
-    std::vector<std::string_view> views(toks.begin(), toks.end());
-    std::string e;
-    FUZZ_CHECK(acl::ApplyRules(&again, views, &e));
-    FUZZ_CHECK(again.Describe() == descr);
+    ApplyDescription(&again, descr);
     FUZZ_CHECK(again.selectors.size() == u->selectors.size());
+    FUZZ_CHECK(again.Describe() == descr);
   }
   return 0;
 }
