@@ -203,6 +203,14 @@ void FeedBytes(std::string_view b) {
       case ReplicaState::kSendBulk:
       case ReplicaState::kWaitAck:
         l.pending.append(b);
+        if (g_settings.replica_obuf_hard && l.pending.size() > g_settings.replica_obuf_hard) {
+          LOG_WARNING("Replica %s scheduled to be closed ASAP for overcoming of output buffer limits (%zu bytes "
+                      "of stream held during its sync).",
+                      PeerIp(*l.c).c_str(), l.pending.size());
+          std::string().swap(l.pending);
+          l.state = ReplicaState::kNone;
+          FreeLater(l.c);
+        }
         break;
       case ReplicaState::kOnline:
         Deliver(l.c, b);

@@ -76,6 +76,9 @@ struct Settings {
   // memory when we hold no keys), 2 swapdb (in memory, the old dataset
   // kept until the new one loaded).
   int diskless_load = 0;
+  // client-output-buffer-limit replica's hard limit (0: none): also bounds
+  // the stream held for a replica while its RDB is made and sent.
+  uint64_t replica_obuf_hard = 256ull << 20;
 };
 Settings& GetSettings();
 

@@ -497,3 +497,19 @@ def test_replica_aof_restarts_after_full_sync(server_factory):
     s.proc.wait()
     alone = server_factory("--appendonly", "yes", "--dir", s.dir)
     assert snapshot(alone.client()) == expected
+
+
+def test_stream_held_during_sync_is_bounded(server_factory):
+    """The writes held for a replica while its RDB is made count against the
+    replica output-buffer limit."""
+    m = server_factory(*FAST, "--repl-diskless-sync", "no", "--rdb-key-save-delay", "200000",
+                       "--client-output-buffer-limit", "replica 1mb 0 0")
+    mc = m.client()
+    for i in range(10):  # a BGSAVE of 2 s
+        mc.set(f"k{i}", i)
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port))
+    wait_until(lambda: info_repl(mc).get("slave0", {}).get("state") == "wait_bgsave", "the sync started")
+    for i in range(30):
+        mc.set(f"big{i}", "x" * 100_000)
+    wait_until(lambda: "held during its sync" in m.read_log(), "the replica dropped")
+    assert s.alive() and m.alive()
