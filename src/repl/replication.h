@@ -139,7 +139,8 @@ void BeforeSleep();
 void Cron(int64_t now_ms);
 // The BGSAVE started by start_bgsave (or another one) ended.
 void OnRdbSaveDone(bool ok);
-// A client is being freed (a replica, or the master link).
+// A client is being freed (a replica, the master link, a WAIT, any client
+// that sent REPLCONF). Cheap for the others: two lookups.
 void OnClientFreed(commands::Client* c);
 // The master client ran one command whose bytes were `raw`: they count as
 // our offset, go to our own replicas; the reply is dropped, except the
