@@ -513,3 +513,34 @@ def test_stream_held_during_sync_is_bounded(server_factory):
         mc.set(f"big{i}", "x" * 100_000)
     wait_until(lambda: "held during its sync" in m.read_log(), "the replica dropped")
     assert s.alive() and m.alive()
+
+
+@pytest.mark.parametrize("kinds", ["ours-redis", "redis-ours", "ours-ours"])
+def test_masterauth(server_factory, kinds):
+    """A master with requirepass: the replica authenticates with masterauth;
+    without it the link stays down."""
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m = server_factory(*FAST, "--requirepass", "s3cret", binary=binary[master_kind])
+    mc = m.client(password="s3cret")
+    mc.set("a", 1)
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port), binary=binary[replica_kind])
+    sc = s.client()
+    time.sleep(0.5)  # it tries, and must fail (no masterauth)
+    assert info_repl(sc)["master_link_status"] == "down"
+    sc.config_set("masterauth", "s3cret")
+    wait_until(lambda: in_sync(mc, sc) and sc.get("a") == b"1", "the authenticated sync")
+
+
+def test_one_diskless_fork_serves_replicas_of_the_window(server_factory):
+    """repl-diskless-sync-max-replicas: the fork starts as soon as that many
+    replicas wait (not after the 60 s delay), and one fork serves them all."""
+    m = server_factory("--repl-diskless-sync-delay", "60", "--repl-diskless-sync-max-replicas", "2")
+    mc = m.client()
+    fill(mc)
+    replicas = [server_factory("--replicaof", "127.0.0.1", str(m.port), binary=b)
+                for b in (OUR_SERVER, REAL_SERVER)]
+    for s in replicas:
+        wait_until(lambda: in_sync(mc, s.client()), "both replicas")
+        assert snapshot(s.client()) == snapshot(mc)
+    assert m.read_log().count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
