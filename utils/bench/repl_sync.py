@@ -7,7 +7,9 @@
   Redis -> Redis;
 - with --throughput: the master's SET throughput (redis-benchmark, 50
   clients, pipeline 16) with one replica attached against none, as a
-  ratio per server.
+  ratio per server, and the replication lag meanwhile (the master's
+  master_repl_offset minus the replica's slave_repl_offset, sampled every
+  50 ms while the load runs).
 
     /usr/bin/python3 utils/bench/repl_sync.py [--keys 1000000] [--value-size 1024]
                                                 [--ours src/redis-server] [--runs 1]
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import redis
@@ -122,12 +125,24 @@ def throughput(binary, requests, size):
         try:
             while sc.info("replication").get("master_link_status") != "up":
                 time.sleep(0.02)
+            lags = []
+            done = []
+
+            def sample():
+                while not done:
+                    m = mc.info("replication")["master_repl_offset"]
+                    lags.append(max(0, m - sc.info("replication")["slave_repl_offset"]))
+                    time.sleep(0.05)
+            t = threading.Thread(target=sample)
+            t.start()
             replicated = set_rps(mport, requests, size)
+            done.append(True)
+            t.join()
         finally:
             stop(sproc, sdir)
     finally:
         stop(mproc, mdir)
-    return alone, replicated
+    return alone, replicated, sum(lags) / max(1, len(lags)), max(lags, default=0)
 
 
 def main():
@@ -143,9 +158,10 @@ def main():
     if a.throughput:
         print(f"SET throughput of the master, {a.requests} requests of {a.value_size} B, -c 50 -P 16")
         for name, binary in (("ours", a.ours), ("redis", a.redis)):
-            alone, replicated = throughput(binary, a.requests, a.value_size)
+            alone, replicated, lag_mean, lag_max = throughput(binary, a.requests, a.value_size)
             print(f"  {name:5s} alone {alone:10.0f}/s  with a replica {replicated:10.0f}/s  "
-                  f"ratio {replicated / alone:.2f}", flush=True)
+                  f"ratio {replicated / alone:.2f}  lag mean {lag_mean / 1024:.0f} KiB max {lag_max / 1024:.0f} KiB",
+                  flush=True)
         return 0
     print(f"full sync of {a.keys} keys x {a.value_size} B, loopback, time to master_link_status:up")
     for mode in ("disk", "diskless"):
