@@ -115,6 +115,7 @@ struct Client {
   std::vector<std::string> propagate_argv;              // replaces argv when non-empty
   std::vector<std::vector<std::string>> also_propagate;  // extra commands, in order
   bool prevent_propagation = false;
+  bool force_repl_propagation = false;  // ForceReplicationPropagation
 
   // Blocking commands: set while kClientBlocked (commands/blocking.h).
   BlockedState* blocked = nullptr;

@@ -160,6 +160,8 @@ void AlsoPropagate(Client& c, std::vector<std::string> argv) { c.also_propagate.
 
 void PreventPropagation(Client& c) { c.prevent_propagation = true; }
 
+void ForceReplicationPropagation(Client& c) { c.force_repl_propagation = true; }
+
 void PropagateDeletion(int db, std::string_view key, bool lazy) {
   State& s = GetState();
   if (s.propagate == nullptr || s.loading) return;
@@ -184,9 +186,11 @@ namespace {
 void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
   State& s = GetState();
   int db = c.db ? c.db->id() : 0;
-  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && cmd->handler != ExecCommand) {
+  const bool forced = c.force_repl_propagation && !dirty_changed;
+  if ((dirty_changed || forced) && !c.prevent_propagation && cmd->handler != nullptr && cmd->handler != ExecCommand) {
     PropagatedOp op;
     op.db = db;
+    op.repl_only = forced;
     if (!c.propagate_argv.empty()) {
       op.argv = std::move(c.propagate_argv);
     } else {
@@ -198,6 +202,7 @@ void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
   c.propagate_argv.clear();
   c.also_propagate.clear();
   c.prevent_propagation = false;
+  c.force_repl_propagation = false;
 }
 
 }  // namespace
@@ -208,6 +213,7 @@ void Call(Client& c, const CommandSpec* cmd) {
   c.propagate_argv.clear();
   c.also_propagate.clear();
   c.prevent_propagation = false;
+  c.force_repl_propagation = false;
   uint64_t dirty_before = s.dirty;
   uint64_t start = common::MonotonicUs();
   c.flags |= kClientExecuting;

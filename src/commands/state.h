@@ -37,6 +37,7 @@ struct ServerStats {
 struct PropagatedOp {
   int db = 0;
   std::vector<std::string> argv;
+  bool repl_only = false;  // for replicas, not the AOF (PUBLISH)
 };
 
 struct State {

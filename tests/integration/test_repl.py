@@ -544,3 +544,19 @@ def test_one_diskless_fork_serves_replicas_of_the_window(server_factory):
         wait_until(lambda: in_sync(mc, s.client()), "both replicas")
         assert snapshot(s.client()) == snapshot(mc)
     assert m.read_log().count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
+
+
+@pytest.mark.parametrize("kinds", ["ours-redis", "redis-ours", "ours-ours"])
+def test_publish_reaches_replica_subscribers(server_factory, kinds):
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m, s = start_pair(server_factory, binary[master_kind], binary[replica_kind])
+    mc, sc = m.client(), s.client()
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    sub = sc.pubsub()
+    sub.subscribe("news")
+    wait_until(lambda: sub.get_message(timeout=0.1) is not None, "subscribed")
+    mc.publish("news", "hello")
+    msg = wait_until(lambda: sub.get_message(timeout=0.1), "the message on the replica")
+    assert msg["data"] == b"hello"
+    sub.close()
