@@ -226,21 +226,30 @@ def test_redis_cli_rdb_backup(server_factory, tmp_path):
     assert "13 keys read" in check.stdout and "1 expires" in check.stdout, check.stdout
 
 
-def test_replica_restart_continues(server_factory):
-    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+@pytest.mark.parametrize("kinds", ["ours-ours", "redis-ours", "ours-redis"])
+def test_replica_restart_continues(server_factory, kinds):
+    """A replica restarted from its RDB (repl-id, repl-offset aux fields)
+    continues with +CONTINUE, between ours and Redis either way."""
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m, s = start_pair(server_factory, binary[master_kind], binary[replica_kind])
     mc, sc = m.client(), s.client()
+    mc.execute_command("SELECT", 2)
     mc.set("a", 1)
     wait_until(lambda: in_sync(mc, sc), "full sync")
-    sc.save()  # the RDB keeps the master's replid and our offset
+    sc.save()  # the RDB keeps the master's replid, our offset and the stream's db
     ddir = s.dir
     s.proc.terminate()
     s.proc.wait(timeout=10)
-    mc.set("b", 2)
-    s2 = server_factory("--replicaof", "127.0.0.1", str(m.port), "--dir", ddir)
+    mc.set("b", 2)  # db 2 still: no SELECT in the stream
+    s2 = server_factory("--replicaof", "127.0.0.1", str(m.port), "--dir", ddir, binary=binary[replica_kind])
     s2c = s2.client()
+    s2c.execute_command("SELECT", 2)
     wait_until(lambda: in_sync(mc, s2c) and s2c.get("b") == b"2", "the restarted replica")
     assert s2c.get("a") == b"1"
-    assert m.read_log().count("Starting BGSAVE for SYNC") == 1
+    log = m.read_log()
+    assert "Partial resynchronization request" in log and "accepted" in log
+    assert log.count("Starting BGSAVE for SYNC") == 1
 
 
 def test_master_side_errors(server_factory):
