@@ -2,6 +2,7 @@
 #include "repl/replication.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,10 +28,6 @@ namespace {
 using commands::ArgIs;
 using commands::Client;
 
-// How long a connect to the master may block the event loop. The link is
-// loopback or LAN; a master that does not answer within this is retried
-// at the next cron second, as Redis retries a failed connect.
-constexpr int64_t kConnectTimeoutMs = 1000;
 // Bytes read from the master per readable event during the transfer, and
 // sent to a replica per writable event (Redis's PROTO_IOBUF_LEN * 1).
 constexpr size_t kTransferChunk = 64 * 1024;
@@ -70,6 +67,7 @@ struct ReplicaLink {
 enum class LinkState {
   kNone,         // we are a master
   kConnect,      // must connect (cron tries once a second)
+  kConnecting,   // non-blocking connect under way
   kReceivePong,  // PING sent
   kAuth,         // AUTH sent
   kPort,         // REPLCONF listening-port sent
@@ -1011,27 +1009,47 @@ void LinkReadHandler(net::EventLoop*, int fd, void*, int) {
   if (r.fd >= 0 && r.state == LinkState::kTransfer) ConsumeTransfer();
 }
 
+// The connect finished (writable): start the handshake with PING.
+void LinkConnectedHandler(net::EventLoop*, int fd, void*, int) {
+  Repl& r = R();
+  g_hooks.loop->DelFileEvent(fd, net::kWritable);
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err != 0) {
+    std::string e = std::string("Error condition on socket for SYNC: ") + strerror(err);
+    LinkFailed(e.c_str());
+    return;
+  }
+  r.last_io_ms = common::MsTime();
+  if (!g_hooks.loop->AddFileEvent(fd, net::kReadable, LinkReadHandler, nullptr).ok()) {
+    LinkFailed("Can't create readable event for SYNC");
+    return;
+  }
+  LOG_NOTICE("MASTER <-> REPLICA sync started");
+  SendToMaster(fd, {"PING"});
+  r.state = LinkState::kReceivePong;
+}
+
+// Starts the connect without waiting for it (Redis's connectWithMaster):
+// a master that does not answer costs the event loop nothing, and
+// repl-timeout ends the attempt.
 void ConnectToMaster() {
   Repl& r = R();
-  common::Result<int> fd = net::ConnectTcp(r.master_host, r.master_port, kConnectTimeoutMs);
+  common::Result<int> fd = net::ConnectTcpNonBlock(r.master_host, r.master_port);
   if (!fd.ok()) {
-    LOG_WARNING("Error condition on socket for SYNC: %s", fd.status().message().c_str());
+    LOG_WARNING("Unable to connect to MASTER: %s", fd.status().message().c_str());
     return;
   }
   LOG_NOTICE("Connecting to MASTER %s:%d", r.master_host.c_str(), r.master_port);
-  (void)net::SetNonBlock(*fd, true);
   net::SetTcpNoDelay(*fd, true);
   r.fd = *fd;
   r.inbuf.clear();
   r.last_io_ms = common::MsTime();
   r.transfer_start_ms = r.last_io_ms;
-  if (!g_hooks.loop->AddFileEvent(r.fd, net::kReadable, LinkReadHandler, nullptr).ok()) {
-    LinkFailed("Can't create readable event for SYNC");
-    return;
-  }
-  LOG_NOTICE("MASTER <-> REPLICA sync started");
-  SendToMaster(r.fd, {"PING"});
-  r.state = LinkState::kReceivePong;
+  r.state = LinkState::kConnecting;
+  if (!g_hooks.loop->AddFileEvent(r.fd, net::kWritable, LinkConnectedHandler, nullptr).ok())
+    LinkFailed("Can't create writable event for SYNC");
 }
 
 void DropMasterLink() {
@@ -1074,6 +1092,8 @@ const char* LinkStateName(LinkState s) {
   switch (s) {
     case LinkState::kConnect:
       return "connect";
+    case LinkState::kConnecting:
+      return "connecting";
     case LinkState::kReceivePong:
     case LinkState::kAuth:
     case LinkState::kPort:

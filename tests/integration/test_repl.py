@@ -569,3 +569,40 @@ def test_publish_reaches_replica_subscribers(server_factory, kinds):
     msg = wait_until(lambda: sub.get_message(timeout=0.1), "the message on the replica")
     assert msg["data"] == b"hello"
     sub.close()
+
+
+def test_unanswering_master_does_not_stall_the_replica(server_factory):
+    """The connect to the master does not block: a master whose SYNs go
+    unanswered (a loopback listener with a full backlog) leaves the replica
+    serving its clients."""
+    import socket
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    port = lst.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):  # fill the accept queue: later SYNs are dropped
+            f = socket.socket()
+            f.setblocking(False)
+            try:
+                f.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(f)
+        s = server_factory()
+        sc = s.client()
+        sc.execute_command("REPLICAOF", "127.0.0.1", port)
+        wait_until(lambda: sc.execute_command("ROLE")[3] == b"connecting", "the connect under way")
+        worst = 0
+        end = time.time() + 2.5  # spans two connect attempts of the old blocking code
+        while time.time() < end:
+            t = time.time()
+            sc.ping()
+            worst = max(worst, time.time() - t)
+            time.sleep(0.02)
+        assert worst < 0.5, worst
+    finally:
+        for f in fillers:
+            f.close()
+        lst.close()
