@@ -118,6 +118,61 @@ def live_writes(c):
     c.set("shortlived", "v", px=30)
     for i in range(200):
         c.set(f"k{i}", i)
+    more_families(c)
+
+
+def more_families(c):
+    """Every other command family, including the ones whose effect is
+    propagated as another command (random, relative or blocking ones)."""
+    c.setbit("bits", 100, 1)
+    c.bitop("OR", "bits2", "bits", "int")
+    c.execute_command("BITFIELD", "bf", "SET", "u8", 0, 200, "INCRBY", "u8", 0, 100)
+    c.pfadd("hll", *[f"h{i}" for i in range(100)])
+    c.pfadd("hll2", "x", "y")
+    c.execute_command("PFMERGE", "hll3", "hll", "hll2")
+    c.geoadd("geo", (13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania"))
+    c.execute_command("GEOSEARCHSTORE", "geo2", "geo", "FROMLONLAT", 15, 37, "BYRADIUS", 200, "km", "ASC")
+    c.append("str2", "abc")
+    c.setrange("str2", 10, "xyz")
+    c.getdel("int")
+    c.getex("str", px=100000)
+    c.set("ren", 1)
+    c.rename("ren", "renamed")
+    c.copy("renamed", "copied")
+    c.move("copied", 7)
+    c.restore("restored", 0, c.dump("list"))
+    c.lmove("list", "list2", "LEFT", "RIGHT")
+    c.linsert("list2", "BEFORE", "e1", "ins")
+    c.ltrim("list", 0, 100)
+    c.smove("set", "set2", "m1")
+    c.sinterstore("set3", ["set", "set2"])
+    c.srandmember("set", 3)
+    c.spop("set", 5)
+    c.zunionstore("zset2", ["zset", "smallzset"])
+    c.zpopmin("zset", 2)
+    c.zrangestore("zset3", "zset", 0, 10)
+    c.hincrbyfloat("hash", "fl", 2.5)
+    c.hsetnx("hash", "new", "v")
+    c.sort("intset", store="sorted")
+    c.execute_command("SWAPDB", 3, 4)
+    c.execute_command("SELECT", 6)
+    c.set("doomed", 1)
+    c.flushdb()
+    c.execute_command("SELECT", 0)
+    c.persist("ttl")
+    c.expire("set3", 1000)
+    c.execute_command("PEXPIREAT", "zset3", int(time.time() * 1000) + 1000000)
+    c.execute_command("FUNCTION", "LOAD", "#!lua name=replib\n"
+                      "redis.register_function('setit', function(k, a) return redis.call('set', k[1], a[1]) end)")
+    c.execute_command("FCALL", "setit", 1, "byfunc", "v")
+    # A blocked pop served by a later push replicates as the pop it did.
+    import threading
+    other = redis.Redis(connection_pool=c.connection_pool)
+    t = threading.Thread(target=lambda: other.blpop("blocked", 10))
+    t.start()
+    wait_until(lambda: c.info("clients")["blocked_clients"] == 1, "the client blocked")
+    c.rpush("blocked", "a", "b")
+    t.join()
 
 
 def start_pair(server_factory, master_binary, replica_binary, master_args=(), replica_args=()):
@@ -137,7 +192,13 @@ def check_replication(m, s, filled=False):
     wait_until(lambda: mc.exists("shortlived") == 0 and in_sync(mc, sc) and sc.dbsize() == mc.dbsize(),
                "the live stream (and the expiry DEL)")
     assert snapshot(sc) == snapshot(mc)
+    assert library_names(sc) == library_names(mc) == ["replib"]
     return mc, sc
+
+
+def library_names(c):
+    return [dict(zip(lib[::2], lib[1::2]))[b"library_name"].decode()
+            for lib in c.execute_command("FUNCTION", "LIST")]
 
 
 @pytest.mark.parametrize("mode", SYNC_MODES)
