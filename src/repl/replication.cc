@@ -34,6 +34,9 @@ constexpr size_t kTransferChunk = 64 * 1024;
 // The diskless payload ends with this many random bytes announced up front
 // (Redis's CONFIG_RUN_ID_SIZE): "$EOF:<40 bytes>".
 constexpr size_t kEofMarkLen = 40;
+// The smallest backlog, whatever repl-backlog-size says (Redis's
+// CONFIG_REPL_BACKLOG_MIN_SIZE).
+constexpr int64_t kMinBacklogSize = 16 * 1024;
 const char kNullReplId[] = "0000000000000000000000000000000000000000";
 
 // ---- master side: one entry per client that spoke REPLCONF/SYNC ----
@@ -184,7 +187,7 @@ void UnsetMaster();
 
 void CreateBacklog() {
   Repl& r = R();
-  r.backlog = std::make_unique<Backlog>(static_cast<size_t>(std::max<int64_t>(g_settings.backlog_size, 16 * 1024)),
+  r.backlog = std::make_unique<Backlog>(static_cast<size_t>(std::max<int64_t>(g_settings.backlog_size, kMinBacklogSize)),
                                         r.master_repl_offset + 1);
   if (g_hooks.feed_changed) g_hooks.feed_changed();
 }
@@ -1602,8 +1605,13 @@ void Cron(int64_t now_ms) {
     LOG_NOTICE("Replication backlog freed after %lld seconds without connected replicas.",
                static_cast<long long>(g_settings.backlog_ttl));
   }
-  if (r.backlog && static_cast<int64_t>(r.backlog->size()) != std::max<int64_t>(g_settings.backlog_size, 16 * 1024))
-    r.backlog->Resize(static_cast<size_t>(std::max<int64_t>(g_settings.backlog_size, 16 * 1024)));
+}
+
+void SettingsChanged() {
+  Repl& r = R();
+  // CONFIG SET repl-backlog-size: at once, keeping the newest bytes.
+  const auto size = static_cast<size_t>(std::max<int64_t>(g_settings.backlog_size, kMinBacklogSize));
+  if (r.backlog && r.backlog->size() != size) r.backlog->Resize(size);
 }
 
 const char* CommandDenied(const Client& c, uint32_t flags) {

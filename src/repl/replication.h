@@ -81,6 +81,8 @@ struct Settings {
   uint64_t replica_obuf_hard = 256ull << 20;
 };
 Settings& GetSettings();
+// After the server changed Settings (start-up, CONFIG SET).
+void SettingsChanged();
 
 // The aux fields an RDB saves and loads (repl-stream-db, repl-id,
 // repl-offset), so a restarted replica continues with PSYNC.

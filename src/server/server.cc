@@ -222,6 +222,7 @@ common::Status ApplyConfigMirrors() {
   rs.diskless_sync_max_replicas = cfg.repl_diskless_sync_max_replicas;
   rs.replica_obuf_hard = cfg.client_obuf_limits[static_cast<int>(ClientClass::kReplica)].hard_bytes;
   rs.diskless_load = cfg.repl_diskless_load == "swapdb" ? 2 : cfg.repl_diskless_load == "on-empty-db" ? 1 : 0;
+  repl::SettingsChanged();
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;

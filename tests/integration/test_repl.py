@@ -670,3 +670,23 @@ def test_unanswering_master_does_not_stall_the_replica(server_factory):
         for f in fillers:
             f.close()
         lst.close()
+
+
+def test_backlog_too_small_means_full_sync(server_factory):
+    """A replica that misses more than repl-backlog-size bytes gets a full
+    sync again; repl-backlog-size set at run time takes effect."""
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    mc.config_set("repl-backlog-size", "16kb")
+    assert info_repl(mc)["repl_backlog_size"] == 16384  # resized at once
+    sc.client_kill_filter(_type="master")
+    p = mc.pipeline(transaction=False)
+    for i in range(10):
+        p.set(f"big{i}", "x" * 10_000)  # 100 KB: more than the backlog holds
+    p.execute()
+    wait_until(lambda: in_sync(mc, sc) and sc.dbsize() == 11, "the replica back")
+    log = m.read_log()
+    assert "for lack of backlog" in log and log.count("Starting BGSAVE for SYNC") == 2
+    assert info_repl(mc)["repl_backlog_histlen"] <= 16384
