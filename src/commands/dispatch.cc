@@ -233,7 +233,10 @@ void Call(Client& c, const CommandSpec* cmd) {
   int64_t duration = static_cast<int64_t>(common::MonotonicUs() - start);
   if (s.propagate != nullptr) {
     CollectPropagation(c, cmd, s.dirty > dirty_before);
-    if (s.call_depth == 0) FlushPendingPropagation();
+    if (s.call_depth == 0 && !s.pending_propagation.empty()) {
+      FlushPendingPropagation();
+      c.woff = s.repl_offset;
+    }
   }
   cmd->stats.calls++;
   cmd->stats.usec += static_cast<uint64_t>(duration);

@@ -147,9 +147,6 @@ struct Repl {
   bool pipe_paused = false;
   std::string eof_mark_sent;
   bool get_acks = false;  // send REPLCONF GETACK before sleeping
-  // The offset just past the last write fed (PINGs and GETACKs excluded:
-  // a replica's ACK to a GETACK does not count the GETACK itself).
-  int64_t last_write_offset = 0;
 };
 
 Repl& R() {
@@ -198,6 +195,7 @@ void FeedBytes(std::string_view b) {
   if (!r.backlog) return;
   r.backlog->Append(b);
   r.master_repl_offset += static_cast<int64_t>(b.size());
+  commands::GetState().repl_offset = r.master_repl_offset;
   for (auto& [id, l] : r.replicas) {
     switch (l.state) {
       case ReplicaState::kWaitBgsaveEnd:
@@ -1181,10 +1179,8 @@ int CountAcks(int64_t offset) {
 }
 
 // WAIT numreplicas timeout: blocks until that many replicas acknowledged
-// every write fed so far, or the timeout (ms, 0: forever); replies how
-// many did. The target is the last write of any client, not only this
-// client's (Redis tracks each client's last write offset): it may wait a
-// little longer, never less.
+// this client's writes (its woff), or the timeout (ms, 0: forever);
+// replies how many did.
 void WaitCommand(Client& c) {
   Repl& r = R();
   if (r.state != LinkState::kNone) {
@@ -1200,13 +1196,13 @@ void WaitCommand(Client& c) {
     c.AddError("ERR timeout is negative");
     return;
   }
-  int acks = CountAcks(r.last_write_offset);
+  int acks = CountAcks(c.woff);
   if (acks >= numreplicas || commands::MustNotBlock(c)) {
     c.reply.Integer(acks);
     return;
   }
   c.flags |= commands::kClientBlocked;
-  r.waiters.push_back({&c, r.last_write_offset, numreplicas, timeout ? common::MsTime() + timeout : 0});
+  r.waiters.push_back({&c, c.woff, numreplicas, timeout ? common::MsTime() + timeout : 0});
   r.get_acks = true;
 }
 
@@ -1435,7 +1431,6 @@ void Feed(const std::vector<commands::PropagatedOp>& ops) {
   }
   if (wrap) persist::AppendRespCommand(&out, {"EXEC"});
   FeedBytes(out);
-  r.last_write_offset = r.master_repl_offset;
 }
 
 void MasterCommandApplied(Client& c, std::string_view raw) {

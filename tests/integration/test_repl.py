@@ -358,6 +358,19 @@ def test_wait_counts_acks(server_factory):
     p = mc.pipeline(transaction=True)
     p.execute_command("WAIT", 5, 0)
     assert p.execute() == [1]
+    # WAIT waits for the caller's own writes: with the replica stopped, a
+    # client that wrote gets 0, one that did not gets 1 at once.
+    os.kill(s.proc.pid, signal.SIGSTOP)
+    try:
+        mc.set("c", 3)
+        assert mc.execute_command("WAIT", 1, 300) == 0
+        other = redis.Redis(port=m.port)
+        start = time.time()
+        assert other.execute_command("WAIT", 1, 3000) == 1
+        assert time.time() - start < 1
+        other.close()
+    finally:
+        os.kill(s.proc.pid, signal.SIGCONT)
 
 
 def test_min_replicas_to_write(server_factory):
