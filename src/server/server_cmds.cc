@@ -991,8 +991,8 @@ void MemoryStatsCommand(Client& c) {
   num("peak.allocated", static_cast<int64_t>(m.peak));
   num("total.allocated", static_cast<int64_t>(m.total));
   num("startup.allocated", static_cast<int64_t>(m.startup));
-  num("replication.backlog", 0);
-  num("clients.slaves", 0);
+  num("replication.backlog", static_cast<int64_t>(m.repl_backlog));
+  num("clients.slaves", static_cast<int64_t>(m.clients_slaves));
   num("clients.normal", static_cast<int64_t>(m.clients_normal));
   num("cluster.links", 0);
   num("aof.buffer", static_cast<int64_t>(m.aof_buffer));

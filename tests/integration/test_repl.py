@@ -222,6 +222,10 @@ def test_redis_replica_of_our_master(server_factory, mode):
                "the replica's ACK")
     kinds = [c for c in mc.client_list() if "S" in c["flags"]]
     assert len(kinds) == 1
+    mem = mc.info("memory")
+    assert mem["mem_replication_backlog"] == 1 << 20 and mem["mem_clients_slaves"] > 0
+    assert mem["mem_total_replication_buffers"] == mem["mem_replication_backlog"] + mem["mem_clients_slaves"]
+    assert mc.memory_stats()["replication.backlog"] == 1 << 20
 
 
 @pytest.mark.parametrize("mode", SYNC_MODES)
