@@ -1630,6 +1630,22 @@ const char* CommandDenied(const Client& c, uint32_t flags) {
 }
 
 bool IsReplica() { return R().state != LinkState::kNone; }
+
+bool ReplicasBehind(int64_t offset, bool log) {
+  bool behind = false;
+  for (auto& [id, l] : R().replicas) {
+    if (l.state != ReplicaState::kOnline || l.old_sync || l.ack_off >= offset) continue;
+    behind = true;
+    if (log)
+      LOG_WARNING("Lagging replica %s reported offset %lld behind master, lag=%lld, state=online.",
+                  PeerIp(*l.c).c_str(), static_cast<long long>(offset - l.ack_off),
+                  static_cast<long long>((common::MsTime() - l.ack_time_ms) / 1000));
+  }
+  return behind;
+}
+
+void RequestAcks() { R().get_acks = true; }
+int64_t MasterReplOffset() { return R().master_repl_offset; }
 bool ActiveExpireAllowed() { return !IsReplica(); }
 
 RdbReplInfo InfoForRdb() {

@@ -154,6 +154,12 @@ void MasterCommandApplied(commands::Client& c, std::string_view raw);
 const char* CommandDenied(const commands::Client& c, uint32_t flags);
 
 bool IsReplica();
+// Shutdown (shutdown-timeout): whether an online replica has not
+// acknowledged every byte up to `offset` yet (logging which, when `log`),
+// and a REPLCONF GETACK to ask them now.
+bool ReplicasBehind(int64_t offset, bool log);
+void RequestAcks();
+int64_t MasterReplOffset();
 // Whether keys may be expired actively (not on a replica: the master's
 // DELs expire them).
 bool ActiveExpireAllowed();

@@ -1354,9 +1354,12 @@ void ShutdownCommand(Client& c) {
     return;
   }
   if (abort) {
-    // Shutdown is synchronous here (no waiting for replicas), so there is
-    // never one in progress to abort.
-    c.AddError("ERR No shutdown in progress.");
+    // Only a shutdown waiting for its replicas can be aborted.
+    if (AbortShutdownWait()) {
+      c.reply.Ok();
+    } else {
+      c.AddError("ERR No shutdown in progress.");
+    }
     return;
   }
   // A script runs past busy-reply-threshold (this client is served from
@@ -1365,6 +1368,7 @@ void ShutdownCommand(Client& c) {
     c.AddError(GetState().busy_error);
     return;
   }
+  if (!now && ShutdownAfterReplicas(&c, nosave, save, force)) return;  // replies when it ends
   if (PrepareForShutdown(nosave, save, force)) exit(0);
   c.AddError("ERR Errors trying to SHUTDOWN. Check logs.");
 }

@@ -707,3 +707,48 @@ def test_backlog_too_small_means_full_sync(server_factory):
     log = m.read_log()
     assert "for lack of backlog" in log and log.count("Starting BGSAVE for SYNC") == 2
     assert info_repl(mc)["repl_backlog_histlen"] <= 16384
+
+
+def shutdown_in_thread(c):
+    import threading
+    result = []
+
+    def run():
+        try:
+            c.shutdown()
+            result.append("returned")
+        except redis.ConnectionError:
+            result.append("closed")
+        except redis.ResponseError as e:
+            result.append(str(e))
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+@pytest.mark.parametrize("replica_kind", ["ours", "redis"])
+def test_shutdown_waits_for_lagging_replicas(server_factory, replica_kind):
+    """SHUTDOWN (and SIGTERM) wait up to shutdown-timeout for the replicas
+    to have every write; SHUTDOWN ABORT cancels the wait."""
+    binary = OUR_SERVER if replica_kind == "ours" else REAL_SERVER
+    m, s = start_pair(server_factory, OUR_SERVER, binary)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    os.kill(s.proc.pid, signal.SIGSTOP)
+    try:
+        mc.set("last", "write")
+        t, result = shutdown_in_thread(m.client())
+        wait_until(lambda: "Waiting for replicas before shutting down" in m.read_log(), "the wait")
+        assert m.client().execute_command("SHUTDOWN", "ABORT") is True  # +OK
+        t.join(5)
+        assert result == ["Errors trying to SHUTDOWN. Check logs."] and m.alive()
+        mc.set("after", "abort")  # writes flow again
+        t, result = shutdown_in_thread(m.client())
+        wait_until(lambda: m.read_log().count("Waiting for replicas before shutting down") == 2, "the wait")
+    finally:
+        os.kill(s.proc.pid, signal.SIGCONT)
+    t.join(DEADLINE)
+    assert result in (["closed"], ["returned"])  # redis-py takes the closed connection as success
+    m.proc.wait(timeout=DEADLINE)
+    assert sc.get("last") == b"write" and sc.get("after") == b"abort"
