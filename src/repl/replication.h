@@ -31,6 +31,11 @@
 // offsets equal along the chain). REPLCONF ACK <offset> every second and
 // on GETACK.
 //
+// Files: master.cc (the stream, full and partial syncs, SYNC/PSYNC,
+// REPLCONF, WAIT, FAILOVER), replica.cc (the link to our master),
+// replication.cc (this API, REPLICAOF, ROLE, cron, INFO), over
+// repl/internal.h; backlog.h is the ring of the stream's last bytes.
+//
 // What lives in the server (server/): forking the BGSAVE, loading an RDB,
 // creating and freeing clients on sockets, the configuration; the server
 // installs them as Hooks and mirrors the settings at start-up and on
