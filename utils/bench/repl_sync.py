@@ -14,6 +14,12 @@
     /usr/bin/python3 utils/bench/repl_sync.py [--keys 1000000] [--value-size 1024]
                                                 [--ours src/redis-server] [--runs 1]
     /usr/bin/python3 utils/bench/repl_sync.py --throughput [--requests 1000000]
+    /usr/bin/python3 utils/bench/repl_sync.py --lag-rate 100000 [--seconds 10]
+
+- with --lag-rate R: SETs at a held rate of R per second (batches of R/100
+  every 10 ms on one connection, replies drained) for --seconds, and the
+  replication lag meanwhile, sampled every 50 ms: the same load for both
+  servers, below what either master can take.
 """
 import argparse
 import os
@@ -109,6 +115,29 @@ def measure(binary, mode, keys, size):
     return secs, cow
 
 
+class LagSampler:
+    """The master's master_repl_offset minus the replica's slave_repl_offset,
+    every 50 ms from start() to stop() (which returns the samples)."""
+
+    def __init__(self, mc, sc):
+        self.mc, self.sc, self.lags, self.done = mc, sc, [], False
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        while not self.done:
+            m = self.mc.info("replication")["master_repl_offset"]
+            self.lags.append(max(0, m - self.sc.info("replication")["slave_repl_offset"]))
+            time.sleep(0.05)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.done = True
+        self.thread.join()
+        return self.lags
+
+
 def set_rps(port, requests, size):
     out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-n", str(requests), "-c", "50",
                           "-P", "16", "-d", str(size), "-r", "100000", "-q"],
@@ -125,24 +154,56 @@ def throughput(binary, requests, size):
         try:
             while sc.info("replication").get("master_link_status") != "up":
                 time.sleep(0.02)
-            lags = []
-            done = []
-
-            def sample():
-                while not done:
-                    m = mc.info("replication")["master_repl_offset"]
-                    lags.append(max(0, m - sc.info("replication")["slave_repl_offset"]))
-                    time.sleep(0.05)
-            t = threading.Thread(target=sample)
-            t.start()
+            sampler = LagSampler(mc, sc)
+            sampler.start()
             replicated = set_rps(mport, requests, size)
-            done.append(True)
-            t.join()
+            lags = sampler.stop()
         finally:
             stop(sproc, sdir)
     finally:
         stop(mproc, mdir)
     return alone, replicated, sum(lags) / max(1, len(lags)), max(lags, default=0)
+
+
+def held_rate_lag(binary, rate, seconds, size):
+    mproc, mc, mport, mdir = start(binary)
+    try:
+        sproc, sc, _, sdir = start(binary, "--replicaof", "127.0.0.1", str(mport))
+        try:
+            while sc.info("replication").get("master_link_status") != "up":
+                time.sleep(0.02)
+            per_batch = max(1, rate // 100)
+            v = b"v" * size
+            batch = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v)
+                             for k in (b"key:%d" % i for i in range(per_batch)))
+            sock = socket.create_connection(("127.0.0.1", mport))
+            sock.setblocking(False)
+            sampler = LagSampler(mc, sc)
+            sampler.start()
+            start_t = time.time()
+            sent = 0
+            while time.time() - start_t < seconds:
+                due = start_t + sent * 0.01
+                if time.time() < due:
+                    time.sleep(due - time.time())
+                sock.setblocking(True)
+                sock.sendall(batch)
+                sock.setblocking(False)
+                sent += 1
+                try:
+                    while sock.recv(1 << 20):
+                        pass
+                except BlockingIOError:
+                    pass
+            achieved = sent * per_batch / (time.time() - start_t)
+            lags = sampler.stop()
+            sock.close()
+        finally:
+            stop(sproc, sdir)
+    finally:
+        stop(mproc, mdir)
+    lags.sort()
+    return achieved, sum(lags) / max(1, len(lags)), lags[len(lags) * 99 // 100] if lags else 0, max(lags, default=0)
 
 
 def main():
@@ -154,7 +215,16 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--throughput", action="store_true")
     ap.add_argument("--requests", type=int, default=1_000_000)
+    ap.add_argument("--lag-rate", type=int, default=0)
+    ap.add_argument("--seconds", type=int, default=10)
     a = ap.parse_args()
+    if a.lag_rate:
+        print(f"replication lag under {a.lag_rate} SET/s of {a.value_size} B for {a.seconds} s")
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            rate, mean, p99, worst = held_rate_lag(binary, a.lag_rate, a.seconds, a.value_size)
+            print(f"  {name:5s} held {rate:9.0f}/s  lag mean {mean / 1024:7.1f} KiB  p99 {p99 / 1024:7.1f} KiB  "
+                  f"max {worst / 1024:7.1f} KiB", flush=True)
+        return 0
     if a.throughput:
         print(f"SET throughput of the master, {a.requests} requests of {a.value_size} B, -c 50 -P 16")
         for name, binary in (("ours", a.ours), ("redis", a.redis)):
