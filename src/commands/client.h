@@ -126,6 +126,10 @@ struct Client {
   std::vector<std::string> propagate_argv;              // replaces argv when non-empty
   std::vector<std::vector<std::string>> also_propagate;  // extra commands, in order
   bool prevent_propagation = false;
+  bool force_repl_propagation = false;  // ForceReplicationPropagation
+  // The replication offset just past this client's last propagated write
+  // (State::repl_offset after it): what WAIT waits for.
+  int64_t woff = 0;
 
   // Blocking commands: set while kClientBlocked (commands/blocking.h).
   BlockedState* blocked = nullptr;

@@ -162,6 +162,8 @@ void AlsoPropagate(Client& c, std::vector<std::string> argv) { c.also_propagate.
 
 void PreventPropagation(Client& c) { c.prevent_propagation = true; }
 
+void ForceReplicationPropagation(Client& c) { c.force_repl_propagation = true; }
+
 void PropagateDeletion(int db, std::string_view key, bool lazy) {
   State& s = GetState();
   if (s.propagate == nullptr || s.loading) return;
@@ -186,9 +188,11 @@ namespace {
 void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
   State& s = GetState();
   int db = c.db ? c.db->id() : 0;
-  if (dirty_changed && !c.prevent_propagation && cmd->handler != nullptr && cmd->handler != ExecCommand) {
+  const bool forced = c.force_repl_propagation && !dirty_changed;
+  if ((dirty_changed || forced) && !c.prevent_propagation && cmd->handler != nullptr && cmd->handler != ExecCommand) {
     PropagatedOp op;
     op.db = db;
+    op.repl_only = forced;
     if (!c.propagate_argv.empty()) {
       op.argv = std::move(c.propagate_argv);
     } else {
@@ -200,6 +204,7 @@ void CollectPropagation(Client& c, const CommandSpec* cmd, bool dirty_changed) {
   c.propagate_argv.clear();
   c.also_propagate.clear();
   c.prevent_propagation = false;
+  c.force_repl_propagation = false;
 }
 
 }  // namespace
@@ -210,6 +215,7 @@ void Call(Client& c, const CommandSpec* cmd) {
   c.propagate_argv.clear();
   c.also_propagate.clear();
   c.prevent_propagation = false;
+  c.force_repl_propagation = false;
   uint64_t dirty_before = s.dirty;
   uint64_t start = common::MonotonicUs();
   c.flags |= kClientExecuting;
@@ -229,7 +235,10 @@ void Call(Client& c, const CommandSpec* cmd) {
   int64_t duration = static_cast<int64_t>(common::MonotonicUs() - start);
   if (s.propagate != nullptr) {
     CollectPropagation(c, cmd, s.dirty > dirty_before);
-    if (s.call_depth == 0) FlushPendingPropagation();
+    if (s.call_depth == 0 && !s.pending_propagation.empty()) {
+      FlushPendingPropagation();
+      c.woff = s.repl_offset;
+    }
   }
   cmd->stats.calls++;
   cmd->stats.usec += static_cast<uint64_t>(duration);

@@ -24,6 +24,10 @@ void RewriteCommandForPropagation(Client& c, std::vector<std::string> argv);
 void AlsoPropagate(Client& c, std::vector<std::string> argv);
 // Do not propagate the command's own argv (AlsoPropagate'd commands still go).
 void PreventPropagation(Client& c);
+// Propagate the command's argv to replicas although it changed no data, and
+// not to the AOF: PUBLISH, so a replica's subscribers get the message
+// (Redis's forceCommandPropagation(c, PROPAGATE_REPL)).
+void ForceReplicationPropagation(Client& c);
 // A key of db `db` was deleted by the server, not by a command (it expired,
 // or was evicted): propagates DEL key, or UNLINK key when lazy. Inside a
 // command it joins that command's ops (before them, as Redis); outside it

@@ -3,6 +3,7 @@
 // delivery are commands/pubsub.h; the dispatcher keeps RESP2 subscribed
 // clients to the commands flagged kSubscribedContext.
 #include "commands/client.h"
+#include "commands/propagate.h"
 #include "commands/pubsub.h"
 #include "commands/registry.h"
 #include "commands/state.h"
@@ -29,12 +30,15 @@ void PUnsubscribeCommand(Client& c) { UnsubscribeEach(c, PubsubKind::kPattern); 
 void SSubscribeCommand(Client& c) { SubscribeEach(c, PubsubKind::kShard); }
 void SUnsubscribeCommand(Client& c) { UnsubscribeEach(c, PubsubKind::kShard); }
 
+// Both reach a replica's subscribers too (propagated to replicas only).
 void PublishCommand(Client& c) {
   c.reply.Integer(static_cast<int64_t>(Publish(c.argv[1], c.argv[2])));
+  ForceReplicationPropagation(c);
 }
 
 void SPublishCommand(Client& c) {
   c.reply.Integer(static_cast<int64_t>(PublishShard(c.argv[1], c.argv[2])));
+  ForceReplicationPropagation(c);
 }
 
 // ---- PUBSUB ----

@@ -37,6 +37,7 @@ struct ServerStats {
 struct PropagatedOp {
   int db = 0;
   std::vector<std::string> argv;
+  bool repl_only = false;  // for replicas, not the AOF (PUBLISH)
 };
 
 struct State {
@@ -68,6 +69,9 @@ struct State {
   // expire) are handed over at once.
   void (*propagate)(const std::vector<PropagatedOp>& ops) = nullptr;
   std::vector<PropagatedOp> pending_propagation;
+  // The replication stream's offset (master_repl_offset), kept by repl/:
+  // a client's woff after its writes were propagated.
+  int64_t repl_offset = 0;
   int call_depth = 0;  // Call() frames on the stack (EXEC nests them)
   bool lazyfree_lazy_expire = false;  // expired keys propagate as UNLINK, not DEL
   bool lazyfree_lazy_user_del = false;    // DEL frees like UNLINK

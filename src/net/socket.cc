@@ -337,7 +337,13 @@ bool IsLocalPeer(const std::string& ip) {
   return !ip.empty();
 }
 
-common::Result<int> ConnectTcp(const std::string& ip, int port, int64_t timeout_ms) {
+namespace {
+
+// Resolves ip:port and calls attempt(address, &fd) for each address until
+// one returns 0 (connected, or under way); else the error names the last
+// errno, after "Could not connect to <ip>:<port>: ".
+template <typename F>
+common::Result<int> ConnectResolved(const std::string& ip, int port, F attempt) {
   const std::string prefix = "Could not connect to " + FormatAddr(ip, port) + ": ";
   if (port <= 0 || port > 65535) return common::Status::InvalidArgument(prefix + "bad port");
   struct addrinfo hints;
@@ -351,7 +357,7 @@ common::Result<int> ConnectTcp(const std::string& ip, int port, int64_t timeout_
   int err = EADDRNOTAVAIL;
   for (struct addrinfo* p = res; p != nullptr; p = p->ai_next) {
     int fd = -1;
-    err = ConnectAddr(p->ai_family, p->ai_addr, p->ai_addrlen, timeout_ms, &fd);
+    err = attempt(p, &fd);
     if (err == 0) {
       freeaddrinfo(res);
       return fd;
@@ -359,6 +365,28 @@ common::Result<int> ConnectTcp(const std::string& ip, int port, int64_t timeout_
   }
   freeaddrinfo(res);
   return common::Status::IoError(prefix + strerror(err));
+}
+
+}  // namespace
+
+common::Result<int> ConnectTcp(const std::string& ip, int port, int64_t timeout_ms) {
+  return ConnectResolved(ip, port, [timeout_ms](const struct addrinfo* p, int* fd) {
+    return ConnectAddr(p->ai_family, p->ai_addr, p->ai_addrlen, timeout_ms, fd);
+  });
+}
+
+common::Result<int> ConnectTcpNonBlock(const std::string& ip, int port) {
+  return ConnectResolved(ip, port, [](const struct addrinfo* p, int* out_fd) {
+    int fd = socket(p->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) return errno;
+    if (connect(fd, p->ai_addr, p->ai_addrlen) == 0 || errno == EINPROGRESS) {
+      *out_fd = fd;
+      return 0;
+    }
+    int err = errno;
+    close(fd);
+    return err;
+  });
 }
 
 common::Result<int> ConnectUnix(const std::string& path, int64_t timeout_ms) {

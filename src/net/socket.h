@@ -93,6 +93,12 @@ inline constexpr int64_t kDefaultConnectTimeoutMs = 5000;
 // on timeout).
 common::Result<int> ConnectTcp(const std::string& ip, int port,
                                int64_t timeout_ms = kDefaultConnectTimeoutMs);
+// Starts connecting to ip:port without waiting (a replica's link to its
+// master: the event loop must not stall on a master that does not answer).
+// Returns a non-blocking, close-on-exec fd whose connect is done or in
+// progress: it becomes writable when done, and SO_ERROR then says how it
+// went. Only the name lookup may block (as Redis's anetTcpNonBlockConnect).
+common::Result<int> ConnectTcpNonBlock(const std::string& ip, int port);
 // Same for a unix socket path.
 common::Result<int> ConnectUnix(const std::string& path,
                                 int64_t timeout_ms = kDefaultConnectTimeoutMs);

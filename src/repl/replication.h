@@ -31,6 +31,11 @@
 // offsets equal along the chain). REPLCONF ACK <offset> every second and
 // on GETACK.
 //
+// Files: master.cc (the stream, full and partial syncs, SYNC/PSYNC,
+// REPLCONF, WAIT, FAILOVER), replica.cc (the link to our master),
+// replication.cc (this API, REPLICAOF, ROLE, cron, INFO), over
+// repl/internal.h; backlog.h is the ring of the stream's last bytes.
+//
 // What lives in the server (server/): forking the BGSAVE, loading an RDB,
 // creating and freeing clients on sockets, the configuration; the server
 // installs them as Hooks and mirrors the settings at start-up and on
@@ -76,8 +81,13 @@ struct Settings {
   // memory when we hold no keys), 2 swapdb (in memory, the old dataset
   // kept until the new one loaded).
   int diskless_load = 0;
+  // client-output-buffer-limit replica's hard limit (0: none): also bounds
+  // the stream held for a replica while its RDB is made and sent.
+  uint64_t replica_obuf_hard = 256ull << 20;
 };
 Settings& GetSettings();
+// After the server changed Settings (start-up, CONFIG SET).
+void SettingsChanged();
 
 // The aux fields an RDB saves and loads (repl-stream-db, repl-id,
 // repl-offset), so a restarted replica continues with PSYNC.
@@ -136,7 +146,8 @@ void BeforeSleep();
 void Cron(int64_t now_ms);
 // The BGSAVE started by start_bgsave (or another one) ended.
 void OnRdbSaveDone(bool ok);
-// A client is being freed (a replica, or the master link).
+// A client is being freed (a replica, the master link, a WAIT, any client
+// that sent REPLCONF). Cheap for the others: two lookups.
 void OnClientFreed(commands::Client* c);
 // The master client ran one command whose bytes were `raw`: they count as
 // our offset, go to our own replicas; the reply is dropped, except the
@@ -148,6 +159,12 @@ void MasterCommandApplied(commands::Client& c, std::string_view raw);
 const char* CommandDenied(const commands::Client& c, uint32_t flags);
 
 bool IsReplica();
+// Shutdown (shutdown-timeout): whether an online replica has not
+// acknowledged every byte up to `offset` yet (logging which, when `log`),
+// and a REPLCONF GETACK to ask them now.
+bool ReplicasBehind(int64_t offset, bool log);
+void RequestAcks();
+int64_t MasterReplOffset();
 // Whether keys may be expired actively (not on a replica: the master's
 // DELs expire them).
 bool ActiveExpireAllowed();

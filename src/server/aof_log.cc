@@ -437,7 +437,18 @@ bool g_aof_feed_on = false;
 // The propagation consumers: the AOF, then the replicas (Redis's
 // propagateNow: feedAppendOnlyFile, then replicationFeedSlaves).
 void PropagateToConsumers(const std::vector<commands::PropagatedOp>& ops) {
-  if (g_aof_feed_on) AofFeed(ops);
+  if (g_aof_feed_on) {
+    bool all = true;
+    for (const commands::PropagatedOp& op : ops) all &= !op.repl_only;
+    if (all) {
+      AofFeed(ops);
+    } else {
+      std::vector<commands::PropagatedOp> aof_ops;
+      for (const commands::PropagatedOp& op : ops)
+        if (!op.repl_only) aof_ops.push_back(op);
+      if (!aof_ops.empty()) AofFeed(aof_ops);
+    }
+  }
   repl::Feed(ops);
 }
 

@@ -176,9 +176,9 @@ void MemorySection(std::string& o) {
   RatioAndBytes(o, "rss_overhead", m.rss_overhead_ratio, m.rss_overhead_bytes);
   RatioAndBytes(o, "mem_fragmentation", m.fragmentation, m.fragmentation_bytes);
   InfoField(o, "mem_not_counted_for_evict", NotCountedMemory());
-  InfoField(o, "mem_replication_backlog", static_cast<int64_t>(repl::BacklogBytes()));
-  InfoField(o, "mem_total_replication_buffers", 0);
-  InfoField(o, "mem_clients_slaves", 0);
+  InfoField(o, "mem_replication_backlog", static_cast<int64_t>(m.repl_backlog));
+  InfoField(o, "mem_total_replication_buffers", static_cast<int64_t>(m.repl_backlog + m.clients_slaves));
+  InfoField(o, "mem_clients_slaves", static_cast<int64_t>(m.clients_slaves));
   InfoField(o, "mem_clients_normal", m.clients_normal);
   InfoField(o, "mem_cluster_links", 0);
   InfoField(o, "mem_aof_buffer", m.aof_buffer);

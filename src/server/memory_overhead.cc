@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "ds/dict.h"
 #include "object/object.h"
+#include "repl/replication.h"
 #include "server/persistence.h"
 #include "server/server.h"
 
@@ -54,9 +55,11 @@ MemoryOverhead GetMemoryOverhead() {
   if (static_cast<int64_t>(m.total) > rt.stat_peak_memory) rt.stat_peak_memory = static_cast<int64_t>(m.total);
   m.peak = std::max(s.dram.peak + s.nvm.peak, static_cast<size_t>(rt.stat_peak_memory));
   m.startup = rt.startup_allocated;
-  for (auto& [id, cl] : rt.clients) m.clients_normal += ClientMemory(*cl);
+  for (auto& [id, cl] : rt.clients)
+    ((cl->flags & commands::kClientSlave) ? m.clients_slaves : m.clients_normal) += ClientMemory(*cl);
   m.aof_buffer = AofBufferBytes();
-  m.overhead_total = m.startup + m.clients_normal + m.aof_buffer;
+  m.repl_backlog = repl::BacklogBytes();
+  m.overhead_total = m.startup + m.clients_normal + m.clients_slaves + m.repl_backlog + m.aof_buffer;
   for (db::Db* d : commands::GetState().db_ptrs) {
     if (d->size() == 0) continue;
     m.keys += d->size();

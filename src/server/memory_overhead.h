@@ -21,6 +21,7 @@ namespace server {
 
 struct MemoryOverhead {
   size_t peak = 0, total = 0, startup = 0, clients_normal = 0, aof_buffer = 0, overhead_total = 0;
+  size_t clients_slaves = 0, repl_backlog = 0;  // replicas' buffers, the replication backlog
   struct DbOverhead {
     int id;
     size_t main, expires;

@@ -406,7 +406,7 @@ void FreeClient(Client* c) {
     close(c->fd);
     c->fd = -1;
   }
-  if (c->flags & (commands::kClientSlave | commands::kClientMaster | commands::kClientBlocked)) repl::OnClientFreed(c);
+  repl::OnClientFreed(c);  // a replica, our master, a WAIT, or one that spoke REPLCONF
   commands::DiscardTransaction(*c);
   rt.read_ahead_total -= c->read_ahead;
   ForgetClientMemory(c);

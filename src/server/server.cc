@@ -116,6 +116,38 @@ void SampleMetrics(int64_t now_ms) {
   s = {now_ms, stats.numcommands, stats.net_input_bytes, stats.net_output_bytes};
 }
 
+// A shutdown waiting for lagging replicas (ShutdownAfterReplicas).
+struct ShutdownWait {
+  bool active = false;
+  int64_t deadline_ms = 0;
+  int64_t offset = 0;       // what the replicas must acknowledge
+  uint64_t client_id = 0;   // the SHUTDOWN caller, 0 for a signal
+  bool nosave = false, save = false, force = false;
+};
+ShutdownWait g_shutdown_wait;
+
+// Ends the wait: the SHUTDOWN caller (if still there) gets `error` and
+// resumes, writes flow again.
+void EndShutdownWait(const char* error) {
+  ShutdownWait& w = g_shutdown_wait;
+  w.active = false;
+  commands::UnpauseClients();
+  if (Client* c = w.client_id ? FindClient(w.client_id) : nullptr) {
+    c->flags &= ~commands::kClientBlocked;
+    c->AddError(error);
+    ProcessInput(c);
+  }
+}
+
+void ShutdownWaitCron(int64_t now_ms) {
+  ShutdownWait& w = g_shutdown_wait;
+  if (!w.active) return;
+  const bool timed_out = now_ms >= w.deadline_ms;
+  if (repl::ReplicasBehind(w.offset, timed_out) && !timed_out) return;
+  if (PrepareForShutdown(w.nosave, w.save, w.force)) exit(0);
+  EndShutdownWait("ERR Errors trying to SHUTDOWN. Check logs.");
+}
+
 // repl/'s view of the server (repl::Hooks).
 void InstallReplicationHooks() {
   repl::Hooks& h = repl::GetHooks();
@@ -148,7 +180,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
     int sig = g_signal;
     g_signal = 0;
     LOG_WARNING("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    if (PrepareForShutdown(false, false, false)) exit(0);
+    if (!ShutdownAfterReplicas(nullptr, false, false, false) && PrepareForShutdown(false, false, false)) exit(0);
   }
   // Once a second: metrics, and where the tiers' pages physically are.
   if (rt.cronloops % static_cast<uint64_t>(rt.hz) == 0) {
@@ -162,6 +194,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   DatabasesCron(now);
   PersistenceCron();
   repl::Cron(now);
+  ShutdownWaitCron(now);
   // On a replica a read hides a logically expired key without deleting it
   // (the master's DEL does), as Redis 7.0; a pause holds deletions too.
   if (commands::CurrentPause() == commands::PauseType::kNone) db::SetLazyExpireDeletes(!repl::IsReplica());
@@ -174,6 +207,28 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
 ServerRuntime& Runtime() {
   static ServerRuntime* rt = new ServerRuntime();
   return *rt;
+}
+
+bool ShutdownAfterReplicas(Client* c, bool nosave, bool save, bool force) {
+  ShutdownWait& w = g_shutdown_wait;
+  if (w.active) return true;  // already waiting: this request joins it
+  const int timeout = Config().shutdown_timeout;
+  const int64_t offset = repl::MasterReplOffset();
+  if (timeout <= 0 || repl::IsReplica() || !repl::ReplicasBehind(offset, false)) return false;
+  const int64_t now = common::MsTime();
+  w = {true, now + int64_t{timeout} * 1000, offset, c ? c->id : 0, nosave, save, force};
+  LOG_NOTICE("Waiting for replicas before shutting down.");
+  commands::PauseClients(w.deadline_ms, commands::PauseType::kWrite);
+  repl::RequestAcks();
+  if (c != nullptr) c->flags |= commands::kClientBlocked;
+  return true;
+}
+
+bool AbortShutdownWait() {
+  if (!g_shutdown_wait.active) return false;
+  LOG_WARNING("Shutdown manually aborted.");
+  EndShutdownWait("ERR Errors trying to SHUTDOWN. Check logs.");
+  return true;
 }
 
 bool PrepareForShutdown(bool nosave, bool save, bool force) {
@@ -224,7 +279,9 @@ common::Status ApplyConfigMirrors() {
   rs.diskless_sync = cfg.repl_diskless_sync;
   rs.diskless_sync_delay = cfg.repl_diskless_sync_delay;
   rs.diskless_sync_max_replicas = cfg.repl_diskless_sync_max_replicas;
+  rs.replica_obuf_hard = cfg.client_obuf_limits[static_cast<int>(ClientClass::kReplica)].hard_bytes;
   rs.diskless_load = cfg.repl_diskless_load == "swapdb" ? 2 : cfg.repl_diskless_load == "on-empty-db" ? 1 : 0;
+  repl::SettingsChanged();
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;

@@ -102,5 +102,13 @@ common::Status ApplyConfigMirrors();
 // Graceful shutdown as SHUTDOWN/SIGTERM do. Returns false if it must not
 // exit (e.g. save failed without FORCE).
 bool PrepareForShutdown(bool nosave, bool save, bool force);
+// SHUTDOWN without NOW, and SIGTERM: a master whose replicas lag first
+// pauses writes and waits up to shutdown-timeout seconds for them to
+// acknowledge everything (Redis 7.0), `c` (if any) blocked meanwhile; then
+// PrepareForShutdown and exit. Returns false when no wait is needed (the
+// caller shuts down at once).
+bool ShutdownAfterReplicas(Client* c, bool nosave, bool save, bool force);
+// SHUTDOWN ABORT: false when no shutdown is waiting.
+bool AbortShutdownWait();
 
 }  // namespace server

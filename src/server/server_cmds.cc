@@ -1082,8 +1082,8 @@ void MemoryStatsCommand(Client& c) {
   num("peak.allocated", static_cast<int64_t>(m.peak));
   num("total.allocated", static_cast<int64_t>(m.total));
   num("startup.allocated", static_cast<int64_t>(m.startup));
-  num("replication.backlog", 0);
-  num("clients.slaves", 0);
+  num("replication.backlog", static_cast<int64_t>(m.repl_backlog));
+  num("clients.slaves", static_cast<int64_t>(m.clients_slaves));
   num("clients.normal", static_cast<int64_t>(m.clients_normal));
   num("cluster.links", 0);
   num("aof.buffer", static_cast<int64_t>(m.aof_buffer));
@@ -1445,9 +1445,12 @@ void ShutdownCommand(Client& c) {
     return;
   }
   if (abort) {
-    // Shutdown is synchronous here (no waiting for replicas), so there is
-    // never one in progress to abort.
-    c.AddError("ERR No shutdown in progress.");
+    // Only a shutdown waiting for its replicas can be aborted.
+    if (AbortShutdownWait()) {
+      c.reply.Ok();
+    } else {
+      c.AddError("ERR No shutdown in progress.");
+    }
     return;
   }
   // A script runs past busy-reply-threshold (this client is served from
@@ -1456,6 +1459,7 @@ void ShutdownCommand(Client& c) {
     c.AddError(GetState().busy_error);
     return;
   }
+  if (!now && ShutdownAfterReplicas(&c, nosave, save, force)) return;  // replies when it ends
   if (PrepareForShutdown(nosave, save, force)) exit(0);
   c.AddError("ERR Errors trying to SHUTDOWN. Check logs.");
 }

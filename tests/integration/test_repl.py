@@ -70,7 +70,10 @@ def snapshot(c, dbs=range(16)):
             else:
                 v = None
             ttl = c.pttl(k)
-            out[(db, k)] = (t, v, ttl > 0 if ttl != -1 else -1)
+            # A short string loaded from an RDB is embstr where the same
+            # value built by SETBIT is raw, in Redis as here.
+            enc = c.object("encoding", k).replace(b"embstr", b"raw")
+            out[(db, k)] = (t, enc, v, ttl > 0 if ttl != -1 else -1)
     c.execute_command("SELECT", 0)
     return out
 
@@ -118,6 +121,61 @@ def live_writes(c):
     c.set("shortlived", "v", px=30)
     for i in range(200):
         c.set(f"k{i}", i)
+    more_families(c)
+
+
+def more_families(c):
+    """Every other command family, including the ones whose effect is
+    propagated as another command (random, relative or blocking ones)."""
+    c.setbit("bits", 100, 1)
+    c.bitop("OR", "bits2", "bits", "int")
+    c.execute_command("BITFIELD", "bf", "SET", "u8", 0, 200, "INCRBY", "u8", 0, 100)
+    c.pfadd("hll", *[f"h{i}" for i in range(100)])
+    c.pfadd("hll2", "x", "y")
+    c.execute_command("PFMERGE", "hll3", "hll", "hll2")
+    c.geoadd("geo", (13.361389, 38.115556, "Palermo"), (15.087269, 37.502669, "Catania"))
+    c.execute_command("GEOSEARCHSTORE", "geo2", "geo", "FROMLONLAT", 15, 37, "BYRADIUS", 200, "km", "ASC")
+    c.append("str2", "abc")
+    c.setrange("str2", 10, "xyz")
+    c.getdel("int")
+    c.getex("str", px=100000)
+    c.set("ren", 1)
+    c.rename("ren", "renamed")
+    c.copy("renamed", "copied")
+    c.move("copied", 7)
+    c.restore("restored", 0, c.dump("list"))
+    c.lmove("list", "list2", "LEFT", "RIGHT")
+    c.linsert("list2", "BEFORE", "e1", "ins")
+    c.ltrim("list", 0, 100)
+    c.smove("set", "set2", "m1")
+    c.sinterstore("set3", ["set", "set2"])
+    c.srandmember("set", 3)
+    c.spop("set", 5)
+    c.zunionstore("zset2", ["zset", "smallzset"])
+    c.zpopmin("zset", 2)
+    c.zrangestore("zset3", "zset", 0, 10)
+    c.hincrbyfloat("hash", "fl", 2.5)
+    c.hsetnx("hash", "new", "v")
+    c.sort("intset", store="sorted")
+    c.execute_command("SWAPDB", 3, 4)
+    c.execute_command("SELECT", 6)
+    c.set("doomed", 1)
+    c.flushdb()
+    c.execute_command("SELECT", 0)
+    c.persist("ttl")
+    c.expire("set3", 1000)
+    c.execute_command("PEXPIREAT", "zset3", int(time.time() * 1000) + 1000000)
+    c.execute_command("FUNCTION", "LOAD", "#!lua name=replib\n"
+                      "redis.register_function('setit', function(k, a) return redis.call('set', k[1], a[1]) end)")
+    c.execute_command("FCALL", "setit", 1, "byfunc", "v")
+    # A blocked pop served by a later push replicates as the pop it did.
+    import threading
+    other = redis.Redis(connection_pool=c.connection_pool)
+    t = threading.Thread(target=lambda: other.blpop("blocked", 10))
+    t.start()
+    wait_until(lambda: c.info("clients")["blocked_clients"] == 1, "the client blocked")
+    c.rpush("blocked", "a", "b")
+    t.join()
 
 
 def start_pair(server_factory, master_binary, replica_binary, master_args=(), replica_args=()):
@@ -137,7 +195,13 @@ def check_replication(m, s, filled=False):
     wait_until(lambda: mc.exists("shortlived") == 0 and in_sync(mc, sc) and sc.dbsize() == mc.dbsize(),
                "the live stream (and the expiry DEL)")
     assert snapshot(sc) == snapshot(mc)
+    assert library_names(sc) == library_names(mc) == ["replib"]
     return mc, sc
+
+
+def library_names(c):
+    return [dict(zip(lib[::2], lib[1::2]))[b"library_name"].decode()
+            for lib in c.execute_command("FUNCTION", "LIST")]
 
 
 @pytest.mark.parametrize("mode", SYNC_MODES)
@@ -158,6 +222,10 @@ def test_redis_replica_of_our_master(server_factory, mode):
                "the replica's ACK")
     kinds = [c for c in mc.client_list() if "S" in c["flags"]]
     assert len(kinds) == 1
+    mem = mc.info("memory")
+    assert mem["mem_replication_backlog"] == 1 << 20 and mem["mem_clients_slaves"] > 0
+    assert mem["mem_total_replication_buffers"] == mem["mem_replication_backlog"] + mem["mem_clients_slaves"]
+    assert mc.memory_stats()["replication.backlog"] == 1 << 20
 
 
 @pytest.mark.parametrize("mode", SYNC_MODES)
@@ -226,21 +294,30 @@ def test_redis_cli_rdb_backup(server_factory, tmp_path):
     assert "13 keys read" in check.stdout and "1 expires" in check.stdout, check.stdout
 
 
-def test_replica_restart_continues(server_factory):
-    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+@pytest.mark.parametrize("kinds", ["ours-ours", "redis-ours", "ours-redis"])
+def test_replica_restart_continues(server_factory, kinds):
+    """A replica restarted from its RDB (repl-id, repl-offset aux fields)
+    continues with +CONTINUE, between ours and Redis either way."""
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m, s = start_pair(server_factory, binary[master_kind], binary[replica_kind])
     mc, sc = m.client(), s.client()
+    mc.execute_command("SELECT", 2)
     mc.set("a", 1)
     wait_until(lambda: in_sync(mc, sc), "full sync")
-    sc.save()  # the RDB keeps the master's replid and our offset
+    sc.save()  # the RDB keeps the master's replid, our offset and the stream's db
     ddir = s.dir
     s.proc.terminate()
     s.proc.wait(timeout=10)
-    mc.set("b", 2)
-    s2 = server_factory("--replicaof", "127.0.0.1", str(m.port), "--dir", ddir)
+    mc.set("b", 2)  # db 2 still: no SELECT in the stream
+    s2 = server_factory("--replicaof", "127.0.0.1", str(m.port), "--dir", ddir, binary=binary[replica_kind])
     s2c = s2.client()
+    s2c.execute_command("SELECT", 2)
     wait_until(lambda: in_sync(mc, s2c) and s2c.get("b") == b"2", "the restarted replica")
     assert s2c.get("a") == b"1"
-    assert m.read_log().count("Starting BGSAVE for SYNC") == 1
+    log = m.read_log()
+    assert "Partial resynchronization request" in log and "accepted" in log
+    assert log.count("Starting BGSAVE for SYNC") == 1
 
 
 def test_master_side_errors(server_factory):
@@ -285,6 +362,19 @@ def test_wait_counts_acks(server_factory):
     p = mc.pipeline(transaction=True)
     p.execute_command("WAIT", 5, 0)
     assert p.execute() == [1]
+    # WAIT waits for the caller's own writes: with the replica stopped, a
+    # client that wrote gets 0, one that did not gets 1 at once.
+    os.kill(s.proc.pid, signal.SIGSTOP)
+    try:
+        mc.set("c", 3)
+        assert mc.execute_command("WAIT", 1, 300) == 0
+        other = redis.Redis(port=m.port)
+        start = time.time()
+        assert other.execute_command("WAIT", 1, 3000) == 1
+        assert time.time() - start < 1
+        other.close()
+    finally:
+        os.kill(s.proc.pid, signal.SIGCONT)
 
 
 def test_min_replicas_to_write(server_factory):
@@ -497,3 +587,168 @@ def test_replica_aof_restarts_after_full_sync(server_factory):
     s.proc.wait()
     alone = server_factory("--appendonly", "yes", "--dir", s.dir)
     assert snapshot(alone.client()) == expected
+
+
+def test_stream_held_during_sync_is_bounded(server_factory):
+    """The writes held for a replica while its RDB is made count against the
+    replica output-buffer limit."""
+    m = server_factory(*FAST, "--repl-diskless-sync", "no", "--rdb-key-save-delay", "200000",
+                       "--client-output-buffer-limit", "replica 1mb 0 0")
+    mc = m.client()
+    for i in range(10):  # a BGSAVE of 2 s
+        mc.set(f"k{i}", i)
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port))
+    wait_until(lambda: info_repl(mc).get("slave0", {}).get("state") == "wait_bgsave", "the sync started")
+    for i in range(30):
+        mc.set(f"big{i}", "x" * 100_000)
+    wait_until(lambda: "held during its sync" in m.read_log(), "the replica dropped")
+    assert s.alive() and m.alive()
+
+
+@pytest.mark.parametrize("kinds", ["ours-redis", "redis-ours", "ours-ours"])
+def test_masterauth(server_factory, kinds):
+    """A master with requirepass: the replica authenticates with masterauth;
+    without it the link stays down."""
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m = server_factory(*FAST, "--requirepass", "s3cret", binary=binary[master_kind])
+    mc = m.client(password="s3cret")
+    mc.set("a", 1)
+    s = server_factory("--replicaof", "127.0.0.1", str(m.port), binary=binary[replica_kind])
+    sc = s.client()
+    time.sleep(0.5)  # it tries, and must fail (no masterauth)
+    assert info_repl(sc)["master_link_status"] == "down"
+    sc.config_set("masterauth", "s3cret")
+    wait_until(lambda: in_sync(mc, sc) and sc.get("a") == b"1", "the authenticated sync")
+
+
+def test_one_diskless_fork_serves_replicas_of_the_window(server_factory):
+    """repl-diskless-sync-max-replicas: the fork starts as soon as that many
+    replicas wait (not after the 60 s delay), and one fork serves them all."""
+    m = server_factory("--repl-diskless-sync-delay", "60", "--repl-diskless-sync-max-replicas", "2")
+    mc = m.client()
+    fill(mc)
+    replicas = [server_factory("--replicaof", "127.0.0.1", str(m.port), binary=b)
+                for b in (OUR_SERVER, REAL_SERVER)]
+    for s in replicas:
+        wait_until(lambda: in_sync(mc, s.client()), "both replicas")
+        assert snapshot(s.client()) == snapshot(mc)
+    assert m.read_log().count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
+
+
+@pytest.mark.parametrize("kinds", ["ours-redis", "redis-ours", "ours-ours"])
+def test_publish_reaches_replica_subscribers(server_factory, kinds):
+    binary = {"ours": OUR_SERVER, "redis": REAL_SERVER}
+    master_kind, replica_kind = kinds.split("-")
+    m, s = start_pair(server_factory, binary[master_kind], binary[replica_kind])
+    mc, sc = m.client(), s.client()
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    sub = sc.pubsub()
+    sub.subscribe("news")
+    wait_until(lambda: sub.get_message(timeout=0.1) is not None, "subscribed")
+    mc.publish("news", "hello")
+    msg = wait_until(lambda: sub.get_message(timeout=0.1), "the message on the replica")
+    assert msg["data"] == b"hello"
+    sub.close()
+
+
+def test_unanswering_master_does_not_stall_the_replica(server_factory):
+    """The connect to the master does not block: a master whose SYNs go
+    unanswered (a loopback listener with a full backlog) leaves the replica
+    serving its clients."""
+    import socket
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    port = lst.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):  # fill the accept queue: later SYNs are dropped
+            f = socket.socket()
+            f.setblocking(False)
+            try:
+                f.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(f)
+        s = server_factory()
+        sc = s.client()
+        sc.execute_command("REPLICAOF", "127.0.0.1", port)
+        wait_until(lambda: sc.execute_command("ROLE")[3] == b"connecting", "the connect under way")
+        worst = 0
+        end = time.time() + 2.5  # spans two connect attempts of the old blocking code
+        while time.time() < end:
+            t = time.time()
+            sc.ping()
+            worst = max(worst, time.time() - t)
+            time.sleep(0.02)
+        assert worst < 0.5, worst
+    finally:
+        for f in fillers:
+            f.close()
+        lst.close()
+
+
+def test_backlog_too_small_means_full_sync(server_factory):
+    """A replica that misses more than repl-backlog-size bytes gets a full
+    sync again; repl-backlog-size set at run time takes effect."""
+    m, s = start_pair(server_factory, OUR_SERVER, OUR_SERVER)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    mc.config_set("repl-backlog-size", "16kb")
+    assert info_repl(mc)["repl_backlog_size"] == 16384  # resized at once
+    sc.client_kill_filter(_type="master")
+    p = mc.pipeline(transaction=False)
+    for i in range(10):
+        p.set(f"big{i}", "x" * 10_000)  # 100 KB: more than the backlog holds
+    p.execute()
+    wait_until(lambda: in_sync(mc, sc) and sc.dbsize() == 11, "the replica back")
+    log = m.read_log()
+    assert "for lack of backlog" in log and log.count("Starting BGSAVE for SYNC") == 2
+    assert info_repl(mc)["repl_backlog_histlen"] <= 16384
+
+
+def shutdown_in_thread(c):
+    import threading
+    result = []
+
+    def run():
+        try:
+            c.shutdown()
+            result.append("returned")
+        except redis.ConnectionError:
+            result.append("closed")
+        except redis.ResponseError as e:
+            result.append(str(e))
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+@pytest.mark.parametrize("replica_kind", ["ours", "redis"])
+def test_shutdown_waits_for_lagging_replicas(server_factory, replica_kind):
+    """SHUTDOWN (and SIGTERM) wait up to shutdown-timeout for the replicas
+    to have every write; SHUTDOWN ABORT cancels the wait."""
+    binary = OUR_SERVER if replica_kind == "ours" else REAL_SERVER
+    m, s = start_pair(server_factory, OUR_SERVER, binary)
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "sync")
+    os.kill(s.proc.pid, signal.SIGSTOP)
+    try:
+        mc.set("last", "write")
+        t, result = shutdown_in_thread(m.client())
+        wait_until(lambda: "Waiting for replicas before shutting down" in m.read_log(), "the wait")
+        assert m.client().execute_command("SHUTDOWN", "ABORT") is True  # +OK
+        t.join(5)
+        assert result == ["Errors trying to SHUTDOWN. Check logs."] and m.alive()
+        mc.set("after", "abort")  # writes flow again
+        t, result = shutdown_in_thread(m.client())
+        wait_until(lambda: m.read_log().count("Waiting for replicas before shutting down") == 2, "the wait")
+    finally:
+        os.kill(s.proc.pid, signal.SIGCONT)
+    t.join(DEADLINE)
+    assert result in (["closed"], ["returned"])  # redis-py takes the closed connection as success
+    m.proc.wait(timeout=DEADLINE)
+    assert sc.get("last") == b"write" and sc.get("after") == b"abort"

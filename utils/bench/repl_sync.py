@@ -7,11 +7,19 @@
   Redis -> Redis;
 - with --throughput: the master's SET throughput (redis-benchmark, 50
   clients, pipeline 16) with one replica attached against none, as a
-  ratio per server.
+  ratio per server, and the replication lag meanwhile (the master's
+  master_repl_offset minus the replica's slave_repl_offset, sampled every
+  50 ms while the load runs).
 
     /usr/bin/python3 utils/bench/repl_sync.py [--keys 1000000] [--value-size 1024]
                                                 [--ours src/redis-server] [--runs 1]
     /usr/bin/python3 utils/bench/repl_sync.py --throughput [--requests 1000000]
+    /usr/bin/python3 utils/bench/repl_sync.py --lag-rate 100000 [--seconds 10]
+
+- with --lag-rate R: SETs at a held rate of R per second (batches of R/100
+  every 10 ms on one connection, replies drained) for --seconds, and the
+  replication lag meanwhile, sampled every 50 ms: the same load for both
+  servers, below what either master can take.
 """
 import argparse
 import os
@@ -20,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import redis
@@ -106,6 +115,29 @@ def measure(binary, mode, keys, size):
     return secs, cow
 
 
+class LagSampler:
+    """The master's master_repl_offset minus the replica's slave_repl_offset,
+    every 50 ms from start() to stop() (which returns the samples)."""
+
+    def __init__(self, mc, sc):
+        self.mc, self.sc, self.lags, self.done = mc, sc, [], False
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        while not self.done:
+            m = self.mc.info("replication")["master_repl_offset"]
+            self.lags.append(max(0, m - self.sc.info("replication")["slave_repl_offset"]))
+            time.sleep(0.05)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.done = True
+        self.thread.join()
+        return self.lags
+
+
 def set_rps(port, requests, size):
     out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-n", str(requests), "-c", "50",
                           "-P", "16", "-d", str(size), "-r", "100000", "-q"],
@@ -122,12 +154,56 @@ def throughput(binary, requests, size):
         try:
             while sc.info("replication").get("master_link_status") != "up":
                 time.sleep(0.02)
+            sampler = LagSampler(mc, sc)
+            sampler.start()
             replicated = set_rps(mport, requests, size)
+            lags = sampler.stop()
         finally:
             stop(sproc, sdir)
     finally:
         stop(mproc, mdir)
-    return alone, replicated
+    return alone, replicated, sum(lags) / max(1, len(lags)), max(lags, default=0)
+
+
+def held_rate_lag(binary, rate, seconds, size):
+    mproc, mc, mport, mdir = start(binary)
+    try:
+        sproc, sc, _, sdir = start(binary, "--replicaof", "127.0.0.1", str(mport))
+        try:
+            while sc.info("replication").get("master_link_status") != "up":
+                time.sleep(0.02)
+            per_batch = max(1, rate // 100)
+            v = b"v" * size
+            batch = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v)
+                             for k in (b"key:%d" % i for i in range(per_batch)))
+            sock = socket.create_connection(("127.0.0.1", mport))
+            sock.setblocking(False)
+            sampler = LagSampler(mc, sc)
+            sampler.start()
+            start_t = time.time()
+            sent = 0
+            while time.time() - start_t < seconds:
+                due = start_t + sent * 0.01
+                if time.time() < due:
+                    time.sleep(due - time.time())
+                sock.setblocking(True)
+                sock.sendall(batch)
+                sock.setblocking(False)
+                sent += 1
+                try:
+                    while sock.recv(1 << 20):
+                        pass
+                except BlockingIOError:
+                    pass
+            achieved = sent * per_batch / (time.time() - start_t)
+            lags = sampler.stop()
+            sock.close()
+        finally:
+            stop(sproc, sdir)
+    finally:
+        stop(mproc, mdir)
+    lags.sort()
+    return achieved, sum(lags) / max(1, len(lags)), lags[len(lags) * 99 // 100] if lags else 0, max(lags, default=0)
 
 
 def main():
@@ -139,13 +215,23 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--throughput", action="store_true")
     ap.add_argument("--requests", type=int, default=1_000_000)
+    ap.add_argument("--lag-rate", type=int, default=0)
+    ap.add_argument("--seconds", type=int, default=10)
     a = ap.parse_args()
+    if a.lag_rate:
+        print(f"replication lag under {a.lag_rate} SET/s of {a.value_size} B for {a.seconds} s")
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            rate, mean, p99, worst = held_rate_lag(binary, a.lag_rate, a.seconds, a.value_size)
+            print(f"  {name:5s} held {rate:9.0f}/s  lag mean {mean / 1024:7.1f} KiB  p99 {p99 / 1024:7.1f} KiB  "
+                  f"max {worst / 1024:7.1f} KiB", flush=True)
+        return 0
     if a.throughput:
         print(f"SET throughput of the master, {a.requests} requests of {a.value_size} B, -c 50 -P 16")
         for name, binary in (("ours", a.ours), ("redis", a.redis)):
-            alone, replicated = throughput(binary, a.requests, a.value_size)
+            alone, replicated, lag_mean, lag_max = throughput(binary, a.requests, a.value_size)
             print(f"  {name:5s} alone {alone:10.0f}/s  with a replica {replicated:10.0f}/s  "
-                  f"ratio {replicated / alone:.2f}", flush=True)
+                  f"ratio {replicated / alone:.2f}  lag mean {lag_mean / 1024:.0f} KiB max {lag_max / 1024:.0f} KiB",
+                  flush=True)
         return 0
     print(f"full sync of {a.keys} keys x {a.value_size} B, loopback, time to master_link_status:up")
     for mode in ("disk", "diskless"):
