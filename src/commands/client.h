@@ -52,7 +52,7 @@ enum ClientFlag : uint64_t {
   kClientTrackingBrokenRedir = 1u << 23,  // the redirect target is gone
   kClientMonitor = 1u << 24,             // MONITOR (commands/monitor.h)
   kClientDenyBlocking = 1u << 25,   // never blocks (the AOF loader's client: Redis's CLIENT_DENY_BLOCKING)
-  kClientMustObey = 1u << 26,       // replays what was propagated (the AOF loader: Redis's mustObeyClient)
+  kClientMustObey = 1u << 26,       // replays what was propagated (the AOF loader, our master: Redis's mustObeyClient)
   kClientScript = 1u << 27,         // the client scripts run commands through (Redis's CLIENT_SCRIPT)
   // Replication (src/repl): a replica connected to us, and our master's link.
   kClientSlave = uint64_t{1} << 40,

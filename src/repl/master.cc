@@ -368,9 +368,7 @@ void SyncCommand(Client& c) {
   l.state = ReplicaState::kWaitBgsaveStart;
   if (!r.backlog) {
     // The first replica: a new history starts here (Redis's syncCommand).
-    r.replid = common::RandomHex(40);
-    r.replid2 = kNullReplId;
-    r.second_replid_offset = -1;
+    ChangeReplicationId();
     CreateBacklog();
     LOG_NOTICE("Replication backlog created, my new replication IDs are '%s' and '%s'", r.replid.c_str(),
                r.replid2.c_str());

@@ -83,7 +83,7 @@ void CreateMasterClient() {
   r.fd = -1;
   std::string rest;
   rest.swap(r.inbuf);
-  Client* c = H().create_client(fd, commands::kClientMaster);
+  Client* c = H().create_client(fd, commands::kClientMaster | commands::kClientMustObey);
   if (c == nullptr) {
     close(fd);
     r.state = LinkState::kConnect;

@@ -111,6 +111,13 @@ void Init() {
   r.no_replicas_since_ms = common::MsTime();
 }
 
+void ChangeReplicationId() {
+  Repl& r = R();
+  r.replid = common::RandomHex(40);
+  r.replid2 = kNullReplId;
+  r.second_replid_offset = -1;
+}
+
 void SetMaster(const std::string& host, int port) {
   Repl& r = R();
   const bool was_master = r.state == LinkState::kNone;
@@ -336,9 +343,7 @@ void Cron(int64_t now_ms) {
   // A master without replicas for repl-backlog-ttl frees its backlog.
   if (!any_replica && r.state == LinkState::kNone && r.backlog && g_settings.backlog_ttl > 0 &&
       now_ms - r.no_replicas_since_ms > g_settings.backlog_ttl * 1000) {
-    r.replid = common::RandomHex(40);
-    r.replid2 = kNullReplId;
-    r.second_replid_offset = -1;
+    ChangeReplicationId();
     r.backlog.reset();
     if (g_hooks.feed_changed) g_hooks.feed_changed();
     LOG_NOTICE("Replication backlog freed after %lld seconds without connected replicas.",

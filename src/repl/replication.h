@@ -131,6 +131,9 @@ Hooks& GetHooks();
 // SetMaster.
 void Init();
 void SetMaster(const std::string& host, int port);
+// A new history: a fresh replication id and no secondary one (Redis's
+// changeReplicationId + clearReplicationId2), as DEBUG CHANGE-REPL-ID does.
+void ChangeReplicationId();
 
 void RegisterCommands(commands::Registry& r);
 

@@ -164,6 +164,7 @@ void InstallReplicationHooks() {
   h.master_changed = [](const std::string& host, int port) {
     Config().replicaof_host = host;
     Config().replicaof_port = port;
+    SetOomServerClass(host.empty() ? OomClass::kMaster : OomClass::kReplica);
   };
   GetState().replication_denied = repl::CommandDenied;
   repl::Init();

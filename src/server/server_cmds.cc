@@ -52,6 +52,7 @@
 #include "object/lru.h"
 #include "object/object.h"
 #include "persist/dump.h"
+#include "repl/replication.h"
 #include "server/config.h"
 #include "server/maxmemory.h"
 #include "server/persistence.h"
@@ -941,7 +942,8 @@ void DebugCommand(Client& c) {
     ds::Quicklist::SetPackedThreshold(sz == 0 ? ds::Quicklist::kDefaultPackedThreshold : sz);
     c.reply.Ok();
   } else if (ArgIs(sub, "change-repl-id") && argc == 2) {
-    c.reply.Ok();  // no replication ids until replication lands
+    repl::ChangeReplicationId();
+    c.reply.Ok();
   } else if (DebugPersistenceCommand(c)) {
     // RELOAD [MERGE] [NOFLUSH] [NOSAVE], LOADAOF: server/persistence.cc
   } else if (DebugOpsCommand(c)) {

@@ -96,3 +96,17 @@ def test_changed_at_run_time_and_restored(server_factory):
         c.config_set("oom-score-adj", "no")
         assert score(pid) == BASE  # the score from before we changed it
         assert c.config_get("oom-score-adj") == {"oom-score-adj": "no"}
+
+
+def test_replica_class_follows_replicaof(server_factory):
+    """A replica runs with the replica value of oom-score-adj-values, back
+    to the master value once promoted (as Redis 7.0)."""
+    for s in servers(server_factory, "--oom-score-adj", "absolute", "--oom-score-adj-values", "10 200 800"):
+        c = s.client()
+        pid = s.proc.pid
+        assert settled_score(pid, 10) == 10
+        # The master need not exist: the role alone decides.
+        c.execute_command("REPLICAOF", "127.0.0.1", "1")
+        assert settled_score(pid, 200) == 200
+        c.execute_command("REPLICAOF", "NO", "ONE")
+        assert settled_score(pid, 10) == 10

@@ -752,3 +752,26 @@ def test_shutdown_waits_for_lagging_replicas(server_factory, replica_kind):
     assert result in (["closed"], ["returned"])  # redis-py takes the closed connection as success
     m.proc.wait(timeout=DEADLINE)
     assert sc.get("last") == b"write" and sc.get("after") == b"abort"
+
+
+@pytest.mark.parametrize("replica_kind", ["ours", "redis"])
+def test_debug_change_repl_id_forces_a_full_sync(server_factory, replica_kind):
+    """DEBUG CHANGE-REPL-ID starts a new history (as Redis's tests use it): a
+    new master_replid, no secondary id, and a replica that reconnects can
+    no longer continue partially."""
+    binary = OUR_SERVER if replica_kind == "ours" else REAL_SERVER
+    m, s = start_pair(server_factory, OUR_SERVER, binary, ("--enable-debug-command", "yes"))
+    mc, sc = m.client(), s.client()
+    mc.set("a", 1)
+    wait_until(lambda: in_sync(mc, sc), "full sync")
+    before = info_repl(mc)
+    assert mc.execute_command("DEBUG", "CHANGE-REPL-ID") == b"OK"
+    after = info_repl(mc)
+    assert after["master_replid"] != before["master_replid"]
+    # redis-py reads the all-zero id as the number 0.
+    assert after["master_replid2"] == 0 and after["second_repl_offset"] == -1
+    mc.client_kill_filter(_type="slave")
+    mc.set("b", 2)
+    wait_until(lambda: in_sync(mc, sc) and sc.get("b") == b"2", "reconnection")
+    assert m.read_log().count("Starting BGSAVE for SYNC") == 2
+    assert info_repl(sc)["master_replid"] == after["master_replid"]
