@@ -4,11 +4,12 @@ verifies the master against tls-ca-cert-file; the master sends the payload
 (disk and diskless) and the stream through that TLS connection. Ours with
 ours, ours with Debian's redis-server 7.0 either way; datasets compared key
 by key as in test_repl.py."""
+import subprocess
+
 import pytest
-import redis
 
 from conftest import OUR_SERVER, REAL_SERVER
-from test_repl import FAST, SYNC_MODES, check_clients as check, fill, in_sync, info_repl, snapshot, wait_until
+from test_repl import DEADLINE, FAST, SYNC_MODES, check_clients as check, fill, in_sync, info_repl, snapshot, wait_until
 from test_tls import certs, openssl, pytestmark as tls_mark, tls_args, tls_client  # noqa: F401 (certs: fixture)
 
 pytestmark = [tls_mark, pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")]
@@ -125,7 +126,8 @@ def test_certificates_are_checked_both_ways(server_factory, certs, rogue):
     bad_ca = start_tls(server_factory, {**certs, "ca": rogue["cert"]}, "--tls-auth-clients", "no",
                        "--replicaof", "127.0.0.1", str(m.tls_port))
     # Plain text to the TLS port (tls-replication off) gets nowhere either.
-    plain = server_factory("--replicaof", "127.0.0.1", str(m.tls_port))
+    plain = start_tls(server_factory, certs, "--tls-replication", "no", "--replicaof", "127.0.0.1",
+                      str(m.tls_port))
     wait_until(lambda: "alert unknown ca" in bad_client.read_log() and
                "certificate verify failed" in bad_ca.read_log(),
                "both handshakes failing")
@@ -135,12 +137,47 @@ def test_certificates_are_checked_both_ways(server_factory, certs, rogue):
         info = info_repl(s.client())
         assert info["master_link_status"] == "down" and s.client().dbsize() == 0
     assert info_repl(mc)["connected_slaves"] == 0
-    # The right certificates: the link comes up.
-    good = replica_of(server_factory, certs, m)
-    wait_until(lambda: in_sync(mc, good.client()), "the good replica")
-    assert good.client().get("k") == b"v"
+    # CONFIG SET tls-replication yes: the next connect is over TLS and the
+    # link comes up.
+    pc = plain.client()
+    assert pc.config_set("tls-replication", "yes")
+    wait_until(lambda: in_sync(mc, pc), "the replica switched to TLS")
+    assert pc.get("k") == b"v" and info_repl(mc)["slave0"]["port"] == plain.tls_port
+
+
+def test_redis_cli_rdb_over_tls(server_factory, certs, tmp_path):
+    m = start_tls(server_factory, certs, *FAST)
+    mc = m.client()
+    fill(mc)
+    fill_big(mc)
+    out = tmp_path / "backup.rdb"
+    subprocess.run(["redis-cli", "-p", str(m.tls_port), "--tls", "--cacert", certs["ca"], "--cert", certs["ccert"],
+                    "--key", certs["ckey"], "--rdb", str(out)], check=True, timeout=DEADLINE, capture_output=True)
+    check = subprocess.run(["redis-check-rdb", str(out)], capture_output=True, text=True, timeout=DEADLINE)
+    assert "RDB looks OK" in check.stdout and f"{13 + BIG_KEYS} keys read" in check.stdout, check.stdout
 
 
 def test_tls_replication_without_certificates_refuses_startup(server_factory):
     with pytest.raises(RuntimeError, match="No tls-cert-file configured"):
         server_factory("--tls-replication", "yes")
+
+
+@pytest.mark.parametrize("kinds", ["ours-ours", "ours-redis"])
+def test_failover_over_tls(server_factory, certs, kinds):
+    """FAILOVER TO the replica's announced tls-port: the old master follows
+    the new one over TLS and continues with a partial resync."""
+    m = start_tls(server_factory, certs, *FAST)
+    s = replica_of(server_factory, certs, m, binary=OUR_SERVER if kinds == "ours-ours" else REAL_SERVER)
+    mc, sc = m.client(), s.client()
+    fill(mc)
+    wait_until(lambda: in_sync(mc, sc), "full sync")
+    before = snapshot(mc)
+    assert mc.execute_command("FAILOVER", "TO", "127.0.0.1", s.tls_port, "TIMEOUT", 10000) == b"OK"
+    wait_until(lambda: info_repl(sc)["role"] == "master" and info_repl(mc)["role"] == "slave"
+               and info_repl(mc)["master_link_status"] == "up"
+               and info_repl(mc)["master_failover_state"] == "no-failover", "the failover")
+    assert info_repl(mc)["master_port"] == s.tls_port
+    assert snapshot(sc) == before
+    sc.set("after", 1)
+    wait_until(lambda: mc.get("after") == b"1", "the old master replicating the new one")
+    assert "Successful partial resynchronization" in m.read_log()
