@@ -429,8 +429,15 @@ void HandshakeLine(const std::string& line) {
 void LinkReadHandler(net::EventLoop*, int fd, void*, int) {
   Repl& r = R();
   char buf[kTransferChunk];
+  // Over TLS a read may wait for the socket's writability (a record
+  // OpenSSL must send first): this handler runs again from that event.
+  if (r.tls != nullptr && (H().loop->GetFileEvents(fd) & net::kWritable)) H().loop->DelFileEvent(fd, net::kWritable);
   ssize_t n = LinkRead(fd, buf, sizeof(buf));
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    if (r.tls != nullptr && r.tls->WantsWrite())
+      (void)H().loop->AddFileEvent(fd, net::kWritable, LinkReadHandler, nullptr);
+    return;
+  }
   if (n <= 0) {
     if (r.tls != nullptr && n < 0) LOG_WARNING("TLS error on the link with MASTER: %s", r.tls->error().c_str());
     LinkFailed(r.state == LinkState::kTransfer ? "I/O error trying to sync with MASTER: connection lost"
