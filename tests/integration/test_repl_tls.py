@@ -157,9 +157,15 @@ def test_redis_cli_rdb_over_tls(server_factory, certs, tmp_path):
     assert "RDB looks OK" in check.stdout and f"{13 + BIG_KEYS} keys read" in check.stdout, check.stdout
 
 
-def test_tls_replication_without_certificates_refuses_startup(server_factory):
+@pytest.mark.parametrize("binary", [OUR_SERVER, REAL_SERVER], ids=["ours", "redis"])
+def test_bad_replication_tls_settings_refuse_startup(server_factory, certs, binary):
     with pytest.raises(RuntimeError, match="No tls-cert-file configured"):
-        server_factory("--tls-replication", "yes")
+        server_factory("--tls-replication", "yes", binary=binary)
+    # The client certificate is loaded with the rest, even without a tls-port.
+    with pytest.raises(RuntimeError, match="Failed to load certificate: /nonexistent/client.crt"):
+        server_factory("--tls-replication", "yes", "--tls-cert-file", certs["cert"], "--tls-key-file", certs["key"],
+                       "--tls-ca-cert-file", certs["ca"], "--tls-client-cert-file", "/nonexistent/client.crt",
+                       "--tls-client-key-file", certs["ckey"], binary=binary)
 
 
 @pytest.mark.parametrize("kinds", ["ours-ours", "ours-redis"])
