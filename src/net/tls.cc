@@ -17,6 +17,7 @@ namespace net {
 namespace {
 
 SSL_CTX* g_ctx = nullptr;
+SSL_CTX* g_client_ctx = nullptr;  // the link to our master (tls-replication)
 
 std::string SslErrors() {
   std::string out;
@@ -63,24 +64,20 @@ int PasswordCallback(char* buf, int size, int, void* u) {
   return n;
 }
 
-}  // namespace
-
-common::Status TlsConfigure(const TlsSettings& s) {
-  auto fail = [](SSL_CTX* ctx, const std::string& msg) {
+// One context: the server's, or the client one (tls-client-* certificate,
+// falling back to the server's; the peer always verified). nullptr with
+// *err set on failure.
+SSL_CTX* BuildContext(const TlsSettings& s, bool client, std::string* err) {
+  auto fail = [err](SSL_CTX* ctx, const std::string& msg) -> SSL_CTX* {
     if (ctx != nullptr) SSL_CTX_free(ctx);
-    return common::Status::InvalidArgument(msg);
+    *err = msg;
+    return nullptr;
   };
-  if (s.cert_file.empty()) return fail(nullptr, "No tls-cert-file configured!");
-  if (s.key_file.empty()) return fail(nullptr, "No tls-key-file configured!");
-  if (s.auth_clients != TlsClientAuth::kNo && s.ca_cert_file.empty() && s.ca_cert_dir.empty())
-    return fail(nullptr, "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-auth-clients is "
-                         "enabled!");
   ERR_clear_error();
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX* ctx = SSL_CTX_new(client ? TLS_client_method() : TLS_server_method());
   if (ctx == nullptr) return fail(nullptr, "Failed to create the TLS context: " + SslErrors());
   int min = 0, max = 0;
-  std::string err;
-  if (!ProtocolRange(s.protocols, &min, &max, &err)) return fail(ctx, err);
+  if (!ProtocolRange(s.protocols, &min, &max, err)) return fail(ctx, *err);
   SSL_CTX_set_min_proto_version(ctx, min);
   SSL_CTX_set_max_proto_version(ctx, max);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_SINGLE_DH_USE | SSL_OP_NO_RENEGOTIATION);
@@ -88,7 +85,7 @@ common::Status TlsConfigure(const TlsSettings& s) {
   // Partial writes: a reply goes out in as many pieces as the socket takes,
   // and the output buffer may move (grow) between retries.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  if (s.session_caching) {
+  if (!client && s.session_caching) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_sess_set_cache_size(ctx, s.session_cache_size);
     SSL_CTX_set_timeout(ctx, s.session_cache_timeout);
@@ -97,14 +94,17 @@ common::Status TlsConfigure(const TlsSettings& s) {
   } else {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   }
+  const bool own = client && !s.client_cert_file.empty() && !s.client_key_file.empty();
+  const std::string& cert_file = own ? s.client_cert_file : s.cert_file;
+  const std::string& key_file = own ? s.client_key_file : s.key_file;
   static std::string key_pass;  // read by the callback while the key loads
-  key_pass = s.key_file_pass;
+  key_pass = own ? s.client_key_file_pass : s.key_file_pass;
   SSL_CTX_set_default_passwd_cb(ctx, PasswordCallback);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, &key_pass);
-  if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) <= 0)
-    return fail(ctx, "Failed to load certificate: " + s.cert_file + ": " + SslErrors());
-  if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) <= 0)
-    return fail(ctx, "Failed to load private key: " + s.key_file + ": " + SslErrors());
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) <= 0)
+    return fail(ctx, "Failed to load certificate: " + cert_file + ": " + SslErrors());
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) <= 0)
+    return fail(ctx, "Failed to load private key: " + key_file + ": " + SslErrors());
   if (SSL_CTX_check_private_key(ctx) != 1)
     return fail(ctx, "The private key does not match the certificate: " + SslErrors());
   SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
@@ -113,7 +113,7 @@ common::Status TlsConfigure(const TlsSettings& s) {
                                       s.ca_cert_dir.empty() ? nullptr : s.ca_cert_dir.c_str()) <= 0)
       return fail(ctx, "Failed to configure CA certificate(s) file/directory: " + SslErrors());
   }
-  if (!s.dh_params_file.empty()) {
+  if (!client && !s.dh_params_file.empty()) {
     BIO* bio = BIO_new_file(s.dh_params_file.c_str(), "r");
     EVP_PKEY* dh = bio != nullptr ? PEM_read_bio_Parameters(bio, nullptr) : nullptr;
     if (bio != nullptr) BIO_free(bio);
@@ -122,7 +122,7 @@ common::Status TlsConfigure(const TlsSettings& s) {
       EVP_PKEY_free(dh);
       return fail(ctx, "Failed to load DH params file: " + s.dh_params_file + ": " + SslErrors());
     }
-  } else {
+  } else if (!client) {
     SSL_CTX_set_dh_auto(ctx, 1);
   }
   if (!s.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, s.ciphers.c_str()) == 0)
@@ -130,25 +130,54 @@ common::Status TlsConfigure(const TlsSettings& s) {
   if (!s.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, s.ciphersuites.c_str()) == 0)
     return fail(ctx, "Failed to configure ciphersuites: " + s.ciphersuites);
   int verify = SSL_VERIFY_NONE;
-  if (s.auth_clients == TlsClientAuth::kYes) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  if (s.auth_clients == TlsClientAuth::kOptional) verify = SSL_VERIFY_PEER;
+  if (client || s.auth_clients == TlsClientAuth::kYes) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  if (!client && s.auth_clients == TlsClientAuth::kOptional) verify = SSL_VERIFY_PEER;
   SSL_CTX_set_verify(ctx, verify, nullptr);
+  return ctx;
+}
+
+}  // namespace
+
+common::Status TlsConfigure(const TlsSettings& s) {
+  if (s.cert_file.empty()) return common::Status::InvalidArgument("No tls-cert-file configured!");
+  if (s.key_file.empty()) return common::Status::InvalidArgument("No tls-key-file configured!");
+  if (s.auth_clients != TlsClientAuth::kNo && s.ca_cert_file.empty() && s.ca_cert_dir.empty())
+    return common::Status::InvalidArgument(
+        "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-auth-clients is enabled!");
+  std::string err;
+  SSL_CTX* ctx = BuildContext(s, false, &err);
+  if (ctx == nullptr) return common::Status::InvalidArgument(err);
+  SSL_CTX* client_ctx = BuildContext(s, true, &err);
+  if (client_ctx == nullptr) {
+    SSL_CTX_free(ctx);
+    return common::Status::InvalidArgument(err);
+  }
   if (g_ctx != nullptr) SSL_CTX_free(g_ctx);
   g_ctx = ctx;
+  if (g_client_ctx != nullptr) SSL_CTX_free(g_client_ctx);
+  g_client_ctx = client_ctx;
   return common::Status::Ok();
 }
 
 bool TlsConfigured() { return g_ctx != nullptr; }
 
-TlsConn* TlsConn::Accept(int fd) {
-  if (g_ctx == nullptr) return nullptr;
-  SSL* ssl = SSL_new(g_ctx);
+TlsConn* TlsConn::Accept(int fd) { return Create(g_ctx, fd, false); }
+
+TlsConn* TlsConn::Connect(int fd) { return Create(g_client_ctx, fd, true); }
+
+TlsConn* TlsConn::Create(SSL_CTX* ctx, int fd, bool connect) {
+  if (ctx == nullptr) return nullptr;
+  SSL* ssl = SSL_new(ctx);
   if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
     LOG_WARNING("Error creating a TLS connection: %s", SslErrors().c_str());
     if (ssl != nullptr) SSL_free(ssl);
     return nullptr;
   }
-  SSL_set_accept_state(ssl);
+  if (connect) {
+    SSL_set_connect_state(ssl);
+  } else {
+    SSL_set_accept_state(ssl);
+  }
   return new TlsConn(ssl);
 }
 

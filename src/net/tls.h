@@ -1,11 +1,12 @@
-// TLS connections over OpenSSL (Debian's libssl): the server's context,
-// built from the tls-* settings and rebuilt by CONFIG SET (connections
-// already open keep the context they were accepted with: OpenSSL counts
-// its references), and one TlsConn per accepted TLS socket.
+// TLS connections over OpenSSL (Debian's libssl): the server's context and
+// the client one (for the link to our master, tls-replication), both built
+// from the tls-* settings and rebuilt by CONFIG SET (connections already
+// open keep the context they were made with: OpenSSL counts its
+// references), and one TlsConn per TLS socket, accepted or connected.
 //
 // A TlsConn reads and writes like read(2)/write(2) on a non-blocking
-// socket: the handshake runs inside the first reads (the SSL object is in
-// accept state), and "would block" is reported as -1 with errno EAGAIN,
+// socket: the handshake runs inside the first reads and writes (or
+// Handshake()), and "would block" is reported as -1 with errno EAGAIN,
 // whichever direction OpenSSL waits for; WantsWrite() then says whether it
 // is the socket's writability (a handshake record that did not fit).
 //
@@ -21,6 +22,7 @@
 #include "common/status.h"
 
 typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace net {
 
@@ -28,6 +30,8 @@ enum class TlsClientAuth { kNo, kYes, kOptional };
 
 struct TlsSettings {
   std::string cert_file, key_file, key_file_pass;
+  // The client context's certificate (tls-client-*); empty: cert_file's.
+  std::string client_cert_file, client_key_file, client_key_file_pass;
   std::string ca_cert_file, ca_cert_dir;
   std::string dh_params_file;
   std::string protocols;     // "TLSv1.2 TLSv1.3"; empty: those two
@@ -40,8 +44,9 @@ struct TlsSettings {
   long session_cache_timeout = 300; // seconds
 };
 
-// Builds a server context from `s` and makes it the current one. On error
-// the previous context stays and the message says why (OpenSSL's reason).
+// Builds the server and client contexts from `s` and makes them the
+// current ones. On error the previous ones stay and the message says why
+// (OpenSSL's reason).
 common::Status TlsConfigure(const TlsSettings& s);
 bool TlsConfigured();
 
@@ -50,6 +55,11 @@ class TlsConn {
   // A connection in accept state on fd, or nullptr (no context, or
   // OpenSSL refused: the reason is logged).
   static TlsConn* Accept(int fd);
+  // A connection in connect state on fd (connected or connecting), from
+  // the client context: it presents tls-client-cert-file (else
+  // tls-cert-file) and verifies the peer against tls-ca-cert-file/-dir, as
+  // Redis does (no host name check). nullptr as Accept.
+  static TlsConn* Connect(int fd);
   ~TlsConn();
   TlsConn(const TlsConn&) = delete;
   TlsConn& operator=(const TlsConn&) = delete;
@@ -68,6 +78,7 @@ class TlsConn {
 
  private:
   explicit TlsConn(SSL* ssl) : ssl_(ssl) {}
+  static TlsConn* Create(SSL_CTX* ctx, int fd, bool connect);
   ssize_t Result(int ret);
   SSL* ssl_;
   bool want_write_ = false;

@@ -17,6 +17,7 @@
 #include "commands/client.h"
 #include "commands/state.h"
 #include "net/event_loop.h"
+#include "net/tls.h"
 #include "repl/backlog.h"
 #include "repl/replication.h"
 
@@ -112,6 +113,7 @@ struct Repl {
   int master_port = 0;
   LinkState state = LinkState::kNone;
   int fd = -1;           // the link before it becomes the master client
+  net::TlsConn* tls = nullptr;  // its TLS connection (tls-replication; owned, then the master client's)
   std::string inbuf;     // read from it, not yet consumed
   Client* master = nullptr;
   int master_db = 0;     // the master client's db (kept across a link loss)

@@ -235,13 +235,18 @@ void SendBulkHandler(net::EventLoop*, int fd, void* data, int) {
     return;
   }
   ReplicaLink& l = it->second;
+  // A replica on the TLS port gets the payload through its connection. A
+  // TLS write that would block is retried with the same bytes (the same
+  // file chunk is read again), as OpenSSL requires.
   auto write_some = [&](const char* p, size_t n) -> ssize_t {
-    ssize_t w = write(fd, p, n);
+    ssize_t w = c->tls != nullptr ? c->tls->Write(p, n) : write(fd, p, n);
     if (w < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
-    if (w < 0) {
-      LOG_WARNING("Write error sending DB to replica: %s", strerror(errno));
+    if (w <= 0) {
+      LOG_WARNING("Write error sending DB to replica: %s",
+                  w == 0 ? "connection closed" : c->tls != nullptr ? c->tls->error().c_str() : strerror(errno));
       H().loop->DelFileEvent(fd, net::kWritable);
       FreeLater(c);
+      return -1;
     }
     return w;
   };

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "net/socket.h"
+#include "net/tls.h"
 #include "persist/aof.h"
 #include "repl/backlog.h"
 #include "repl/internal.h"
@@ -27,18 +28,27 @@ namespace repl::internal {
 
 // ---- replica side ----
 
+// The link's reads and writes: through TLS with tls-replication.
+ssize_t LinkRead(int fd, void* buf, size_t n) {
+  Repl& r = R();
+  return r.tls != nullptr ? r.tls->Read(buf, n) : read(fd, buf, n);
+}
+
 void SendToMaster(int fd, std::initializer_list<std::string_view> argv) {
+  Repl& r = R();
   std::string out;
   persist::AppendRespCommand(&out, argv);
   // The socket is empty and the command small: one write. A short write
   // on a fresh loopback/LAN socket means the link is broken; the reply
   // never comes and repl-timeout ends it.
-  ssize_t n = write(fd, out.data(), out.size());
+  ssize_t n = r.tls != nullptr ? r.tls->Write(out.data(), out.size()) : write(fd, out.data(), out.size());
   (void)n;
 }
 
 void CloseLinkSocket() {
   Repl& r = R();
+  delete r.tls;
+  r.tls = nullptr;
   if (r.fd >= 0) {
     H().loop->DelFileEvent(r.fd, net::kReadable | net::kWritable);
     close(r.fd);
@@ -85,10 +95,16 @@ void CreateMasterClient() {
   rest.swap(r.inbuf);
   Client* c = H().create_client(fd, commands::kClientMaster | commands::kClientMustObey);
   if (c == nullptr) {
+    delete r.tls;
+    r.tls = nullptr;
     close(fd);
     r.state = LinkState::kConnect;
     return;
   }
+  // Over TLS the master client keeps the link's connection (the server
+  // frees it with the client).
+  c->tls = r.tls;
+  r.tls = nullptr;
   c->authenticated = true;
   c->db_index = r.master_db;
   c->db = commands::GetDb(r.master_db);
@@ -306,7 +322,11 @@ void SendCapa() {
 
 void SendPort() {
   Repl& r = R();
-  int port = S().announce_port ? S().announce_port : S().port;
+  // Over TLS the replica is reached on its tls-port (Redis 7.0 announces
+  // that one with tls-replication).
+  int port = S().announce_port                     ? S().announce_port
+             : S().tls_replication && S().tls_port ? S().tls_port
+                                                   : S().port;
   SendToMaster(r.fd, {"REPLCONF", "listening-port", std::to_string(port)});
   r.state = LinkState::kPort;
 }
@@ -409,16 +429,32 @@ void HandshakeLine(const std::string& line) {
 void LinkReadHandler(net::EventLoop*, int fd, void*, int) {
   Repl& r = R();
   char buf[kTransferChunk];
-  ssize_t n = read(fd, buf, sizeof(buf));
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  // Over TLS a read may wait for the socket's writability (a record
+  // OpenSSL must send first): this handler runs again from that event.
+  if (r.tls != nullptr && (H().loop->GetFileEvents(fd) & net::kWritable)) H().loop->DelFileEvent(fd, net::kWritable);
+  ssize_t n = LinkRead(fd, buf, sizeof(buf));
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    if (r.tls != nullptr && r.tls->WantsWrite())
+      (void)H().loop->AddFileEvent(fd, net::kWritable, LinkReadHandler, nullptr);
+    return;
+  }
   if (n <= 0) {
+    if (r.tls != nullptr && n < 0) LOG_WARNING("TLS error on the link with MASTER: %s", r.tls->error().c_str());
     LinkFailed(r.state == LinkState::kTransfer ? "I/O error trying to sync with MASTER: connection lost"
                                                : "Master closed the connection during the handshake");
     return;
   }
+  r.inbuf.append(buf, static_cast<size_t>(n));
+  // Bytes OpenSSL already decrypted wake no event: take them now (none
+  // may stay behind when the link becomes the master client).
+  while (r.tls != nullptr && r.tls->Pending() > 0) {
+    ssize_t m = r.tls->Read(buf, std::min(sizeof(buf), r.tls->Pending()));
+    if (m <= 0) break;
+    r.inbuf.append(buf, static_cast<size_t>(m));
+    n += m;
+  }
   commands::GetState().stats.net_input_bytes += static_cast<uint64_t>(n);
   r.last_io_ms = common::MsTime();
-  r.inbuf.append(buf, static_cast<size_t>(n));
   while (r.fd >= 0 && r.state != LinkState::kTransfer && r.state != LinkState::kConnected &&
          r.state != LinkState::kConnect) {
     size_t eol = r.inbuf.find('\n');
@@ -432,7 +468,44 @@ void LinkReadHandler(net::EventLoop*, int fd, void*, int) {
   if (r.fd >= 0 && r.state == LinkState::kTransfer) ConsumeTransfer();
 }
 
-// The connect finished (writable): start the handshake with PING.
+// The link is up (and, over TLS, its handshake done): start the
+// replication handshake with PING.
+void StartHandshake(int fd) {
+  Repl& r = R();
+  H().loop->DelFileEvent(fd, net::kReadable | net::kWritable);
+  r.last_io_ms = common::MsTime();
+  if (!H().loop->AddFileEvent(fd, net::kReadable, LinkReadHandler, nullptr).ok()) {
+    LinkFailed("Can't create readable event for SYNC");
+    return;
+  }
+  LOG_NOTICE("MASTER <-> REPLICA sync started");
+  SendToMaster(fd, {"PING"});
+  r.state = LinkState::kReceivePong;
+}
+
+// tls-replication: the TLS handshake with the master, advanced by whichever
+// direction OpenSSL waits for (repl-timeout bounds it).
+void LinkTlsHandshakeHandler(net::EventLoop*, int fd, void*, int) {
+  Repl& r = R();
+  if (!r.tls->Handshake()) {
+    std::string e = "Error condition on socket for SYNC: TLS handshake failed: " + r.tls->error();
+    LinkFailed(e.c_str());
+    return;
+  }
+  if (r.tls->HandshakeDone()) {
+    StartHandshake(fd);
+    return;
+  }
+  r.last_io_ms = common::MsTime();
+  if (r.tls->WantsWrite()) {
+    if (!H().loop->AddFileEvent(fd, net::kWritable, LinkTlsHandshakeHandler, nullptr).ok())
+      LinkFailed("Can't create writable event for SYNC");
+  } else {
+    H().loop->DelFileEvent(fd, net::kWritable);
+  }
+}
+
+// The connect finished (writable): over TLS its handshake comes first.
 void LinkConnectedHandler(net::EventLoop*, int fd, void*, int) {
   Repl& r = R();
   H().loop->DelFileEvent(fd, net::kWritable);
@@ -444,14 +517,21 @@ void LinkConnectedHandler(net::EventLoop*, int fd, void*, int) {
     LinkFailed(e.c_str());
     return;
   }
-  r.last_io_ms = common::MsTime();
-  if (!H().loop->AddFileEvent(fd, net::kReadable, LinkReadHandler, nullptr).ok()) {
+  if (!S().tls_replication) {
+    StartHandshake(fd);
+    return;
+  }
+  r.tls = net::TlsConn::Connect(fd);
+  if (r.tls == nullptr) {
+    LinkFailed("Error condition on socket for SYNC: TLS is not configured (tls-replication needs tls-cert-file, "
+               "tls-key-file and tls-ca-cert-file or tls-ca-cert-dir)");
+    return;
+  }
+  if (!H().loop->AddFileEvent(fd, net::kReadable, LinkTlsHandshakeHandler, nullptr).ok()) {
     LinkFailed("Can't create readable event for SYNC");
     return;
   }
-  LOG_NOTICE("MASTER <-> REPLICA sync started");
-  SendToMaster(fd, {"PING"});
-  r.state = LinkState::kReceivePong;
+  LinkTlsHandshakeHandler(H().loop, fd, nullptr, 0);
 }
 
 // Starts the connect without waiting for it (Redis's connectWithMaster):

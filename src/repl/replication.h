@@ -60,6 +60,8 @@ namespace repl {
 // Mirrors of the configuration (server/config.h) the replication code reads.
 struct Settings {
   int port = 6379;                 // ours, announced as REPLCONF listening-port
+  int tls_port = 0;                // announced instead with tls-replication
+  bool tls_replication = false;    // the link to our master is TLS
   std::string announce_ip;         // replica-announce-ip
   int announce_port = 0;           // replica-announce-port (0: port)
   std::string masterauth, masteruser;

@@ -462,6 +462,9 @@ net::TlsSettings TlsSettingsFromConfig() {
   t.cert_file = cfg.tls_cert_file;
   t.key_file = cfg.tls_key_file;
   t.key_file_pass = cfg.tls_key_file_pass;
+  t.client_cert_file = cfg.tls_client_cert_file;
+  t.client_key_file = cfg.tls_client_key_file;
+  t.client_key_file_pass = cfg.tls_client_key_file_pass;
   t.ca_cert_file = cfg.tls_ca_cert_file;
   t.ca_cert_dir = cfg.tls_ca_cert_dir;
   t.dh_params_file = cfg.tls_dh_params_file;
@@ -671,7 +674,9 @@ common::Status Listen() {
   auto& cfg = Config();
   common::Status st = OpenTcpListeners();
   if (!st.ok()) return st;
-  if (cfg.tls_port != 0) {
+  // A replica with tls-replication needs the (client) context even
+  // without a tls-port, as Redis 7.0.
+  if (cfg.tls_port != 0 || cfg.tls_replication || cfg.tls_cluster) {
     st = net::TlsConfigure(TlsSettingsFromConfig());
     if (!st.ok()) {
       LOG_WARNING("%s", st.message().c_str());

@@ -262,6 +262,8 @@ common::Status ApplyConfigMirrors() {
   ApplyMaxmemoryConfig();
   repl::Settings& rs = repl::GetSettings();
   rs.port = cfg.port;
+  rs.tls_port = cfg.tls_port;
+  rs.tls_replication = cfg.tls_replication;
   rs.announce_ip = cfg.replica_announce_ip;
   rs.announce_port = cfg.replica_announce_port;
   rs.masterauth = cfg.masterauth;

@@ -233,7 +233,11 @@ def start_pair(server_factory, master_binary, replica_binary, master_args=(), re
 
 
 def check_replication(m, s, filled=False):
-    mc, sc = m.client(), s.client()
+    return check_clients(m.client(), s.client(), filled)
+
+
+def check_clients(mc, sc, filled=False):
+    """check_replication through given clients (a master on its tls-port)."""
     if not filled:
         fill(mc)
     wait_until(lambda: in_sync(mc, sc), "the replica's full sync")

@@ -29,6 +29,7 @@ TEST(Tls, RefusesIncompleteSettings) {
   EXPECT_NE(st.message().find("Failed to load certificate: /nonexistent/cert.pem"), std::string::npos);
   EXPECT_FALSE(TlsConfigured());
   EXPECT_EQ(TlsConn::Accept(0), nullptr);  // no context: no TLS connection
+  EXPECT_EQ(TlsConn::Connect(0), nullptr);
 }
 
 }  // namespace
