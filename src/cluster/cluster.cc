@@ -329,6 +329,16 @@ bool ProcessPacket(Link* l, std::string_view msg) {
   std::string sender_name(msg.substr(bus::kOffSender, kNameLen));
   Node* sender = FindNode(sender_name);
   if (sender && (sender->flags & bus::kHandshake)) sender = nullptr;
+  // Our own messages (a MEET to our own address): only a PONG back, so
+  // the handshake entry for that address finds it is us and goes.
+  if (sender == st.myself) {
+    if (type == bus::kMsgPing || type == bus::kMsgMeet) SendPing(l, bus::kMsgPong);
+    if (type == bus::kMsgPong && !l->inbound && l->node && (l->node->flags & bus::kHandshake)) {
+      DeleteNode(l->node);
+      return false;
+    }
+    return true;
+  }
   if (sender && l->inbound && l->node == nullptr) {
     l->node = sender;
     sender->inbound_link = l;

@@ -520,8 +520,12 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   if (cmd.handler != AskingCommand && (!c.InMulti() || is_exec)) c.flags &= ~commands::kClientAsking;
   if (c.flags & (commands::kClientMaster | commands::kClientMustObey | commands::kClientScript)) return false;
   static std::vector<commands::KeyRef> refs;
+  // The keys seen, for the existence test of a migrating slot (their
+  // argv outlive this call: c.argv or the queued commands' strings).
+  static std::vector<std::string_view> keys;
+  keys.clear();
   int slot = -1;
-  bool any_key = false, write = false, missing = false;
+  bool write = false;
   auto check = [&](const CommandSpec& cs, const std::vector<std::string_view>& argv) -> bool {
     if (!commands::CommandHasKeys(cs)) return true;
     commands::GetKeysFromCommand(cs, argv, &refs);
@@ -535,9 +539,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
         return false;
       }
       slot = s;
-      any_key = true;
-      db::Db* d = commands::GetDb(0);
-      if (d && d->LookupNoTouch(key) == nullptr) missing = true;
+      keys.push_back(key);
     }
     return true;
   };
@@ -549,7 +551,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   } else if (!check(cmd, c.argv)) {
     return true;
   }
-  if (!any_key) return false;
+  if (keys.empty()) return false;
   Node* owner = st.slot_owner[slot];
   if (owner == nullptr) {
     *err = "CLUSTERDOWN Hash slot not served";
@@ -565,7 +567,14 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
       return true;
     }
   }
-  if (owner == st.myself && !st.migrating_to[slot].empty() && missing) {
+  // A migrating slot: keys not here (any of them) are asked of the target.
+  auto missing = [] {
+    db::Db* d = commands::GetDb(0);
+    for (std::string_view k : keys)
+      if (d == nullptr || d->FindEntry(k) == nullptr) return true;
+    return false;
+  };
+  if (owner == st.myself && !st.migrating_to[slot].empty() && missing()) {
     Node* target = FindNode(st.migrating_to[slot]);
     if (target) {
       *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target);
