@@ -676,6 +676,11 @@ Settings& GetSettings() {
   return *s;
 }
 
+Hooks& GetHooks() {
+  static auto* h = new Hooks();
+  return *h;
+}
+
 int KeySlot(std::string_view key) {
   size_t open = key.find('{');
   if (open != std::string_view::npos) {
@@ -867,6 +872,9 @@ common::Status Init(net::EventLoop* loop) {
   }
   UpdateState();
   InstallRedirect();
+  Node* m = st.myself->master;
+  if ((st.myself->flags & bus::kSlave) && m && !m->ip.empty() && GetHooks().set_master)
+    GetHooks().set_master(m->ip, m->port);
   return common::Status::Ok();
 }
 

@@ -48,6 +48,14 @@ struct Settings {
 };
 Settings& GetSettings();
 
+// What the server provides (installed before Init).
+struct Hooks {
+  // Replicate host:port through src/repl (CLUSTER REPLICATE, and a
+  // replica's master found in nodes.conf at start-up).
+  void (*set_master)(const std::string& host, int port) = nullptr;
+};
+Hooks& GetHooks();
+
 // Loads (or creates) nodes.conf and opens the bus port on `loop`.
 // REQUIRES: GetSettings().enabled.
 common::Status Init(net::EventLoop* loop);

@@ -323,6 +323,37 @@ void Reset(Client& c) {
   c.reply.Ok();
 }
 
+// CLUSTER REPLICATE: this node becomes a replica of a master, through
+// src/repl (the server's set_master hook).
+void Replicate(Client& c) {
+  State& st = S();
+  Node* n = FindNode(std::string(c.argv[2]));
+  Node* me = st.myself;
+  if (!n) {
+    c.AddError("ERR Unknown node " + std::string(c.argv[2]));
+    return;
+  }
+  if (n == me) {
+    c.AddError("ERR Can't replicate myself");
+    return;
+  }
+  if (n->flags & bus::kSlave) {
+    c.AddError("ERR I can only replicate a master, not a replica.");
+    return;
+  }
+  db::Db* d = commands::GetDb(0);
+  if ((me->flags & bus::kMaster) && (me->NumSlots() != 0 || (d && d->size() != 0))) {
+    c.AddError("ERR To set a master the node must be empty and without assigned slots.");
+    return;
+  }
+  me->flags = static_cast<uint16_t>((me->flags & ~bus::kMaster) | bus::kSlave);
+  me->master = n;
+  if (GetHooks().set_master) GetHooks().set_master(n->ip, n->port);
+  MarkConfigChanged();
+  UpdateState();
+  c.reply.Ok();
+}
+
 void ClusterCommand(Client& c) {
   if (!Enabled(c)) return;
   State& st = S();
@@ -427,6 +458,21 @@ void ClusterCommand(Client& c) {
       UpdateState();
       c.reply.Ok();
     }
+  } else if (is("replicate")) {
+    Replicate(c);
+  } else if (is("replicas") || is("slaves")) {
+    Node* n = FindNode(std::string(c.argv[2]));
+    if (!n) {
+      c.AddError("ERR Unknown node " + std::string(c.argv[2]));
+      return;
+    }
+    if (n->flags & bus::kSlave) {
+      c.AddError("ERR The specified node is not a master");
+      return;
+    }
+    std::vector<const Node*> reps = ReplicasOf(n);
+    c.reply.ArrayHeader(reps.size());
+    for (const Node* r : reps) c.reply.Bulk(NodeDescription(*r));
   } else if (is("count-failure-reports")) {
     Node* n = FindNode(std::string(c.argv[2]));
     if (!n) {
@@ -474,6 +520,10 @@ void ClusterHelpCommand(Client& c) {
       "NODES",
       "    Return cluster configuration seen by node. Output format:",
       "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+      "REPLICATE <node-id>",
+      "    Configure current node as replica to <node-id>.",
+      "REPLICAS <node-id>",
+      "    Return <node-id> replicas.",
       "RESET [HARD|SOFT]",
       "    Reset current node (default: soft).",
       "SAVECONFIG",
@@ -633,6 +683,10 @@ void RegisterCommands(commands::Registry& reg) {
       {"myid", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Return the node id", "3.0.0", kCatSlow},
       {"nodes", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Get Cluster config for the node", "3.0.0",
        kCatSlow},
+      {"replicas", 3, adm, 0, 0, 0, ClusterCommand, "cluster", "List replica nodes of the specified master node",
+       "5.0.0", cat_adm},
+      {"replicate", 3, adm, 0, 0, 0, ClusterCommand, "cluster",
+       "Reconfigure a node as a replica of the specified master node", "3.0.0", cat_adm},
       {"reset", -2, adm, 0, 0, 0, ClusterCommand, "cluster", "Reset a Redis Cluster node", "3.0.0", cat_adm},
       {"saveconfig", 2, adm, 0, 0, 0, ClusterCommand, "cluster", "Forces the node to save cluster state on disk",
        "3.0.0", cat_adm},
@@ -640,6 +694,8 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", cat_adm},
       {"shards", 2, kStale, 0, 0, 0, ClusterCommand, "cluster",
        "Get array of cluster slots to node mappings", "7.0.0", kCatSlow},
+      {"slaves", 3, adm, 0, 0, 0, ClusterCommand, "cluster", "List replica nodes of the specified master node",
+       "3.0.0", cat_adm},
       {"slots", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Get array of Cluster slot to node mappings",
        "3.0.0", kCatSlow},
   };

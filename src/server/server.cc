@@ -448,6 +448,7 @@ int Start(int argc, char** argv) {
   rt.loop = std::move(*loop);
   InstallReplicationHooks();
   if (cfg.cluster_enabled) {
+    cluster::GetHooks().set_master = repl::SetMaster;
     st = cluster::Init(rt.loop.get());
     if (!st.ok()) {
       LOG_WARNING("%s", st.message().c_str());

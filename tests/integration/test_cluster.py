@@ -214,3 +214,51 @@ def test_mixed_cluster_with_redis(server_factory):
         assert "master" in f[2] and f[7] == "connected", line
     epochs = sorted(int(line.split()[6]) for line in real_view)
     assert epochs == [1, 2, 3]
+
+
+def test_create_with_replicas(server_factory):
+    nodes = [cluster_node(server_factory) for _ in range(6)]
+    out = cli("--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes], "--cluster-replicas", "1",
+              "--cluster-yes")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "[OK] All 16384 slots covered." in out.stdout, out.stdout
+    # Every node learns the three masters and three replicas.
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        views = [n.client().execute_command("CLUSTER", "NODES").decode() for n in nodes]
+        if all(v.count(" slave ") + v.count(",slave ") == 3 for v in views):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("replicas not seen everywhere: " + repr(views))
+    check = cli("--cluster", "check", f"127.0.0.1:{nodes[0].port}")
+    assert "[OK] All nodes agree about slots configuration." in check.stdout, check.stdout
+    replicas = [n for n in nodes if n.client().execute_command("ROLE")[0] == b"slave"]
+    assert len(replicas) == 3
+    rc = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", nodes[0].port)], decode_responses=True)
+    try:
+        for i in range(300):
+            rc.set(f"k{i}", str(i))
+    finally:
+        rc.close()
+    for rep in replicas:
+        c = rep.client(decode_responses=True)
+        master_id = [line.split()[3] for line in c.execute_command("CLUSTER", "NODES").splitlines()
+                     if "myself" in line][0]
+        masters = [n for n in nodes if n.client().execute_command("CLUSTER", "MYID").decode() == master_id]
+        assert len(masters) == 1
+        mc = masters[0].client(decode_responses=True)
+        assert c.execute_command("CLUSTER", "REPLICAS", master_id)[0].startswith(
+            c.execute_command("CLUSTER", "MYID") + " ")
+        deadline = time.time() + 20
+        while c.dbsize() != mc.dbsize() and time.time() < deadline:
+            time.sleep(0.1)
+        assert c.dbsize() == mc.dbsize() > 50
+        some = mc.randomkey()
+        # A replica redirects to its master, unless the connection said READONLY.
+        with pytest.raises(redis.exceptions.ResponseError, match=f"^MOVED .* 127.0.0.1:{masters[0].port}$"):
+            c.get(some)
+        assert c.execute_command("READONLY") is True
+        assert c.get(some) == mc.get(some)
+        with pytest.raises(redis.exceptions.ResponseError, match="^MOVED "):
+            c.set(some, "x")
