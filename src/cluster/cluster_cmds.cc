@@ -18,6 +18,8 @@ namespace {
 
 using commands::Client;
 
+const commands::CommandSpec* g_restore_asking = nullptr;
+
 constexpr const char* kDisabled = "ERR This instance has cluster support disabled";
 
 bool Enabled(Client& c) {
@@ -530,6 +532,8 @@ void ClusterHelpCommand(Client& c) {
       "    Force saving cluster configuration on disk.",
       "SET-CONFIG-EPOCH <epoch>",
       "    Set config epoch of current node.",
+      "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+      "    Set slot state.",
       "SHARDS",
       "    Return information about slot range mappings and the nodes associated with them.",
       "SLOTS",
@@ -540,6 +544,12 @@ void ClusterHelpCommand(Client& c) {
   };
   c.reply.ArrayHeader(std::size(kLines));
   for (const char* l : kLines) c.reply.SimpleString(l);
+}
+
+// RESTORE's handler, found once the registry is complete.
+void RestoreAskingCommand(Client& c) {
+  static const commands::CommandSpec* restore = commands::Registry::Get().Find("restore");
+  restore->handler(c);
 }
 
 void AskingCommand(Client& c) {
@@ -565,7 +575,7 @@ void ReadwriteCommand(Client& c) {
 bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   using commands::CommandSpec;
   State& st = S();
-  const bool asking = c.flags & commands::kClientAsking;
+  const bool asking = (c.flags & commands::kClientAsking) || &cmd == g_restore_asking;
   const bool is_exec = cmd.handler == commands::ExecCommand;
   if (cmd.handler != AskingCommand && (!c.InMulti() || is_exec)) c.flags &= ~commands::kClientAsking;
   if (c.flags & (commands::kClientMaster | commands::kClientMustObey | commands::kClientScript)) return false;
@@ -692,6 +702,8 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", cat_adm},
       {"set-config-epoch", 3, adm, 0, 0, 0, ClusterCommand, "cluster", "Set the configuration epoch in a new node",
        "3.0.0", cat_adm},
+      {"setslot", -4, adm, 0, 0, 0, SetSlotCommand, "cluster", "Bind a hash slot to a specific node", "3.0.0",
+       cat_adm},
       {"shards", 2, kStale, 0, 0, 0, ClusterCommand, "cluster",
        "Get array of cluster slots to node mappings", "7.0.0", kCatSlow},
       {"slaves", 3, adm, 0, 0, 0, ClusterCommand, "cluster", "List replica nodes of the specified master node",
@@ -700,6 +712,20 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", kCatSlow},
   };
   reg.Add(std::move(cluster));
+  CommandSpec& migrate = reg.Add({"migrate", -6, kWrite | kMovableKeys, 3, 3, 1, MigrateCommand, "generic",
+                                  "Atomically transfer a key from a Redis instance to another one.", "2.6.0",
+                                  kCatKeyspace | kCatWrite | kCatSlow | kCatDangerous});
+  // The key, or the keys after KEYS (then the key is ""): only the
+  // getkeys procedure knows which (the second spec cannot be followed).
+  migrate.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyDelete, 3),
+                       UnknownKeys(kKeyRW | kKeyAccess | kKeyDelete | kKeyIncomplete, "the keys after KEYS")};
+  migrate.getkeys = MigrateGetKeys;
+  // RESTORE-ASKING: RESTORE, served for an importing slot (as after ASKING).
+  CommandSpec& ra = reg.Add({"restore-asking", -4, kWrite | kDenyOom, 1, 1, 1, RestoreAskingCommand, "server",
+                             "An internal command for migrating keys in a cluster", "3.0.0",
+                             kCatKeyspace | kCatWrite | kCatSlow | kCatDangerous});
+  ra.key_specs = {RangeKeys(kKeyOW | kKeyUpdate, 1)};
+  g_restore_asking = &ra;
   reg.Add({"asking", 1, kFast, 0, 0, 0, AskingCommand, "cluster",
            "Sent by cluster clients after an -ASK redirect", "3.0.0", kCatFast | kCatConnection});
   reg.Add({"readonly", 1, kFast | kLoading | kStale, 0, 0, 0, ReadonlyCommand, "cluster",

@@ -11,6 +11,7 @@
 
 #include "cluster/bus.h"
 #include "cluster/cluster.h"
+#include "commands/client.h"
 
 namespace cluster {
 
@@ -60,5 +61,10 @@ std::string NodeDescription(const Node& n);  // a CLUSTER NODES / nodes.conf lin
 void ResetLinks();
 // Installs the dispatcher's redirection (cluster_cmds.cc).
 void InstallRedirect();
+
+// migrate.cc: CLUSTER SETSLOT, MIGRATE and its key finder.
+void SetSlotCommand(commands::Client& c);
+void MigrateCommand(commands::Client& c);
+int MigrateGetKeys(const std::vector<std::string_view>& argv, std::vector<commands::KeyRef>* out);
 
 }  // namespace cluster

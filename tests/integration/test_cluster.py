@@ -262,3 +262,93 @@ def test_create_with_replicas(server_factory):
         assert c.get(some) == mc.get(some)
         with pytest.raises(redis.exceptions.ResponseError, match="^MOVED "):
             c.set(some, "x")
+
+
+def reshard(nodes, src, dst, slots):
+    ids = [n.client().execute_command("CLUSTER", "MYID").decode() for n in (src, dst)]
+    out = cli("--cluster", "reshard", f"127.0.0.1:{nodes[0].port}", "--cluster-from", ids[0], "--cluster-to", ids[1],
+              "--cluster-slots", str(slots), "--cluster-yes", timeout=120)
+    assert out.returncode == 0 and "failed" not in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+def test_reshard_across_implementations(server_factory):
+    """redis-cli --cluster reshard moves slots with their keys (CLUSTER SETSLOT,
+    GETKEYSINSLOT, MIGRATE, RESTORE-ASKING) from ours to ours, from ours to
+    Redis 7.0 and from Redis 7.0 to ours; no key is lost."""
+    ours1, ours2 = cluster_node(server_factory), cluster_node(server_factory)
+    real = cluster_node(server_factory, binary=REAL_SERVER)
+    nodes = [ours1, ours2, real]
+    create_cluster(nodes)
+    rc = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", ours1.port)], decode_responses=True)
+    try:
+        for i in range(3000):
+            rc.set(f"key:{i}", f"value:{i}", px=600000 if i % 10 == 0 else None)
+        before = [n.client().dbsize() for n in nodes]
+        reshard(nodes, ours1, ours2, 1000)
+        reshard(nodes, ours2, real, 1000)
+        reshard(nodes, real, ours1, 1500)
+        after = [n.client().dbsize() for n in nodes]
+        assert sum(after) == 3000 and after != before, (before, after)
+        check = cli("--cluster", "check", f"127.0.0.1:{real.port}")
+        assert "[OK] All nodes agree about slots configuration." in check.stdout, check.stdout
+        assert "[WARNING]" not in check.stdout, check.stdout
+        rc.nodes_manager.initialize()
+        for i in range(3000):
+            assert rc.get(f"key:{i}") == f"value:{i}"
+        # The TTLs moved with the keys.
+        assert 0 < rc.pttl("key:0") <= 600000 and rc.pttl("key:1") == -1
+    finally:
+        rc.close()
+    maps = [slot_map(n) for n in nodes]
+    assert all(m == maps[0] for m in maps), maps
+
+
+def test_setslot_errors_and_ask(server_factory):
+    a, b = cluster_node(server_factory), cluster_node(server_factory)
+    ca, cb = a.client(decode_responses=True), b.client(decode_responses=True)
+    ca.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
+    cb.execute_command("CLUSTER", "ADDSLOTSRANGE", 8192, 16383)
+    ca.execute_command("CLUSTER", "MEET", "127.0.0.1", b.port, b.client().config_get("cluster-port")["cluster-port"])
+    deadline = time.time() + 10
+    while "cluster_state:ok" not in cb.execute_command("CLUSTER", "INFO") or \
+            "cluster_known_nodes:2" not in ca.execute_command("CLUSTER", "INFO"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    ida, idb = ca.execute_command("CLUSTER", "MYID"), cb.execute_command("CLUSTER", "MYID")
+    k1 = next(f"k{i}" for i in range(1000) if ca.execute_command("CLUSTER", "KEYSLOT", f"k{i}") < 8192)
+    slot = ca.execute_command("CLUSTER", "KEYSLOT", k1)
+    with pytest.raises(redis.exceptions.ResponseError, match="not the owner of hash slot"):
+        cb.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ida)
+    with pytest.raises(redis.exceptions.ResponseError, match="already the owner of hash slot"):
+        ca.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", idb)
+    with pytest.raises(redis.exceptions.ResponseError, match="I don't know about node"):
+        ca.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", "f" * 40)
+    ca.set(k1, "here")
+    assert cb.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ida) == "OK"
+    assert ca.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", idb) == "OK"
+    assert f"[{slot}->-{idb}]" in ca.execute_command("CLUSTER", "NODES")
+    # A key still here is served; a missing one is asked of the target,
+    # which serves it only after ASKING.
+    assert ca.get(k1) == "here"
+    other = next(f"x{i}" for i in range(100000) if ca.execute_command("CLUSTER", "KEYSLOT", f"x{i}") == slot)
+    with pytest.raises(redis.exceptions.ResponseError, match=f"^ASK {slot} 127.0.0.1:{b.port}$"):
+        ca.get(other)
+    with pytest.raises(redis.exceptions.ResponseError, match=f"^MOVED {slot} 127.0.0.1:{a.port}$"):
+        cb.get(other)
+    p = cb.pipeline(transaction=False)
+    p.execute_command("ASKING").set(other, "there")
+    assert p.execute() == [True, True]
+    with pytest.raises(redis.exceptions.ResponseError, match="still hold keys for this hash slot"):
+        ca.execute_command("CLUSTER", "SETSLOT", slot, "NODE", idb)
+    assert ca.execute_command("MIGRATE", "127.0.0.1", b.port, "", 0, 5000, "KEYS", k1) == "OK"
+    assert cb.execute_command("CLUSTER", "SETSLOT", slot, "NODE", idb) == "OK"
+    assert ca.execute_command("CLUSTER", "SETSLOT", slot, "NODE", idb) == "OK"
+    assert cb.get(k1) == "here" and cb.get(other) == "there"
+    with pytest.raises(redis.exceptions.ResponseError, match=f"^MOVED {slot} 127.0.0.1:{b.port}$"):
+        ca.get(k1)
+    # The importing node took a new epoch; the other learns the move.
+    deadline = time.time() + 10
+    while slot_map(a) != slot_map(b):
+        assert time.time() < deadline, (slot_map(a), slot_map(b))
+        time.sleep(0.05)
