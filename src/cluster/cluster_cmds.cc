@@ -588,7 +588,16 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   bool write = false;
   auto check = [&](const CommandSpec& cs, const std::vector<std::string_view>& argv) -> bool {
     if (!commands::CommandHasKeys(cs)) return true;
-    commands::GetKeysFromCommand(cs, argv, &refs);
+    // As Redis 7.0's getKeysFromCommandWithSpecs: an incomplete spec
+    // defers to the command's getkeys procedure (MIGRATE ... KEYS).
+    bool incomplete = false;
+    for (const commands::KeySpec& ks : cs.key_specs) incomplete |= (ks.flags & commands::kKeyIncomplete) != 0;
+    if (incomplete && cs.getkeys != nullptr) {
+      refs.clear();
+      cs.getkeys(argv, &refs);
+    } else {
+      commands::GetKeysFromCommand(cs, argv, &refs);
+    }
     const uint32_t fl = cs.flags | (cs.parent ? cs.parent->flags : 0);
     if (!refs.empty() && (fl & commands::kWrite)) write = true;
     for (const commands::KeyRef& k : refs) {
@@ -715,10 +724,16 @@ void RegisterCommands(commands::Registry& reg) {
   CommandSpec& migrate = reg.Add({"migrate", -6, kWrite | kMovableKeys, 3, 3, 1, MigrateCommand, "generic",
                                   "Atomically transfer a key from a Redis instance to another one.", "2.6.0",
                                   kCatKeyspace | kCatWrite | kCatSlow | kCatDangerous});
-  // The key, or the keys after KEYS (then the key is ""): only the
-  // getkeys procedure knows which (the second spec cannot be followed).
-  migrate.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyDelete, 3),
-                       UnknownKeys(kKeyRW | kKeyAccess | kKeyDelete | kKeyIncomplete, "the keys after KEYS")};
+  // The key, or the keys after KEYS (then the key is ""): the getkeys
+  // procedure knows which (Redirect prefers it over incomplete specs).
+  KeySpec after_keys;  // Redis 7.0's second spec: the keys after the last KEYS
+  after_keys.flags = kKeyRW | kKeyAccess | kKeyDelete | kKeyIncomplete;
+  after_keys.begin = KeySpec::Begin::kKeyword;
+  after_keys.keyword = "KEYS";
+  after_keys.startfrom = -2;
+  after_keys.find = KeySpec::Find::kRange;
+  after_keys.lastkey = -1;
+  migrate.key_specs = {RangeKeys(kKeyRW | kKeyAccess | kKeyDelete, 3), after_keys};
   migrate.getkeys = MigrateGetKeys;
   // RESTORE-ASKING: RESTORE, served for an importing slot (as after ASKING).
   CommandSpec& ra = reg.Add({"restore-asking", -4, kWrite | kDenyOom, 1, 1, 1, RestoreAskingCommand, "server",
