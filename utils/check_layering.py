@@ -4,7 +4,8 @@
 The layers and their allowed dependencies are DESIGN.md "Layout":
 common -> alloc -> ds -> object -> db -> commands -> script -> server; resp and net
 depend only on common and alloc; persist on object and db (and below); acl on
-common only (commands and above call it).
+common only (commands and above call it); repl and cluster sit beside each other,
+above commands and below server.
 """
 import os
 import re
@@ -23,7 +24,9 @@ ALLOWED = {
     "commands": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl"},
     "script": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands"},
     "repl": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands"},
-    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands", "script", "repl"},
+    "cluster": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands"},
+    "server": {"common", "alloc", "ds", "object", "db", "resp", "net", "persist", "acl", "commands", "script", "repl",
+               "cluster"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

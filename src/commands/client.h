@@ -54,6 +54,9 @@ enum ClientFlag : uint64_t {
   kClientDenyBlocking = 1u << 25,   // never blocks (the AOF loader's client: Redis's CLIENT_DENY_BLOCKING)
   kClientMustObey = 1u << 26,       // replays what was propagated (the AOF loader, our master: Redis's mustObeyClient)
   kClientScript = 1u << 27,         // the client scripts run commands through (Redis's CLIENT_SCRIPT)
+  // Cluster (src/cluster): ASKING for the next command; READONLY.
+  kClientAsking = 1u << 28,
+  kClientReadonly = 1u << 29,
   // Replication (src/repl): a replica connected to us, and our master's link.
   kClientSlave = uint64_t{1} << 40,
   kClientMaster = uint64_t{1} << 41,

@@ -315,6 +315,23 @@ void ProcessCommand(Client& c) {
     }
   }
 
+  // Cluster redirection (Redis's getNodeByQuery in processCommand). A
+  // redirected EXEC discards its transaction; anything else inside MULTI
+  // makes EXEC abort.
+  if (s.cluster_redirect != nullptr) {
+    std::string e;
+    if (s.cluster_redirect(c, *cmd, &e)) {
+      if (cmd->handler == ExecCommand) {
+        DiscardTransaction(c);
+        cmd->stats.rejected_calls++;
+        c.AddError(e);
+      } else {
+        RejectCommand(c, e);
+      }
+      return;
+    }
+  }
+
   // A monitoring client counts as a replica: it may not touch the keyspace.
   if ((c.flags & kClientMonitor) && (flags & (kWrite | kReadonly | kMayReplicate))) {
     RejectCommand(c, "ERR Replica can't interact with the keyspace");

@@ -688,6 +688,10 @@ void SwapDbCommand(Client& c) {
 void SelectCommand(Client& c) {
   int64_t id;
   if (!GetRangeInt64OrReply(c, c.argv[1], INT_MIN, INT_MAX, &id)) return;
+  if (GetState().cluster_enabled && id != 0) {
+    c.AddError("ERR SELECT is not allowed in cluster mode");
+    return;
+  }
   db::Db* d = GetDb(static_cast<int>(id));
   if (d == nullptr) {
     c.AddError(err::kDbIndex);

@@ -107,6 +107,12 @@ struct State {
   // text (without '-') or nullptr. Installed by the server (repl/).
   const char* (*replication_denied)(const Client& c, uint32_t cmd_flags) = nullptr;
 
+  // Cluster mode (src/cluster, installed only with cluster-enabled yes):
+  // true with *err (no '-') when a command must not run here (-MOVED,
+  // -ASK, -CROSSSLOT, -CLUSTERDOWN).
+  bool (*cluster_redirect)(Client& c, const CommandSpec& cmd, std::string* err) = nullptr;
+  bool cluster_enabled = false;  // SELECT is refused but for db 0
+
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation
   // For a kProtected command (DEBUG, MODULE LOAD...): the error text when

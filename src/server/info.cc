@@ -386,7 +386,7 @@ struct Section {
 void ModulesSection(std::string& o) { o += "# Modules\r\n"; }
 void ClusterSection(std::string& o) {
   o += "# Cluster\r\n";
-  InfoField(o, "cluster_enabled", 0);
+  InfoField(o, "cluster_enabled", Config().cluster_enabled ? 1 : 0);
 }
 
 const Section kSections[] = {

@@ -9,6 +9,7 @@
 
 #include "alloc/residency.h"
 #include "alloc/zmalloc.h"
+#include "cluster/cluster.h"
 #include "commands/blocking.h"
 #include "commands/dispatch.h"
 #include "commands/pause.h"
@@ -61,6 +62,7 @@ void InstallSignals() {
 void BeforeSleep(net::EventLoop*) {
   ProcessUnblockedClients();
   repl::BeforeSleep();
+  if (Config().cluster_enabled) cluster::BeforeSleep();
   EvictClients();
   // The AOF reaches the disk (and under appendfsync always, fsync) before
   // any reply to the writes it holds leaves.
@@ -195,6 +197,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   DatabasesCron(now);
   PersistenceCron();
   repl::Cron(now);
+  if (Config().cluster_enabled) cluster::Cron(now);
   ShutdownWaitCron(now);
   // On a replica a read hides a logically expired key without deleting it
   // (the master's DEL does), as Redis 7.0; a pause holds deletions too.
@@ -285,6 +288,19 @@ common::Status ApplyConfigMirrors() {
   rs.replica_obuf_hard = cfg.client_obuf_limits[static_cast<int>(ClientClass::kReplica)].hard_bytes;
   rs.diskless_load = cfg.repl_diskless_load == "swapdb" ? 2 : cfg.repl_diskless_load == "on-empty-db" ? 1 : 0;
   repl::SettingsChanged();
+  cluster::Settings& cs = cluster::GetSettings();
+  cs.enabled = cfg.cluster_enabled;
+  cs.config_file = cfg.cluster_config_file;
+  cs.port = cfg.port;
+  cs.bus_port = cfg.cluster_port;
+  cs.node_timeout = cfg.cluster_node_timeout;
+  cs.announce_ip = cfg.cluster_announce_ip;
+  cs.announce_hostname = cfg.cluster_announce_hostname;
+  cs.announce_port = cfg.cluster_announce_port;
+  cs.announce_bus_port = cfg.cluster_announce_bus_port;
+  cs.require_full_coverage = cfg.cluster_require_full_coverage;
+  cs.allow_reads_when_down = cfg.cluster_allow_reads_when_down;
+  cs.bind = cfg.bind;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;
@@ -407,6 +423,7 @@ int Start(int argc, char** argv) {
   RegisterPersistenceCommands(reg);
   script::RegisterScriptCommands(reg);
   repl::RegisterCommands(reg);
+  cluster::RegisterCommands(reg);
   RegisterAclCommands(reg);
   reg.Finalize();
   st = ApplyConfigMirrors();
@@ -432,6 +449,14 @@ int Start(int argc, char** argv) {
   }
   rt.loop = std::move(*loop);
   InstallReplicationHooks();
+  if (cfg.cluster_enabled) {
+    cluster::GetHooks().set_master = repl::SetMaster;
+    st = cluster::Init(rt.loop.get());
+    if (!st.ok()) {
+      LOG_WARNING("%s", st.message().c_str());
+      return 1;
+    }
+  }
 
   LOG_NOTICE("oO0OoO0OoO0Oo tieredis %s (Redis %s compatible) is starting oO0OoO0OoO0Oo",
              commands::kTieredisVersion, commands::kRedisVersion);
@@ -484,7 +509,7 @@ int Start(int argc, char** argv) {
   }
   std::string tiers = std::string("Memory tiers: ") + alloc::ModeName(ts.mode);
   if (ts.mode == alloc::Mode::kNuma) tiers += ", payloads on NUMA node " + std::to_string(ts.nvm_node);
-  ShowStartupBanner({commands::kRedisVersion, commands::kTieredisVersion, "standalone", cfg.port,
+  ShowStartupBanner({commands::kRedisVersion, commands::kTieredisVersion, cfg.cluster_enabled ? "cluster" : "standalone", cfg.port,
                      static_cast<int>(getpid()), tiers},
                     cfg.always_show_logo);
 

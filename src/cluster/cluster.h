@@ -1,0 +1,68 @@
+// Redis Cluster, Redis 7.0's: the node table, the slot map, nodes.conf, the
+// cluster bus (the 7.0 binary protocol on the bus port, so our nodes and
+// Redis 7.0 nodes form one cluster), the CLUSTER/ASKING/READONLY/READWRITE
+// commands and the dispatcher's redirection (-MOVED, -ASK, -CROSSSLOT,
+// -CLUSTERDOWN).
+//
+// Everything here is inert unless cluster-enabled is yes: Init is then
+// never called, the dispatcher's hook stays null and CLUSTER replies that
+// cluster support is disabled.
+//
+// Invariants: slot_owner[s] is either nullptr or a node in the table; a
+// node's slot bitmap has bit s set iff slot_owner[s] is that node; myself
+// is always in the table and never in HANDSHAKE.
+//
+// Thread safety: main thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/registry.h"
+#include "common/status.h"
+#include "net/event_loop.h"
+
+namespace cluster {
+
+inline constexpr int kSlots = 16384;
+inline constexpr int kNameLen = 40;  // a node id: 40 hex characters
+
+// Redis's CRC16 (XMODEM) of the key, or of its hash tag: the part between
+// the first '{' and the first '}' after it, when that part is not empty.
+int KeySlot(std::string_view key);
+
+// Mirrors of the configuration.
+struct Settings {
+  bool enabled = false;
+  std::string config_file = "nodes.conf";
+  int port = 6379;       // the clients' port
+  int bus_port = 0;      // cluster-port (0: port + 10000)
+  int64_t node_timeout = 15000;
+  std::string announce_ip, announce_hostname;
+  int announce_port = 0, announce_bus_port = 0;
+  bool require_full_coverage = true;
+  bool allow_reads_when_down = false;
+  std::vector<std::string> bind;  // the clients' bind addresses, which the bus shares
+};
+Settings& GetSettings();
+
+// What the server provides (installed before Init).
+struct Hooks {
+  // Replicate host:port through src/repl (CLUSTER REPLICATE, and a
+  // replica's master found in nodes.conf at start-up).
+  void (*set_master)(const std::string& host, int port) = nullptr;
+};
+Hooks& GetHooks();
+
+// Loads (or creates) nodes.conf and opens the bus port on `loop`.
+// REQUIRES: GetSettings().enabled.
+common::Status Init(net::EventLoop* loop);
+// Ten times a second, from the server's cron.
+void Cron(int64_t now_ms);
+// Before sleeping: saves nodes.conf when it changed.
+void BeforeSleep();
+void RegisterCommands(commands::Registry& reg);
+
+}  // namespace cluster

@@ -1,0 +1,70 @@
+// The cluster's state shared by cluster.cc (table, bus, nodes.conf) and
+// cluster_cmds.cc (commands, redirection). Not for use outside cluster/.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/bus.h"
+#include "cluster/cluster.h"
+#include "commands/client.h"
+
+namespace cluster {
+
+struct Link;  // a bus connection (cluster.cc)
+
+struct Node {
+  std::string name;            // 40 hex characters
+  uint16_t flags = 0;          // bus::NodeFlag
+  std::string ip, hostname;    // ip empty: not known yet (myself before the first MEET)
+  int port = 0, cport = 0, pport = 0;
+  Node* master = nullptr;      // for a replica
+  int64_t ctime = 0;           // ms, creation (handshake timeout)
+  int64_t ping_sent = 0;       // ms, 0: no PING outstanding
+  int64_t pong_received = 0;   // ms
+  int64_t data_received = 0;   // ms, anything from it
+  int64_t fail_time = 0;       // ms, when flagged FAIL
+  uint64_t config_epoch = 0;
+  std::vector<uint8_t> slots;  // kSlots/8 bytes, the wire's bit order (bit s%8 of byte s/8)
+  std::map<std::string, int64_t> fail_reports;  // master name -> ms of its report
+  Link* link = nullptr;          // ours, outbound
+  Link* inbound_link = nullptr;  // its, once it said who it is
+  int NumSlots() const;
+};
+
+struct State {
+  std::map<std::string, std::unique_ptr<Node>> nodes;  // by name
+  Node* myself = nullptr;
+  uint64_t current_epoch = 0, last_vote_epoch = 0;
+  std::array<Node*, kSlots> slot_owner{};
+  std::array<std::string, kSlots> migrating_to, importing_from;  // node names, empty: stable
+  std::map<std::string, int64_t> blacklist;  // FORGET: name -> ms until it may be re-added
+  bool ok = false;  // cluster_state
+  int size = 0;     // masters serving slots
+  std::array<uint64_t, 16> stats_sent{}, stats_received{};
+};
+State& S();
+
+Node* FindNode(const std::string& name);
+void AssignSlot(int slot, Node* n);  // n nullptr: unassigned
+void DeleteNode(Node* n);
+Node* AddHandshakeNode(const std::string& ip, int port, int cport);
+void MarkConfigChanged();  // nodes.conf is saved before sleeping
+common::Status SaveConfig();
+void UpdateState();
+int BusPortAnnounced();
+std::string NodeDescription(const Node& n);  // a CLUSTER NODES / nodes.conf line, no newline
+void ResetLinks();
+// Installs the dispatcher's redirection (cluster_cmds.cc).
+void InstallRedirect();
+
+// migrate.cc: CLUSTER SETSLOT, MIGRATE and its key finder.
+void SetSlotCommand(commands::Client& c);
+void MigrateCommand(commands::Client& c);
+int MigrateGetKeys(const std::vector<std::string_view>& argv, std::vector<commands::KeyRef>* out);
+
+}  // namespace cluster
