@@ -33,26 +33,6 @@ struct Link {
 
 namespace {
 
-// Redis's CRC16 (XMODEM: polynomial 0x1021, initial value 0, no reflection),
-// computed bit by bit into a table built once.
-struct Crc16Table {
-  uint16_t t[256];
-  Crc16Table() {
-    for (int i = 0; i < 256; i++) {
-      uint16_t crc = static_cast<uint16_t>(i << 8);
-      for (int b = 0; b < 8; b++) crc = static_cast<uint16_t>((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
-      t[i] = crc;
-    }
-  }
-};
-
-uint16_t Crc16(std::string_view s) {
-  static const Crc16Table table;
-  uint16_t crc = 0;
-  for (char ch : s) crc = static_cast<uint16_t>(crc << 8 ^ table.t[((crc >> 8) ^ static_cast<uint8_t>(ch)) & 0xff]);
-  return crc;
-}
-
 std::vector<std::string_view> SplitChar(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   size_t start = 0;
@@ -679,15 +659,6 @@ Settings& GetSettings() {
 Hooks& GetHooks() {
   static auto* h = new Hooks();
   return *h;
-}
-
-int KeySlot(std::string_view key) {
-  size_t open = key.find('{');
-  if (open != std::string_view::npos) {
-    size_t close_at = key.find('}', open + 1);
-    if (close_at != std::string_view::npos && close_at != open + 1) key = key.substr(open + 1, close_at - open - 1);
-  }
-  return Crc16(key) & (kSlots - 1);
 }
 
 int Node::NumSlots() const {

@@ -64,5 +64,8 @@ void Cron(int64_t now_ms);
 // Before sleeping: saves nodes.conf when it changed.
 void BeforeSleep();
 void RegisterCommands(commands::Registry& reg);
+// From the server's cron, cluster or not: closes MIGRATE's cached
+// connections unused for 10 s (migrate.cc).
+void MigrateCloseIdleSockets(int64_t now_ms);
 
 }  // namespace cluster

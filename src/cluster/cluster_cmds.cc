@@ -234,23 +234,6 @@ void ChangeSlots(Client& c, bool add, bool ranges) {
   c.reply.Ok();
 }
 
-size_t CountKeysInSlot(int slot, std::vector<std::string>* keys, size_t max) {
-  db::Db* d = commands::GetDb(0);
-  size_t n = 0;
-  if (!d) return 0;
-  auto it = d->dict().MakeIterator(/*safe=*/false);
-  while (ds::DictEntry* de = it.Next()) {
-    std::string_view k = db::EntryKey(de);
-    if (KeySlot(k) != slot) continue;
-    if (keys) {
-      if (n >= max) break;
-      keys->emplace_back(k);
-    }
-    n++;
-  }
-  return n;
-}
-
 void Meet(Client& c) {
   int64_t port = 0, cport = 0;
   const std::string ip(c.argv[2]);
@@ -392,22 +375,25 @@ void ClusterCommand(Client& c) {
     c.reply.Ok();
   } else if (is("countkeysinslot")) {
     int64_t slot = 0;
-    if (!common::StringToInt64(c.argv[2], &slot) || slot < 0 || slot >= kSlots) {
+    if (!commands::GetInt64OrReply(c, c.argv[2], &slot)) return;
+    if (slot < 0 || slot >= kSlots) {
       c.AddError("ERR Invalid slot");
       return;
     }
-    c.reply.Integer(static_cast<int64_t>(CountKeysInSlot(static_cast<int>(slot), nullptr, 0)));
+    db::Db* d = commands::GetDb(0);
+    c.reply.Integer(d ? static_cast<int64_t>(d->CountKeysInSlot(static_cast<int>(slot))) : 0);
   } else if (is("getkeysinslot")) {
     int64_t slot = 0, count = 0;
-    if (!common::StringToInt64(c.argv[2], &slot) || !common::StringToInt64(c.argv[3], &count) || slot < 0 ||
-        slot >= kSlots || count < 0) {
+    if (!commands::GetInt64OrReply(c, c.argv[2], &slot) || !commands::GetInt64OrReply(c, c.argv[3], &count)) return;
+    if (slot < 0 || slot >= kSlots || count < 0) {
       c.AddError("ERR Invalid slot or number of keys");
       return;
     }
-    std::vector<std::string> keys;
-    CountKeysInSlot(static_cast<int>(slot), &keys, static_cast<size_t>(count));
+    db::Db* d = commands::GetDb(0);
+    std::vector<std::string_view> keys;
+    if (d) keys = d->GetKeysInSlot(static_cast<int>(slot), static_cast<size_t>(count));
     c.reply.ArrayHeader(keys.size());
-    for (const std::string& k : keys) c.reply.Bulk(k);
+    for (std::string_view k : keys) c.reply.Bulk(k);
   } else if (is("saveconfig")) {
     common::Status s = SaveConfig();
     if (!s.ok()) {
@@ -577,16 +563,25 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   State& st = S();
   const bool asking = (c.flags & commands::kClientAsking) || &cmd == g_restore_asking;
   const bool is_exec = cmd.handler == commands::ExecCommand;
-  if (cmd.handler != AskingCommand && (!c.InMulti() || is_exec)) c.flags &= ~commands::kClientAsking;
+  // Redis clears ASKING after the command that follows it, unless the client
+  // is then in a transaction (MULTI, queued commands): EXEC still has it.
+  static const commands::CommandSpec* multi = commands::Registry::Get().Find("multi");
+  if (cmd.handler != AskingCommand && &cmd != multi && (!c.InMulti() || is_exec))
+    c.flags &= ~commands::kClientAsking;
   if (c.flags & (commands::kClientMaster | commands::kClientMustObey | commands::kClientScript)) return false;
   static std::vector<commands::KeyRef> refs;
-  // The keys seen, for the existence test of a migrating slot (their
-  // argv outlive this call: c.argv or the queued commands' strings).
-  static std::vector<std::string_view> keys;
-  keys.clear();
   int slot = -1;
-  bool write = false;
+  bool write = false, multiple_keys = false;
+  std::string_view first_key;
+  // Keys of a migrating or importing slot that are here and not here
+  // (Redis counts each occurrence).
+  size_t missing = 0, existing = 0;
+  bool migrating = false, importing = false;
+  Node* owner = nullptr;
+  db::Db* d = commands::GetDb(0);
   auto check = [&](const CommandSpec& cs, const std::vector<std::string_view>& argv) -> bool {
+    const uint32_t fl = cs.flags | (cs.parent ? cs.parent->flags : 0);
+    if (fl & commands::kWrite) write = true;  // EXEC: any queued write (Redis's mstate.cmd_flags)
     if (!commands::CommandHasKeys(cs)) return true;
     // As Redis 7.0's getKeysFromCommandWithSpecs: an incomplete spec
     // defers to the command's getkeys procedure (MIGRATE ... KEYS).
@@ -598,17 +593,30 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
     } else {
       commands::GetKeysFromCommand(cs, argv, &refs);
     }
-    const uint32_t fl = cs.flags | (cs.parent ? cs.parent->flags : 0);
-    if (!refs.empty() && (fl & commands::kWrite)) write = true;
     for (const commands::KeyRef& k : refs) {
       std::string_view key = argv[static_cast<size_t>(k.pos)];
-      int s = KeySlot(key);
-      if (slot >= 0 && s != slot) {
-        *err = "CROSSSLOT Keys in request don't hash to the same slot";
-        return false;
+      const int s = KeySlot(key);
+      if (slot < 0) {
+        slot = s;
+        first_key = key;
+        owner = st.slot_owner[slot];
+        if (owner == nullptr) {
+          *err = "CLUSTERDOWN Hash slot not served";
+          return false;
+        }
+        if (owner == st.myself && !st.migrating_to[slot].empty()) {
+          migrating = true;
+        } else if (!st.importing_from[slot].empty()) {
+          importing = true;
+        }
+      } else if (key != first_key) {
+        if (s != slot) {
+          *err = "CROSSSLOT Keys in request don't hash to the same slot";
+          return false;
+        }
+        multiple_keys = true;
       }
-      slot = s;
-      keys.push_back(key);
+      if (migrating || importing) (d != nullptr && d->LookupNoTouch(key) != nullptr ? existing : missing)++;
     }
     return true;
   };
@@ -620,12 +628,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   } else if (!check(cmd, c.argv)) {
     return true;
   }
-  if (keys.empty()) return false;
-  Node* owner = st.slot_owner[slot];
-  if (owner == nullptr) {
-    *err = "CLUSTERDOWN Hash slot not served";
-    return true;
-  }
+  if (owner == nullptr) return false;  // no keys: served here
   if (!st.ok) {
     if (!GetSettings().allow_reads_when_down) {
       *err = "CLUSTERDOWN The cluster is down";
@@ -636,21 +639,29 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
       return true;
     }
   }
-  // A migrating slot: keys not here (any of them) are asked of the target.
-  auto missing = [] {
-    db::Db* d = commands::GetDb(0);
-    for (std::string_view k : keys)
-      if (d == nullptr || d->FindEntry(k) == nullptr) return true;
-    return false;
-  };
-  if (owner == st.myself && !st.migrating_to[slot].empty() && missing()) {
-    Node* target = FindNode(st.migrating_to[slot]);
-    if (target) {
+  // MIGRATE of an open slot runs here, whatever keys are missing.
+  if ((migrating || importing) && cmd.handler == MigrateCommand) return false;
+  // Migrating, and keys are not here: the target has them all, or, when
+  // some are still here, none has them all yet (the client retries later).
+  if (migrating && missing > 0) {
+    if (existing > 0) {
+      *err = "TRYAGAIN Multiple keys request during rehashing of slot";
+      return true;
+    }
+    if (Node* target = FindNode(st.migrating_to[slot])) {
       *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target);
       return true;
     }
   }
-  if (owner != st.myself && asking && !st.importing_from[slot].empty()) return false;
+  // Importing, after ASKING: served, unless several keys are asked for and
+  // some have not arrived yet (the client retries later).
+  if (importing && asking) {
+    if (multiple_keys && missing > 0) {
+      *err = "TRYAGAIN Multiple keys request during rehashing of slot";
+      return true;
+    }
+    return false;
+  }
   if (owner != st.myself) {
     // READONLY: a replica serves reads of its master's slots.
     if ((c.flags & commands::kClientReadonly) && !write && (st.myself->flags & bus::kSlave) &&

@@ -62,6 +62,12 @@ void ResetLinks();
 // Installs the dispatcher's redirection (cluster_cmds.cc).
 void InstallRedirect();
 
+// slots.cc: deletes every key of a slot in db 0 (Redis's delKeysInSlot, for
+// the "dirty slots" a node loses by an UPDATE while holding keys), each
+// propagated as a DEL, signalled and notified; returns how many. O(keys in
+// the slot), through the per-slot index.
+size_t DeleteKeysInSlot(int slot);
+
 // migrate.cc: CLUSTER SETSLOT, MIGRATE and its key finder.
 void SetSlotCommand(commands::Client& c);
 void MigrateCommand(commands::Client& c);

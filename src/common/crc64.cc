@@ -74,4 +74,13 @@ uint16_t Crc16(const void* data, size_t len) {
   return crc;
 }
 
+int KeyHashSlot(std::string_view key) {
+  const size_t open = key.find('{');
+  if (open != std::string_view::npos) {
+    const size_t close = key.find('}', open + 1);
+    if (close != std::string_view::npos && close != open + 1) key = key.substr(open + 1, close - open - 1);
+  }
+  return Crc16(key.data(), key.size()) & (kClusterSlots - 1);
+}
+
 }  // namespace common

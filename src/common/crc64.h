@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace common {
 
@@ -18,5 +19,12 @@ uint64_t Crc64(uint64_t crc, const void* data, size_t len);
 
 // CRC-16/XMODEM of data.
 uint16_t Crc16(const void* data, size_t len);
+
+// Redis Cluster's hash slots: 16384, so that a node's slot bitmap (2 KB)
+// fits in every bus message header (Redis's CLUSTER_SLOTS).
+inline constexpr int kClusterSlots = 16384;
+// The slot of a key: Crc16 of the key, or of its hash tag (the bytes between
+// the first '{' and the first '}' after it, when there are any), mod 16384.
+int KeyHashSlot(std::string_view key);
 
 }  // namespace common

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "alloc/placement.h"
+#include "common/crc64.h"
 #include "common/macros.h"
 #include "db/lazyfree.h"
 #include "db/tiering.h"
@@ -19,47 +20,64 @@ namespace {
 //
 //   offset 0   next    the dict's chain link
 //          8   obj     the value's object header (in_entry = 1)
-//         24   h       size of the key sds's header, or 0 (see below)
+//         24   h       size of the key sds's header, or 0 (see below), with
+//                      kLinked set when SlotLinks precede the entry
 //         25   the key sds: its h-byte header, the bytes, a NUL
 //
 // A 16-byte key takes 24 + 1 + 3 + 16 + 1 = 45 bytes, jemalloc's 48-byte
 // class, where a standard entry, a key sds and a header take 32 + 32 + 16.
 // When tier-keys places the key string on NVM (alloc::PlaceKey), h is 0 and
 // the entry holds a pointer to that string at offset 32 instead.
+//
+// In a db with the per-slot key index (cluster mode) the allocation starts
+// 16 bytes earlier with the entry's SlotLinks (db/slot_index.h), so the
+// layout above is unchanged and the entry's own flag says where its
+// allocation begins.
 struct KeyEntry {
   ds::DictEntry* next;
   Object obj;
 };
 constexpr size_t kKeyAt = sizeof(KeyEntry);
 constexpr size_t kKeyPtrAt = 32;  // the out-of-line key's pointer, aligned
+constexpr uint8_t kLinked = 0x80;  // h's flag: SlotLinks precede the entry (sds headers are < 0x80 bytes)
 static_assert(kKeyAt == 24 && offsetof(KeyEntry, next) == 0, "link, then header, then key");
 
 KeyEntry* AsKeyEntry(ds::DictEntry* de) { return reinterpret_cast<KeyEntry*>(de); }
 const KeyEntry* AsKeyEntry(const ds::DictEntry* de) { return reinterpret_cast<const KeyEntry*>(de); }
 
+uint8_t HeaderByte(const ds::DictEntry* de) { return static_cast<uint8_t>(reinterpret_cast<const char*>(de)[kKeyAt]); }
+
 ds::sds KeyOfEntry(const ds::DictEntry* de) {
   const char* p = reinterpret_cast<const char*>(de);
-  const uint8_t h = static_cast<uint8_t>(p[kKeyAt]);
+  const uint8_t h = HeaderByte(de) & ~kLinked;
   if (h != 0) return const_cast<char*>(p + kKeyAt + 1 + h);
   ds::sds k;
   memcpy(&k, p + kKeyPtrAt, sizeof(k));
   return k;
 }
 
-bool KeyOutOfLine(const ds::DictEntry* de) { return reinterpret_cast<const char*>(de)[kKeyAt] == 0; }
+bool KeyOutOfLine(const ds::DictEntry* de) { return (HeaderByte(de) & ~kLinked) == 0; }
 
+// Where the entry's allocation begins.
+void* AllocationOf(const ds::DictEntry* de) {
+  const char* p = reinterpret_cast<const char*>(de);
+  return const_cast<char*>((HeaderByte(de) & kLinked) ? p - sizeof(SlotLinks) : p);
+}
+
+template <size_t kPrefix>
 ds::DictEntry* CreateEntry(const void* key) {
   const auto k = static_cast<ds::sds>(const_cast<void*>(key));
   const size_t len = ds::SdsLen(k);
   const size_t key_bytes = ds::SdsEmbeddedSize(len);
+  const uint8_t linked = kPrefix ? kLinked : 0;
   char* mem;
   if (alloc::PlaceKey(key_bytes) == alloc::Tier::kDram) {
-    mem = static_cast<char*>(alloc::Meta(kKeyAt + 1 + key_bytes));
+    mem = static_cast<char*>(alloc::Meta(kPrefix + kKeyAt + 1 + key_bytes)) + kPrefix;
     ds::sds s = ds::SdsInitEmbedded(mem + kKeyAt + 1, k, len);
-    mem[kKeyAt] = static_cast<char>(s - (mem + kKeyAt + 1));
+    mem[kKeyAt] = static_cast<char>((s - (mem + kKeyAt + 1)) | linked);
   } else {
-    mem = static_cast<char*>(alloc::Meta(kKeyPtrAt + sizeof(ds::sds)));
-    mem[kKeyAt] = 0;
+    mem = static_cast<char*>(alloc::Meta(kPrefix + kKeyPtrAt + sizeof(ds::sds))) + kPrefix;
+    mem[kKeyAt] = static_cast<char>(linked);
     ds::sds s = ds::SdsNewLen(k, len, ds::SdsUse::kKey);
     memcpy(mem + kKeyPtrAt, &s, sizeof(s));
   }
@@ -78,16 +96,18 @@ const void* EntryKeyOp(const ds::DictEntry* de) { return KeyOfEntry(de); }
 void DestroyEntry(ds::DictEntry* de) {
   object::ReleaseInEntry(&AsKeyEntry(de)->obj);
   if (KeyOutOfLine(de)) ds::SdsFree(KeyOfEntry(de));
-  alloc::Free(de);
+  alloc::Free(AllocationOf(de));
 }
 
 size_t EntrySize(const ds::DictEntry* de) {
-  size_t n = alloc::UsableSize(de);
+  size_t n = alloc::UsableSize(AllocationOf(de));
   if (KeyOutOfLine(de)) n += alloc::UsableSize(ds::SdsAllocPtr(KeyOfEntry(de)));
   return n;
 }
 
-const ds::DictEntryOps kKeyEntryOps = {CreateEntry, EntryKeyOp, DestroyEntry, EntrySize};
+const ds::DictEntryOps kKeyEntryOps = {CreateEntry<0>, EntryKeyOp, DestroyEntry, EntrySize};
+const ds::DictEntryOps kLinkedKeyEntryOps = {CreateEntry<sizeof(SlotLinks)>, EntryKeyOp, DestroyEntry, EntrySize};
+bool g_slot_index = false;
 
 Stats g_stats;
 int64_t g_now_ms = 0;
@@ -122,6 +142,7 @@ bool SdsEqual(const void* a, const void* b) {
 }
 
 const ds::DictType kKeyspaceDictType = {SdsHash, SdsEqual, nullptr, nullptr, nullptr, &kKeyEntryOps};
+const ds::DictType kKeyspaceSlotsDictType = {SdsHash, SdsEqual, nullptr, nullptr, nullptr, &kLinkedKeyEntryOps};
 const ds::DictType kExpiresDictType = {SdsHash, SdsEqual, nullptr, nullptr, nullptr};
 
 Stats& GetStats() { return g_stats; }
@@ -167,7 +188,14 @@ TempKey::~TempKey() {
   if (heap_) ds::SdsFree(s_);
 }
 
-Db::Db(int id) : id_(id), dict_(&kKeyspaceDictType), expires_(&kExpiresDictType) {}
+void EnableSlotIndex(bool on) { g_slot_index = on; }
+bool SlotIndexEnabled() { return g_slot_index; }
+
+Db::Db(int id, bool slot_index)
+    : id_(id),
+      dict_(slot_index ? &kKeyspaceSlotsDictType : &kKeyspaceDictType),
+      expires_(&kExpiresDictType),
+      slots_(slot_index ? std::make_unique<SlotIndex>() : nullptr) {}
 Db::~Db() {
   expires_.Clear();
   dict_.Clear();
@@ -225,6 +253,7 @@ Object* Db::Add(std::string_view key, Object* val) {
   TempKey k(key);
   ds::DictEntry* de = dict_.AddRaw(k.get(), nullptr);
   TD_ASSERT(de != nullptr);
+  if (slots_) slots_->Add(common::KeyHashSlot(key), de);
   Object* stored = EntryValue(de);
   object::AdoptInto(stored, val);
   if (g_key_added_hook) g_key_added_hook(id_, key, stored);
@@ -254,19 +283,19 @@ Object* Db::SetKey(std::string_view key, Object* val, bool keep_ttl) {
   return stored;
 }
 
+void Db::UnindexEntry(ds::DictEntry* de) {
+  if (slots_) slots_->Remove(common::KeyHashSlot(EntryKey(de)), de);
+}
+
 bool Db::Delete(std::string_view key, bool lazy) {
   if (dict_.size() == 0) return false;
   TempKey k(key);
   // The expires entry borrows the key string: remove it first.
   if (expires_.size() > 0) expires_.Delete(k.get());
-  if (!lazy) {
-    if (!dict_.Delete(k.get())) return false;
-    if (g_key_deleted_hook) g_key_deleted_hook(id_, key);
-    return true;
-  }
   ds::DictEntry* de = dict_.Unlink(k.get());
   if (de == nullptr) return false;
-  ReleaseValue(EntryValue(de), true);
+  UnindexEntry(de);
+  if (lazy) ReleaseValue(EntryValue(de), true);
   dict_.FreeUnlinked(de);
   if (g_key_deleted_hook) g_key_deleted_hook(id_, key);
   return true;
@@ -278,9 +307,29 @@ Object* Db::Unlink(std::string_view key) {
   if (expires_.size() > 0) expires_.Delete(k.get());
   ds::DictEntry* de = dict_.Unlink(k.get());
   if (de == nullptr) return nullptr;
+  UnindexEntry(de);
   Object* val = object::DetachFromEntry(EntryValue(de));
   dict_.FreeUnlinked(de);
   return val;
+}
+
+std::vector<std::string_view> Db::GetKeysInSlot(int slot, size_t max) const {
+  std::vector<std::string_view> out;
+  if (!slots_) return out;
+  for (ds::DictEntry* de = slots_->First(slot); de && out.size() < max; de = SlotIndex::Next(de))
+    out.push_back(EntryKey(de));
+  return out;
+}
+
+size_t Db::DeleteKeysInSlot(int slot, const std::function<void(std::string_view)>& deleted) {
+  size_t n = 0;
+  while (ds::DictEntry* de = slots_ ? slots_->First(slot) : nullptr) {
+    const std::string key(EntryKey(de));  // the entry goes with the key
+    Delete(key);
+    if (deleted) deleted(key);
+    n++;
+  }
+  return n;
 }
 
 void Db::SetExpire(std::string_view key, int64_t when_ms) {
@@ -299,12 +348,13 @@ bool Db::RemoveExpire(std::string_view key) {
 size_t Db::Flush(bool async) {
   size_t n = dict_.size();
   if (async && n > 0) {
-    auto dict = std::make_unique<ds::Dict>(&kKeyspaceDictType);
+    auto dict = std::make_unique<ds::Dict>(dict_.type());
     auto expires = std::make_unique<ds::Dict>(&kExpiresDictType);
     ds::Dict::Swap(*dict, dict_);
     ds::Dict::Swap(*expires, expires_);
     lazyfree::FreeKeyspace(std::move(dict), std::move(expires));
   }
+  if (slots_) slots_->Clear();
   expires_.Clear();
   dict_.Clear();
   expire_cursor = 0;
@@ -315,6 +365,7 @@ size_t Db::Flush(bool async) {
 void Db::SwapWith(Db& other) {
   ds::Dict::Swap(dict_, other.dict_);
   ds::Dict::Swap(expires_, other.expires_);
+  if (slots_ && other.slots_) slots_->Swap(*other.slots_);
   std::swap(expire_cursor, other.expire_cursor);
   std::swap(avg_ttl, other.avg_ttl);
 }

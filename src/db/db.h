@@ -23,10 +23,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "ds/dict.h"
+#include "db/slot_index.h"
 #include "ds/sds.h"
 #include "object/object.h"
 
@@ -89,9 +91,16 @@ void SetKeyDeletedHook(KeyHook hook);
 using KeyAddedHook = void (*)(int db_id, std::string_view key, const Object* val);
 void SetKeyAddedHook(KeyAddedHook hook);
 
+// Whether Dbs made from now on keep a per-slot key index (db/slot_index.h):
+// set once by the server, before it makes its dbs, when cluster-enabled is
+// yes. Off by default: no index, no links in the entries.
+void EnableSlotIndex(bool on);
+bool SlotIndexEnabled();
+
 class Db {
  public:
-  explicit Db(int id);
+  explicit Db(int id) : Db(id, SlotIndexEnabled()) {}
+  Db(int id, bool slot_index);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -154,14 +163,29 @@ class Db {
   // db is empty. Tries a bounded number of times if all keys are expired.
   bool RandomKey(std::string* out);
 
+  // The per-slot key index (cluster mode), or nullptr.
+  const SlotIndex* slot_index() const { return slots_.get(); }
+  // Keys of a slot: O(1); 0 without the index.
+  size_t CountKeysInSlot(int slot) const { return slots_ ? slots_->Count(slot) : 0; }
+  // Up to max keys of the slot, newest first (Redis's order). O(max).
+  std::vector<std::string_view> GetKeysInSlot(int slot, size_t max) const;
+  // Deletes every key of the slot (Redis's delKeysInSlot, for a slot this
+  // node lost), calling `deleted(key)` after each deletion (for
+  // notifications and propagation); returns how many. O(keys in the slot).
+  size_t DeleteKeysInSlot(int slot, const std::function<void(std::string_view)>& deleted = {});
+
   // Per-db expire cycle state (the cursor into expires_).
   uint64_t expire_cursor = 0;
   int64_t avg_ttl = 0;
 
  private:
+  // Removes an unlinked entry from the slot index, if any.
+  void UnindexEntry(ds::DictEntry* de);
+
   int id_;
   ds::Dict dict_;
   ds::Dict expires_;
+  std::unique_ptr<SlotIndex> slots_;  // null unless the slot index is on
 };
 
 // The key and the value of a keyspace entry (of Db::dict()).
@@ -199,8 +223,11 @@ class TempKey {
 // `budget_us` the time limit of this call.
 void ActiveExpireCycle(std::vector<Db*>& dbs, int effort, int64_t budget_us);
 
-// The dict types for the keyspace and expires dicts.
+// The dict types for the keyspace and expires dicts. The keyspace of a db
+// with the slot index uses kKeyspaceSlotsDictType, whose entries carry
+// SlotLinks before them.
 extern const ds::DictType kKeyspaceDictType;
+extern const ds::DictType kKeyspaceSlotsDictType;
 extern const ds::DictType kExpiresDictType;
 // sds hashing/equality for other dicts keyed by sds (e.g. WATCH).
 uint64_t SdsHash(const void* key);

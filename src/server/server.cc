@@ -198,6 +198,7 @@ int64_t ServerCron(net::EventLoop*, int64_t, void*) {
   PersistenceCron();
   repl::Cron(now);
   if (Config().cluster_enabled) cluster::Cron(now);
+  cluster::MigrateCloseIdleSockets(now);
   ShutdownWaitCron(now);
   // On a replica a read hides a logically expired key without deleting it
   // (the master's DEL does), as Redis 7.0; a pause holds deletions too.
@@ -404,6 +405,7 @@ int Start(int argc, char** argv) {
   ds::SetHashSeed(seed);
 
   auto& state = GetState();
+  db::EnableSlotIndex(cfg.cluster_enabled);  // the per-slot key index, before the dbs exist
   for (int i = 0; i < cfg.databases; i++) {
     state.dbs.push_back(std::make_unique<db::Db>(i));
     state.db_ptrs.push_back(state.dbs.back().get());
