@@ -49,6 +49,7 @@ std::vector<std::unique_ptr<Link>> g_links;
 std::vector<int> g_listen_fds;
 net::EventLoop* g_loop = nullptr;
 bool g_save_pending = false;
+bool g_save_fsync = false;  // the pending save must fsync (see MarkConfigChanged)
 
 void FreeLink(Link* l) {
   if (l->dead) return;
@@ -708,10 +709,13 @@ Node* AddHandshakeNode(const std::string& ip, int port, int cport) {
   return nullptr;
 }
 
-void MarkConfigChanged() { g_save_pending = true; }
+void MarkConfigChanged(bool fsync) {
+  g_save_fsync = (g_save_pending && g_save_fsync) || fsync;
+  g_save_pending = true;
+}
 
-common::Status SaveConfig() {
-  g_save_pending = false;
+common::Status SaveConfig(bool do_fsync) {
+  g_save_pending = g_save_fsync = false;
   const std::string& path = GetSettings().config_file;
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   std::string text = NodesConfText();
@@ -728,7 +732,7 @@ common::Status SaveConfig() {
     }
     off += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  if ((do_fsync && fsync(fd) != 0) || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     return common::Status::IoError(std::string("Could not save ") + path + ": " + strerror(errno));
   }
@@ -916,7 +920,7 @@ void Cron(int64_t now) {
 void BeforeSleep() {
   ReapLinks();
   if (!g_save_pending) return;
-  common::Status s = SaveConfig();
+  common::Status s = SaveConfig(g_save_fsync);
   if (!s.ok()) LOG_WARNING("Cluster config could not be saved: %s", s.message().c_str());
 }
 

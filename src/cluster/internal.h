@@ -53,8 +53,11 @@ Node* FindNode(const std::string& name);
 void AssignSlot(int slot, Node* n);  // n nullptr: unassigned
 void DeleteNode(Node* n);
 Node* AddHandshakeNode(const std::string& ip, int port, int cport);
-void MarkConfigChanged();  // nodes.conf is saved before sleeping
-common::Status SaveConfig();
+// nodes.conf is saved before sleeping; with fsync false (CLUSTER SETSLOT,
+// as Redis without CLUSTER_TODO_FSYNC_CONFIG) that save need not fsync,
+// unless another change asked for it.
+void MarkConfigChanged(bool fsync = true);
+common::Status SaveConfig(bool do_fsync = true);
 void UpdateState();
 int BusPortAnnounced();
 std::string NodeDescription(const Node& n);  // a CLUSTER NODES / nodes.conf line, no newline

@@ -120,7 +120,7 @@ void SetSlotCommand(Client& c) {
     c.AddError("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
     return;
   }
-  MarkConfigChanged();
+  MarkConfigChanged(/*fsync=*/false);  // Redis saves SETSLOT's change without fsync
   c.reply.Ok();
 }
 
