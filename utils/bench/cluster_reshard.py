@@ -18,22 +18,14 @@ processes this script started); every step has a deadline.
 """
 import argparse
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-import redis
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import Server, free_port  # noqa: E402 -- the side-by-side harness's server process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def crc16_table():
@@ -63,35 +55,14 @@ def tags_for_slots(n):
     return [found[s] for s in range(n)]
 
 
-class Node:
-    def __init__(self, binary):
-        self.dir = tempfile.mkdtemp(prefix="reshard-bench-")
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir, "--save", "",
-             "--appendonly", "no", "--logfile", os.path.join(self.dir, "log"), "--cluster-enabled", "yes",
-             "--cluster-port", str(free_port()), "--cluster-node-timeout", "5000"],
-            cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.c = redis.Redis(port=self.port, socket_timeout=120)
-        deadline = time.time() + 20
-        while True:
-            try:
-                self.c.ping()
-                return
-            except redis.ConnectionError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"{binary} did not start")
-                time.sleep(0.05)
+class Commands:
+    """The server command lines (compare.Server records them here)."""
+    lines = []
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+
+def start_node(binary):
+    return Server("cluster", binary, [], Commands, ["--cluster-enabled", "yes", "--cluster-port", str(free_port()),
+                                                    "--cluster-node-timeout", "5000"])
 
 
 def cli(*args, timeout=600):
@@ -113,26 +84,26 @@ def populate(port, tags, per_slot, size):
 
 
 def measure(binary, a, tags):
-    nodes = [Node(binary) for _ in range(a.nodes)]
+    nodes = [start_node(binary) for _ in range(a.nodes)]
     try:
         cli("--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes], "--cluster-yes")
         deadline = time.time() + 60
-        while not all(b"cluster_state:ok" in n.c.execute_command("CLUSTER", "INFO") for n in nodes):
+        while not all(b"cluster_state:ok" in n.client.execute_command("CLUSTER", "INFO") for n in nodes):
             if time.time() > deadline:
                 raise RuntimeError("cluster did not converge")
             time.sleep(0.1)
         src, dst = nodes[0], nodes[1]
         # redis-cli --cluster create gives the first node slots 0..16384/nodes-1.
-        assert int(src.c.execute_command("CLUSTER", "COUNTKEYSINSLOT", 0)) == 0
+        assert int(src.client.execute_command("CLUSTER", "COUNTKEYSINSLOT", 0)) == 0
         populate(src.port, tags, a.keys_per_slot, a.value_size)
         moved = len(tags) * a.keys_per_slot
-        assert src.c.dbsize() == moved, src.c.dbsize()
-        ids = [n.c.execute_command("CLUSTER", "MYID").decode() for n in (src, dst)]
+        assert src.client.dbsize() == moved, src.client.dbsize()
+        ids = [n.client.execute_command("CLUSTER", "MYID").decode() for n in (src, dst)]
         t0 = time.time()
         cli("--cluster", "reshard", f"127.0.0.1:{src.port}", "--cluster-from", ids[0], "--cluster-to", ids[1],
             "--cluster-slots", str(len(tags)), "--cluster-pipeline", str(a.pipeline), "--cluster-yes")
         secs = time.time() - t0
-        assert src.c.dbsize() == 0 and dst.c.dbsize() == moved, (src.c.dbsize(), dst.c.dbsize())
+        assert src.client.dbsize() == 0 and dst.client.dbsize() == moved, (src.client.dbsize(), dst.client.dbsize())
         return moved, secs
     finally:
         for n in nodes:
