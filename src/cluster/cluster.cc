@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "commands/pubsub.h"
+#include "commands/state.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -69,6 +71,10 @@ std::vector<std::unique_ptr<Link>> g_links;
 std::vector<int> g_listen_fds;
 net::EventLoop* g_loop = nullptr;
 bool g_save_pending = false;
+// Slots this node's shard stopped serving since the last BeforeSleep: their
+// shard channels' subscribers are unsubscribed then.
+std::vector<bool> g_shard_slots_lost(kSlots);
+bool g_any_shard_slot_lost = false;
 
 void FreeLink(Link* l) {
   if (l->dead) return;
@@ -89,6 +95,13 @@ void ReapLinks() {
 
 void WriteHandler(net::EventLoop*, int fd, void* data, int);
 
+// Drops what was written; an emptied buffer gives back a large allocation
+// (one big PUBLISH must not pin its size on the link).
+void Consume(Link* l, size_t n) {
+  l->wbuf.erase(0, n);
+  if (l->wbuf.empty() && l->wbuf.capacity() > 64 * 1024) std::string().swap(l->wbuf);
+}
+
 void SendRaw(Link* l, std::string msg) {
   if (l->dead) return;
   State& st = S();
@@ -96,7 +109,7 @@ void SendRaw(Link* l, std::string msg) {
   l->wbuf += msg;
   if (l->connecting) return;
   ssize_t n = write(l->fd, l->wbuf.data(), l->wbuf.size());
-  if (n > 0) l->wbuf.erase(0, static_cast<size_t>(n));
+  if (n > 0) Consume(l, static_cast<size_t>(n));
   if (n < 0 && errno != EAGAIN && errno != EINTR) {
     FreeLink(l);
     return;
@@ -111,7 +124,7 @@ void WriteHandler(net::EventLoop*, int fd, void* data, int) {
     FreeLink(l);
     return;
   }
-  if (n > 0) l->wbuf.erase(0, static_cast<size_t>(n));
+  if (n > 0) Consume(l, static_cast<size_t>(n));
   if (l->wbuf.empty()) g_loop->DelFileEvent(fd, net::kWritable);
 }
 
@@ -183,6 +196,31 @@ void SendPing(Link* l, uint16_t type) {
   }
   if (type == bus::kMsgPing && l->node) l->node->ping_sent = common::MsTime();
   SendRaw(l, std::move(b));
+}
+
+// PUBLISH / PUBLISHSHARD: after the header, the channel's and the
+// message's lengths (u32 each), then both.
+std::string BuildPublish(uint16_t type, std::string_view channel, std::string_view message) {
+  std::string b = BuildHeader(type, 8 + channel.size() + message.size());
+  bus::Put32(b, bus::kHeaderLen, static_cast<uint32_t>(channel.size()));
+  bus::Put32(b, bus::kHeaderLen + 4, static_cast<uint32_t>(message.size()));
+  memcpy(&b[bus::kHeaderLen + 8], channel.data(), channel.size());
+  memcpy(&b[bus::kHeaderLen + 8 + channel.size()], message.data(), message.size());
+  return b;
+}
+
+// The dispatcher's hook: PUBLISH to every node we have a link to; SPUBLISH
+// to the other nodes of this shard (its master and the master's replicas).
+void PropagatePublish(std::string_view channel, std::string_view message, bool shard) {
+  State& st = S();
+  const Node* master = (st.myself->flags & bus::kSlave) && st.myself->master ? st.myself->master : st.myself;
+  std::string b;
+  for (auto& [name, n] : st.nodes) {
+    if (n.get() == st.myself || !n->link || (n->flags & bus::kHandshake)) continue;
+    if (shard && n.get() != master && n->master != master) continue;
+    if (b.empty()) b = BuildPublish(shard ? bus::kMsgPublishShard : bus::kMsgPublish, channel, message);
+    SendRaw(n->link, b);
+  }
 }
 
 void BroadcastFail(const Node* failing) {
@@ -319,6 +357,10 @@ bool ProcessPacket(Link* l, std::string_view msg) {
     explen += bus::kFailDataLen;
   } else if (type == bus::kMsgUpdate) {
     explen += bus::kUpdateDataLen;
+  } else if (type == bus::kMsgPublish || type == bus::kMsgPublishShard) {
+    explen += 8;
+    if (msg.size() >= explen)
+      explen += uint64_t{bus::Get32(msg, bus::kHeaderLen)} + bus::Get32(msg, bus::kHeaderLen + 4);
   }
   if (msg.size() < explen) {
     LOG_WARNING("Received invalid cluster bus message of type %u (length %zu)", type, msg.size());
@@ -455,6 +497,16 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       MarkConfigChanged();
       UpdateState();
     }
+  } else if (type == bus::kMsgPublish || type == bus::kMsgPublishShard) {
+    if (!sender) return true;
+    const size_t clen = bus::Get32(msg, bus::kHeaderLen);
+    std::string_view channel = msg.substr(bus::kHeaderLen + 8, clen);
+    std::string_view message = msg.substr(bus::kHeaderLen + 8 + clen, bus::Get32(msg, bus::kHeaderLen + 4));
+    if (type == bus::kMsgPublish) {
+      commands::Publish(channel, message);
+    } else {
+      commands::PublishShard(channel, message);
+    }
   } else if (type == bus::kMsgUpdate) {
     if (!sender) return true;
     size_t off = bus::kHeaderLen;
@@ -479,7 +531,7 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
   if (n < 0) return;
   l->rbuf.append(buf, static_cast<size_t>(n));
   size_t pos = 0;
-  while (!l->dead && l->rbuf.size() - pos >= 8) {
+  while (!l->dead && l->rbuf.size() - pos >= 14) {
     std::string_view rest(l->rbuf.data() + pos, l->rbuf.size() - pos);
     if (rest.substr(0, 4) != "RCmb") {
       LOG_WARNING("Bad message signature on the cluster bus: closing the link");
@@ -487,9 +539,12 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
       return;
     }
     uint32_t totlen = bus::Get32(rest, 4);
-    // The largest message: a PING gossiping about every node of a very
-    // large cluster; 1 MB bounds what a broken peer makes us buffer.
-    if (totlen < bus::kHeaderLen || totlen > (1u << 20)) {
+    // The largest gossip message: a PING about every node of a very large
+    // cluster; 1 MB bounds what a broken peer makes us buffer. A PUBLISH
+    // carries a channel and a message of up to proto-max-bulk-len each.
+    const uint16_t type = bus::Get16(rest, bus::kOffType);
+    const bool publish = type == bus::kMsgPublish || type == bus::kMsgPublishShard;
+    if (totlen < bus::kHeaderLen || (!publish && totlen > (1u << 20))) {
       FreeLink(l);
       return;
     }
@@ -710,6 +765,10 @@ Node* FindNode(const std::string& name) {
 void AssignSlot(int slot, Node* n) {
   State& st = S();
   Node* old = st.slot_owner[slot];
+  if (old && old != n && st.myself && (old == st.myself || old == st.myself->master)) {
+    g_shard_slots_lost[static_cast<size_t>(slot)] = true;
+    g_any_shard_slot_lost = true;
+  }
   if (old) old->slots[static_cast<size_t>(slot / 8)] = static_cast<uint8_t>(old->slots[static_cast<size_t>(slot / 8)] & ~(1 << (slot & 7)));
   st.slot_owner[slot] = n;
   if (n) n->slots[static_cast<size_t>(slot / 8)] = static_cast<uint8_t>(n->slots[static_cast<size_t>(slot / 8)] | (1 << (slot & 7)));
@@ -829,6 +888,39 @@ std::string NodeDescription(const Node& n) {
   return o;
 }
 
+size_t LinksMemory() {
+  size_t total = 0;
+  for (const auto& l : g_links) total += sizeof(Link) + l->rbuf.capacity() + l->wbuf.capacity();
+  return total;
+}
+
+void LinksReply(commands::Client& c) {
+  std::vector<std::pair<const Link*, bool>> links;  // the link, outbound
+  for (auto& [name, n] : S().nodes) {
+    if (n->link && !n->link->dead) links.emplace_back(n->link, true);
+    if (n->inbound_link && !n->inbound_link->dead) links.emplace_back(n->inbound_link, false);
+  }
+  c.reply.ArrayHeader(links.size());
+  for (const auto& [l, out] : links) {
+    c.reply.MapHeader(6);
+    c.reply.Bulk("direction");
+    c.reply.Bulk(out ? "to" : "from");
+    c.reply.Bulk("node");
+    c.reply.Bulk(l->node->name);
+    c.reply.Bulk("create-time");
+    c.reply.Integer(l->ctime);
+    c.reply.Bulk("events");
+    // Every link reads once connected; one writes while it has a backlog.
+    std::string ev = l->connecting ? "" : "r";
+    if (l->connecting || !l->wbuf.empty()) ev += "w";
+    c.reply.Bulk(ev);
+    c.reply.Bulk("send-buffer-allocated");
+    c.reply.Integer(static_cast<int64_t>(l->wbuf.capacity()));
+    c.reply.Bulk("send-buffer-used");
+    c.reply.Integer(static_cast<int64_t>(l->wbuf.size()));
+  }
+}
+
 void ResetLinks() {
   for (auto& l : g_links) FreeLink(l.get());
 }
@@ -872,6 +964,7 @@ common::Status Init(net::EventLoop* loop) {
   }
   UpdateState();
   InstallRedirect();
+  commands::GetState().cluster_publish = PropagatePublish;
   Node* m = st.myself->master;
   if ((st.myself->flags & bus::kSlave) && m && !m->ip.empty() && GetHooks().set_master)
     GetHooks().set_master(m->ip, m->port);
@@ -931,6 +1024,19 @@ void Cron(int64_t now) {
       }
     }
   }
+  // cluster-link-sendbuf-limit: a link whose peer does not read is freed
+  // (an outbound one is reconnected by the next cron).
+  const uint64_t limit = GetSettings().link_sendbuf_limit;
+  if (limit) {
+    for (auto& l : g_links) {
+      if (l->dead || l->wbuf.capacity() <= limit) continue;
+      LOG_WARNING("Freeing cluster link(%s node %s) because its send buffer of %zu bytes exceeds "
+                  "cluster-link-sendbuf-limit", l->inbound ? "from" : "to",
+                  l->node ? l->node->name.c_str() : "unknown", l->wbuf.capacity());
+      st.links_limit_exceeded++;
+      FreeLink(l.get());
+    }
+  }
   for (auto it = st.blacklist.begin(); it != st.blacklist.end();) {
     if (it->second < now) {
       it = st.blacklist.erase(it);
@@ -944,6 +1050,17 @@ void Cron(int64_t now) {
 
 void BeforeSleep() {
   ReapLinks();
+  if (g_any_shard_slot_lost) {
+    g_any_shard_slot_lost = false;
+    State& st = S();
+    const Node* master = (st.myself->flags & bus::kSlave) && st.myself->master ? st.myself->master : st.myself;
+    std::vector<bool> lost(kSlots);
+    for (int s = 0; s < kSlots; s++)
+      if (g_shard_slots_lost[static_cast<size_t>(s)] && st.slot_owner[s] != master) lost[static_cast<size_t>(s)] = true;
+    std::fill(g_shard_slots_lost.begin(), g_shard_slots_lost.end(), false);
+    commands::PubsubDropShardChannels(
+        [&lost](std::string_view ch) { return lost[static_cast<size_t>(KeySlot(ch))]; });
+  }
   if (!g_save_pending) return;
   common::Status s = SaveConfig();
   if (!s.ok()) LOG_WARNING("Cluster config could not be saved: %s", s.message().c_str());

@@ -44,6 +44,8 @@ struct Settings {
   int announce_port = 0, announce_bus_port = 0;
   bool require_full_coverage = true;
   bool allow_reads_when_down = false;
+  bool allow_pubsubshard_when_down = true;
+  uint64_t link_sendbuf_limit = 0;  // bytes a link may buffer to send (0: no limit)
   std::vector<std::string> bind;  // the clients' bind addresses, which the bus shares
 };
 Settings& GetSettings();
@@ -63,6 +65,8 @@ common::Status Init(net::EventLoop* loop);
 void Cron(int64_t now_ms);
 // Before sleeping: saves nodes.conf when it changed.
 void BeforeSleep();
+// Bytes held by the bus links (INFO's mem_cluster_links).
+size_t LinksMemory();
 void RegisterCommands(commands::Registry& reg);
 
 }  // namespace cluster

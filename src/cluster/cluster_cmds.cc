@@ -85,7 +85,7 @@ std::string InfoText() {
     received += st.stats_received[i];
   }
   field("cluster_stats_messages_received", std::to_string(received));
-  field("total_cluster_links_buffer_limit_exceeded", "0");
+  field("total_cluster_links_buffer_limit_exceeded", std::to_string(st.links_limit_exceeded));
   return o;
 }
 
@@ -375,6 +375,8 @@ void ClusterCommand(Client& c) {
     SlotsReply(c);
   } else if (is("shards")) {
     ShardsReply(c);
+  } else if (is("links")) {
+    LinksReply(c);
   } else if (is("addslots") || is("delslots")) {
     ChangeSlots(c, is("addslots"), false);
   } else if (is("addslotsrange") || is("delslotsrange")) {
@@ -587,7 +589,9 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   int slot = -1;
   bool write = false;
   auto check = [&](const CommandSpec& cs, const std::vector<std::string_view>& argv) -> bool {
-    if (!commands::CommandHasKeys(cs)) return true;
+    // Shard channels (not_key specs) hash to slots too (Redis's
+    // GET_KEYSPEC_INCLUDE_NOT_KEYS).
+    if (!commands::CommandHasKeys(cs, /*include_not_keys=*/true)) return true;
     // As Redis 7.0's getKeysFromCommandWithSpecs: an incomplete spec
     // defers to the command's getkeys procedure (MIGRATE ... KEYS).
     bool incomplete = false;
@@ -596,7 +600,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
       refs.clear();
       cs.getkeys(argv, &refs);
     } else {
-      commands::GetKeysFromCommand(cs, argv, &refs);
+      commands::GetKeysFromCommand(cs, argv, &refs, /*include_not_keys=*/true);
     }
     const uint32_t fl = cs.flags | (cs.parent ? cs.parent->flags : 0);
     if (!refs.empty() && (fl & commands::kWrite)) write = true;
@@ -621,13 +625,20 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
     return true;
   }
   if (keys.empty()) return false;
+  // SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH: shard channels hash like keys.
+  const bool pubsubshard = (cmd.flags & commands::kPubsub) && !cmd.key_specs.empty();
   Node* owner = st.slot_owner[slot];
   if (owner == nullptr) {
     *err = "CLUSTERDOWN Hash slot not served";
     return true;
   }
   if (!st.ok) {
-    if (!GetSettings().allow_reads_when_down) {
+    if (pubsubshard) {
+      if (!GetSettings().allow_pubsubshard_when_down) {
+        *err = "CLUSTERDOWN The cluster is down";
+        return true;
+      }
+    } else if (!GetSettings().allow_reads_when_down) {
       *err = "CLUSTERDOWN The cluster is down";
       return true;
     }
@@ -643,7 +654,8 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
       if (d == nullptr || d->FindEntry(k) == nullptr) return true;
     return false;
   };
-  if (owner == st.myself && !st.migrating_to[slot].empty() && missing()) {
+  // A shard channel stays served here until the slot has moved.
+  if (owner == st.myself && !st.migrating_to[slot].empty() && !pubsubshard && missing()) {
     Node* target = FindNode(st.migrating_to[slot]);
     if (target) {
       *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target);
@@ -652,8 +664,9 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   }
   if (owner != st.myself && asking && !st.importing_from[slot].empty()) return false;
   if (owner != st.myself) {
-    // READONLY: a replica serves reads of its master's slots.
-    if ((c.flags & commands::kClientReadonly) && !write && (st.myself->flags & bus::kSlave) &&
+    // READONLY: a replica serves reads of its master's slots; shard
+    // channels are served by every node of the shard.
+    if (((c.flags & commands::kClientReadonly) || pubsubshard) && !write && (st.myself->flags & bus::kSlave) &&
         st.myself->master == owner)
       return false;
     *err = "MOVED " + std::to_string(slot) + " " + Endpoint(*owner);
@@ -697,6 +710,7 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", kCatSlow},
       {"keyslot", 3, kStale, 0, 0, 0, ClusterCommand, "cluster", "Returns the hash slot of the specified key",
        "3.0.0", kCatSlow},
+      {"links", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0", kCatSlow},
       {"meet", -4, adm, 0, 0, 0, ClusterCommand, "cluster", "Force a node cluster to handshake with another node",
        "3.0.0", cat_adm},
       {"myid", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Return the node id", "3.0.0", kCatSlow},

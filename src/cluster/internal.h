@@ -46,6 +46,7 @@ struct State {
   bool ok = false;  // cluster_state
   int size = 0;     // masters serving slots
   std::array<uint64_t, 16> stats_sent{}, stats_received{};
+  uint64_t links_limit_exceeded = 0;  // links freed over cluster-link-sendbuf-limit
 };
 State& S();
 
@@ -59,6 +60,8 @@ void UpdateState();
 int BusPortAnnounced();
 std::string NodeDescription(const Node& n);  // a CLUSTER NODES / nodes.conf line, no newline
 void ResetLinks();
+// CLUSTER LINKS: every node's outbound and inbound link.
+void LinksReply(commands::Client& c);
 // Installs the dispatcher's redirection (cluster_cmds.cc).
 void InstallRedirect();
 

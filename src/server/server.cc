@@ -300,6 +300,8 @@ common::Status ApplyConfigMirrors() {
   cs.announce_bus_port = cfg.cluster_announce_bus_port;
   cs.require_full_coverage = cfg.cluster_require_full_coverage;
   cs.allow_reads_when_down = cfg.cluster_allow_reads_when_down;
+  cs.allow_pubsubshard_when_down = cfg.cluster_allow_pubsubshard_when_down;
+  cs.link_sendbuf_limit = static_cast<uint64_t>(cfg.cluster_link_sendbuf_limit);
   cs.bind = cfg.bind;
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
