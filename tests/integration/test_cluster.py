@@ -201,12 +201,15 @@ def test_create_three_of_ours(server_factory):
 
 
 @pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
-def test_mixed_cluster_with_redis(server_factory):
-    nodes = [cluster_node(server_factory), cluster_node(server_factory, binary=REAL_SERVER),
-             cluster_node(server_factory)]
+@pytest.mark.parametrize("real_nodes", [1, 2], ids=["two-of-ours", "one-of-ours"])
+def test_mixed_cluster_with_redis(server_factory, real_nodes):
+    """Two of ours and one Redis 7.0, and the reverse: one of ours and two
+    Redis 7.0 nodes (ours is the first, the one redis-cli is pointed at)."""
+    nodes = [cluster_node(server_factory), cluster_node(server_factory, binary=REAL_SERVER)]
+    nodes.append(cluster_node(server_factory, binary=REAL_SERVER if real_nodes == 2 else None))
     create_cluster(nodes)
     check_and_use(nodes)
-    # Redis sees our nodes as connected masters with their epochs.
+    # Redis sees every node as a connected master with its epoch.
     real_view = nodes[1].client().execute_command("CLUSTER", "NODES").decode().splitlines()
     assert len(real_view) == 3
     for line in real_view:
