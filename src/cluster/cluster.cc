@@ -4,6 +4,7 @@
 #include "cluster/internal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ std::vector<std::unique_ptr<Link>> g_links;
 std::vector<int> g_listen_fds;
 net::EventLoop* g_loop = nullptr;
 bool g_save_pending = false;
+int g_lock_fd = -1;  // nodes.conf, flock'ed: one node per file
 // Slots this node's shard stopped serving since the last BeforeSleep: their
 // shard channels' subscribers are unsubscribed then.
 std::vector<bool> g_shard_slots_lost(kSlots);
@@ -344,6 +346,25 @@ void SetRoleFrom(Node* sender, std::string_view msg) {
   }
 }
 
+// Redis's nodeUpdateAddressIfNeeded: a PING on an inbound link carries the
+// sender's address as it announces it now (CONFIG SET cluster-announce-*,
+// a restart on another port); our link to it is remade there.
+void UpdateAddressFrom(Node* sender, Link* l, std::string_view msg) {
+  std::string ip = bus::GetStr(msg, bus::kOffMyIp, bus::kIpLen);
+  if (ip.empty() && !net::PeerName(l->fd, &ip, nullptr)) return;
+  const int port = bus::Get16(msg, bus::kOffPort), cport = bus::Get16(msg, bus::kOffCport);
+  if (ip == sender->ip && port == sender->port && cport == sender->cport) return;
+  sender->ip = ip;
+  sender->port = port;
+  sender->cport = cport;
+  sender->flags = static_cast<uint16_t>(sender->flags & ~bus::kNoAddr);
+  if (sender->link) FreeLink(sender->link);
+  LOG_NOTICE("Address updated for node %s, now %s:%d", sender->name.c_str(), ip.c_str(), port);
+  MarkConfigChanged();
+  Node* me = S().myself;
+  if ((me->flags & bus::kSlave) && me->master == sender && GetHooks().set_master) GetHooks().set_master(ip, port);
+}
+
 // One message from the bus. Returns false when the link must be dropped.
 bool ProcessPacket(Link* l, std::string_view msg) {
   State& st = S();
@@ -464,7 +485,8 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       }
     }
     if (!sender) return true;
-    // The sender's address as it announces it (it may have moved).
+    if (type == bus::kMsgPing && l->inbound) UpdateAddressFrom(sender, l, msg);
+    // The sender's hostname as it announces it.
     if (!l->inbound && sender == l->node) {
       std::string host;
       if (msg.size() > explen && (static_cast<uint8_t>(msg[bus::kOffMflags]) & bus::kMsgFlag0ExtData)) {
@@ -650,6 +672,7 @@ common::Status LoadConfig(const std::string& path, bool* found) {
   size_t n;
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
   fclose(f);
+  if (text.empty()) return common::Status::Ok();  // a new file (the lock's)
   State& st = S();
   std::vector<std::pair<Node*, std::string>> masters;
   for (std::string_view line : SplitChar(text, '\n')) {
@@ -716,6 +739,26 @@ common::Status LoadConfig(const std::string& path, bool* found) {
   if (st.myself == nullptr)
     return common::Status::InvalidArgument("Unrecoverable error: corrupted cluster config file (no myself).");
   *found = true;
+  return common::Status::Ok();
+}
+
+// Redis's clusterLockConfig: an exclusive flock on nodes.conf, kept while
+// the server runs, so two nodes never share one file. The file is replaced
+// by rename on each save: the new one is locked then (LockConfig again).
+common::Status LockConfig(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return common::Status::IoError("Can't open " + path + " in order to acquire a lock: " + strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    close(fd);
+    if (err == EWOULDBLOCK)
+      return common::Status::IoError("Sorry, the cluster configuration file " + path +
+                                     " is already used by a different Redis Cluster node. Please make sure that "
+                                     "different nodes use different cluster configuration files.");
+    return common::Status::IoError("Impossible to lock " + path + ": " + strerror(err));
+  }
+  if (g_lock_fd >= 0) close(g_lock_fd);
+  g_lock_fd = fd;
   return common::Status::Ok();
 }
 
@@ -819,6 +862,10 @@ common::Status SaveConfig() {
   if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     return common::Status::IoError(std::string("Could not save ") + path + ": " + strerror(errno));
+  }
+  if (g_lock_fd >= 0) {
+    common::Status s = LockConfig(path);
+    if (!s.ok()) LOG_WARNING("%s", s.message().c_str());
   }
   return common::Status::Ok();
 }
@@ -934,7 +981,9 @@ common::Status Init(net::EventLoop* loop) {
   State& st = S();
   const Settings& cfg = GetSettings();
   bool found = false;
-  common::Status s = LoadConfig(cfg.config_file, &found);
+  common::Status s = LockConfig(cfg.config_file);
+  if (!s.ok()) return s;
+  s = LoadConfig(cfg.config_file, &found);
   if (!s.ok()) return s;
   if (!found) {
     st.myself = CreateNode("", bus::kMyself | bus::kMaster);
@@ -942,10 +991,7 @@ common::Status Init(net::EventLoop* loop) {
   } else {
     LOG_NOTICE("Node configuration loaded, I'm %.40s", st.myself->name.c_str());
   }
-  st.myself->port = cfg.announce_port ? cfg.announce_port : cfg.port;
-  st.myself->cport = BusPortAnnounced();
-  if (!cfg.announce_ip.empty()) st.myself->ip = cfg.announce_ip;
-  st.myself->hostname = cfg.announce_hostname;
+  SettingsChanged();
   s = SaveConfig();
   if (!s.ok()) return s;
   const int port = cfg.bus_port ? cfg.bus_port : cfg.port + 10000;
@@ -969,6 +1015,25 @@ common::Status Init(net::EventLoop* loop) {
   if ((st.myself->flags & bus::kSlave) && m && !m->ip.empty() && GetHooks().set_master)
     GetHooks().set_master(m->ip, m->port);
   return common::Status::Ok();
+}
+
+void SettingsChanged() {
+  Node* me = S().myself;
+  if (me == nullptr) return;
+  const Settings& cfg = GetSettings();
+  const int port = cfg.announce_port ? cfg.announce_port : cfg.port;
+  const int cport = BusPortAnnounced();
+  // An announced address given up: our own is learned again from the next
+  // PING, as at start-up.
+  static std::string announced;
+  std::string ip = cfg.announce_ip.empty() ? (me->ip == announced ? "" : me->ip) : cfg.announce_ip;
+  announced = cfg.announce_ip;
+  if (me->port == port && me->cport == cport && me->ip == ip && me->hostname == cfg.announce_hostname) return;
+  me->port = port;
+  me->cport = cport;
+  me->ip = ip;
+  me->hostname = cfg.announce_hostname;
+  MarkConfigChanged();
 }
 
 void Cron(int64_t now) {

@@ -49,6 +49,9 @@ struct Settings {
   std::vector<std::string> bind;  // the clients' bind addresses, which the bus shares
 };
 Settings& GetSettings();
+// After the settings changed (CONFIG SET cluster-announce-*): myself's
+// address and hostname follow, and go out with the next PING.
+void SettingsChanged();
 
 // What the server provides (installed before Init).
 struct Hooks {

@@ -303,6 +303,7 @@ common::Status ApplyConfigMirrors() {
   cs.allow_pubsubshard_when_down = cfg.cluster_allow_pubsubshard_when_down;
   cs.link_sendbuf_limit = static_cast<uint64_t>(cfg.cluster_link_sendbuf_limit);
   cs.bind = cfg.bind;
+  cluster::SettingsChanged();
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;

@@ -355,3 +355,35 @@ def test_setslot_errors_and_ask(server_factory):
     while slot_map(a) != slot_map(b):
         assert time.time() < deadline, (slot_map(a), slot_map(b))
         time.sleep(0.05)
+
+
+def test_nodes_conf_is_locked_and_announce_follows_config_set(server_factory, datadir):
+    conf = os.path.join(datadir, "nodes-shared.conf")
+    a = cluster_node(server_factory, extra=["--cluster-config-file", conf])
+    # A second node given the same nodes.conf refuses to start, as Redis's.
+    with pytest.raises(RuntimeError, match="is already used by a different Redis Cluster node"):
+        cluster_node(server_factory, extra=["--cluster-config-file", conf])
+    myid = a.client().execute_command("CLUSTER", "MYID").decode()
+    with open(conf) as f:
+        assert f.read().startswith(myid + " ")
+    # CONFIG SET cluster-announce-*: myself and a peer see the change without
+    # a restart, and nodes.conf keeps it.
+    b = cluster_node(server_factory)
+    bus_a = a.client().config_get("cluster-port")["cluster-port"]
+    assert b.client().execute_command("CLUSTER", "MEET", "127.0.0.1", a.port, bus_a) in (b"OK", True)
+    ca = a.client()
+    ca.config_set("cluster-announce-hostname", "tiered-a.example")
+    ca.config_set("cluster-announce-bus-port", 31999)
+
+    def line_of(node):
+        for line in node.client().execute_command("CLUSTER", "NODES").decode().splitlines():
+            if line.startswith(myid):
+                return line.split()[1]
+        return ""
+    deadline = time.time() + 20
+    while time.time() < deadline and line_of(b) != f"127.0.0.1:{a.port}@31999,tiered-a.example":
+        time.sleep(0.1)
+    assert line_of(b) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
+    assert line_of(a) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
+    with open(conf) as f:
+        assert f"@31999,tiered-a.example myself" in f.read()
