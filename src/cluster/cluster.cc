@@ -19,11 +19,14 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "net/socket.h"
+#include "net/tls.h"
 
 namespace cluster {
 
 // A connection on the bus: outbound (ours to `node`, we PING on it) or
-// inbound (accepted; `node` is set once the sender is known).
+// inbound (accepted; `node` is set once the sender is known). With
+// tls-cluster its bytes go through `tls` (owned), whose handshake runs
+// inside the first reads and writes.
 struct Link {
   int fd = -1;
   bool inbound = false;
@@ -32,6 +35,7 @@ struct Link {
   Node* node = nullptr;
   int64_t ctime = 0;
   std::string rbuf, wbuf;
+  net::TlsConn* tls = nullptr;
 };
 
 namespace {
@@ -81,6 +85,8 @@ bool g_any_shard_slot_lost = false;
 void FreeLink(Link* l) {
   if (l->dead) return;
   l->dead = true;
+  delete l->tls;
+  l->tls = nullptr;
   if (l->fd >= 0) {
     g_loop->DelFileEvent(l->fd, net::kReadable | net::kWritable);
     close(l->fd);
@@ -104,31 +110,52 @@ void Consume(Link* l, size_t n) {
   if (l->wbuf.empty() && l->wbuf.capacity() > 64 * 1024) std::string().swap(l->wbuf);
 }
 
+// Writes what the link has queued; waits for writability when the socket
+// (or a TLS record) is full. A TLS link waiting for its peer's handshake
+// bytes waits for readability instead: ReadHandler flushes it then.
+void Flush(Link* l) {
+  if (l->tls && l->wbuf.empty() && !l->tls->HandshakeDone()) {
+    if (!l->tls->Handshake()) {
+      FreeLink(l);
+      return;
+    }
+    if (l->tls->WantsWrite()) {
+      (void)g_loop->AddFileEvent(l->fd, net::kWritable, WriteHandler, l);
+      return;
+    }
+  }
+  while (!l->dead && !l->wbuf.empty()) {
+    ssize_t n = l->tls ? l->tls->Write(l->wbuf.data(), l->wbuf.size()) : write(l->fd, l->wbuf.data(), l->wbuf.size());
+    if (n > 0) {
+      Consume(l, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (l->tls == nullptr || l->tls->WantsWrite()) {
+        (void)g_loop->AddFileEvent(l->fd, net::kWritable, WriteHandler, l);
+      } else {
+        g_loop->DelFileEvent(l->fd, net::kWritable);
+      }
+      return;
+    }
+    if (l->tls) LOG_VERBOSE("TLS error on a cluster bus link: %s", l->tls->error().c_str());
+    FreeLink(l);
+    return;
+  }
+  if (!l->dead) g_loop->DelFileEvent(l->fd, net::kWritable);
+}
+
 void SendRaw(Link* l, std::string msg) {
   if (l->dead) return;
   State& st = S();
   st.stats_sent[bus::Get16(msg, bus::kOffType) & 15]++;
   l->wbuf += msg;
   if (l->connecting) return;
-  ssize_t n = write(l->fd, l->wbuf.data(), l->wbuf.size());
-  if (n > 0) Consume(l, static_cast<size_t>(n));
-  if (n < 0 && errno != EAGAIN && errno != EINTR) {
-    FreeLink(l);
-    return;
-  }
-  if (!l->wbuf.empty()) (void)g_loop->AddFileEvent(l->fd, net::kWritable, WriteHandler, l);
+  Flush(l);
 }
 
-void WriteHandler(net::EventLoop*, int fd, void* data, int) {
-  auto* l = static_cast<Link*>(data);
-  ssize_t n = write(fd, l->wbuf.data(), l->wbuf.size());
-  if (n < 0 && errno != EAGAIN && errno != EINTR) {
-    FreeLink(l);
-    return;
-  }
-  if (n > 0) Consume(l, static_cast<size_t>(n));
-  if (l->wbuf.empty()) g_loop->DelFileEvent(fd, net::kWritable);
-}
+void WriteHandler(net::EventLoop*, int, void* data, int) { Flush(static_cast<Link*>(data)); }
 
 // What a replica announces: its master's slots and config epoch.
 const Node* SlotsSource() {
@@ -145,7 +172,10 @@ std::string BuildHeader(uint16_t type, size_t data_len) {
   memcpy(&b[bus::kOffSig], "RCmb", 4);
   bus::Put32(b, bus::kOffTotlen, static_cast<uint32_t>(b.size()));
   bus::Put16(b, bus::kOffVer, 1);
-  bus::Put16(b, bus::kOffPort, static_cast<uint16_t>(cfg.announce_port ? cfg.announce_port : cfg.port));
+  int port = 0, pport = 0;
+  PortsAnnounced(&port, &pport);
+  bus::Put16(b, bus::kOffPort, static_cast<uint16_t>(port));
+  bus::Put16(b, bus::kOffPport, static_cast<uint16_t>(pport));
   bus::Put16(b, bus::kOffType, type);
   bus::Put64(b, bus::kOffCurrentEpoch, st.current_epoch);
   const Node* src = SlotsSource();
@@ -353,6 +383,7 @@ void UpdateAddressFrom(Node* sender, Link* l, std::string_view msg) {
   std::string ip = bus::GetStr(msg, bus::kOffMyIp, bus::kIpLen);
   if (ip.empty() && !net::PeerName(l->fd, &ip, nullptr)) return;
   const int port = bus::Get16(msg, bus::kOffPort), cport = bus::Get16(msg, bus::kOffCport);
+  sender->pport = bus::Get16(msg, bus::kOffPport);
   if (ip == sender->ip && port == sender->port && cport == sender->cport) return;
   sender->ip = ip;
   sender->port = port;
@@ -362,7 +393,8 @@ void UpdateAddressFrom(Node* sender, Link* l, std::string_view msg) {
   LOG_NOTICE("Address updated for node %s, now %s:%d", sender->name.c_str(), ip.c_str(), port);
   MarkConfigChanged();
   Node* me = S().myself;
-  if ((me->flags & bus::kSlave) && me->master == sender && GetHooks().set_master) GetHooks().set_master(ip, port);
+  if ((me->flags & bus::kSlave) && me->master == sender && GetHooks().set_master)
+    GetHooks().set_master(ip, ReplicationPort(*sender));
 }
 
 // One message from the bus. Returns false when the link must be dropped.
@@ -457,6 +489,7 @@ bool ProcessPacket(Link* l, std::string_view msg) {
         RenameNode(ln, sender_name);
         ln->flags = static_cast<uint16_t>(ln->flags & ~bus::kHandshake);
         ln->flags |= (bus::Get16(msg, bus::kOffFlags) & (bus::kMaster | bus::kSlave));
+        ln->pport = bus::Get16(msg, bus::kOffPport);
         if (!(ln->flags & (bus::kMaster | bus::kSlave))) ln->flags |= bus::kMaster;
         MarkConfigChanged();
         sender = ln;
@@ -545,13 +578,22 @@ bool ProcessPacket(Link* l, std::string_view msg) {
 void ReadHandler(net::EventLoop*, int fd, void* data, int) {
   auto* l = static_cast<Link*>(data);
   char buf[16 * 1024];
-  ssize_t n = read(fd, buf, sizeof(buf));
+  ssize_t n = l->tls ? l->tls->Read(buf, sizeof(buf)) : read(fd, buf, sizeof(buf));
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    if (l->tls && n < 0) LOG_VERBOSE("TLS error on a cluster bus link: %s", l->tls->error().c_str());
     FreeLink(l);
     return;
   }
-  if (n < 0) return;
+  // A TLS handshake that moved on may let queued messages out, or wait to
+  // write its own record.
+  if (l->tls && (!l->wbuf.empty() || (n < 0 && l->tls->WantsWrite()))) Flush(l);
+  if (n < 0 || l->dead) return;
   l->rbuf.append(buf, static_cast<size_t>(n));
+  while (l->tls && l->tls->Pending() > 0) {
+    ssize_t m = l->tls->Read(buf, std::min(sizeof(buf), l->tls->Pending()));
+    if (m <= 0) break;
+    l->rbuf.append(buf, static_cast<size_t>(m));
+  }
   size_t pos = 0;
   while (!l->dead && l->rbuf.size() - pos >= 14) {
     std::string_view rest(l->rbuf.data() + pos, l->rbuf.size() - pos);
@@ -590,6 +632,10 @@ void ConnectedHandler(net::EventLoop*, int fd, void* data, int) {
   }
   g_loop->DelFileEvent(fd, net::kWritable);
   l->connecting = false;
+  if (GetSettings().tls && (l->tls = net::TlsConn::Connect(fd)) == nullptr) {
+    FreeLink(l);
+    return;
+  }
   if (!g_loop->AddFileEvent(fd, net::kReadable, ReadHandler, l).ok()) {
     FreeLink(l);
     return;
@@ -629,8 +675,12 @@ void AcceptHandler(net::EventLoop*, int fd, void*, int) {
     l->fd = cfd;
     l->inbound = true;
     l->ctime = common::MsTime();
-    if (!g_loop->AddFileEvent(cfd, net::kReadable, ReadHandler, l.get()).ok()) {
+    if (GetSettings().tls && (l->tls = net::TlsConn::Accept(cfd)) == nullptr) {
       close(cfd);
+      continue;
+    }
+    if (!g_loop->AddFileEvent(cfd, net::kReadable, ReadHandler, l.get()).ok()) {
+      FreeLink(l.get());
       continue;
     }
     g_links.push_back(std::move(l));
@@ -794,10 +844,35 @@ int Node::NumSlots() const {
   return n;
 }
 
+// The bus listens on cluster-port, else 10000 above the clients' port (the
+// TLS one under tls-cluster).
+int BusPort() {
+  const Settings& cfg = GetSettings();
+  return cfg.bus_port ? cfg.bus_port : (cfg.tls ? cfg.tls_port : cfg.port) + 10000;
+}
+
 int BusPortAnnounced() {
   const Settings& cfg = GetSettings();
-  if (cfg.announce_bus_port) return cfg.announce_bus_port;
-  return cfg.bus_port ? cfg.bus_port : cfg.port + 10000;
+  return cfg.announce_bus_port ? cfg.announce_bus_port : BusPort();
+}
+
+void PortsAnnounced(int* port, int* pport) {
+  const Settings& cfg = GetSettings();
+  if (cfg.tls) {
+    *port = cfg.announce_tls_port ? cfg.announce_tls_port : cfg.tls_port;
+    *pport = cfg.announce_port ? cfg.announce_port : cfg.port;
+  } else {
+    *port = cfg.announce_port ? cfg.announce_port : cfg.port;
+    *pport = 0;
+  }
+}
+
+int ClientPort(const Node& n, const commands::Client& c) {
+  return GetSettings().tls && c.tls == nullptr && n.pport ? n.pport : n.port;
+}
+
+int ReplicationPort(const Node& n) {
+  return GetSettings().tls && !GetSettings().tls_replication && n.pport ? n.pport : n.port;
 }
 
 Node* FindNode(const std::string& name) {
@@ -891,11 +966,11 @@ void UpdateState() {
   st.size = size;
 }
 
-std::string NodeDescription(const Node& n) {
+std::string NodeDescription(const Node& n, const commands::Client* client) {
   State& st = S();
   std::string o = n.name;
   o += ' ';
-  o += n.ip + ":" + std::to_string(n.port) + "@" + std::to_string(n.cport);
+  o += n.ip + ":" + std::to_string(client ? ClientPort(n, *client) : n.port) + "@" + std::to_string(n.cport);
   if (!n.hostname.empty()) o += "," + n.hostname;
   o += ' ';
   std::string fl;
@@ -994,7 +1069,7 @@ common::Status Init(net::EventLoop* loop) {
   SettingsChanged();
   s = SaveConfig();
   if (!s.ok()) return s;
-  const int port = cfg.bus_port ? cfg.bus_port : cfg.port + 10000;
+  const int port = BusPort();
   if (port > 65535) return common::Status::InvalidArgument("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.");
   for (const std::string& addr : cfg.bind) {
     std::string skipped;
@@ -1013,7 +1088,7 @@ common::Status Init(net::EventLoop* loop) {
   commands::GetState().cluster_publish = PropagatePublish;
   Node* m = st.myself->master;
   if ((st.myself->flags & bus::kSlave) && m && !m->ip.empty() && GetHooks().set_master)
-    GetHooks().set_master(m->ip, m->port);
+    GetHooks().set_master(m->ip, ReplicationPort(*m));
   return common::Status::Ok();
 }
 
@@ -1021,15 +1096,19 @@ void SettingsChanged() {
   Node* me = S().myself;
   if (me == nullptr) return;
   const Settings& cfg = GetSettings();
-  const int port = cfg.announce_port ? cfg.announce_port : cfg.port;
+  int port = 0, pport = 0;
+  PortsAnnounced(&port, &pport);
   const int cport = BusPortAnnounced();
   // An announced address given up: our own is learned again from the next
   // PING, as at start-up.
   static std::string announced;
   std::string ip = cfg.announce_ip.empty() ? (me->ip == announced ? "" : me->ip) : cfg.announce_ip;
   announced = cfg.announce_ip;
-  if (me->port == port && me->cport == cport && me->ip == ip && me->hostname == cfg.announce_hostname) return;
+  if (me->port == port && me->pport == pport && me->cport == cport && me->ip == ip &&
+      me->hostname == cfg.announce_hostname)
+    return;
   me->port = port;
+  me->pport = pport;
   me->cport = cport;
   me->ip = ip;
   me->hostname = cfg.announce_hostname;

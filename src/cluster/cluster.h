@@ -46,6 +46,11 @@ struct Settings {
   bool allow_reads_when_down = false;
   bool allow_pubsubshard_when_down = true;
   uint64_t link_sendbuf_limit = 0;  // bytes a link may buffer to send (0: no limit)
+  // tls-cluster: the bus runs over TLS, and the port a node announces is
+  // its tls-port (the plaintext one goes as pport), as Redis 7.0's.
+  bool tls = false;
+  bool tls_replication = false;
+  int tls_port = 0, announce_tls_port = 0;
   std::vector<std::string> bind;  // the clients' bind addresses, which the bus shares
 };
 Settings& GetSettings();

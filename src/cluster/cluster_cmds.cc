@@ -39,7 +39,7 @@ bool GetSlotOrReply(Client& c, std::string_view arg, int* slot) {
   return true;
 }
 
-std::string Endpoint(const Node& n) { return n.ip + ":" + std::to_string(n.port); }
+std::string Endpoint(const Node& n, const Client& c) { return n.ip + ":" + std::to_string(ClientPort(n, c)); }
 
 std::string InfoText() {
   State& st = S();
@@ -93,7 +93,7 @@ std::string InfoText() {
 void SlotsNodeReply(Client& c, const Node& n) {
   c.reply.ArrayHeader(4);
   c.reply.Bulk(n.ip);
-  c.reply.Integer(n.port);
+  c.reply.Integer(ClientPort(n, c));
   c.reply.Bulk(n.name);
   if (n.hostname.empty()) {
     c.reply.MapHeader(0);
@@ -136,11 +136,21 @@ void SlotsReply(Client& c) {
 
 void ShardNodeReply(Client& c, const Node& n) {
   const bool has_host = !n.hostname.empty();
-  c.reply.MapHeader(has_host ? 8 : 7);
+  // Under tls-cluster: "port" the plaintext one (when the node has one),
+  // and "tls-port".
+  const bool tls = GetSettings().tls;
+  const bool has_plain = !tls || n.pport != 0;
+  c.reply.MapHeader((has_host ? 8 : 7) + (tls && has_plain ? 1 : 0));
   c.reply.Bulk("id");
   c.reply.Bulk(n.name);
-  c.reply.Bulk("port");
-  c.reply.Integer(n.port);
+  if (has_plain) {
+    c.reply.Bulk("port");
+    c.reply.Integer(tls ? n.pport : n.port);
+  }
+  if (tls) {
+    c.reply.Bulk("tls-port");
+    c.reply.Integer(n.port);
+  }
   c.reply.Bulk("ip");
   c.reply.Bulk(n.ip);
   c.reply.Bulk("endpoint");
@@ -350,7 +360,7 @@ void Replicate(Client& c) {
   }
   me->flags = static_cast<uint16_t>((me->flags & ~bus::kMaster) | bus::kSlave);
   me->master = n;
-  if (GetHooks().set_master) GetHooks().set_master(n->ip, n->port);
+  if (GetHooks().set_master) GetHooks().set_master(n->ip, ReplicationPort(*n));
   MarkConfigChanged();
   UpdateState();
   c.reply.Ok();
@@ -369,7 +379,7 @@ void ClusterCommand(Client& c) {
     c.reply.Verbatim(InfoText(), "txt");
   } else if (is("nodes")) {
     std::string o;
-    for (auto& [name, n] : st.nodes) o += NodeDescription(*n) + "\n";
+    for (auto& [name, n] : st.nodes) o += NodeDescription(*n, &c) + "\n";
     c.reply.Verbatim(o, "txt");
   } else if (is("slots")) {
     SlotsReply(c);
@@ -476,7 +486,7 @@ void ClusterCommand(Client& c) {
     }
     std::vector<const Node*> reps = ReplicasOf(n);
     c.reply.ArrayHeader(reps.size());
-    for (const Node* r : reps) c.reply.Bulk(NodeDescription(*r));
+    for (const Node* r : reps) c.reply.Bulk(NodeDescription(*r, &c));
   } else if (is("count-failure-reports")) {
     Node* n = FindNode(std::string(c.argv[2]));
     if (!n) {
@@ -658,7 +668,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   if (owner == st.myself && !st.migrating_to[slot].empty() && !pubsubshard && missing()) {
     Node* target = FindNode(st.migrating_to[slot]);
     if (target) {
-      *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target);
+      *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target, c);
       return true;
     }
   }
@@ -669,7 +679,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
     if (((c.flags & commands::kClientReadonly) || pubsubshard) && !write && (st.myself->flags & bus::kSlave) &&
         st.myself->master == owner)
       return false;
-    *err = "MOVED " + std::to_string(slot) + " " + Endpoint(*owner);
+    *err = "MOVED " + std::to_string(slot) + " " + Endpoint(*owner, c);
     return true;
   }
   return false;

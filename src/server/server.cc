@@ -302,6 +302,10 @@ common::Status ApplyConfigMirrors() {
   cs.allow_reads_when_down = cfg.cluster_allow_reads_when_down;
   cs.allow_pubsubshard_when_down = cfg.cluster_allow_pubsubshard_when_down;
   cs.link_sendbuf_limit = static_cast<uint64_t>(cfg.cluster_link_sendbuf_limit);
+  cs.tls = cfg.tls_cluster;
+  cs.tls_replication = cfg.tls_replication;
+  cs.tls_port = cfg.tls_port;
+  cs.announce_tls_port = cfg.cluster_announce_tls_port;
   cs.bind = cfg.bind;
   cluster::SettingsChanged();
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
