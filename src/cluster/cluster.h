@@ -48,6 +48,10 @@ struct Settings {
   uint64_t link_sendbuf_limit = 0;  // bytes a link may buffer to send (0: no limit)
   // tls-cluster: the bus runs over TLS, and the port a node announces is
   // its tls-port (the plaintext one goes as pport), as Redis 7.0's.
+  // cluster-preferred-endpoint-type: what CLUSTER SLOTS/SHARDS and -MOVED
+  // give as a node's address.
+  enum class Endpoint { kIp, kHostname, kUnknown };
+  Endpoint preferred_endpoint = Endpoint::kIp;
   bool tls = false;
   bool tls_replication = false;
   int tls_port = 0, announce_tls_port = 0;

@@ -39,7 +39,20 @@ bool GetSlotOrReply(Client& c, std::string_view arg, int* slot) {
   return true;
 }
 
-std::string Endpoint(const Node& n, const Client& c) { return n.ip + ":" + std::to_string(ClientPort(n, c)); }
+// Redis's getPreferredEndpoint: the ip, the hostname ("?" when the node
+// has none) or nothing, as cluster-preferred-endpoint-type says.
+std::string PreferredEndpoint(const Node& n) {
+  switch (GetSettings().preferred_endpoint) {
+    case Settings::Endpoint::kHostname: return n.hostname.empty() ? "?" : n.hostname;
+    case Settings::Endpoint::kUnknown: return "";
+    default: return n.ip;
+  }
+}
+
+// A redirection's address.
+std::string Endpoint(const Node& n, const Client& c) {
+  return PreferredEndpoint(n) + ":" + std::to_string(ClientPort(n, c));
+}
 
 std::string InfoText() {
   State& st = S();
@@ -89,16 +102,27 @@ std::string InfoText() {
   return o;
 }
 
-// One node of CLUSTER SLOTS: ip, port, id, and 7.0's metadata (hostname).
+// One node of CLUSTER SLOTS: the preferred endpoint (null for
+// unknown-endpoint), port, id, and 7.0's metadata: the ip and hostname
+// that are not the preferred endpoint.
 void SlotsNodeReply(Client& c, const Node& n) {
+  const Settings::Endpoint pref = GetSettings().preferred_endpoint;
   c.reply.ArrayHeader(4);
-  c.reply.Bulk(n.ip);
+  if (pref == Settings::Endpoint::kUnknown) {
+    c.reply.Null();
+  } else {
+    c.reply.Bulk(PreferredEndpoint(n));
+  }
   c.reply.Integer(ClientPort(n, c));
   c.reply.Bulk(n.name);
-  if (n.hostname.empty()) {
-    c.reply.MapHeader(0);
-  } else {
-    c.reply.MapHeader(1);
+  const bool ip = pref != Settings::Endpoint::kIp;
+  const bool host = pref != Settings::Endpoint::kHostname && !n.hostname.empty();
+  c.reply.MapHeader((ip ? 1 : 0) + (host ? 1 : 0));
+  if (ip) {
+    c.reply.Bulk("ip");
+    c.reply.Bulk(n.ip);
+  }
+  if (host) {
     c.reply.Bulk("hostname");
     c.reply.Bulk(n.hostname);
   }
@@ -154,7 +178,7 @@ void ShardNodeReply(Client& c, const Node& n) {
   c.reply.Bulk("ip");
   c.reply.Bulk(n.ip);
   c.reply.Bulk("endpoint");
-  c.reply.Bulk(n.ip);
+  c.reply.Bulk(PreferredEndpoint(n));
   if (has_host) {
     c.reply.Bulk("hostname");
     c.reply.Bulk(n.hostname);

@@ -302,6 +302,11 @@ common::Status ApplyConfigMirrors() {
   cs.allow_reads_when_down = cfg.cluster_allow_reads_when_down;
   cs.allow_pubsubshard_when_down = cfg.cluster_allow_pubsubshard_when_down;
   cs.link_sendbuf_limit = static_cast<uint64_t>(cfg.cluster_link_sendbuf_limit);
+  cs.preferred_endpoint = cfg.cluster_preferred_endpoint_type == "hostname"
+                              ? cluster::Settings::Endpoint::kHostname
+                          : cfg.cluster_preferred_endpoint_type == "unknown-endpoint"
+                              ? cluster::Settings::Endpoint::kUnknown
+                              : cluster::Settings::Endpoint::kIp;
   cs.tls = cfg.tls_cluster;
   cs.tls_replication = cfg.tls_replication;
   cs.tls_port = cfg.tls_port;

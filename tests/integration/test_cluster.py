@@ -387,3 +387,30 @@ def test_nodes_conf_is_locked_and_announce_follows_config_set(server_factory, da
     assert line_of(a) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
     with open(conf) as f:
         assert f"@31999,tiered-a.example myself" in f.read()
+
+
+@pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+@pytest.mark.parametrize("endpoint", ["ip", "hostname", "unknown-endpoint"])
+def test_preferred_endpoint_type_matches_redis(server_factory, endpoint):
+    """CLUSTER SLOTS and SHARDS under cluster-preferred-endpoint-type, with
+    and without an announced hostname, ours against Redis 7.0 (ids and
+    ports aside)."""
+    replies = []
+    for binary in (None, REAL_SERVER):
+        s = cluster_node(server_factory, binary=binary,
+                         extra=["--cluster-preferred-endpoint-type", endpoint])
+        c = s.client()
+        assert c.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383) in (b"OK", True)
+        myid, port = c.execute_command("CLUSTER", "MYID"), s.port
+
+        def norm(x):
+            if isinstance(x, list):
+                return [norm(v) for v in x]
+            return "ID" if x == myid else "PORT" if x == port else x
+        got = []
+        for host in ("", "node-a.example"):
+            c.config_set("cluster-announce-hostname", host)
+            got.append(norm(c.execute_command("CLUSTER", "SLOTS")))
+            got.append(norm(c.execute_command("CLUSTER", "SHARDS")))
+        replies.append(got)
+    assert replies[0] == replies[1]
