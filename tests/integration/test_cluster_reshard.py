@@ -35,6 +35,23 @@ def outcome(fn):
         return "ERR:" + str(e)
 
 
+def transaction(c, *cmds, ask=False):
+    """MULTI, cmds, EXEC (after ASKING when ask) on one connection: every
+    reply, errors as text."""
+    conn = c.connection_pool.get_connection("MULTI")
+    try:
+        out = []
+        for cmd in ((("ASKING",),) if ask else ()) + (("MULTI",),) + cmds + (("EXEC",),):
+            conn.send_command(*cmd)
+            try:
+                out.append(conn.read_response())
+            except redis.exceptions.ResponseError as e:
+                out.append("ERR:" + str(e))
+        return out
+    finally:
+        c.connection_pool.release(conn)
+
+
 def slot_counts(c, slots=range(16384)):
     p = c.pipeline(transaction=False)
     for s in slots:
@@ -196,20 +213,6 @@ def redirection_script(server_factory, binary):
         p.execute_command(*cmd)
         return p.execute(raise_on_error=False)[1]
 
-    def multi(c, *cmds, ask=False):
-        conn = c.connection_pool.get_connection("MULTI")
-        try:
-            out = []
-            for cmd in ((("ASKING",),) if ask else ()) + (("MULTI",),) + cmds + (("EXEC",),):
-                conn.send_command(*cmd)
-                try:
-                    out.append(conn.read_response())
-                except redis.exceptions.ResponseError as e:
-                    out.append("ERR:" + str(e))
-            return out
-        finally:
-            c.connection_pool.release(conn)
-
     rec("all here", lambda: ca.mget("{b}1", "{b}2"))
     rec("migrate open slot, no key", lambda: ca.execute_command("MIGRATE", "127.0.0.1", b.port, "{b}none", 0, 5000))
     rec("migrate one", lambda: ca.execute_command("MIGRATE", "127.0.0.1", b.port, "", 0, 5000, "KEYS", "{b}1"))
@@ -225,8 +228,8 @@ def redirection_script(server_factory, binary):
     rec("importing, ASKING, some missing", lambda: asking(cb, "MGET", "{b}1", "{b}2"))
     rec("importing, ASKING, same key twice", lambda: asking(cb, "MGET", "{b}9", "{b}9"))
     rec("importing, ASKING, all missing", lambda: asking(cb, "MGET", "{b}8", "{b}9"))
-    rec("exec on source, a key gone", lambda: multi(ca, ("GET", "{b}2"), ("GET", "{b}1")))
-    rec("exec on target after ASKING", lambda: multi(cb, ("GET", "{b}1"), ("GET", "{b}2"), ask=True))
+    rec("exec on source, a key gone", lambda: transaction(ca, ("GET", "{b}2"), ("GET", "{b}1")))
+    rec("exec on target after ASKING", lambda: transaction(cb, ("GET", "{b}1"), ("GET", "{b}2"), ask=True))
     rec("other slot on target", lambda: cb.get("{b}1x"))  # a key of node b's own
     rec("migrate rest", lambda: ca.execute_command("MIGRATE", "127.0.0.1", b.port, "", 0, 5000, "KEYS",
                                                    "{b}2", "{b}3"))
@@ -408,3 +411,106 @@ def test_reshard_under_write_load_across_implementations(server_factory):
              cluster_node(server_factory)]
     create_cluster(nodes)
     reshard_under_load(nodes, [(nodes[0], nodes[1], 1000), (nodes[1], nodes[2], 1000)])
+
+
+def replica_script(server_factory, binary, replica_args=()):
+    """A one-master cluster and its replica: the replica's keys per slot
+    after its full sync (an RDB load, or with swapdb a load beside the old
+    data) equal the master's; reads with READONLY, writes and transactions
+    on the replica."""
+    kw = {} if binary is None else {"binary": binary}
+    master = cluster_node(server_factory, extra=["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"],
+                          **kw)
+    replica = cluster_node(server_factory, extra=list(replica_args), **kw)
+    cm, cr = master.client(decode_responses=True), replica.client(decode_responses=True)
+    cm.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+    wait_for(lambda: "cluster_state:ok" in cm.execute_command("CLUSTER", "INFO"), "cluster_state:ok")
+    p = cm.pipeline(transaction=False)
+    for i in range(3000):
+        p.set(f"key:{i}", i)
+        if i % 3 == 0:
+            p.sadd(f"{{tag}}set{i}", i)
+    p.execute()
+    cm.execute_command("CLUSTER", "MEET", "127.0.0.1", replica.port,
+                       replica.client().config_get("cluster-port")["cluster-port"])
+    mid = cm.execute_command("CLUSTER", "MYID")
+    wait_for(lambda: mid in cr.execute_command("CLUSTER", "NODES"), "the replica meets the master")
+    cr.execute_command("CLUSTER", "REPLICATE", mid)
+    wait_for(lambda: cr.info("replication").get("master_link_status") == "up" and cr.dbsize() == cm.dbsize(),
+             "the full sync")
+    wait_for(lambda: "cluster_state:ok" in cr.execute_command("CLUSTER", "INFO"), "the replica's slot map")
+    log = [("slot counts equal", slot_counts(cr) == slot_counts(cm)),
+           ("keys of a slot", keys_by_slot(cr, [cm.execute_command("CLUSTER", "KEYSLOT", "{tag}")]) ==
+            keys_by_slot(cm, [cm.execute_command("CLUSTER", "KEYSLOT", "{tag}")]))]
+    # Deletions and expiry reach the replica's index through the stream.
+    p = cm.pipeline(transaction=False)
+    for i in range(0, 3000, 2):
+        p.delete(f"key:{i}")
+    for i in range(1, 3000, 10):
+        p.pexpire(f"key:{i}", 20)
+    p.execute()
+    wait_for(lambda: cr.dbsize() == cm.dbsize() and cm.info("keyspace")["db0"].get("expires", 0) == 0,
+             "deletions and expiry replicated")
+    log.append(("slot counts after deletes", slot_counts(cr) == slot_counts(cm)))
+    ports = {str(master.port): "M", str(replica.port): "R"}
+
+    def rec(label, fn):
+        log.append((label, re.sub(r"127\.0\.0\.1:(\d+)", lambda m: ports[m.group(1)], str(outcome(fn)))))
+
+    rec("read without READONLY", lambda: cr.get("key:3"))
+    rec("READONLY", lambda: cr.execute_command("READONLY"))
+    rec("read", lambda: cr.get("key:3"))
+    rec("multi-key read", lambda: cr.execute_command("SMEMBERS", "{tag}set3"))
+    rec("write", lambda: cr.set("key:1", "x"))
+    rec("read transaction", lambda: transaction(cr, ("SMEMBERS", "{tag}set3"), ("SCARD", "{tag}set6")))
+    rec("transaction with a write", lambda: transaction(cr, ("SMEMBERS", "{tag}set3"), ("SADD", "{tag}set6", "x")))
+    rec("cross-slot transaction", lambda: transaction(cr, ("GET", "key:3"), ("GET", "key:5")))
+    rec("count on the replica", lambda: cr.execute_command("CLUSTER", "COUNTKEYSINSLOT",
+                                                           cm.execute_command("CLUSTER", "KEYSLOT", "{tag}")))
+    rec("READWRITE", lambda: cr.execute_command("READWRITE"))
+    rec("read after READWRITE", lambda: cr.get("key:3"))
+    return log
+
+
+@needs_redis
+@pytest.mark.parametrize("load", ["disk", "swapdb"])
+def test_replica_keys_in_slot_and_readonly_match_redis(server_factory, load):
+    args = ["--repl-diskless-load", "swapdb"] if load == "swapdb" else []
+    ours = same_logs(lambda f, b: replica_script(f, b, args), server_factory)
+    assert all(v is True for label, v in ours[:3]), ours[:3]
+
+
+def test_eviction_keeps_the_index_exact(server_factory):
+    """maxmemory eviction deletes keys through the same path: the counts per
+    slot still add up to the keys, and every listed key exists."""
+    s, c = single_node_cluster(server_factory, extra=["--maxmemory-policy", "allkeys-random"])
+    c.config_set("maxmemory", c.info("memory")["used_memory"] + 2_000_000)
+    p = c.pipeline(transaction=False)
+    for i in range(40000):
+        p.set(f"key:{i}", "x" * 100)
+    p.execute()
+    assert c.info("stats")["evicted_keys"] > 1000
+    c.config_set("maxmemory", 0)  # no more evictions while we look
+    assert sum(slot_counts(c)) == c.dbsize()
+    slots = [c.execute_command("CLUSTER", "KEYSLOT", f"key:{i}") for i in range(0, 40000, 997)]
+    listed = [k for keys in keys_by_slot(c, slots) for k in keys]
+    p = c.pipeline(transaction=False)
+    for k in listed:
+        p.exists(k)
+    assert len(listed) > 5 and all(p.execute())
+
+
+def test_migrate_connection_closed_after_10s_idle(server_factory):
+    src, dst = server_factory(), server_factory()
+    cs, cd = src.client(), dst.client()
+    cs.set("k", "v")
+    base = cd.info("stats")["total_connections_received"]
+    assert cs.execute_command("MIGRATE", "127.0.0.1", dst.port, "k", 0, 5000, "COPY") == b"OK"
+    assert cd.info("clients")["connected_clients"] == 2
+    time.sleep(1)
+    assert cs.execute_command("MIGRATE", "127.0.0.1", dst.port, "k", 0, 5000, "COPY", "REPLACE") == b"OK"
+    assert cd.info("stats")["total_connections_received"] == base + 1  # the cached one, a second later
+    t0 = time.time()
+    # Unused for 10 s (Redis's MIGRATE_SOCKET_CACHE_TTL), it is closed.
+    wait_for(lambda: cd.info("clients")["connected_clients"] == 1, "the idle connection to close", timeout=15)
+    assert time.time() - t0 > 9
