@@ -240,6 +240,19 @@ def redirection_script(server_factory, binary):
     ca.execute_command("CLUSTER", "SETSLOT", slot, "NODE", idb)
     rec("after the move", lambda: ca.mget("{b}1", "{b}2"))
     rec("served by the target", lambda: cb.mget("{b}1", "{b}2", "{b}3"))
+    # Unassigned slots and a cluster that is down.
+    free = ca.execute_command("CLUSTER", "KEYSLOT", "{c}")
+    ca.execute_command("CLUSTER", "DELSLOTS", free)
+    wait_for(lambda: "cluster_state:fail" in ca.execute_command("CLUSTER", "INFO"), "cluster_state:fail")
+    rec("unassigned slot", lambda: ca.get("{c}1"))
+    rec("unassigned first, CROSSSLOT after", lambda: ca.mget("{c}1", "{b}1"))
+    rec("cluster down, read", lambda: ca.get("{a}1"))
+    rec("cluster down, no key", lambda: ca.ping())
+    ca.config_set("cluster-allow-reads-when-down", "yes")
+    rec("down, reads allowed: read", lambda: ca.get("{a}1"))
+    rec("down, reads allowed: write", lambda: ca.set("{a}1", "x"))
+    rec("down, reads allowed: read elsewhere", lambda: ca.get("{b}1"))
+    rec("down, reads allowed: transaction with a write", lambda: transaction(ca, ("GET", "{a}1"), ("SET", "{a}2", "x")))
     ports = {str(a.port): "A", str(b.port): "B"}
     return [(label, re.sub(r"127\.0\.0\.1:(\d+)", lambda m: ports[m.group(1)], str(v))) for label, v in log]
 
