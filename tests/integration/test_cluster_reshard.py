@@ -527,3 +527,27 @@ def test_migrate_connection_closed_after_10s_idle(server_factory):
     # Unused for 10 s (Redis's MIGRATE_SOCKET_CACHE_TTL), it is closed.
     wait_for(lambda: cd.info("clients")["connected_clients"] == 1, "the idle connection to close", timeout=15)
     assert time.time() - t0 > 9
+
+
+def test_tiering_moves_keep_the_index(server_factory):
+    """The tiering engine moving values between the tiers, with key strings
+    on NVM (tier-keys nvm), leaves every key listed in its slot."""
+    s, c = single_node_cluster(server_factory, extra=["--tier-migrate-cycle-ms", "5", "--tier-keys", "nvm",
+                                                      "--maxmemory-policy", "allkeys-lfu"])
+    p = c.pipeline(transaction=False)
+    for i in range(2000):
+        p.set(f"{{t{i % 10}}}" + "k" * 70 + str(i), f"{i}:" + "v" * 300)
+    p.execute()
+    slots = sorted({c.execute_command("CLUSTER", "KEYSLOT", f"{{t{i}}}") for i in range(10)})
+    before = keys_by_slot(c, slots)
+    # Static placement puts these values on NVM first: up to DRAM, then back.
+    for pin, field in (("dram", "tier_promotions"), ("nvm", "tier_demotions")):
+        start = c.info("memory")[field]
+        c.config_set("tier-pin-dram", "*" if pin == "dram" else "")
+        c.config_set("tier-pin-nvm", "*" if pin == "nvm" else "")
+        wait_for(lambda: c.info("memory")[field] - start >= 1000, f"values moved to {pin}")
+        assert keys_by_slot(c, slots) == before
+        assert sum(slot_counts(c)) == c.dbsize() == 2000
+        for keys in before:
+            for k in keys[:20]:
+                assert c.get(k) == k.rsplit("k", 1)[1] + ":" + "v" * 300

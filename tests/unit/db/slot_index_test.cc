@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "alloc/placement.h"
 #include "alloc/zmalloc.h"
 #include "db/db.h"
 #include "db/lazyfree.h"
@@ -145,6 +146,45 @@ TEST(SlotIndex, FlushAsyncAndSwap) {
   b.Add("a1", object::CreateStringEncoded("v"));  // the index works on after an async flush
   EXPECT_EQ(b.CountKeysInSlot(common::KeyHashSlot("a1")), 1u);
   lazyfree::Drain();
+}
+
+// tier-keys nvm: long key strings live outside the entry (on NVM); the
+// links still precede the entry and everything is freed.
+TEST(SlotIndex, KeysOutsideTheEntry) {
+  const alloc::PlacementConfig saved = alloc::GetPlacement();
+  alloc::PlacementConfig cfg = saved;
+  cfg.keys = alloc::KeysTier::kNvm;
+  cfg.nvm_min_size = 32;
+  alloc::SetPlacement(cfg);
+  const size_t before = alloc::UsedMemory();
+  {
+    Db d(0, true);
+    std::set<std::string> oracle;
+    for (int i = 0; i < 2000; i++) {
+      std::string k = (i % 2 ? "{tag}" : "") + std::string(40, 'k') + std::to_string(i);  // out of line
+      if (i % 5 == 0) k = "s" + std::to_string(i);                                        // short: inline
+      d.Add(k, object::CreateStringEncoded("v"));
+      oracle.insert(k);
+    }
+    ds::DictEntry* long_key = d.FindEntry(std::string(40, 'k') + "2");
+    ASSERT_NE(long_key, nullptr);
+    EXPECT_EQ(alloc::TierOf(EntryKeySds(long_key)), alloc::Tier::kNvm);
+    ExpectMatches(d, oracle);
+    for (int i = 0; i < 2000; i += 3) {
+      std::string k = (i % 2 ? "{tag}" : "") + std::string(40, 'k') + std::to_string(i);
+      if (i % 5 == 0) k = "s" + std::to_string(i);
+      EXPECT_TRUE(d.Delete(k, i % 2 == 0));
+      oracle.erase(k);
+    }
+    ExpectMatches(d, oracle);
+    EXPECT_GT(d.DeleteKeysInSlot(common::KeyHashSlot("tag")), 0u);
+    for (auto it = oracle.begin(); it != oracle.end();) it = d.FindEntry(*it) ? std::next(it) : oracle.erase(it);
+    ExpectMatches(d, oracle);
+    lazyfree::Drain();
+  }
+  lazyfree::Drain();
+  EXPECT_EQ(alloc::UsedMemory(), before);
+  alloc::SetPlacement(saved);
 }
 
 TEST(SlotIndex, OffMeansNoIndexAndNoCost) {
