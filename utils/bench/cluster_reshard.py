@@ -15,6 +15,10 @@ processes this script started); every step has a deadline.
     /usr/bin/python3 utils/bench/cluster_reshard.py [--slots 1000] [--keys-per-slot 100]
         [--value-size 16] [--nodes 3] [--pipeline 10] [--runs 1]
         [--ours src/redis-server] [--redis /usr/bin/redis-server]
+
+With --memory N: instead, the DRAM cost of the per-slot key index, i.e.
+used_memory per key after DEBUG POPULATE N on one node with
+cluster-enabled no and yes, ours and Redis's.
 """
 import argparse
 import os
@@ -110,6 +114,22 @@ def measure(binary, a, tags):
             n.stop()
 
 
+def memory_per_key(binary, keys):
+    """{cluster-enabled: used_memory bytes per key} after DEBUG POPULATE."""
+    out = {}
+    for enabled in ("no", "yes"):
+        s = Server("memory", binary, [], Commands, ["--cluster-enabled", enabled, "--cluster-port", str(free_port()),
+                                                    "--enable-debug-command", "yes"])
+        try:
+            base = s.client.info("memory")["used_memory"]
+            s.client.execute_command("DEBUG", "POPULATE", keys)
+            assert s.client.dbsize() == keys
+            out[enabled] = (s.client.info("memory")["used_memory"] - base) / keys
+        finally:
+            s.stop()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--slots", type=int, default=1000)
@@ -120,7 +140,15 @@ def main():
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--ours", default=os.path.join(ROOT, "src", "redis-server"))
     ap.add_argument("--redis", default="/usr/bin/redis-server")
+    ap.add_argument("--memory", type=int, default=0, metavar="N")
     a = ap.parse_args()
+    if a.memory:
+        print(f"used_memory per key after DEBUG POPULATE {a.memory} (key:N -> value:N), one node")
+        for name, binary in (("ours", a.ours), ("redis", a.redis)):
+            m = memory_per_key(binary, a.memory)
+            print(f"  {name:5s} cluster-enabled no {m['no']:6.1f} B  yes {m['yes']:6.1f} B  "
+                  f"index {m['yes'] - m['no']:5.1f} B/key", flush=True)
+        return 0
     if a.slots > 16384 // a.nodes:
         ap.error("--slots must be at most the first node's share of the slots")
     tags = tags_for_slots(a.slots)
