@@ -135,6 +135,7 @@ std::string BuildHeader(uint16_t type, size_t data_len) {
   bus::Put64(b, bus::kOffCurrentEpoch, st.current_epoch);
   const Node* src = SlotsSource();
   bus::Put64(b, bus::kOffConfigEpoch, src->config_epoch);
+  bus::Put64(b, bus::kOffOffset, static_cast<uint64_t>(MyReplOffset()));
   memcpy(&b[bus::kOffSender], me->name.data(), kNameLen);
   memcpy(&b[bus::kOffMySlots], src->slots.data(), kSlots / 8);
   if ((me->flags & bus::kSlave) && me->master) memcpy(&b[bus::kOffSlaveOf], me->master->name.data(), kNameLen);
@@ -142,6 +143,7 @@ std::string BuildHeader(uint16_t type, size_t data_len) {
   bus::Put16(b, bus::kOffCport, static_cast<uint16_t>(BusPortAnnounced()));
   bus::Put16(b, bus::kOffFlags, me->flags);
   b[bus::kOffState] = static_cast<char>(st.ok ? 0 : 1);
+  b[bus::kOffMflags] = static_cast<char>(HeaderMflags());
   return b;
 }
 
@@ -175,7 +177,7 @@ void SendPing(Link* l, uint16_t type) {
     off += bus::kGossipLen;
   }
   if (ext_len) {
-    b[bus::kOffMflags] = static_cast<char>(bus::kMsgFlag0ExtData);
+    b[bus::kOffMflags] = static_cast<char>(b[bus::kOffMflags] | bus::kMsgFlag0ExtData);
     bus::Put16(b, bus::kOffExtensions, 1);
     bus::Put16(b, off, bus::kExtHostname);
     bus::Put32(b, off + 4, static_cast<uint32_t>(ext_len));
@@ -219,28 +221,6 @@ void StartHandshake(const std::string& ip, int port, int cport) {
   n->ip = ip;
   n->port = port;
   n->cport = cport;
-}
-
-// Sender's slot claims (Redis's clusterUpdateSlotsConfigWith, without
-// the UPDATE replies): each slot it claims goes to it when unowned or when
-// its owner's config epoch is older.
-void UpdateSlotsFrom(Node* sender, uint64_t sender_epoch, std::string_view slots) {
-  State& st = S();
-  bool changed = false;
-  for (int s = 0; s < kSlots; s++) {
-    if (!(static_cast<uint8_t>(slots[static_cast<size_t>(s / 8)]) & (1 << (s & 7)))) continue;
-    Node* owner = st.slot_owner[s];
-    if (owner == sender || !st.importing_from[s].empty()) continue;
-    if (owner == nullptr || owner->config_epoch < sender_epoch) {
-      if (owner == st.myself) LOG_WARNING("Slot %d is now served by %s", s, sender->name.c_str());
-      AssignSlot(s, sender);
-      changed = true;
-    }
-  }
-  if (changed) {
-    MarkConfigChanged();
-    UpdateState();
-  }
 }
 
 void ProcessGossip(Node* sender, std::string_view msg, uint16_t count) {
@@ -355,6 +335,7 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       sender->config_epoch = sender_config;
       MarkConfigChanged();
     }
+    NoteSenderHeader(sender, msg);
   }
 
   if (type == bus::kMsgPing || type == bus::kMsgMeet) {
@@ -440,10 +421,8 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       }
     }
     SetRoleFrom(sender, msg);
-    if (sender->flags & bus::kMaster) {
-      UpdateSlotsFrom(sender, sender_config, msg.substr(bus::kOffMySlots, kSlots / 8));
-      HandleEpochCollision(sender);
-    }
+    ProcessSlotClaims(sender, sender_config, msg);
+    if (sender->flags & bus::kMaster) HandleEpochCollision(sender);
     ProcessGossip(sender, msg, count);
   } else if (type == bus::kMsgFail) {
     if (!sender) return true;
@@ -460,10 +439,9 @@ bool ProcessPacket(Link* l, std::string_view msg) {
     size_t off = bus::kHeaderLen;
     uint64_t epoch = bus::Get64(msg, off);
     Node* n = FindNode(std::string(msg.substr(off + 8, kNameLen)));
-    if (n && epoch > n->config_epoch) {
-      n->config_epoch = epoch;
-      UpdateSlotsFrom(n, epoch, msg.substr(off + 48, kSlots / 8));
-    }
+    if (n) ProcessUpdate(n, epoch, msg.substr(off + 48, kSlots / 8));
+  } else if (type == bus::kMsgFailoverAuthRequest || type == bus::kMsgFailoverAuthAck || type == bus::kMsgMfStart) {
+    if (sender) ProcessFailoverMessage(sender, type, msg);
   }
   return true;
 }
@@ -508,6 +486,8 @@ void ConnectedHandler(net::EventLoop*, int fd, void* data, int) {
   int err = 0;
   socklen_t len = sizeof(err);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+    // A node we cannot connect to counts as pinged from now (toward PFAIL).
+    if (l->node && l->node->ping_sent == 0) l->node->ping_sent = common::MsTime();
     FreeLink(l);
     return;
   }
@@ -837,6 +817,26 @@ void SendPingNow(Node* n) {
   if (n->link && !n->link->connecting) SendPing(n->link, bus::kMsgPing);
 }
 
+std::string BuildMessageHeader(uint16_t type) { return BuildHeader(type, 0); }
+
+void SendToNode(Node* n, const std::string& msg) {
+  if (n->link) SendRaw(n->link, msg);
+}
+
+void BroadcastMessage(const std::string& msg) {
+  for (auto& [name, n] : S().nodes)
+    if (n->link && n.get() != S().myself && !(n->flags & bus::kHandshake)) SendRaw(n->link, msg);
+}
+
+void BroadcastPong(bool local_replicas) {
+  State& st = S();
+  for (auto& [name, n] : st.nodes) {
+    if (!n->link || n->link->connecting || n.get() == st.myself || (n->flags & bus::kHandshake)) continue;
+    if (local_replicas && !((n->flags & bus::kSlave) && n->master && n->master == st.myself->master)) continue;
+    SendPing(n->link, bus::kMsgPong);
+  }
+}
+
 common::Status Init(net::EventLoop* loop) {
   g_loop = loop;
   State& st = S();
@@ -939,10 +939,12 @@ void Cron(int64_t now) {
     }
   }
   if (changed) UpdateState();
+  FailoverCron(now);
   ReapLinks();
 }
 
 void BeforeSleep() {
+  FailoverBeforeSleep();
   ReapLinks();
   if (!g_save_pending) return;
   common::Status s = SaveConfig();

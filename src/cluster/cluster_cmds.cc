@@ -462,6 +462,8 @@ void ClusterCommand(Client& c) {
     }
   } else if (is("replicate")) {
     Replicate(c);
+  } else if (is("failover")) {
+    FailoverCommand(c);
   } else if (is("replicas") || is("slaves")) {
     Node* n = FindNode(std::string(c.argv[2]));
     if (!n) {
@@ -505,6 +507,8 @@ void ClusterHelpCommand(Client& c) {
       "    Delete slots information from current node.",
       "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
       "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+      "FAILOVER [FORCE|TAKEOVER]",
+      "    Promote current replica node to being a master.",
       "FLUSHSLOTS",
       "    Delete current node own slots information.",
       "FORGET <node-id>",
@@ -685,6 +689,8 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", cat_adm},
       {"delslotsrange", -4, adm, 0, 0, 0, ClusterCommand, "cluster",
        "Set hash slots as unbound in receiving node", "7.0.0", cat_adm},
+      {"failover", -2, adm, 0, 0, 0, ClusterCommand, "cluster",
+       "Forces a replica to perform a manual failover of its master.", "3.0.0", cat_adm},
       {"flushslots", 2, adm, 0, 0, 0, ClusterCommand, "cluster", "Delete a node's own slots information", "3.0.0",
        cat_adm},
       {"forget", 3, adm, 0, 0, 0, ClusterCommand, "cluster", "Remove a node from the nodes table", "3.0.0",

@@ -25,9 +25,6 @@
 #include "persist/dump.h"
 
 namespace cluster {
-namespace {
-
-using commands::Client;
 
 // Redis's clusterBumpConfigEpochWithoutConsensus: a new config epoch
 // unless ours is already the largest and unique.
@@ -41,6 +38,10 @@ void BumpEpochWithoutConsensus() {
     LOG_NOTICE("New configEpoch set to %llu", static_cast<unsigned long long>(st.myself->config_epoch));
   }
 }
+
+namespace {
+
+using commands::Client;
 
 size_t KeysInSlot(int slot) {
   db::Db* d = commands::GetDb(0);

@@ -1,0 +1,333 @@
+"""Redis Cluster failover (issue 23): a replica promoted when its master dies
+(election with the votes of the masters), the old master rejoining as a
+replica, CLUSTER FAILOVER (default, FORCE, TAKEOVER), and the same across
+implementations with Debian's redis-server 7.0 on the bus. Checked with
+`redis-cli --cluster check` and redis-py's RedisCluster."""
+import re
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+from redis.cluster import ClusterNode, RedisCluster, RedisClusterException
+
+from conftest import REAL_SERVER, free_port
+from test_cluster import cli
+
+NODE_TIMEOUT = 2000
+
+
+def node(server_factory, binary=None, extra=()):
+    args = ["--cluster-enabled", "yes", "--cluster-port", str(free_port()),
+            "--cluster-node-timeout", str(NODE_TIMEOUT), "--repl-diskless-sync-delay", "0"] + list(extra)
+    if binary is None:
+        return server_factory(*args)
+    return server_factory(*args, binary=binary)
+
+
+def wait_for(cond, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = cond()
+            if last:
+                return last
+        except (redis.exceptions.RedisError, RedisClusterException, OSError) as e:
+            last = e
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}: {last!r}")
+
+
+def myid(n):
+    return n.client().execute_command("CLUSTER", "MYID").decode()
+
+
+def nodes_view(n):
+    """{id: (flags, master id, slot fields)} as n's CLUSTER NODES says."""
+    out = {}
+    for line in n.client().execute_command("CLUSTER", "NODES").decode().splitlines():
+        f = line.split()
+        out[f[0]] = (f[2].split(","), f[3], f[8:])
+    return out
+
+
+def role(n):
+    return n.client().execute_command("ROLE")[0].decode()
+
+
+def master_of(n):
+    """The master id n's CLUSTER NODES gives for itself ('-' for a master)."""
+    return nodes_view(n)[myid(n)][1]
+
+
+def check_ok(entry):
+    """redis-cli --cluster check passes (polled: the others learn the new
+    configuration by gossip)."""
+    last = [None]
+
+    def ok():
+        out = cli("--cluster", "check", f"127.0.0.1:{entry.port}")
+        last[0] = out.stdout + out.stderr
+        return (out.returncode == 0 and "[OK] All nodes agree about slots configuration." in out.stdout
+                and "[OK] All 16384 slots covered." in out.stdout)
+
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if ok():
+            return
+        time.sleep(0.2)
+    pytest.fail("cluster check failed:\n" + last[0])
+
+
+def create(nodes, replicas=0):
+    args = ["--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes], "--cluster-yes"]
+    if replicas:
+        args += ["--cluster-replicas", str(replicas)]
+    out = cli(*args)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "[OK] All 16384 slots covered." in out.stdout, out.stdout
+    want_slaves = len(nodes) - len(nodes) // (replicas + 1)
+
+    def converged():
+        for n in nodes:
+            v = nodes_view(n)
+            if len(v) != len(nodes) or sum("slave" in fl for fl, _, _ in v.values()) != want_slaves:
+                return False
+            if "cluster_state:ok" not in n.client().execute_command("CLUSTER", "INFO").decode():
+                return False
+        return True
+
+    wait_for(converged, what="cluster convergence")
+
+
+def add_replica(new, entry, master):
+    out = cli("--cluster", "add-node", f"127.0.0.1:{new.port}", f"127.0.0.1:{entry.port}",
+              "--cluster-slave", "--cluster-master-id", myid(master))
+    assert out.returncode == 0, out.stdout + out.stderr
+    wait_for(lambda: role(new) == "slave" and new.client().info("replication")["master_link_status"] == "up",
+             what="replica link up")
+
+
+def pairs(nodes):
+    """[(master, replica)] of a cluster made with --cluster-replicas 1."""
+    by_id = {myid(n): n for n in nodes}
+    out = []
+    for n in nodes:
+        m = master_of(n)
+        if m != "-":
+            out.append((by_id[m], n))
+    assert len(out) == len(nodes) // 2
+    return out
+
+
+def key_on(master, prefix="k"):
+    """A key whose slot master serves."""
+    c = master.client()
+    ranges = [r.partition("-") for r in nodes_view(master)[myid(master)][2] if not r.startswith("[")]
+    ranges = [(int(a), int(b or a)) for a, _, b in ranges]
+    for i in range(100000):
+        k = f"{prefix}{i}"
+        slot = c.execute_command("CLUSTER", "KEYSLOT", k)
+        if any(a <= slot <= b for a, b in ranges):
+            return k
+    raise AssertionError("no key found")
+
+
+def sync_replica(master, replica):
+    mc = master.client()
+    wait_for(lambda: mc.execute_command("WAIT", 1, 1000) >= 1, what="replica acked")
+
+
+class Cluster(RedisCluster):
+    """redis-py 4.3's RedisCluster deep-copies its connection kwargs, which
+    hold its own bound on_connect, when it rediscovers the topology through a
+    node it has no connection to yet (as after a failover): the copy fails
+    on the client's locks ("cannot pickle '_thread.lock' object"). The client
+    is shared, not copied."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def cluster_client(nodes):
+    return Cluster(startup_nodes=[ClusterNode("127.0.0.1", n.port) for n in nodes], decode_responses=True)
+
+
+def restart(n):
+    """Starts a SIGKILLed server again with its arguments, dir and port."""
+    n.proc = subprocess.Popen(n.cmd, cwd=n.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(lambda: n.client().ping(), what="restart")
+
+
+def kill(n):
+    n.proc.send_signal(signal.SIGKILL)
+    n.proc.wait()
+
+
+def test_replica_promoted_when_master_killed(server_factory):
+    nodes = [node(server_factory) for _ in range(6)]
+    create(nodes, replicas=1)
+    rc = cluster_client(nodes)
+    for i in range(1000):
+        rc.set(f"key:{i}", f"v{i}")
+    (m, r), *_ = pairs(nodes)
+    sync_replica(m, r)
+    k = key_on(m)
+    rc.set(k, "before")
+    sync_replica(m, r)
+    old_id, new_id = myid(m), myid(r)
+    t0 = time.time()
+    kill(m)
+    # The replica wins the election and serves the slot.
+    wait_for(lambda: role(r) == "master" and nodes_view(r)[new_id][2], timeout=NODE_TIMEOUT / 1000 + 20,
+             what="promotion")
+    elapsed = time.time() - t0
+    assert elapsed < NODE_TIMEOUT / 1000 + 15, elapsed
+    log = r.read_log()
+    assert "Start of election delayed for" in log and "Starting a failover election for epoch" in log
+    assert "Failover election won: I'm the new master." in log
+    assert re.search(r"configEpoch set to \d+ after successful failover", log)
+    # RedisCluster follows MOVED to the new master and keeps writing.
+
+    def write():
+        rc.set(k, "after")
+        return True
+
+    wait_for(write, timeout=30, what="writes on the promoted replica")
+    assert r.client().get(k) == b"after"
+    for i in range(1000):
+        assert rc.get(f"key:{i}") == f"v{i}"
+    rest = [n for n in nodes if n is not m]
+    wait_for(lambda: all(nodes_view(n)[new_id][2] == nodes_view(r)[new_id][2] for n in rest), what="slots agreed")
+    check_ok(r)
+    # The killed master comes back as a replica of its replica.
+    restart(m)
+    wait_for(lambda: role(m) == "slave" and master_of(m) == new_id, what="old master rejoins as replica")
+    ro = m.client(single_connection_client=True)
+    wait_for(lambda: ro.execute_command("READONLY") and ro.get(k) == b"after", what="old master resynced")
+    assert "Configuration change detected. Reconfiguring myself as a replica of " + new_id in m.read_log()
+    wait_for(lambda: "fail" not in nodes_view(r)[old_id][0], what="FAIL cleared")
+    check_ok(m)
+    rc.close()
+
+
+def test_manual_failover_default_force_takeover(server_factory):
+    nodes = [node(server_factory) for _ in range(6)]
+    create(nodes, replicas=1)
+    (m1, r1), (m2, r2), (m3, r3) = pairs(nodes)
+    with pytest.raises(redis.exceptions.ResponseError, match="^You should send CLUSTER FAILOVER to a replica$"):
+        m1.client().execute_command("CLUSTER", "FAILOVER")
+    with pytest.raises(redis.exceptions.ResponseError, match="^syntax error$"):
+        r1.client().execute_command("CLUSTER", "FAILOVER", "NOW")
+    # Default: under a write load on that master's slots, no acknowledged write is lost.
+    k = key_on(m1, "w")
+    tag = "{" + k + "}"
+    acked = {}
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        wc = cluster_client(nodes)
+        i = 0
+        while not stop.is_set() and i < 200000:
+            try:
+                wc.set(f"{tag}:{i}", i)
+                acked[f"{tag}:{i}"] = str(i)
+            except redis.exceptions.RedisError as e:
+                errors.append(repr(e))
+                time.sleep(0.01)
+            i += 1
+        wc.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        wait_for(lambda: len(acked) > 200, what="writes")
+        assert r1.client().execute_command("CLUSTER", "FAILOVER") == b"OK"
+        new_id = myid(r1)
+        wait_for(lambda: role(r1) == "master" and master_of(m1) == new_id, timeout=20, what="manual failover")
+        n_at_switch = len(acked)
+        wait_for(lambda: len(acked) > n_at_switch + 200, what="writes after the failover")
+    finally:
+        stop.set()
+        t.join()
+    assert "Manual failover user request accepted." in r1.read_log()
+    assert "All master replication stream processed, manual failover can start." in r1.read_log()
+    assert "Manual failover requested by replica" in m1.read_log()
+    rc = cluster_client(nodes)
+    lost = [key for key, v in acked.items() if rc.get(key) != v]
+    assert not lost, (len(lost), lost[:5], errors[:5])
+    # FORCE with the master down; a replica with cluster-replica-no-failover
+    # does not start an election by itself.
+    assert r2.client().config_set("cluster-replica-no-failover", "yes")
+    m2_id = myid(m2)
+    kill(m2)
+    wait_for(lambda: "fail" in nodes_view(r2)[m2_id][0], timeout=20, what="master FAIL")
+    with pytest.raises(redis.exceptions.ResponseError,
+                       match="^Master is down or failed, please use CLUSTER FAILOVER FORCE$"):
+        r2.client().execute_command("CLUSTER", "FAILOVER")
+    time.sleep(1.5)
+    assert role(r2) == "slave"
+    assert r2.client().execute_command("CLUSTER", "FAILOVER", "FORCE") == b"OK"
+    wait_for(lambda: role(r2) == "master" and nodes_view(r2)[myid(r2)][2], timeout=20, what="forced failover")
+    assert "Forced failover user request accepted." in r2.read_log()
+    # TAKEOVER: no election; the master becomes a replica of its replica.
+    assert r3.client().execute_command("CLUSTER", "FAILOVER", "TAKEOVER") == b"OK"
+    r3_id = myid(r3)
+    wait_for(lambda: role(r3) == "master" and master_of(m3) == r3_id, timeout=20, what="takeover")
+    assert "Taking over the master (user request)." in r3.read_log()
+    assert "Starting a failover election" not in r3.read_log()
+    restart(m2)
+    wait_for(lambda: role(m2) == "slave" and master_of(m2) == myid(r2), what="old master rejoins")
+    check_ok(r1)
+    for key, v in list(acked.items())[:500]:
+        assert rc.get(key) == v
+    stats = r1.client().execute_command("CLUSTER", "INFO").decode()
+    assert "cluster_stats_messages_auth-req_sent:" in stats and "cluster_stats_messages_mfstart_sent:" in stats
+    assert "cluster_stats_messages_auth-ack_received:" in stats
+    rc.close()
+
+
+@pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+def test_failover_mixed_with_redis(server_factory):
+    # Masters: two of Redis's, two of ours; our replica of a Redis master and
+    # a Redis replica of our master. A cluster of four masters needs three
+    # votes: every surviving master, of both implementations, votes.
+    masters = [node(server_factory, binary=REAL_SERVER), node(server_factory, binary=REAL_SERVER),
+               node(server_factory), node(server_factory)]
+    create(masters)
+    ours_of_redis = node(server_factory)
+    redis_of_ours = node(server_factory, binary=REAL_SERVER)
+    add_replica(ours_of_redis, masters[2], masters[0])
+    add_replica(redis_of_ours, masters[0], masters[2])
+    everyone = masters + [ours_of_redis, redis_of_ours]
+    wait_for(lambda: all(len(nodes_view(n)) == 6 for n in everyone), what="all nodes known")
+    rc = cluster_client(everyone)
+    for i in range(500):
+        rc.set(f"key:{i}", f"v{i}")
+    for master, replica, voters in ((masters[0], ours_of_redis, masters[1:]),
+                                    (masters[2], redis_of_ours, [masters[1], masters[3], ours_of_redis])):
+        sync_replica(master, replica)
+        k = key_on(master, "m")
+        rid = myid(replica)
+        kill(master)
+        wait_for(lambda: role(replica) == "master" and nodes_view(replica)[rid][2], timeout=30, what="promotion")
+        for v in voters:
+            assert re.search(f"Failover auth granted to {rid} for epoch", v.read_log()), v.cmd[0]
+        live = [n for n in everyone if n.alive()]
+        wait_for(lambda: all(nodes_view(n)[rid][2] == nodes_view(replica)[rid][2] for n in live),
+                 what="slots agreed")
+
+        def write():
+            rc.set(k, "after")
+            return True
+
+        wait_for(write, what="writes after failover")
+        assert replica.client().get(k) == b"after"
+        check_ok(replica)
+        for i in range(0, 500, 7):
+            assert rc.get(f"key:{i}") == f"v{i}"
+    rc.close()
