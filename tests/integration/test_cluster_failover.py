@@ -331,3 +331,37 @@ def test_failover_mixed_with_redis(server_factory):
         for i in range(0, 500, 7):
             assert rc.get(f"key:{i}") == f"v{i}"
     rc.close()
+
+
+def test_siblings_follow_and_replica_migration(server_factory):
+    # A with three replicas, B with one, C with none.
+    a, b, c = masters = [node(server_factory) for _ in range(3)]
+    create(masters)
+    a_reps = [node(server_factory) for _ in range(3)]
+    b1 = node(server_factory)
+    for r in a_reps:
+        add_replica(r, c, a)
+    add_replica(b1, c, b)
+    everyone = masters + a_reps + [b1]
+    wait_for(lambda: all(len(nodes_view(n)) == 7 for n in everyone), what="all nodes known")
+    a.client().set(key_on(a), "1")
+    wait_for(lambda: a.client().execute_command("WAIT", 3, 1000) >= 3, what="replicas acked")
+    kill(a)
+    # One replica wins; its siblings replicate it, from the bus's news alone.
+    winner = wait_for(lambda: next((r for r in a_reps if role(r) == "master"), None), what="promotion")
+    wid = myid(winner)
+    siblings = [r for r in a_reps if r is not winner]
+    for s in siblings:
+        wait_for(lambda: master_of(s) == wid and s.client().info("replication")["master_port"] == winner.port
+                 and s.client().info("replication")["master_link_status"] == "up", what="sibling re-pointed")
+        assert "Configuration change detected. Reconfiguring myself as a replica of " + wid in s.read_log()
+    # B loses its only replica: a replica of the master with the most
+    # working replicas (cluster-migration-barrier 1) moves to B.
+    kill(b1)
+    bid = myid(b)
+    moved = wait_for(lambda: next((s for s in siblings if master_of(s) == bid), None), timeout=30,
+                     what="replica migration")
+    assert "Migrating to orphaned master " + bid in moved.read_log()
+    wait_for(lambda: moved.client().info("replication")["master_port"] == b.port
+             and moved.client().info("replication")["master_link_status"] == "up", what="migrated replica synced")
+    check_ok(c)
