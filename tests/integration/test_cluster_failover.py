@@ -3,6 +3,7 @@
 replica, CLUSTER FAILOVER (default, FORCE, TAKEOVER), and the same across
 implementations with Debian's redis-server 7.0 on the bus. Checked with
 `redis-cli --cluster check` and redis-py's RedisCluster."""
+import os
 import re
 import signal
 import subprocess
@@ -189,7 +190,13 @@ def test_replica_promoted_when_master_killed(server_factory):
     log = r.read_log()
     assert "Start of election delayed for" in log and "Starting a failover election for epoch" in log
     assert "Failover election won: I'm the new master." in log
-    assert re.search(r"configEpoch set to \d+ after successful failover", log)
+    epoch = re.search(r"configEpoch set to (\d+) after successful failover", log).group(1)
+    # The voters saved their vote (lastVoteEpoch) in nodes.conf.
+    voters = [n for n in nodes if n is not m and role(n) == "master" and n is not r]
+    for v in voters:
+        assert f"Failover auth granted to {new_id} for epoch {epoch}" in v.read_log()
+        with open(os.path.join(v.dir, "nodes.conf")) as f:
+            assert f.read().rstrip().endswith(f"lastVoteEpoch {epoch}")
     # RedisCluster follows MOVED to the new master and keeps writing.
 
     def write():
@@ -330,6 +337,23 @@ def test_failover_mixed_with_redis(server_factory):
         check_ok(replica)
         for i in range(0, 500, 7):
             assert rc.get(f"key:{i}") == f"v{i}"
+    # The killed masters come back as replicas of the implementation that
+    # replaced them, and a manual failover gives them their slots back: the
+    # master of one implementation pauses and hands its offset to a replica of
+    # the other.
+    a, c = masters[0], masters[2]
+    for old, new in ((a, ours_of_redis), (c, redis_of_ours)):
+        restart(old)
+        wait_for(lambda: role(old) == "slave" and master_of(old) == myid(new)
+                 and old.client().info("replication")["master_link_status"] == "up", what="rejoined as replica")
+    for old, new in ((a, ours_of_redis), (c, redis_of_ours)):
+        assert old.client().execute_command("CLUSTER", "FAILOVER") == b"OK"
+        wait_for(lambda: role(old) == "master" and master_of(new) == myid(old), timeout=20,
+                 what="manual failover across implementations")
+        assert "Manual failover requested by replica" in new.read_log()
+    check_ok(a)
+    for i in range(0, 500, 7):
+        assert rc.get(f"key:{i}") == f"v{i}"
     rc.close()
 
 
