@@ -1,5 +1,7 @@
-// The cluster's state shared by cluster.cc (table, bus, nodes.conf) and
-// cluster_cmds.cc (commands, redirection). Not for use outside cluster/.
+// The cluster's state shared by cluster.cc (table, bus, nodes.conf),
+// cluster_cmds.cc (commands, redirection), migrate.cc (resharding) and
+// failover.cc (elections, votes, manual failover, replica migration). Not
+// for use outside cluster/.
 #pragma once
 
 #include <array>

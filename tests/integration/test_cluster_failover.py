@@ -378,7 +378,10 @@ def test_siblings_follow_and_replica_migration(server_factory):
     for s in siblings:
         wait_for(lambda: master_of(s) == wid and s.client().info("replication")["master_port"] == winner.port
                  and s.client().info("replication")["master_link_status"] == "up", what="sibling re-pointed")
-        assert "Configuration change detected. Reconfiguring myself as a replica of " + wid in s.read_log()
+        log = s.read_log()
+        assert "Configuration change detected. Reconfiguring myself as a replica of " + wid in log
+        # The winner's new replication id keeps the old one valid: PSYNC continues.
+        assert "Successful partial resynchronization with master." in log.split("Reconfiguring myself")[1]
     # B loses its only replica: a replica of the master with the most
     # working replicas (cluster-migration-barrier 1) moves to B.
     kill(b1)
