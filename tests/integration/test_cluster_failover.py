@@ -271,7 +271,16 @@ def test_manual_failover_default_force_takeover(server_factory):
     # does not start an election by itself.
     assert r2.client().config_set("cluster-replica-no-failover", "yes")
     m2_id = myid(m2)
-    kill(m2)
+    # A master that does not answer MFSTART (stopped): the manual failover
+    # times out after 5 s and the replica stays a replica.
+    m2.proc.send_signal(signal.SIGSTOP)
+    try:
+        assert r2.client().execute_command("CLUSTER", "FAILOVER") == b"OK"
+        wait_for(lambda: "Manual failover timed out." in r2.read_log(), timeout=20, what="manual failover timeout")
+        assert role(r2) == "slave"
+    finally:
+        m2.proc.send_signal(signal.SIGKILL)
+        m2.proc.wait()
     wait_for(lambda: "fail" in nodes_view(r2)[m2_id][0], timeout=20, what="master FAIL")
     with pytest.raises(redis.exceptions.ResponseError,
                        match="^Master is down or failed, please use CLUSTER FAILOVER FORCE$"):
