@@ -485,7 +485,7 @@ void ClusterCommand(Client& c) {
     }
     c.reply.Integer(static_cast<int64_t>(n->fail_reports.size()));
   } else {
-    c.AddError("ERR Unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
+    c.AddError("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                "'. Try CLUSTER HELP.");
   }
 }

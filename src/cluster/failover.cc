@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 
 #include "cluster/internal.h"
 #include "commands/pause.h"
@@ -549,7 +550,8 @@ void FailoverCommand(Client& c) {
   Node* me = st.myself;
   bool force = false, takeover = false;
   if (c.argv.size() > 3) {
-    c.AddError("ERR Unknown subcommand or wrong number of arguments for 'failover'. Try CLUSTER HELP.");
+    c.AddError("ERR unknown subcommand or wrong number of arguments for '" + std::string(c.argv[1]) +
+               "'. Try CLUSTER HELP.");
     return;
   }
   if (c.argv.size() == 3) {

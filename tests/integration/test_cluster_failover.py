@@ -229,6 +229,9 @@ def test_manual_failover_default_force_takeover(server_factory):
         m1.client().execute_command("CLUSTER", "FAILOVER")
     with pytest.raises(redis.exceptions.ResponseError, match="^syntax error$"):
         r1.client().execute_command("CLUSTER", "FAILOVER", "NOW")
+    with pytest.raises(redis.exceptions.ResponseError,
+                       match="^unknown subcommand or wrong number of arguments for 'FAILOVER'. Try CLUSTER HELP.$"):
+        r1.client().execute_command("CLUSTER", "FAILOVER", "FORCE", "TAKEOVER")
     # Default: under a write load on that master's slots, no acknowledged write is lost.
     k = key_on(m1, "w")
     tag = "{" + k + "}"
