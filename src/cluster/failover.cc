@@ -15,8 +15,11 @@
 
 #include "cluster/internal.h"
 #include "commands/pause.h"
+#include "commands/propagate.h"
+#include "commands/state.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "db/db.h"
 
 namespace cluster {
 namespace {
@@ -355,6 +358,31 @@ void HandleReplicaMigration(int max_replicas, int64_t now) {
   }
 }
 
+// Redis's delKeysInSlot for the slots a master lost while keeping others
+// (its "dirty slots"): their keys go, as deletions the replicas and the AOF
+// get.
+void DeleteKeysInSlots(const std::vector<bool>& lost) {
+  db::Db* d = commands::GetDb(0);
+  if (d == nullptr) return;
+  std::vector<std::string> keys;
+  {
+    // The iterator is released (its fingerprint checked) before any delete.
+    auto it = d->dict().MakeIterator(/*safe=*/false);
+    while (ds::DictEntry* de = it.Next()) {
+      std::string_view k = db::EntryKey(de);
+      if (lost[static_cast<size_t>(KeySlot(k))]) keys.emplace_back(k);
+    }
+  }
+  for (const std::string& k : keys) {
+    commands::SignalKeyModified(0, k, nullptr);
+    d->Delete(k);
+    commands::NotifyKeyspaceEvent(commands::kNotifyGeneric, "del", k, 0);
+    commands::PropagateDeletion(0, k, false);
+  }
+  commands::FlushPendingPropagation();
+  if (!keys.empty()) commands::GetState().dirty += keys.size();
+}
+
 }  // namespace
 
 int64_t MyReplOffset() { return GetHooks().repl_offset ? GetHooks().repl_offset() : 0; }
@@ -386,7 +414,8 @@ void UpdateSlotsConfigWith(Node* sender, uint64_t sender_epoch, std::string_view
   }
   Node* newmaster = nullptr;
   int sender_slots = 0, migrated = 0;
-  bool changed = false;
+  bool changed = false, dirty = false;
+  std::vector<bool> lost(kSlots, false);
   for (int s = 0; s < kSlots; s++) {
     if (!SlotBit(slots, s)) continue;
     sender_slots++;
@@ -397,6 +426,7 @@ void UpdateSlotsConfigWith(Node* sender, uint64_t sender_epoch, std::string_view
         newmaster = sender;
         migrated++;
       }
+      if (owner == me) lost[static_cast<size_t>(s)] = dirty = true;
       // A master that lost slots to a failover: its replicas' new master
       // becomes a target for replica migration.
       if (owner != nullptr && !ReplicasOfNode(owner).empty()) sender->flags |= bus::kMigrateTo;
@@ -416,6 +446,8 @@ void UpdateSlotsConfigWith(Node* sender, uint64_t sender_epoch, std::string_view
     LOG_WARNING("I'm a sub-replica! Reconfiguring myself as a replica of grandmaster %.40s",
                 me->master->master->name.c_str());
     SetMyMaster(me->master->master);
+  } else if (dirty) {
+    DeleteKeysInSlots(lost);
   }
 }
 

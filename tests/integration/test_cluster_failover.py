@@ -404,3 +404,31 @@ def test_siblings_follow_and_replica_migration(server_factory):
     wait_for(lambda: moved.client().info("replication")["master_port"] == b.port
              and moved.client().info("replication")["master_link_status"] == "up", what="migrated replica synced")
     check_ok(c)
+
+
+def test_master_losing_a_slot_to_a_newer_epoch_drops_its_keys(server_factory):
+    a, b, c = masters = [node(server_factory) for _ in range(3)]
+    create(masters)
+    a1 = node(server_factory)
+    add_replica(a1, c, a)
+    ac = a.client()
+    slot = int(nodes_view(a)[myid(a)][2][0].partition("-")[0]) + 7
+    tag = next(f"t{i}" for i in range(100000) if ac.execute_command("CLUSTER", "KEYSLOT", f"t{i}") == slot)
+    for i in range(20):
+        ac.set(f"{{{tag}}}:{i}", i)
+    other = key_on(a, "o")
+    assert ac.execute_command("CLUSTER", "KEYSLOT", other) != slot
+    ac.set(other, "stays")
+    wait_for(lambda: ac.execute_command("WAIT", 1, 1000) >= 1, what="replica acked")
+    # b takes the slot with a newer config epoch: a learns it from b's PING
+    # and deletes the slot's keys (its replica too), keeping the others.
+    bc = b.client()
+    assert bc.execute_command("CLUSTER", "SETSLOT", slot, "NODE", myid(b)) == b"OK"
+    assert bc.execute_command("CLUSTER", "BUMPEPOCH").startswith(b"BUMPED")
+    wait_for(lambda: ac.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0, what="keys of the lost slot deleted")
+    assert str(slot) in nodes_view(a)[myid(b)][2]
+    assert ac.get(other) == b"stays" and role(a) == "master"
+    rc = a1.client(single_connection_client=True)
+    rc.execute_command("READONLY")
+    wait_for(lambda: rc.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0, what="replica followed")
+    assert rc.get(other) == b"stays"
