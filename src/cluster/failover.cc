@@ -394,6 +394,15 @@ uint8_t HeaderMflags() {
 void NoteSenderHeader(Node* sender, std::string_view msg) {
   Election& e = E();
   sender->repl_offset = static_cast<int64_t>(bus::Get64(msg, bus::kOffOffset));
+  // nofailover is the sender's to say (its siblings rank without it).
+  const uint16_t type = bus::Get16(msg, bus::kOffType);
+  if (type == bus::kMsgPing || type == bus::kMsgPong || type == bus::kMsgMeet) {
+    const uint16_t nofailover = bus::Get16(msg, bus::kOffFlags) & bus::kNoFailover;
+    if ((sender->flags & bus::kNoFailover) != nofailover) {
+      sender->flags = static_cast<uint16_t>((sender->flags & ~bus::kNoFailover) | nofailover);
+      MarkConfigChanged();
+    }
+  }
   Node* me = S().myself;
   if (e.mf_end && IsReplica(me) && me->master == sender &&
       (static_cast<uint8_t>(msg[bus::kOffMflags]) & kFlag0Paused) && e.mf_master_offset == -1) {

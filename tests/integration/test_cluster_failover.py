@@ -274,6 +274,8 @@ def test_manual_failover_default_force_takeover(server_factory):
     # does not start an election by itself.
     assert r2.client().config_set("cluster-replica-no-failover", "yes")
     m2_id = myid(m2)
+    r2_id = myid(r2)
+    wait_for(lambda: all("nofailover" in nodes_view(n)[r2_id][0] for n in (m1, r1, m3)), what="nofailover gossiped")
     # A master that does not answer MFSTART (stopped): the manual failover
     # times out after 5 s and the replica stays a replica.
     m2.proc.send_signal(signal.SIGSTOP)
@@ -289,7 +291,7 @@ def test_manual_failover_default_force_takeover(server_factory):
                        match="^Master is down or failed, please use CLUSTER FAILOVER FORCE$"):
         r2.client().execute_command("CLUSTER", "FAILOVER")
     time.sleep(1.5)
-    assert role(r2) == "slave"
+    assert role(r2) == "slave" and "Start of election delayed" not in r2.read_log()
     assert r2.client().execute_command("CLUSTER", "FAILOVER", "FORCE") == b"OK"
     wait_for(lambda: role(r2) == "master" and nodes_view(r2)[myid(r2)][2], timeout=20, what="forced failover")
     assert "Forced failover user request accepted." in r2.read_log()
