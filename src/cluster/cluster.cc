@@ -4,6 +4,7 @@
 #include "cluster/internal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,15 +13,20 @@
 #include <cstdio>
 #include <cstring>
 
+#include "commands/pubsub.h"
+#include "commands/state.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "net/socket.h"
+#include "net/tls.h"
 
 namespace cluster {
 
 // A connection on the bus: outbound (ours to `node`, we PING on it) or
-// inbound (accepted; `node` is set once the sender is known).
+// inbound (accepted; `node` is set once the sender is known). With
+// tls-cluster its bytes go through `tls` (owned), whose handshake runs
+// inside the first reads and writes.
 struct Link {
   int fd = -1;
   bool inbound = false;
@@ -29,6 +35,7 @@ struct Link {
   Node* node = nullptr;
   int64_t ctime = 0;
   std::string rbuf, wbuf;
+  net::TlsConn* tls = nullptr;
 };
 
 namespace {
@@ -69,10 +76,17 @@ std::vector<std::unique_ptr<Link>> g_links;
 std::vector<int> g_listen_fds;
 net::EventLoop* g_loop = nullptr;
 bool g_save_pending = false;
+int g_lock_fd = -1;  // nodes.conf, flock'ed: one node per file
+// Slots this node's shard stopped serving since the last BeforeSleep: their
+// shard channels' subscribers are unsubscribed then.
+std::vector<bool> g_shard_slots_lost(kSlots);
+bool g_any_shard_slot_lost = false;
 
 void FreeLink(Link* l) {
   if (l->dead) return;
   l->dead = true;
+  delete l->tls;
+  l->tls = nullptr;
   if (l->fd >= 0) {
     g_loop->DelFileEvent(l->fd, net::kReadable | net::kWritable);
     close(l->fd);
@@ -89,31 +103,59 @@ void ReapLinks() {
 
 void WriteHandler(net::EventLoop*, int fd, void* data, int);
 
+// Drops what was written; an emptied buffer gives back a large allocation
+// (one big PUBLISH must not pin its size on the link).
+void Consume(Link* l, size_t n) {
+  l->wbuf.erase(0, n);
+  if (l->wbuf.empty() && l->wbuf.capacity() > 64 * 1024) std::string().swap(l->wbuf);
+}
+
+// Writes what the link has queued; waits for writability when the socket
+// (or a TLS record) is full. A TLS link waiting for its peer's handshake
+// bytes waits for readability instead: ReadHandler flushes it then.
+void Flush(Link* l) {
+  if (l->tls && l->wbuf.empty() && !l->tls->HandshakeDone()) {
+    if (!l->tls->Handshake()) {
+      FreeLink(l);
+      return;
+    }
+    if (l->tls->WantsWrite()) {
+      (void)g_loop->AddFileEvent(l->fd, net::kWritable, WriteHandler, l);
+      return;
+    }
+  }
+  while (!l->dead && !l->wbuf.empty()) {
+    ssize_t n = l->tls ? l->tls->Write(l->wbuf.data(), l->wbuf.size()) : write(l->fd, l->wbuf.data(), l->wbuf.size());
+    if (n > 0) {
+      Consume(l, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (l->tls == nullptr || l->tls->WantsWrite()) {
+        (void)g_loop->AddFileEvent(l->fd, net::kWritable, WriteHandler, l);
+      } else {
+        g_loop->DelFileEvent(l->fd, net::kWritable);
+      }
+      return;
+    }
+    if (l->tls) LOG_VERBOSE("TLS error on a cluster bus link: %s", l->tls->error().c_str());
+    FreeLink(l);
+    return;
+  }
+  if (!l->dead) g_loop->DelFileEvent(l->fd, net::kWritable);
+}
+
 void SendRaw(Link* l, std::string msg) {
   if (l->dead) return;
   State& st = S();
   st.stats_sent[bus::Get16(msg, bus::kOffType) & 15]++;
   l->wbuf += msg;
   if (l->connecting) return;
-  ssize_t n = write(l->fd, l->wbuf.data(), l->wbuf.size());
-  if (n > 0) l->wbuf.erase(0, static_cast<size_t>(n));
-  if (n < 0 && errno != EAGAIN && errno != EINTR) {
-    FreeLink(l);
-    return;
-  }
-  if (!l->wbuf.empty()) (void)g_loop->AddFileEvent(l->fd, net::kWritable, WriteHandler, l);
+  Flush(l);
 }
 
-void WriteHandler(net::EventLoop*, int fd, void* data, int) {
-  auto* l = static_cast<Link*>(data);
-  ssize_t n = write(fd, l->wbuf.data(), l->wbuf.size());
-  if (n < 0 && errno != EAGAIN && errno != EINTR) {
-    FreeLink(l);
-    return;
-  }
-  if (n > 0) l->wbuf.erase(0, static_cast<size_t>(n));
-  if (l->wbuf.empty()) g_loop->DelFileEvent(fd, net::kWritable);
-}
+void WriteHandler(net::EventLoop*, int, void* data, int) { Flush(static_cast<Link*>(data)); }
 
 // What a replica announces: its master's slots and config epoch.
 const Node* SlotsSource() {
@@ -130,7 +172,10 @@ std::string BuildHeader(uint16_t type, size_t data_len) {
   memcpy(&b[bus::kOffSig], "RCmb", 4);
   bus::Put32(b, bus::kOffTotlen, static_cast<uint32_t>(b.size()));
   bus::Put16(b, bus::kOffVer, 1);
-  bus::Put16(b, bus::kOffPort, static_cast<uint16_t>(cfg.announce_port ? cfg.announce_port : cfg.port));
+  int port = 0, pport = 0;
+  PortsAnnounced(&port, &pport);
+  bus::Put16(b, bus::kOffPort, static_cast<uint16_t>(port));
+  bus::Put16(b, bus::kOffPport, static_cast<uint16_t>(pport));
   bus::Put16(b, bus::kOffType, type);
   bus::Put64(b, bus::kOffCurrentEpoch, st.current_epoch);
   const Node* src = SlotsSource();
@@ -185,6 +230,31 @@ void SendPing(Link* l, uint16_t type) {
   }
   if (type == bus::kMsgPing && l->node) l->node->ping_sent = common::MsTime();
   SendRaw(l, std::move(b));
+}
+
+// PUBLISH / PUBLISHSHARD: after the header, the channel's and the
+// message's lengths (u32 each), then both.
+std::string BuildPublish(uint16_t type, std::string_view channel, std::string_view message) {
+  std::string b = BuildHeader(type, 8 + channel.size() + message.size());
+  bus::Put32(b, bus::kHeaderLen, static_cast<uint32_t>(channel.size()));
+  bus::Put32(b, bus::kHeaderLen + 4, static_cast<uint32_t>(message.size()));
+  memcpy(&b[bus::kHeaderLen + 8], channel.data(), channel.size());
+  memcpy(&b[bus::kHeaderLen + 8 + channel.size()], message.data(), message.size());
+  return b;
+}
+
+// The dispatcher's hook: PUBLISH to every node we have a link to; SPUBLISH
+// to the other nodes of this shard (its master and the master's replicas).
+void PropagatePublish(std::string_view channel, std::string_view message, bool shard) {
+  State& st = S();
+  const Node* master = (st.myself->flags & bus::kSlave) && st.myself->master ? st.myself->master : st.myself;
+  std::string b;
+  for (auto& [name, n] : st.nodes) {
+    if (n.get() == st.myself || !n->link || (n->flags & bus::kHandshake)) continue;
+    if (shard && n.get() != master && n->master != master) continue;
+    if (b.empty()) b = BuildPublish(shard ? bus::kMsgPublishShard : bus::kMsgPublish, channel, message);
+    SendRaw(n->link, b);
+  }
 }
 
 void BroadcastFail(const Node* failing) {
@@ -286,6 +356,27 @@ void SetRoleFrom(Node* sender, std::string_view msg) {
   }
 }
 
+// Redis's nodeUpdateAddressIfNeeded: a PING on an inbound link carries the
+// sender's address as it announces it now (CONFIG SET cluster-announce-*,
+// a restart on another port); our link to it is remade there.
+void UpdateAddressFrom(Node* sender, Link* l, std::string_view msg) {
+  std::string ip = bus::GetStr(msg, bus::kOffMyIp, bus::kIpLen);
+  if (ip.empty() && !net::PeerName(l->fd, &ip, nullptr)) return;
+  const int port = bus::Get16(msg, bus::kOffPort), cport = bus::Get16(msg, bus::kOffCport);
+  sender->pport = bus::Get16(msg, bus::kOffPport);
+  if (ip == sender->ip && port == sender->port && cport == sender->cport) return;
+  sender->ip = ip;
+  sender->port = port;
+  sender->cport = cport;
+  sender->flags = static_cast<uint16_t>(sender->flags & ~bus::kNoAddr);
+  if (sender->link) FreeLink(sender->link);
+  LOG_NOTICE("Address updated for node %s, now %s:%d", sender->name.c_str(), ip.c_str(), port);
+  MarkConfigChanged();
+  Node* me = S().myself;
+  if ((me->flags & bus::kSlave) && me->master == sender && GetHooks().set_master)
+    GetHooks().set_master(ip, ReplicationPort(*sender));
+}
+
 // One message from the bus. Returns false when the link must be dropped.
 bool ProcessPacket(Link* l, std::string_view msg) {
   State& st = S();
@@ -299,6 +390,10 @@ bool ProcessPacket(Link* l, std::string_view msg) {
     explen += bus::kFailDataLen;
   } else if (type == bus::kMsgUpdate) {
     explen += bus::kUpdateDataLen;
+  } else if (type == bus::kMsgPublish || type == bus::kMsgPublishShard) {
+    explen += 8;
+    if (msg.size() >= explen)
+      explen += uint64_t{bus::Get32(msg, bus::kHeaderLen)} + bus::Get32(msg, bus::kHeaderLen + 4);
   }
   if (msg.size() < explen) {
     LOG_WARNING("Received invalid cluster bus message of type %u (length %zu)", type, msg.size());
@@ -375,6 +470,7 @@ bool ProcessPacket(Link* l, std::string_view msg) {
         RenameNode(ln, sender_name);
         ln->flags = static_cast<uint16_t>(ln->flags & ~bus::kHandshake);
         ln->flags |= (bus::Get16(msg, bus::kOffFlags) & (bus::kMaster | bus::kSlave));
+        ln->pport = bus::Get16(msg, bus::kOffPport);
         if (!(ln->flags & (bus::kMaster | bus::kSlave))) ln->flags |= bus::kMaster;
         MarkConfigChanged();
         sender = ln;
@@ -403,7 +499,8 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       }
     }
     if (!sender) return true;
-    // The sender's address as it announces it (it may have moved).
+    if (type == bus::kMsgPing && l->inbound) UpdateAddressFrom(sender, l, msg);
+    // The sender's hostname as it announces it.
     if (!l->inbound && sender == l->node) {
       std::string host;
       if (msg.size() > explen && (static_cast<uint8_t>(msg[bus::kOffMflags]) & bus::kMsgFlag0ExtData)) {
@@ -434,6 +531,16 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       MarkConfigChanged();
       UpdateState();
     }
+  } else if (type == bus::kMsgPublish || type == bus::kMsgPublishShard) {
+    if (!sender) return true;
+    const size_t clen = bus::Get32(msg, bus::kHeaderLen);
+    std::string_view channel = msg.substr(bus::kHeaderLen + 8, clen);
+    std::string_view message = msg.substr(bus::kHeaderLen + 8 + clen, bus::Get32(msg, bus::kHeaderLen + 4));
+    if (type == bus::kMsgPublish) {
+      commands::Publish(channel, message);
+    } else {
+      commands::PublishShard(channel, message);
+    }
   } else if (type == bus::kMsgUpdate) {
     if (!sender) return true;
     size_t off = bus::kHeaderLen;
@@ -449,15 +556,24 @@ bool ProcessPacket(Link* l, std::string_view msg) {
 void ReadHandler(net::EventLoop*, int fd, void* data, int) {
   auto* l = static_cast<Link*>(data);
   char buf[16 * 1024];
-  ssize_t n = read(fd, buf, sizeof(buf));
+  ssize_t n = l->tls ? l->tls->Read(buf, sizeof(buf)) : read(fd, buf, sizeof(buf));
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    if (l->tls && n < 0) LOG_VERBOSE("TLS error on a cluster bus link: %s", l->tls->error().c_str());
     FreeLink(l);
     return;
   }
-  if (n < 0) return;
+  // A TLS handshake that moved on may let queued messages out, or wait to
+  // write its own record.
+  if (l->tls && (!l->wbuf.empty() || (n < 0 && l->tls->WantsWrite()))) Flush(l);
+  if (n < 0 || l->dead) return;
   l->rbuf.append(buf, static_cast<size_t>(n));
+  while (l->tls && l->tls->Pending() > 0) {
+    ssize_t m = l->tls->Read(buf, std::min(sizeof(buf), l->tls->Pending()));
+    if (m <= 0) break;
+    l->rbuf.append(buf, static_cast<size_t>(m));
+  }
   size_t pos = 0;
-  while (!l->dead && l->rbuf.size() - pos >= 8) {
+  while (!l->dead && l->rbuf.size() - pos >= 14) {
     std::string_view rest(l->rbuf.data() + pos, l->rbuf.size() - pos);
     if (rest.substr(0, 4) != "RCmb") {
       LOG_WARNING("Bad message signature on the cluster bus: closing the link");
@@ -465,9 +581,12 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
       return;
     }
     uint32_t totlen = bus::Get32(rest, 4);
-    // The largest message: a PING gossiping about every node of a very
-    // large cluster; 1 MB bounds what a broken peer makes us buffer.
-    if (totlen < bus::kHeaderLen || totlen > (1u << 20)) {
+    // The largest gossip message: a PING about every node of a very large
+    // cluster; 1 MB bounds what a broken peer makes us buffer. A PUBLISH
+    // carries a channel and a message of up to proto-max-bulk-len each.
+    const uint16_t type = bus::Get16(rest, bus::kOffType);
+    const bool publish = type == bus::kMsgPublish || type == bus::kMsgPublishShard;
+    if (totlen < bus::kHeaderLen || (!publish && totlen > (1u << 20))) {
       FreeLink(l);
       return;
     }
@@ -493,6 +612,10 @@ void ConnectedHandler(net::EventLoop*, int fd, void* data, int) {
   }
   g_loop->DelFileEvent(fd, net::kWritable);
   l->connecting = false;
+  if (GetSettings().tls && (l->tls = net::TlsConn::Connect(fd)) == nullptr) {
+    FreeLink(l);
+    return;
+  }
   if (!g_loop->AddFileEvent(fd, net::kReadable, ReadHandler, l).ok()) {
     FreeLink(l);
     return;
@@ -532,8 +655,12 @@ void AcceptHandler(net::EventLoop*, int fd, void*, int) {
     l->fd = cfd;
     l->inbound = true;
     l->ctime = common::MsTime();
-    if (!g_loop->AddFileEvent(cfd, net::kReadable, ReadHandler, l.get()).ok()) {
+    if (GetSettings().tls && (l->tls = net::TlsConn::Accept(cfd)) == nullptr) {
       close(cfd);
+      continue;
+    }
+    if (!g_loop->AddFileEvent(cfd, net::kReadable, ReadHandler, l.get()).ok()) {
+      FreeLink(l.get());
       continue;
     }
     g_links.push_back(std::move(l));
@@ -575,6 +702,7 @@ common::Status LoadConfig(const std::string& path, bool* found) {
   size_t n;
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
   fclose(f);
+  if (text.empty()) return common::Status::Ok();  // a new file (the lock's)
   State& st = S();
   std::vector<std::pair<Node*, std::string>> masters;
   for (std::string_view line : SplitChar(text, '\n')) {
@@ -644,6 +772,26 @@ common::Status LoadConfig(const std::string& path, bool* found) {
   return common::Status::Ok();
 }
 
+// Redis's clusterLockConfig: an exclusive flock on nodes.conf, kept while
+// the server runs, so two nodes never share one file. The file is replaced
+// by rename on each save: the new one is locked then (LockConfig again).
+common::Status LockConfig(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return common::Status::IoError("Can't open " + path + " in order to acquire a lock: " + strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    close(fd);
+    if (err == EWOULDBLOCK)
+      return common::Status::IoError("Sorry, the cluster configuration file " + path +
+                                     " is already used by a different Redis Cluster node. Please make sure that "
+                                     "different nodes use different cluster configuration files.");
+    return common::Status::IoError("Impossible to lock " + path + ": " + strerror(err));
+  }
+  if (g_lock_fd >= 0) close(g_lock_fd);
+  g_lock_fd = fd;
+  return common::Status::Ok();
+}
+
 }  // namespace
 
 State& S() {
@@ -676,10 +824,35 @@ int Node::NumSlots() const {
   return n;
 }
 
+// The bus listens on cluster-port, else 10000 above the clients' port (the
+// TLS one under tls-cluster).
+int BusPort() {
+  const Settings& cfg = GetSettings();
+  return cfg.bus_port ? cfg.bus_port : (cfg.tls ? cfg.tls_port : cfg.port) + 10000;
+}
+
 int BusPortAnnounced() {
   const Settings& cfg = GetSettings();
-  if (cfg.announce_bus_port) return cfg.announce_bus_port;
-  return cfg.bus_port ? cfg.bus_port : cfg.port + 10000;
+  return cfg.announce_bus_port ? cfg.announce_bus_port : BusPort();
+}
+
+void PortsAnnounced(int* port, int* pport) {
+  const Settings& cfg = GetSettings();
+  if (cfg.tls) {
+    *port = cfg.announce_tls_port ? cfg.announce_tls_port : cfg.tls_port;
+    *pport = cfg.announce_port ? cfg.announce_port : cfg.port;
+  } else {
+    *port = cfg.announce_port ? cfg.announce_port : cfg.port;
+    *pport = 0;
+  }
+}
+
+int ClientPort(const Node& n, const commands::Client& c) {
+  return GetSettings().tls && c.tls == nullptr && n.pport ? n.pport : n.port;
+}
+
+int ReplicationPort(const Node& n) {
+  return GetSettings().tls && !GetSettings().tls_replication && n.pport ? n.pport : n.port;
 }
 
 Node* FindNode(const std::string& name) {
@@ -690,6 +863,10 @@ Node* FindNode(const std::string& name) {
 void AssignSlot(int slot, Node* n) {
   State& st = S();
   Node* old = st.slot_owner[slot];
+  if (old && old != n && st.myself && (old == st.myself || old == st.myself->master)) {
+    g_shard_slots_lost[static_cast<size_t>(slot)] = true;
+    g_any_shard_slot_lost = true;
+  }
   if (old) old->slots[static_cast<size_t>(slot / 8)] = static_cast<uint8_t>(old->slots[static_cast<size_t>(slot / 8)] & ~(1 << (slot & 7)));
   st.slot_owner[slot] = n;
   if (n) n->slots[static_cast<size_t>(slot / 8)] = static_cast<uint8_t>(n->slots[static_cast<size_t>(slot / 8)] | (1 << (slot & 7)));
@@ -741,6 +918,10 @@ common::Status SaveConfig() {
     unlink(tmp.c_str());
     return common::Status::IoError(std::string("Could not save ") + path + ": " + strerror(errno));
   }
+  if (g_lock_fd >= 0) {
+    common::Status s = LockConfig(path);
+    if (!s.ok()) LOG_WARNING("%s", s.message().c_str());
+  }
   return common::Status::Ok();
 }
 
@@ -765,11 +946,11 @@ void UpdateState() {
   st.size = size;
 }
 
-std::string NodeDescription(const Node& n) {
+std::string NodeDescription(const Node& n, const commands::Client* client) {
   State& st = S();
   std::string o = n.name;
   o += ' ';
-  o += n.ip + ":" + std::to_string(n.port) + "@" + std::to_string(n.cport);
+  o += n.ip + ":" + std::to_string(client ? ClientPort(n, *client) : n.port) + "@" + std::to_string(n.cport);
   if (!n.hostname.empty()) o += "," + n.hostname;
   o += ' ';
   std::string fl;
@@ -809,6 +990,39 @@ std::string NodeDescription(const Node& n) {
   return o;
 }
 
+size_t LinksMemory() {
+  size_t total = 0;
+  for (const auto& l : g_links) total += sizeof(Link) + l->rbuf.capacity() + l->wbuf.capacity();
+  return total;
+}
+
+void LinksReply(commands::Client& c) {
+  std::vector<std::pair<const Link*, bool>> links;  // the link, outbound
+  for (auto& [name, n] : S().nodes) {
+    if (n->link && !n->link->dead) links.emplace_back(n->link, true);
+    if (n->inbound_link && !n->inbound_link->dead) links.emplace_back(n->inbound_link, false);
+  }
+  c.reply.ArrayHeader(links.size());
+  for (const auto& [l, out] : links) {
+    c.reply.MapHeader(6);
+    c.reply.Bulk("direction");
+    c.reply.Bulk(out ? "to" : "from");
+    c.reply.Bulk("node");
+    c.reply.Bulk(l->node->name);
+    c.reply.Bulk("create-time");
+    c.reply.Integer(l->ctime);
+    c.reply.Bulk("events");
+    // Every link reads once connected; one writes while it has a backlog.
+    std::string ev = l->connecting ? "" : "r";
+    if (l->connecting || !l->wbuf.empty()) ev += "w";
+    c.reply.Bulk(ev);
+    c.reply.Bulk("send-buffer-allocated");
+    c.reply.Integer(static_cast<int64_t>(l->wbuf.capacity()));
+    c.reply.Bulk("send-buffer-used");
+    c.reply.Integer(static_cast<int64_t>(l->wbuf.size()));
+  }
+}
+
 void ResetLinks() {
   for (auto& l : g_links) FreeLink(l.get());
 }
@@ -842,7 +1056,9 @@ common::Status Init(net::EventLoop* loop) {
   State& st = S();
   const Settings& cfg = GetSettings();
   bool found = false;
-  common::Status s = LoadConfig(cfg.config_file, &found);
+  common::Status s = LockConfig(cfg.config_file);
+  if (!s.ok()) return s;
+  s = LoadConfig(cfg.config_file, &found);
   if (!s.ok()) return s;
   if (!found) {
     st.myself = CreateNode("", bus::kMyself | bus::kMaster);
@@ -850,13 +1066,10 @@ common::Status Init(net::EventLoop* loop) {
   } else {
     LOG_NOTICE("Node configuration loaded, I'm %.40s", st.myself->name.c_str());
   }
-  st.myself->port = cfg.announce_port ? cfg.announce_port : cfg.port;
-  st.myself->cport = BusPortAnnounced();
-  if (!cfg.announce_ip.empty()) st.myself->ip = cfg.announce_ip;
-  st.myself->hostname = cfg.announce_hostname;
+  SettingsChanged();
   s = SaveConfig();
   if (!s.ok()) return s;
-  const int port = cfg.bus_port ? cfg.bus_port : cfg.port + 10000;
+  const int port = BusPort();
   if (port > 65535) return common::Status::InvalidArgument("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.");
   for (const std::string& addr : cfg.bind) {
     std::string skipped;
@@ -872,10 +1085,34 @@ common::Status Init(net::EventLoop* loop) {
   }
   UpdateState();
   InstallRedirect();
+  commands::GetState().cluster_publish = PropagatePublish;
   Node* m = st.myself->master;
   if ((st.myself->flags & bus::kSlave) && m && !m->ip.empty() && GetHooks().set_master)
-    GetHooks().set_master(m->ip, m->port);
+    GetHooks().set_master(m->ip, ReplicationPort(*m));
   return common::Status::Ok();
+}
+
+void SettingsChanged() {
+  Node* me = S().myself;
+  if (me == nullptr) return;
+  const Settings& cfg = GetSettings();
+  int port = 0, pport = 0;
+  PortsAnnounced(&port, &pport);
+  const int cport = BusPortAnnounced();
+  // An announced address given up: our own is learned again from the next
+  // PING, as at start-up.
+  static std::string announced;
+  std::string ip = cfg.announce_ip.empty() ? (me->ip == announced ? "" : me->ip) : cfg.announce_ip;
+  announced = cfg.announce_ip;
+  if (me->port == port && me->pport == pport && me->cport == cport && me->ip == ip &&
+      me->hostname == cfg.announce_hostname)
+    return;
+  me->port = port;
+  me->pport = pport;
+  me->cport = cport;
+  me->ip = ip;
+  me->hostname = cfg.announce_hostname;
+  MarkConfigChanged();
 }
 
 void Cron(int64_t now) {
@@ -931,6 +1168,19 @@ void Cron(int64_t now) {
       }
     }
   }
+  // cluster-link-sendbuf-limit: a link whose peer does not read is freed
+  // (an outbound one is reconnected by the next cron).
+  const uint64_t limit = GetSettings().link_sendbuf_limit;
+  if (limit) {
+    for (auto& l : g_links) {
+      if (l->dead || l->wbuf.capacity() <= limit) continue;
+      LOG_WARNING("Freeing cluster link(%s node %s) because its send buffer of %zu bytes exceeds "
+                  "cluster-link-sendbuf-limit", l->inbound ? "from" : "to",
+                  l->node ? l->node->name.c_str() : "unknown", l->wbuf.capacity());
+      st.links_limit_exceeded++;
+      FreeLink(l.get());
+    }
+  }
   for (auto it = st.blacklist.begin(); it != st.blacklist.end();) {
     if (it->second < now) {
       it = st.blacklist.erase(it);
@@ -946,6 +1196,17 @@ void Cron(int64_t now) {
 void BeforeSleep() {
   FailoverBeforeSleep();
   ReapLinks();
+  if (g_any_shard_slot_lost) {
+    g_any_shard_slot_lost = false;
+    State& st = S();
+    const Node* master = (st.myself->flags & bus::kSlave) && st.myself->master ? st.myself->master : st.myself;
+    std::vector<bool> lost(kSlots);
+    for (int s = 0; s < kSlots; s++)
+      if (g_shard_slots_lost[static_cast<size_t>(s)] && st.slot_owner[s] != master) lost[static_cast<size_t>(s)] = true;
+    std::fill(g_shard_slots_lost.begin(), g_shard_slots_lost.end(), false);
+    commands::PubsubDropShardChannels(
+        [&lost](std::string_view ch) { return lost[static_cast<size_t>(KeySlot(ch))]; });
+  }
   if (!g_save_pending) return;
   common::Status s = SaveConfig();
   if (!s.ok()) LOG_WARNING("Cluster config could not be saved: %s", s.message().c_str());

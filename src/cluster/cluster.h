@@ -50,9 +50,23 @@ struct Settings {
   int migration_barrier = 1;           // cluster-migration-barrier
   bool allow_replica_migration = true; // cluster-allow-replica-migration
   int repl_ping_period = 10;           // repl-ping-replica-period, seconds
+  bool allow_pubsubshard_when_down = true;
+  uint64_t link_sendbuf_limit = 0;  // bytes a link may buffer to send (0: no limit)
+  // tls-cluster: the bus runs over TLS, and the port a node announces is
+  // its tls-port (the plaintext one goes as pport), as Redis 7.0's.
+  // cluster-preferred-endpoint-type: what CLUSTER SLOTS/SHARDS and -MOVED
+  // give as a node's address.
+  enum class Endpoint { kIp, kHostname, kUnknown };
+  Endpoint preferred_endpoint = Endpoint::kIp;
+  bool tls = false;
+  bool tls_replication = false;
+  int tls_port = 0, announce_tls_port = 0;
   std::vector<std::string> bind;  // the clients' bind addresses, which the bus shares
 };
 Settings& GetSettings();
+// After the settings changed (CONFIG SET cluster-announce-*): myself's
+// address and hostname follow, and go out with the next PING.
+void SettingsChanged();
 
 // What the server provides (installed before Init).
 struct Hooks {
@@ -76,6 +90,8 @@ common::Status Init(net::EventLoop* loop);
 void Cron(int64_t now_ms);
 // Before sleeping: saves nodes.conf when it changed.
 void BeforeSleep();
+// Bytes held by the bus links (INFO's mem_cluster_links).
+size_t LinksMemory();
 void RegisterCommands(commands::Registry& reg);
 
 }  // namespace cluster

@@ -39,7 +39,20 @@ bool GetSlotOrReply(Client& c, std::string_view arg, int* slot) {
   return true;
 }
 
-std::string Endpoint(const Node& n) { return n.ip + ":" + std::to_string(n.port); }
+// Redis's getPreferredEndpoint: the ip, the hostname ("?" when the node
+// has none) or nothing, as cluster-preferred-endpoint-type says.
+std::string PreferredEndpoint(const Node& n) {
+  switch (GetSettings().preferred_endpoint) {
+    case Settings::Endpoint::kHostname: return n.hostname.empty() ? "?" : n.hostname;
+    case Settings::Endpoint::kUnknown: return "";
+    default: return n.ip;
+  }
+}
+
+// A redirection's address.
+std::string Endpoint(const Node& n, const Client& c) {
+  return PreferredEndpoint(n) + ":" + std::to_string(ClientPort(n, c));
+}
 
 std::string InfoText() {
   State& st = S();
@@ -85,20 +98,31 @@ std::string InfoText() {
     received += st.stats_received[i];
   }
   field("cluster_stats_messages_received", std::to_string(received));
-  field("total_cluster_links_buffer_limit_exceeded", "0");
+  field("total_cluster_links_buffer_limit_exceeded", std::to_string(st.links_limit_exceeded));
   return o;
 }
 
-// One node of CLUSTER SLOTS: ip, port, id, and 7.0's metadata (hostname).
+// One node of CLUSTER SLOTS: the preferred endpoint (null for
+// unknown-endpoint), port, id, and 7.0's metadata: the ip and hostname
+// that are not the preferred endpoint.
 void SlotsNodeReply(Client& c, const Node& n) {
+  const Settings::Endpoint pref = GetSettings().preferred_endpoint;
   c.reply.ArrayHeader(4);
-  c.reply.Bulk(n.ip);
-  c.reply.Integer(n.port);
-  c.reply.Bulk(n.name);
-  if (n.hostname.empty()) {
-    c.reply.MapHeader(0);
+  if (pref == Settings::Endpoint::kUnknown) {
+    c.reply.Null();
   } else {
-    c.reply.MapHeader(1);
+    c.reply.Bulk(PreferredEndpoint(n));
+  }
+  c.reply.Integer(ClientPort(n, c));
+  c.reply.Bulk(n.name);
+  const bool ip = pref != Settings::Endpoint::kIp;
+  const bool host = pref != Settings::Endpoint::kHostname && !n.hostname.empty();
+  c.reply.MapHeader((ip ? 1 : 0) + (host ? 1 : 0));
+  if (ip) {
+    c.reply.Bulk("ip");
+    c.reply.Bulk(n.ip);
+  }
+  if (host) {
     c.reply.Bulk("hostname");
     c.reply.Bulk(n.hostname);
   }
@@ -136,15 +160,25 @@ void SlotsReply(Client& c) {
 
 void ShardNodeReply(Client& c, const Node& n) {
   const bool has_host = !n.hostname.empty();
-  c.reply.MapHeader(has_host ? 8 : 7);
+  // Under tls-cluster: "port" the plaintext one (when the node has one),
+  // and "tls-port".
+  const bool tls = GetSettings().tls;
+  const bool has_plain = !tls || n.pport != 0;
+  c.reply.MapHeader((has_host ? 8 : 7) + (tls && has_plain ? 1 : 0));
   c.reply.Bulk("id");
   c.reply.Bulk(n.name);
-  c.reply.Bulk("port");
-  c.reply.Integer(n.port);
+  if (has_plain) {
+    c.reply.Bulk("port");
+    c.reply.Integer(tls ? n.pport : n.port);
+  }
+  if (tls) {
+    c.reply.Bulk("tls-port");
+    c.reply.Integer(n.port);
+  }
   c.reply.Bulk("ip");
   c.reply.Bulk(n.ip);
   c.reply.Bulk("endpoint");
-  c.reply.Bulk(n.ip);
+  c.reply.Bulk(PreferredEndpoint(n));
   if (has_host) {
     c.reply.Bulk("hostname");
     c.reply.Bulk(n.hostname);
@@ -350,7 +384,7 @@ void Replicate(Client& c) {
   }
   me->flags = static_cast<uint16_t>((me->flags & ~bus::kMaster) | bus::kSlave);
   me->master = n;
-  if (GetHooks().set_master) GetHooks().set_master(n->ip, n->port);
+  if (GetHooks().set_master) GetHooks().set_master(n->ip, ReplicationPort(*n));
   MarkConfigChanged();
   UpdateState();
   c.reply.Ok();
@@ -369,12 +403,14 @@ void ClusterCommand(Client& c) {
     c.reply.Verbatim(InfoText(), "txt");
   } else if (is("nodes")) {
     std::string o;
-    for (auto& [name, n] : st.nodes) o += NodeDescription(*n) + "\n";
+    for (auto& [name, n] : st.nodes) o += NodeDescription(*n, &c) + "\n";
     c.reply.Verbatim(o, "txt");
   } else if (is("slots")) {
     SlotsReply(c);
   } else if (is("shards")) {
     ShardsReply(c);
+  } else if (is("links")) {
+    LinksReply(c);
   } else if (is("addslots") || is("delslots")) {
     ChangeSlots(c, is("addslots"), false);
   } else if (is("addslotsrange") || is("delslotsrange")) {
@@ -476,7 +512,7 @@ void ClusterCommand(Client& c) {
     }
     std::vector<const Node*> reps = ReplicasOf(n);
     c.reply.ArrayHeader(reps.size());
-    for (const Node* r : reps) c.reply.Bulk(NodeDescription(*r));
+    for (const Node* r : reps) c.reply.Bulk(NodeDescription(*r, &c));
   } else if (is("count-failure-reports")) {
     Node* n = FindNode(std::string(c.argv[2]));
     if (!n) {
@@ -591,7 +627,9 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
   int slot = -1;
   bool write = false;
   auto check = [&](const CommandSpec& cs, const std::vector<std::string_view>& argv) -> bool {
-    if (!commands::CommandHasKeys(cs)) return true;
+    // Shard channels (not_key specs) hash to slots too (Redis's
+    // GET_KEYSPEC_INCLUDE_NOT_KEYS).
+    if (!commands::CommandHasKeys(cs, /*include_not_keys=*/true)) return true;
     // As Redis 7.0's getKeysFromCommandWithSpecs: an incomplete spec
     // defers to the command's getkeys procedure (MIGRATE ... KEYS).
     bool incomplete = false;
@@ -600,7 +638,7 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
       refs.clear();
       cs.getkeys(argv, &refs);
     } else {
-      commands::GetKeysFromCommand(cs, argv, &refs);
+      commands::GetKeysFromCommand(cs, argv, &refs, /*include_not_keys=*/true);
     }
     const uint32_t fl = cs.flags | (cs.parent ? cs.parent->flags : 0);
     if (!refs.empty() && (fl & commands::kWrite)) write = true;
@@ -625,13 +663,20 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
     return true;
   }
   if (keys.empty()) return false;
+  // SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH: shard channels hash like keys.
+  const bool pubsubshard = (cmd.flags & commands::kPubsub) && !cmd.key_specs.empty();
   Node* owner = st.slot_owner[slot];
   if (owner == nullptr) {
     *err = "CLUSTERDOWN Hash slot not served";
     return true;
   }
   if (!st.ok) {
-    if (!GetSettings().allow_reads_when_down) {
+    if (pubsubshard) {
+      if (!GetSettings().allow_pubsubshard_when_down) {
+        *err = "CLUSTERDOWN The cluster is down";
+        return true;
+      }
+    } else if (!GetSettings().allow_reads_when_down) {
       *err = "CLUSTERDOWN The cluster is down";
       return true;
     }
@@ -647,20 +692,22 @@ bool Redirect(Client& c, const commands::CommandSpec& cmd, std::string* err) {
       if (d == nullptr || d->FindEntry(k) == nullptr) return true;
     return false;
   };
-  if (owner == st.myself && !st.migrating_to[slot].empty() && missing()) {
+  // A shard channel stays served here until the slot has moved.
+  if (owner == st.myself && !st.migrating_to[slot].empty() && !pubsubshard && missing()) {
     Node* target = FindNode(st.migrating_to[slot]);
     if (target) {
-      *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target);
+      *err = "ASK " + std::to_string(slot) + " " + Endpoint(*target, c);
       return true;
     }
   }
   if (owner != st.myself && asking && !st.importing_from[slot].empty()) return false;
   if (owner != st.myself) {
-    // READONLY: a replica serves reads of its master's slots.
-    if ((c.flags & commands::kClientReadonly) && !write && (st.myself->flags & bus::kSlave) &&
+    // READONLY: a replica serves reads of its master's slots; shard
+    // channels are served by every node of the shard.
+    if (((c.flags & commands::kClientReadonly) || pubsubshard) && !write && (st.myself->flags & bus::kSlave) &&
         st.myself->master == owner)
       return false;
-    *err = "MOVED " + std::to_string(slot) + " " + Endpoint(*owner);
+    *err = "MOVED " + std::to_string(slot) + " " + Endpoint(*owner, c);
     return true;
   }
   return false;
@@ -703,6 +750,7 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", kCatSlow},
       {"keyslot", 3, kStale, 0, 0, 0, ClusterCommand, "cluster", "Returns the hash slot of the specified key",
        "3.0.0", kCatSlow},
+      {"links", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Returns a list of all TCP links to and from peer nodes in cluster", "7.0.0", kCatSlow},
       {"meet", -4, adm, 0, 0, 0, ClusterCommand, "cluster", "Force a node cluster to handshake with another node",
        "3.0.0", cat_adm},
       {"myid", 2, kStale, 0, 0, 0, ClusterCommand, "cluster", "Return the node id", "3.0.0", kCatSlow},

@@ -53,6 +53,7 @@ struct State {
   bool ok = false;  // cluster_state
   int size = 0;     // masters serving slots
   std::array<uint64_t, 16> stats_sent{}, stats_received{};
+  uint64_t links_limit_exceeded = 0;  // links freed over cluster-link-sendbuf-limit
 };
 State& S();
 
@@ -64,8 +65,21 @@ void MarkConfigChanged();  // nodes.conf is saved before sleeping
 common::Status SaveConfig();
 void UpdateState();
 int BusPortAnnounced();
-std::string NodeDescription(const Node& n);  // a CLUSTER NODES / nodes.conf line, no newline
+// The clients' ports this node announces (Redis's deriveAnnouncedPorts):
+// *port, the TLS one under tls-cluster, and *pport, then the plaintext
+// one (else 0).
+void PortsAnnounced(int* port, int* pport);
+// The port for a client of n: under tls-cluster a plaintext client gets
+// the plaintext port.
+int ClientPort(const Node& n, const commands::Client& c);
+// The port a replica of n replicates from (TLS under tls-replication).
+int ReplicationPort(const Node& n);
+// A nodes.conf line, no newline; with `client`, CLUSTER NODES's for it
+// (its port: ClientPort).
+std::string NodeDescription(const Node& n, const commands::Client* client = nullptr);
 void ResetLinks();
+// CLUSTER LINKS: every node's outbound and inbound link.
+void LinksReply(commands::Client& c);
 // Installs the dispatcher's redirection (cluster_cmds.cc).
 void InstallRedirect();
 

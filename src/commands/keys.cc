@@ -72,15 +72,15 @@ bool FollowSpec(const KeySpec& spec, const std::vector<std::string_view>& argv, 
 
 }  // namespace
 
-bool CommandHasKeys(const CommandSpec& cmd) {
+bool CommandHasKeys(const CommandSpec& cmd, bool include_not_keys) {
   if (cmd.getkeys != nullptr) return true;
   for (const KeySpec& k : cmd.key_specs)
-    if (!(k.flags & kKeyNotKey)) return true;
+    if (include_not_keys || !(k.flags & kKeyNotKey)) return true;
   return false;
 }
 
 void GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv,
-                        std::vector<KeyRef>* out) {
+                        std::vector<KeyRef>* out, bool include_not_keys) {
   std::vector<KeyRef>& keys = *out;
   keys.clear();
   bool specs_ok = !cmd.key_specs.empty();
@@ -90,7 +90,7 @@ void GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_vi
     if ((spec.flags & kKeyVariableFlags) && cmd.getkeys != nullptr) specs_ok = false;
   for (const KeySpec& spec : cmd.key_specs) {
     if (!specs_ok) break;
-    if (spec.flags & kKeyNotKey) continue;
+    if ((spec.flags & kKeyNotKey) && !include_not_keys) continue;
     if (!FollowSpec(spec, argv, &keys)) {
       specs_ok = false;
       break;

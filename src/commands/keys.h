@@ -24,10 +24,13 @@ namespace commands {
 // command's arity check.
 std::vector<KeyRef> GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv);
 // The same into *keys (cleared first), for callers that reuse one vector.
+// include_not_keys: also the arguments of not_key specs (the shard channels
+// cluster redirection hashes, Redis's GET_KEYSPEC_INCLUDE_NOT_KEYS).
 void GetKeysFromCommand(const CommandSpec& cmd, const std::vector<std::string_view>& argv,
-                        std::vector<KeyRef>* keys);
+                        std::vector<KeyRef>* keys, bool include_not_keys = false);
 
-// Redis's doesCommandHaveKeys: a getkeys procedure, or a spec for real keys.
-bool CommandHasKeys(const CommandSpec& cmd);
+// Redis's doesCommandHaveKeys: a getkeys procedure, or a spec for real keys
+// (or, with include_not_keys, any spec).
+bool CommandHasKeys(const CommandSpec& cmd, bool include_not_keys = false);
 
 }  // namespace commands

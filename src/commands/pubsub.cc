@@ -243,6 +243,25 @@ size_t PublishShard(std::string_view channel, std::string_view message) {
   return subs.size();
 }
 
+void PubsubDropShardChannels(const std::function<bool(std::string_view)>& drop) {
+  std::vector<std::pair<std::string, Subscribers>> doomed;
+  for (const auto& [name, subs] : T().shard_channels)
+    if (drop(name)) doomed.emplace_back(name, subs);
+  for (const auto& [name, subs] : doomed) {
+    for (Client* c : subs) {
+      Drop(*c, PubsubKind::kShard, name);
+      std::string_view v = name;
+      Deliver(*c, [&](resp::ReplyBuilder& b) {
+        b.PushHeader(3);
+        b.Bulk("sunsubscribe");
+        b.Bulk(v);
+        b.Integer(static_cast<int64_t>(ClientSubscriptions(*c, PubsubKind::kShard)));
+      });
+      MaybeLeavePubsubMode(*c);
+    }
+  }
+}
+
 size_t PubsubChannelCount(PubsubKind kind) {
   Tables& t = T();
   switch (kind) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,10 @@ void PubsubForgetClient(Client& c);
 // PUBLISH / SPUBLISH: delivers and returns the number of receivers.
 size_t Publish(std::string_view channel, std::string_view message);
 size_t PublishShard(std::string_view channel, std::string_view message);
+// Unsubscribes every subscriber of each shard channel `drop` accepts, each
+// with its "sunsubscribe" frame (cluster: a slot this node no longer
+// serves, as Redis 7.0's removeChannelsInSlot).
+void PubsubDropShardChannels(const std::function<bool(std::string_view)>& drop);
 
 // Keyspace notifications the keyspace raises itself: `keymiss` on a read
 // lookup that finds nothing, `new` when a key is created. Called once at

@@ -30,16 +30,22 @@ void PUnsubscribeCommand(Client& c) { UnsubscribeEach(c, PubsubKind::kPattern); 
 void SSubscribeCommand(Client& c) { SubscribeEach(c, PubsubKind::kShard); }
 void SUnsubscribeCommand(Client& c) { UnsubscribeEach(c, PubsubKind::kShard); }
 
-// Both reach a replica's subscribers too (propagated to replicas only).
-void PublishCommand(Client& c) {
-  c.reply.Integer(static_cast<int64_t>(Publish(c.argv[1], c.argv[2])));
-  ForceReplicationPropagation(c);
+// Both reach a replica's subscribers too: propagated to replicas only, or
+// in cluster mode sent over the bus (to every node; to this shard's nodes).
+// The count is of this node's receivers.
+void PublishTo(Client& c, bool shard) {
+  const size_t n = shard ? PublishShard(c.argv[1], c.argv[2]) : Publish(c.argv[1], c.argv[2]);
+  State& st = GetState();
+  if (st.cluster_publish != nullptr) {
+    st.cluster_publish(c.argv[1], c.argv[2], shard);
+  } else {
+    ForceReplicationPropagation(c);
+  }
+  c.reply.Integer(static_cast<int64_t>(n));
 }
 
-void SPublishCommand(Client& c) {
-  c.reply.Integer(static_cast<int64_t>(PublishShard(c.argv[1], c.argv[2])));
-  ForceReplicationPropagation(c);
-}
+void PublishCommand(Client& c) { PublishTo(c, false); }
+void SPublishCommand(Client& c) { PublishTo(c, true); }
 
 // ---- PUBSUB ----
 

@@ -112,6 +112,9 @@ struct State {
   // -ASK, -CROSSSLOT, -CLUSTERDOWN).
   bool (*cluster_redirect)(Client& c, const CommandSpec& cmd, std::string* err) = nullptr;
   bool cluster_enabled = false;  // SELECT is refused but for db 0
+  // PUBLISH / SPUBLISH in cluster mode: to every node, or to the nodes of
+  // this shard, over the cluster bus (instead of the replication stream).
+  void (*cluster_publish)(std::string_view channel, std::string_view message, bool shard) = nullptr;
 
   // Hooks the server installs.
   void (*on_key_modified)(int db, std::string_view key) = nullptr;  // WATCH invalidation

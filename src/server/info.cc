@@ -15,6 +15,7 @@
 
 #include "alloc/residency.h"
 #include "alloc/zmalloc.h"
+#include "cluster/cluster.h"
 #include "script/script.h"
 #include "commands/blocking.h"
 #include "commands/client.h"
@@ -180,7 +181,7 @@ void MemorySection(std::string& o) {
   InfoField(o, "mem_total_replication_buffers", static_cast<int64_t>(m.repl_backlog + m.clients_slaves));
   InfoField(o, "mem_clients_slaves", static_cast<int64_t>(m.clients_slaves));
   InfoField(o, "mem_clients_normal", m.clients_normal);
-  InfoField(o, "mem_cluster_links", 0);
+  InfoField(o, "mem_cluster_links", static_cast<int64_t>(Config().cluster_enabled ? cluster::LinksMemory() : 0));
   InfoField(o, "mem_aof_buffer", m.aof_buffer);
   InfoField(o, "mem_allocator", std::string(alloc::AllocatorName()));
   InfoField(o, "active_defrag_running", 0);

@@ -305,7 +305,19 @@ common::Status ApplyConfigMirrors() {
   cs.migration_barrier = cfg.cluster_migration_barrier;
   cs.allow_replica_migration = cfg.cluster_allow_replica_migration;
   cs.repl_ping_period = cfg.repl_ping_replica_period;
+  cs.allow_pubsubshard_when_down = cfg.cluster_allow_pubsubshard_when_down;
+  cs.link_sendbuf_limit = static_cast<uint64_t>(cfg.cluster_link_sendbuf_limit);
+  cs.preferred_endpoint = cfg.cluster_preferred_endpoint_type == "hostname"
+                              ? cluster::Settings::Endpoint::kHostname
+                          : cfg.cluster_preferred_endpoint_type == "unknown-endpoint"
+                              ? cluster::Settings::Endpoint::kUnknown
+                              : cluster::Settings::Endpoint::kIp;
+  cs.tls = cfg.tls_cluster;
+  cs.tls_replication = cfg.tls_replication;
+  cs.tls_port = cfg.tls_port;
+  cs.announce_tls_port = cfg.cluster_announce_tls_port;
   cs.bind = cfg.bind;
+  cluster::SettingsChanged();
   commands::SlowlogMaxLen() = static_cast<size_t>(cfg.slowlog_max_len);
   const std::string& pol = cfg.maxmemory_policy;
   st.maxmemory_lru_or_lfu = pol.find("lru") != std::string::npos || pol.find("lfu") != std::string::npos;

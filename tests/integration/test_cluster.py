@@ -201,12 +201,15 @@ def test_create_three_of_ours(server_factory):
 
 
 @pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
-def test_mixed_cluster_with_redis(server_factory):
-    nodes = [cluster_node(server_factory), cluster_node(server_factory, binary=REAL_SERVER),
-             cluster_node(server_factory)]
+@pytest.mark.parametrize("real_nodes", [1, 2], ids=["two-of-ours", "one-of-ours"])
+def test_mixed_cluster_with_redis(server_factory, real_nodes):
+    """Two of ours and one Redis 7.0, and the reverse: one of ours and two
+    Redis 7.0 nodes (ours is the first, the one redis-cli is pointed at)."""
+    nodes = [cluster_node(server_factory), cluster_node(server_factory, binary=REAL_SERVER)]
+    nodes.append(cluster_node(server_factory, binary=REAL_SERVER if real_nodes == 2 else None))
     create_cluster(nodes)
     check_and_use(nodes)
-    # Redis sees our nodes as connected masters with their epochs.
+    # Redis sees every node as a connected master with its epoch.
     real_view = nodes[1].client().execute_command("CLUSTER", "NODES").decode().splitlines()
     assert len(real_view) == 3
     for line in real_view:
@@ -352,3 +355,62 @@ def test_setslot_errors_and_ask(server_factory):
     while slot_map(a) != slot_map(b):
         assert time.time() < deadline, (slot_map(a), slot_map(b))
         time.sleep(0.05)
+
+
+def test_nodes_conf_is_locked_and_announce_follows_config_set(server_factory, datadir):
+    conf = os.path.join(datadir, "nodes-shared.conf")
+    a = cluster_node(server_factory, extra=["--cluster-config-file", conf])
+    # A second node given the same nodes.conf refuses to start, as Redis's.
+    with pytest.raises(RuntimeError, match="is already used by a different Redis Cluster node"):
+        cluster_node(server_factory, extra=["--cluster-config-file", conf])
+    myid = a.client().execute_command("CLUSTER", "MYID").decode()
+    with open(conf) as f:
+        assert f.read().startswith(myid + " ")
+    # CONFIG SET cluster-announce-*: myself and a peer see the change without
+    # a restart, and nodes.conf keeps it.
+    b = cluster_node(server_factory)
+    bus_a = a.client().config_get("cluster-port")["cluster-port"]
+    assert b.client().execute_command("CLUSTER", "MEET", "127.0.0.1", a.port, bus_a) in (b"OK", True)
+    ca = a.client()
+    ca.config_set("cluster-announce-hostname", "tiered-a.example")
+    ca.config_set("cluster-announce-bus-port", 31999)
+
+    def line_of(node):
+        for line in node.client().execute_command("CLUSTER", "NODES").decode().splitlines():
+            if line.startswith(myid):
+                return line.split()[1]
+        return ""
+    deadline = time.time() + 20
+    while time.time() < deadline and line_of(b) != f"127.0.0.1:{a.port}@31999,tiered-a.example":
+        time.sleep(0.1)
+    assert line_of(b) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
+    assert line_of(a) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
+    with open(conf) as f:
+        assert f"@31999,tiered-a.example myself" in f.read()
+
+
+@pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+@pytest.mark.parametrize("endpoint", ["ip", "hostname", "unknown-endpoint"])
+def test_preferred_endpoint_type_matches_redis(server_factory, endpoint):
+    """CLUSTER SLOTS and SHARDS under cluster-preferred-endpoint-type, with
+    and without an announced hostname, ours against Redis 7.0 (ids and
+    ports aside)."""
+    replies = []
+    for binary in (None, REAL_SERVER):
+        s = cluster_node(server_factory, binary=binary,
+                         extra=["--cluster-preferred-endpoint-type", endpoint])
+        c = s.client()
+        assert c.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383) in (b"OK", True)
+        myid, port = c.execute_command("CLUSTER", "MYID"), s.port
+
+        def norm(x):
+            if isinstance(x, list):
+                return [norm(v) for v in x]
+            return "ID" if x == myid else "PORT" if x == port else x
+        got = []
+        for host in ("", "node-a.example"):
+            c.config_set("cluster-announce-hostname", host)
+            got.append(norm(c.execute_command("CLUSTER", "SLOTS")))
+            got.append(norm(c.execute_command("CLUSTER", "SHARDS")))
+        replies.append(got)
+    assert replies[0] == replies[1]
