@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -161,6 +162,7 @@ std::string BuildHeader(uint16_t type, size_t data_len) {
   bus::Put64(b, bus::kOffCurrentEpoch, st.current_epoch);
   const Node* src = SlotsSource();
   bus::Put64(b, bus::kOffConfigEpoch, src->config_epoch);
+  bus::Put64(b, bus::kOffOffset, static_cast<uint64_t>(MyReplOffset()));
   memcpy(&b[bus::kOffSender], me->name.data(), kNameLen);
   memcpy(&b[bus::kOffMySlots], src->slots.data(), kSlots / 8);
   if ((me->flags & bus::kSlave) && me->master) memcpy(&b[bus::kOffSlaveOf], me->master->name.data(), kNameLen);
@@ -168,6 +170,7 @@ std::string BuildHeader(uint16_t type, size_t data_len) {
   bus::Put16(b, bus::kOffCport, static_cast<uint16_t>(BusPortAnnounced()));
   bus::Put16(b, bus::kOffFlags, me->flags);
   b[bus::kOffState] = static_cast<char>(st.ok ? 0 : 1);
+  b[bus::kOffMflags] = static_cast<char>(HeaderMflags());
   return b;
 }
 
@@ -201,7 +204,7 @@ void SendPing(Link* l, uint16_t type) {
     off += bus::kGossipLen;
   }
   if (ext_len) {
-    b[bus::kOffMflags] = static_cast<char>(bus::kMsgFlag0ExtData);
+    b[bus::kOffMflags] = static_cast<char>(b[bus::kOffMflags] | bus::kMsgFlag0ExtData);
     bus::Put16(b, bus::kOffExtensions, 1);
     bus::Put16(b, off, bus::kExtHostname);
     bus::Put32(b, off + 4, static_cast<uint32_t>(ext_len));
@@ -270,28 +273,6 @@ void StartHandshake(const std::string& ip, int port, int cport) {
   n->ip = ip;
   n->port = port;
   n->cport = cport;
-}
-
-// Sender's slot claims (Redis's clusterUpdateSlotsConfigWith, without
-// the UPDATE replies): each slot it claims goes to it when unowned or when
-// its owner's config epoch is older.
-void UpdateSlotsFrom(Node* sender, uint64_t sender_epoch, std::string_view slots) {
-  State& st = S();
-  bool changed = false;
-  for (int s = 0; s < kSlots; s++) {
-    if (!(static_cast<uint8_t>(slots[static_cast<size_t>(s / 8)]) & (1 << (s & 7)))) continue;
-    Node* owner = st.slot_owner[s];
-    if (owner == sender || !st.importing_from[s].empty()) continue;
-    if (owner == nullptr || owner->config_epoch < sender_epoch) {
-      if (owner == st.myself) LOG_WARNING("Slot %d is now served by %s", s, sender->name.c_str());
-      AssignSlot(s, sender);
-      changed = true;
-    }
-  }
-  if (changed) {
-    MarkConfigChanged();
-    UpdateState();
-  }
 }
 
 void ProcessGossip(Node* sender, std::string_view msg, uint16_t count) {
@@ -431,6 +412,7 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       sender->config_epoch = sender_config;
       MarkConfigChanged();
     }
+    NoteSenderHeader(sender, msg);
   }
 
   if (type == bus::kMsgPing || type == bus::kMsgMeet) {
@@ -518,10 +500,8 @@ bool ProcessPacket(Link* l, std::string_view msg) {
       }
     }
     SetRoleFrom(sender, msg);
-    if (sender->flags & bus::kMaster) {
-      UpdateSlotsFrom(sender, sender_config, msg.substr(bus::kOffMySlots, kSlots / 8));
-      HandleEpochCollision(sender);
-    }
+    ProcessSlotClaims(sender, sender_config, msg);
+    if (sender->flags & bus::kMaster) HandleEpochCollision(sender);
     ProcessGossip(sender, msg, count);
   } else if (type == bus::kMsgFail) {
     if (!sender) return true;
@@ -548,10 +528,9 @@ bool ProcessPacket(Link* l, std::string_view msg) {
     size_t off = bus::kHeaderLen;
     uint64_t epoch = bus::Get64(msg, off);
     Node* n = FindNode(std::string(msg.substr(off + 8, kNameLen)));
-    if (n && epoch > n->config_epoch) {
-      n->config_epoch = epoch;
-      UpdateSlotsFrom(n, epoch, msg.substr(off + 48, kSlots / 8));
-    }
+    if (n) ProcessUpdate(n, epoch, msg.substr(off + 48, kSlots / 8));
+  } else if (type == bus::kMsgFailoverAuthRequest || type == bus::kMsgFailoverAuthAck || type == bus::kMsgMfStart) {
+    if (sender) ProcessFailoverMessage(sender, type, msg);
   }
   return true;
 }
@@ -608,6 +587,8 @@ void ConnectedHandler(net::EventLoop*, int fd, void* data, int) {
   int err = 0;
   socklen_t len = sizeof(err);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+    // A node we cannot connect to counts as pinged from now (toward PFAIL).
+    if (l->node && l->node->ping_sent == 0) l->node->ping_sent = common::MsTime();
     FreeLink(l);
     return;
   }
@@ -894,28 +875,49 @@ void MarkConfigChanged(bool fsync) {
 common::Status SaveConfig(bool do_fsync) {
   g_save_pending = g_save_fsync = false;
   const std::string& path = GetSettings().config_file;
-  std::string tmp = path + ".tmp-" + std::to_string(getpid());
   std::string text = NodesConfText();
+  // Without fsync (SETSLOT, as Redis 7.0 saves it) the file is rewritten in
+  // place with one write, padded with newlines to its old length and then
+  // truncated: a crash of the process leaves either version, never a mix,
+  // and a reshard's thousands of saves cost no new file and rename each.
+  // With fsync (epochs, votes, failover) a new file is written, synced and
+  // renamed over the old one, so not even the machine's crash tears it.
+  if (!do_fsync && g_lock_fd >= 0) {
+    struct stat sb;
+    const size_t len = text.size();
+    if (fstat(g_lock_fd, &sb) == 0 && static_cast<size_t>(sb.st_size) > len)
+      text.append(static_cast<size_t>(sb.st_size) - len, '\n');
+    if (pwrite(g_lock_fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()) &&
+        (text.size() == len || ftruncate(g_lock_fd, static_cast<off_t>(len)) == 0))
+      return common::Status::Ok();
+    text.resize(len);  // not written whole: the safe way then
+  }
+  std::string tmp = path + ".tmp-" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return common::Status::IoError(std::string("Could not open ") + tmp + ": " + strerror(errno));
+  auto fail = [&](const char* what) {
+    const int err = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    return common::Status::IoError(std::string(what) + " " + tmp + ": " + strerror(err));
+  };
+  // The new file is locked before it takes the name, and its descriptor
+  // becomes the lock (LockConfig): no other node can lock it in between.
+  if (g_lock_fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) return fail("Could not lock");
   size_t off = 0;
   while (off < text.size()) {
     ssize_t n = write(fd, text.data() + off, text.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd);
-      unlink(tmp.c_str());
-      return common::Status::IoError(std::string("Could not write ") + tmp + ": " + strerror(errno));
-    }
+    if (n <= 0) return fail("Could not write");
     off += static_cast<size_t>(n);
   }
-  if ((do_fsync && fsync(fd) != 0) || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return common::Status::IoError(std::string("Could not save ") + path + ": " + strerror(errno));
-  }
+  if (do_fsync && fsync(fd) != 0) return fail("Could not fsync");
+  if (rename(tmp.c_str(), path.c_str()) != 0) return fail("Could not rename");
   if (g_lock_fd >= 0) {
-    common::Status s = LockConfig(path);
-    if (!s.ok()) LOG_WARNING("%s", s.message().c_str());
+    close(g_lock_fd);
+    g_lock_fd = fd;
+  } else {
+    close(fd);
   }
   return common::Status::Ok();
 }
@@ -1024,6 +1026,26 @@ void ResetLinks() {
 
 void SendPingNow(Node* n) {
   if (n->link && !n->link->connecting) SendPing(n->link, bus::kMsgPing);
+}
+
+std::string BuildMessageHeader(uint16_t type) { return BuildHeader(type, 0); }
+
+void SendToNode(Node* n, const std::string& msg) {
+  if (n->link) SendRaw(n->link, msg);
+}
+
+void BroadcastMessage(const std::string& msg) {
+  for (auto& [name, n] : S().nodes)
+    if (n->link && n.get() != S().myself && !(n->flags & bus::kHandshake)) SendRaw(n->link, msg);
+}
+
+void BroadcastPong(bool local_replicas) {
+  State& st = S();
+  for (auto& [name, n] : st.nodes) {
+    if (!n->link || n->link->connecting || n.get() == st.myself || (n->flags & bus::kHandshake)) continue;
+    if (local_replicas && !((n->flags & bus::kSlave) && n->master && n->master == st.myself->master)) continue;
+    SendPing(n->link, bus::kMsgPong);
+  }
 }
 
 common::Status Init(net::EventLoop* loop) {
@@ -1164,10 +1186,12 @@ void Cron(int64_t now) {
     }
   }
   if (changed) UpdateState();
+  FailoverCron(now);
   ReapLinks();
 }
 
 void BeforeSleep() {
+  FailoverBeforeSleep();
   ReapLinks();
   if (g_any_shard_slot_lost) {
     g_any_shard_slot_lost = false;

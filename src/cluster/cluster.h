@@ -44,6 +44,12 @@ struct Settings {
   int announce_port = 0, announce_bus_port = 0;
   bool require_full_coverage = true;
   bool allow_reads_when_down = false;
+  // Failover (failover.cc).
+  bool replica_no_failover = false;    // cluster-replica-no-failover
+  int replica_validity_factor = 10;    // cluster-replica-validity-factor (0: any data age)
+  int migration_barrier = 1;           // cluster-migration-barrier
+  bool allow_replica_migration = true; // cluster-allow-replica-migration
+  int repl_ping_period = 10;           // repl-ping-replica-period, seconds
   bool allow_pubsubshard_when_down = true;
   uint64_t link_sendbuf_limit = 0;  // bytes a link may buffer to send (0: no limit)
   // tls-cluster: the bus runs over TLS, and the port a node announces is
@@ -67,6 +73,13 @@ struct Hooks {
   // Replicate host:port through src/repl (CLUSTER REPLICATE, and a
   // replica's master found in nodes.conf at start-up).
   void (*set_master)(const std::string& host, int port) = nullptr;
+  // Failover (failover.cc): the replication offset (a master's
+  // master_repl_offset, a replica's processed offset); a replica becomes a
+  // master with a new replication id (REPLICAOF NO ONE); a replica's data
+  // age in ms.
+  int64_t (*repl_offset)() = nullptr;
+  void (*promote)() = nullptr;
+  int64_t (*data_age_ms)(int64_t now_ms) = nullptr;
 };
 Hooks& GetHooks();
 

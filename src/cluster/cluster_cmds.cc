@@ -185,10 +185,13 @@ void ShardNodeReply(Client& c, const Node& n) {
   }
   c.reply.Bulk("role");
   c.reply.Bulk((n.flags & bus::kSlave) ? "replica" : "master");
+  // Our own offset, or the one a node's last message carried; a replica
+  // with none yet is still loading (Redis 7.0's clusterGenNodeDescription).
+  const int64_t offset = &n == S().myself ? MyReplOffset() : n.repl_offset;
   c.reply.Bulk("replication-offset");
-  c.reply.Integer(0);
+  c.reply.Integer(offset);
   c.reply.Bulk("health");
-  c.reply.Bulk((n.flags & bus::kFail) ? "fail" : "online");
+  c.reply.Bulk((n.flags & bus::kFail) ? "fail" : (n.flags & bus::kSlave) && offset == 0 ? "loading" : "online");
 }
 
 void ShardsReply(Client& c) {
@@ -314,6 +317,13 @@ void Reset(Client& c) {
   if ((st.myself->flags & bus::kMaster) && d && d->size() != 0) {
     c.AddError("ERR CLUSTER RESET can't be called with master nodes containing keys");
     return;
+  }
+  // A replica stops replicating and drops its data (Redis's clusterReset:
+  // replicationUnsetMaster, emptyData).
+  if (st.myself->flags & bus::kSlave) {
+    if (GetHooks().promote) GetHooks().promote();
+    commands::SignalFlushedDb(-1);
+    for (int i = 0; commands::GetDb(i) != nullptr; i++) commands::GetDb(i)->Flush(false);
   }
   std::vector<Node*> others;
   for (auto& [name, n] : st.nodes)
@@ -484,6 +494,8 @@ void ClusterCommand(Client& c) {
     }
   } else if (is("replicate")) {
     Replicate(c);
+  } else if (is("failover")) {
+    FailoverCommand(c);
   } else if (is("replicas") || is("slaves")) {
     Node* n = FindNode(std::string(c.argv[2]));
     if (!n) {
@@ -505,7 +517,7 @@ void ClusterCommand(Client& c) {
     }
     c.reply.Integer(static_cast<int64_t>(n->fail_reports.size()));
   } else {
-    c.AddError("ERR Unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
+    c.AddError("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                "'. Try CLUSTER HELP.");
   }
 }
@@ -527,6 +539,8 @@ void ClusterHelpCommand(Client& c) {
       "    Delete slots information from current node.",
       "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
       "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
+      "FAILOVER [FORCE|TAKEOVER]",
+      "    Promote current replica node to being a master.",
       "FLUSHSLOTS",
       "    Delete current node own slots information.",
       "FORGET <node-id>",
@@ -745,6 +759,8 @@ void RegisterCommands(commands::Registry& reg) {
        "3.0.0", cat_adm},
       {"delslotsrange", -4, adm, 0, 0, 0, ClusterCommand, "cluster",
        "Set hash slots as unbound in receiving node", "7.0.0", cat_adm},
+      {"failover", -2, adm, 0, 0, 0, ClusterCommand, "cluster",
+       "Forces a replica to perform a manual failover of its master.", "3.0.0", cat_adm},
       {"flushslots", 2, adm, 0, 0, 0, ClusterCommand, "cluster", "Delete a node's own slots information", "3.0.0",
        cat_adm},
       {"forget", 3, adm, 0, 0, 0, ClusterCommand, "cluster", "Remove a node from the nodes table", "3.0.0",

@@ -1,5 +1,7 @@
-// The cluster's state shared by cluster.cc (table, bus, nodes.conf) and
-// cluster_cmds.cc (commands, redirection). Not for use outside cluster/.
+// The cluster's state shared by cluster.cc (table, bus, nodes.conf),
+// cluster_cmds.cc (commands, redirection), migrate.cc (resharding) and
+// failover.cc (elections, votes, manual failover, replica migration). Not
+// for use outside cluster/.
 #pragma once
 
 #include <array>
@@ -7,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/bus.h"
@@ -33,6 +36,10 @@ struct Node {
   std::map<std::string, int64_t> fail_reports;  // master name -> ms of its report
   Link* link = nullptr;          // ours, outbound
   Link* inbound_link = nullptr;  // its, once it said who it is
+  // Failover (failover.cc).
+  int64_t repl_offset = 0;       // from its last message's header
+  int64_t voted_time = 0;        // ms, when we last voted for a replica of this master
+  int64_t orphaned_time = 0;     // ms, since when this master has no working replica
   int NumSlots() const;
 };
 
@@ -84,6 +91,43 @@ void InstallRedirect();
 // propagated as a DEL, signalled and notified; returns how many. O(keys in
 // the slot), through the per-slot index.
 size_t DeleteKeysInSlot(int slot);
+
+// cluster.cc, for failover.cc: a message's header as we send it, sent on
+// n's outbound link (if connected) or to every known node; a PING now to n;
+// a PONG to every node (only the replicas of my master when
+// local_replicas).
+std::string BuildMessageHeader(uint16_t type);
+void SendToNode(Node* n, const std::string& msg);
+void BroadcastMessage(const std::string& msg);
+void SendPingNow(Node* n);
+void BroadcastPong(bool local_replicas);
+
+// failover.cc: replica election, votes, manual failover, replica
+// migration and the reconfiguration after a failover.
+// The header's replication offset and mflags[0] (PAUSED during a manual
+// failover on the master).
+int64_t MyReplOffset();
+uint8_t HeaderMflags();
+// Any message from a known sender: its offset (and a paused master's, for a
+// manual failover).
+void NoteSenderHeader(Node* sender, std::string_view msg);
+// A PING/PONG/MEET sender's slot claims: our slot map takes the newer ones
+// (Redis's clusterUpdateSlotsConfigWith, which may make us a replica of the
+// new owner), and a sender with stale claims gets an UPDATE.
+void ProcessSlotClaims(Node* sender, uint64_t sender_config_epoch, std::string_view msg);
+// An UPDATE message's content.
+void ProcessUpdate(Node* n, uint64_t config_epoch, std::string_view slots);
+// FAILOVER_AUTH_REQUEST, FAILOVER_AUTH_ACK, MFSTART.
+void ProcessFailoverMessage(Node* sender, uint16_t type, std::string_view msg);
+void UpdateSlotsConfigWith(Node* sender, uint64_t sender_epoch, std::string_view slots);
+void FailoverCron(int64_t now_ms);
+void FailoverBeforeSleep();
+void FailoverCommand(commands::Client& c);
+// Redis's clusterBumpConfigEpochWithoutConsensus (migrate.cc).
+void BumpEpochWithoutConsensus();
+// Redis's clusterSetMaster: myself becomes a replica of n (through the
+// set_master hook).
+void SetMyMaster(Node* n);
 
 // migrate.cc: CLUSTER SETSLOT, MIGRATE and its key finder.
 void SetSlotCommand(commands::Client& c);

@@ -33,9 +33,6 @@
 #include "persist/dump.h"
 
 namespace cluster {
-namespace {
-
-using commands::Client;
 
 // Redis's clusterBumpConfigEpochWithoutConsensus: a new config epoch
 // unless ours is already the largest and unique.
@@ -50,7 +47,7 @@ void BumpEpochWithoutConsensus() {
   }
 }
 
-}  // namespace
+using commands::Client;
 
 void SetSlotCommand(Client& c) {
   State& st = S();

@@ -317,7 +317,9 @@ void Cron(int64_t now_ms) {
   // waiting for their RDB, timeouts of replicas that stopped acking.
   bool any_replica = false;
   for (auto& [id, l] : r.replicas) any_replica |= l.state != ReplicaState::kNone;
-  if (any_replica && r.state == LinkState::kNone &&
+  // Not while writes are paused (a manual failover waits for the replica
+  // to reach our offset, as Redis's replicationCron).
+  if (any_replica && r.state == LinkState::kNone && commands::CurrentPause() == commands::PauseType::kNone &&
       now_ms - r.last_ping_ms >= int64_t{g_settings.ping_period} * 1000) {
     r.last_ping_ms = now_ms;
     std::string ping;
@@ -395,6 +397,19 @@ bool ReplicasBehind(int64_t offset, bool log) {
 
 void RequestAcks() { R().get_acks = true; }
 int64_t MasterReplOffset() { return R().master_repl_offset; }
+
+void Promote() {
+  Repl& r = R();
+  if (r.state == LinkState::kNone) return;
+  UnsetMaster();
+  LOG_NOTICE("MASTER MODE enabled (cluster failover)");
+}
+
+int64_t MasterDataAgeMs(int64_t now_ms) {
+  Repl& r = R();
+  if (r.state == LinkState::kConnected) return now_ms - r.last_io_ms;
+  return now_ms - r.link_down_since_s * 1000;
+}
 bool ActiveExpireAllowed() { return !IsReplica(); }
 
 RdbReplInfo InfoForRdb() {

@@ -170,6 +170,15 @@ bool IsReplica();
 bool ReplicasBehind(int64_t offset, bool log);
 void RequestAcks();
 int64_t MasterReplOffset();
+// Cluster failover (Redis's clusterFailoverReplaceYourMaster): a replica
+// stops replicating and becomes a master with a new replication id (the
+// old one stays valid up to here, so its sibling replicas continue with
+// PSYNC), as REPLICAOF NO ONE does. Nothing on a master.
+void Promote();
+// How old a replica's data is, in ms (Redis's data_age in
+// clusterHandleSlaveFailover): since the last byte from the master while
+// the link is up, else since the link went down.
+int64_t MasterDataAgeMs(int64_t now_ms);
 // Whether keys may be expired actively (not on a replica: the master's
 // DELs expire them).
 bool ActiveExpireAllowed();

@@ -301,6 +301,11 @@ common::Status ApplyConfigMirrors() {
   cs.announce_bus_port = cfg.cluster_announce_bus_port;
   cs.require_full_coverage = cfg.cluster_require_full_coverage;
   cs.allow_reads_when_down = cfg.cluster_allow_reads_when_down;
+  cs.replica_no_failover = cfg.cluster_replica_no_failover;
+  cs.replica_validity_factor = cfg.cluster_replica_validity_factor;
+  cs.migration_barrier = cfg.cluster_migration_barrier;
+  cs.allow_replica_migration = cfg.cluster_allow_replica_migration;
+  cs.repl_ping_period = cfg.repl_ping_replica_period;
   cs.allow_pubsubshard_when_down = cfg.cluster_allow_pubsubshard_when_down;
   cs.link_sendbuf_limit = static_cast<uint64_t>(cfg.cluster_link_sendbuf_limit);
   cs.preferred_endpoint = cfg.cluster_preferred_endpoint_type == "hostname"
@@ -465,6 +470,9 @@ int Start(int argc, char** argv) {
   InstallReplicationHooks();
   if (cfg.cluster_enabled) {
     cluster::GetHooks().set_master = repl::SetMaster;
+    cluster::GetHooks().repl_offset = repl::MasterReplOffset;
+    cluster::GetHooks().promote = repl::Promote;
+    cluster::GetHooks().data_age_ms = repl::MasterDataAgeMs;
     st = cluster::Init(rt.loop.get());
     if (!st.ok()) {
       LOG_WARNING("%s", st.message().c_str());
