@@ -21,7 +21,7 @@ BUILD  ?= build
 ASAN   ?= build-asan
 FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= resp_parser restore rdb aof config config_set acl
+FUZZ_TARGETS ?= resp_parser restore rdb aof config config_set acl cluster_bus
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test test-unit test-integration test-numa asan fuzz fuzz-deps fuzz-build bench-alloc bench clean

@@ -63,6 +63,7 @@ int g_lock_fd = -1;  // nodes.conf, flock'ed: one node per file
 // shard channels' subscribers are unsubscribed then.
 std::vector<bool> g_shard_slots_lost(kSlots);
 bool g_any_shard_slot_lost = false;
+bool g_fuzzing = false;  // FuzzBusInput: no outbound connection is made
 
 void FreeLink(Link* l) {
   if (l->dead) return;
@@ -535,6 +536,8 @@ bool ProcessPacket(Link* l, std::string_view msg) {
   return true;
 }
 
+void ProcessInput(Link* l);
+
 void ReadHandler(net::EventLoop*, int fd, void* data, int) {
   auto* l = static_cast<Link*>(data);
   char buf[16 * 1024];
@@ -554,6 +557,11 @@ void ReadHandler(net::EventLoop*, int fd, void* data, int) {
     if (m <= 0) break;
     l->rbuf.append(buf, static_cast<size_t>(m));
   }
+  ProcessInput(l);
+}
+
+// The whole messages l has buffered, one by one.
+void ProcessInput(Link* l) {
   size_t pos = 0;
   while (!l->dead && l->rbuf.size() - pos >= 14) {
     std::string_view rest(l->rbuf.data() + pos, l->rbuf.size() - pos);
@@ -608,6 +616,7 @@ void ConnectedHandler(net::EventLoop*, int fd, void* data, int) {
 }
 
 void Connect(Node* n, int64_t now) {
+  if (g_fuzzing) return;
   common::Result<int> fd = net::ConnectTcpNonBlock(n->ip, n->cport);
   if (!fd.ok()) {
     if (n->ping_sent == 0) n->ping_sent = now;  // counts toward PFAIL, as Redis
@@ -1207,6 +1216,72 @@ void BeforeSleep() {
   if (!g_save_pending) return;
   common::Status s = SaveConfig(g_save_fsync);
   if (!s.ok()) LOG_WARNING("Cluster config could not be saved: %s", s.message().c_str());
+}
+
+// The bus fuzz target's entry (internal.h). The table is rebuilt for each
+// input: myself (a master of slots 0-8191), a peer master of the others
+// with a replica, and one node in handshake; each link is one end of a
+// socketpair whose other end is drained and closed at the end.
+void FuzzBusInput(std::string_view bytes) {
+  static std::unique_ptr<net::EventLoop> loop;
+  if (!loop) {
+    common::Result<std::unique_ptr<net::EventLoop>> l = net::EventLoop::Create(1024);
+    if (!l.ok()) abort();
+    loop = std::move(*l);
+    g_loop = loop.get();
+    g_fuzzing = true;
+  }
+  ResetLinks();
+  ReapLinks();
+  ResetFailoverState();
+  State& st = S();
+  st = State();
+  st.myself = CreateNode(std::string(kNameLen, 'a'), bus::kMyself | bus::kMaster);
+  st.myself->ip = "127.0.0.1";
+  st.myself->config_epoch = st.current_epoch = 2;
+  Node* peer = CreateNode(std::string(kNameLen, 'b'), bus::kMaster);
+  peer->ip = "127.0.0.1";
+  peer->port = 7001;
+  peer->cport = 17001;
+  peer->config_epoch = 1;
+  Node* replica = CreateNode(std::string(kNameLen, 'c'), bus::kSlave);
+  replica->ip = "127.0.0.1";
+  replica->port = 7002;
+  replica->cport = 17002;
+  replica->master = peer;
+  StartHandshake("127.0.0.1", 7003, 17003);
+  for (int s = 0; s < kSlots; s++) AssignSlot(s, s < kSlots / 2 ? st.myself : peer);
+  st.migrating_to[5] = peer->name;
+  st.importing_from[9000] = peer->name;
+  UpdateState();
+  std::vector<int> far;
+  auto link = [&far](Node* n, bool inbound) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) abort();
+    far.push_back(sv[1]);
+    auto l = std::make_unique<Link>();
+    l->fd = sv[0];
+    l->inbound = inbound;
+    l->node = n;
+    Link* p = l.get();
+    g_links.push_back(std::move(l));
+    if (n && !inbound) n->link = p;
+    return p;
+  };
+  // The bytes as an unknown peer's on an inbound link, then as the peer's
+  // answers on our link to it, then a cron tick with the peer silent.
+  Link* in = link(nullptr, true);
+  Link* out = link(peer, false);
+  for (Link* l : {in, out}) {
+    if (l->dead) continue;
+    l->rbuf.assign(bytes.data(), bytes.size());
+    ProcessInput(l);
+  }
+  Cron(common::MsTime() + 3 * GetSettings().node_timeout);
+  g_save_pending = g_save_fsync = false;
+  ResetLinks();
+  ReapLinks();
+  for (int fd : far) close(fd);
 }
 
 }  // namespace cluster

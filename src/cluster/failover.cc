@@ -369,6 +369,8 @@ void DeleteKeysInSlots(const std::vector<bool>& lost) {
 
 }  // namespace
 
+void ResetFailoverState() { E() = Election(); }
+
 int64_t MyReplOffset() { return GetHooks().repl_offset ? GetHooks().repl_offset() : 0; }
 
 uint8_t HeaderMflags() {

@@ -129,6 +129,14 @@ void BumpEpochWithoutConsensus();
 // set_master hook).
 void SetMyMaster(Node* n);
 
+// For tests/fuzz/cluster_bus_fuzz.cc: `bytes` read on the bus by a node
+// with a fixed table (cluster.cc says which), then a cron tick. Never
+// called by the server.
+void FuzzBusInput(std::string_view bytes);
+// Forgets any election or manual failover in progress (the fuzz target's
+// fresh table).
+void ResetFailoverState();
+
 // migrate.cc: CLUSTER SETSLOT, MIGRATE and its key finder.
 void SetSlotCommand(commands::Client& c);
 void MigrateCommand(commands::Client& c);

@@ -502,6 +502,53 @@ def dictionaries(names, commands):
     }
 
 
+# ----------------------------------------------------------- cluster bus
+
+def bus_message(mtype, sender, data=b"", count=0, current_epoch=2, config_epoch=1, offset=0, slots=(),
+                slaveof=b"", flags=1, mflags=0, ext=b"", n_ext=0):
+    """One cluster bus message in Redis 7.0's layout (cluster.h's clusterMsg):
+    the 2256-byte header, then `data` (gossip entries, FAIL, UPDATE, ...)
+    and the ping extensions `ext`."""
+    bitmap = bytearray(2048)
+    for s in slots:
+        bitmap[s // 8] |= 1 << (s & 7)
+    body = data + ext
+    hdr = struct.pack(">4sIHHHHQQQ40s2048s40s46sH30sHHHB3s", b"RCmb", 2256 + len(body), 1, 7001, mtype, count,
+                      current_epoch, config_epoch, offset, sender, bytes(bitmap), slaveof, b"127.0.0.1",
+                      n_ext, b"", 0, 17001, flags, 0, bytes([mflags, 0, 0]))
+    assert len(hdr) == 2256
+    return hdr + body
+
+
+def gossip(name, flags, port, ip=b"127.0.0.1"):
+    return struct.pack(">40sII46sHHHHH", name, 0, 0, ip, port, port + 10000, flags, 0, 0)
+
+
+def cluster_bus_seeds():
+    """Messages from the nodes of cluster::FuzzBusInput's table: myself
+    'a'*40 (slots 0-8191), the master 'b'*40 (the rest), its replica 'c'*40;
+    'd'*40 is new. Several messages per seed, as a link carries them."""
+    a, b, c, d = (ch * 40 for ch in (b"a", b"b", b"c", b"d"))
+    theirs = range(8192, 16384)
+    host = b"node-b.example\0"
+    ext = struct.pack(">HHI", 0, 0, 8 + (len(host) + 7) // 8 * 8) + host.ljust((len(host) + 7) // 8 * 8, b"\0")
+    ping = bus_message(0, b, gossip(c, 2 | 4, 7002) + gossip(d, 1, 7004), count=2, slots=theirs, mflags=4,
+                       ext=ext, n_ext=1)
+    return {
+        "ping_gossip_hostname": ping,
+        "pong_steals_slots": bus_message(1, b, config_epoch=5, current_epoch=5, slots=range(0, 16384)),
+        "meet_unknown": bus_message(2, d, gossip(b, 1, 7001), count=1, flags=1),
+        "fail_of_master": ping + bus_message(3, c, b, flags=2, slaveof=b),
+        "auth_request": bus_message(5, c, current_epoch=3, slots=theirs, flags=2, slaveof=b, mflags=2),
+        "auth_ack": bus_message(6, b, current_epoch=3, slots=theirs),
+        "update": bus_message(7, b, struct.pack(">Q40s", 9, b) + bytes(2048), current_epoch=9),
+        "publish": bus_message(4, b, struct.pack(">II", 2, 5) + b"chmsg!!!"),
+        "publishshard": bus_message(10, b, struct.pack(">II", 2, 5) + b"chmsg!!!", slots=theirs),
+        "mfstart": bus_message(8, c, flags=2, slaveof=a),
+        "replica_of_me_paused": bus_message(0, c, flags=2, slaveof=a, offset=100, mflags=1),
+    }
+
+
 # ----------------------------------------------------------------- main
 
 def write_corpus(target, seeds):
@@ -561,6 +608,7 @@ def main():
     write_corpus("aof", aof_seeds(ours, real))
     write_corpus("config", config_seeds(ours, real))
     write_corpus("config_set", config_set_seeds(names, values))
+    write_corpus("cluster_bus", cluster_bus_seeds())
     os.makedirs(os.path.join(FUZZ_DIR, "dict"), exist_ok=True)
     for target, tokens in dictionaries(names, commands).items():
         with open(os.path.join(FUZZ_DIR, "dict", f"{target}.dict"), "w") as f:
