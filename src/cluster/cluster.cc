@@ -1204,11 +1204,13 @@ void BeforeSleep() {
   ReapLinks();
   if (g_any_shard_slot_lost) {
     g_any_shard_slot_lost = false;
+    // As Redis 7.0's clusterDelSlot: a slot that left the shard it was
+    // served by here, even for the new master of this node (an old master
+    // demoted by a failover), unless it came to this node itself.
     State& st = S();
-    const Node* master = (st.myself->flags & bus::kSlave) && st.myself->master ? st.myself->master : st.myself;
     std::vector<bool> lost(kSlots);
     for (int s = 0; s < kSlots; s++)
-      if (g_shard_slots_lost[static_cast<size_t>(s)] && st.slot_owner[s] != master) lost[static_cast<size_t>(s)] = true;
+      if (g_shard_slots_lost[static_cast<size_t>(s)] && st.slot_owner[s] != st.myself) lost[static_cast<size_t>(s)] = true;
     std::fill(g_shard_slots_lost.begin(), g_shard_slots_lost.end(), false);
     commands::PubsubDropShardChannels(
         [&lost](std::string_view ch) { return lost[static_cast<size_t>(KeySlot(ch))]; });

@@ -184,3 +184,31 @@ def test_cluster_links_and_sendbuf_limit(server_factory):
              and len(src.execute_command("CLUSTER", "LINKS")) == 4, "the links back")
     out = cli("--cluster", "check", f"127.0.0.1:{ours[0].port}")
     assert "[OK] All nodes agree about slots configuration." in out.stdout, out.stdout
+
+
+@pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+def test_shard_subscribers_across_a_manual_failover_as_redis(server_factory):
+    """CLUSTER FAILOVER, ours and Redis 7.0 alike: the promoted replica
+    keeps its shard subscribers; the old master, now its replica, tells its
+    own that the slot left (Redis's clusterDelSlot on the way)."""
+    from test_cluster_failover import add_replica as join_as_replica, create, node, role
+    frames = []
+    for binary in (None, REAL_SERVER):
+        masters = [node(server_factory, binary=binary) for _ in range(3)]
+        create(masters)
+        replica = node(server_factory, binary=binary)
+        join_as_replica(replica, masters[0], masters[0])
+        # The master takes MFSTART, and every master votes, only for a node
+        # it knows as that master's replica.
+        rid, mid = node_id(replica), node_id(masters[0])
+        wait_for(lambda: all(any(line.startswith(rid) for line in m.client(decode_responses=True)
+                                 .execute_command("CLUSTER", "REPLICAS", mid)) for m in masters),
+                 "the masters to know the replica")
+        ch, _ = channel_for(masters[0], "news:")
+        on_replica = subscriber(replica, "SSUBSCRIBE", ch)
+        on_master = subscriber(masters[0], "SSUBSCRIBE", ch)
+        assert replica.client().execute_command("CLUSTER", "FAILOVER") in (b"OK", True)
+        wait_for(lambda: role(replica) == "master" and role(masters[0]) == "slave", "the failover")
+        frames.append((next_push(on_replica, timeout=1), next_push(on_master), ch))
+    for on_replica, on_master, ch in frames:
+        assert on_replica is None and on_master == ["sunsubscribe", ch, 0], frames
