@@ -573,10 +573,11 @@ void ProcessInput(Link* l) {
     uint32_t totlen = bus::Get32(rest, 4);
     // The largest gossip message: a PING about every node of a very large
     // cluster; 1 MB bounds what a broken peer makes us buffer. A PUBLISH
-    // carries a channel and a message of up to proto-max-bulk-len each.
+    // carries a client's channel and message: 1 GB, a client's query
+    // buffer limit, bounds it.
     const uint16_t type = bus::Get16(rest, bus::kOffType);
     const bool publish = type == bus::kMsgPublish || type == bus::kMsgPublishShard;
-    if (totlen < bus::kHeaderLen || (!publish && totlen > (1u << 20))) {
+    if (totlen < bus::kHeaderLen || totlen > (publish ? (1u << 30) : (1u << 20))) {
       FreeLink(l);
       return;
     }
