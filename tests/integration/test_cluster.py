@@ -414,3 +414,67 @@ def test_preferred_endpoint_type_matches_redis(server_factory, endpoint):
             got.append(norm(c.execute_command("CLUSTER", "SHARDS")))
         replies.append(got)
     assert replies[0] == replies[1]
+
+
+@pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
+def test_cli_add_node_rebalance_fix_del_node(server_factory):
+    """The rest of redis-cli's cluster tool on a mixed cluster: add-node of
+    an empty master, rebalance onto it, fix of a slot left open, del-node."""
+    nodes = [cluster_node(server_factory), cluster_node(server_factory, binary=REAL_SERVER),
+             cluster_node(server_factory)]
+    create_cluster(nodes)
+    rc = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", nodes[0].port)], decode_responses=True)
+    try:
+        for i in range(2000):
+            rc.set(f"key:{i}", i)
+    finally:
+        rc.close()
+    new = cluster_node(server_factory)
+    out = cli("--cluster", "add-node", f"127.0.0.1:{new.port}", f"127.0.0.1:{nodes[0].port}")
+    assert out.returncode == 0 and "[OK] New node added correctly." in out.stdout, out.stdout + out.stderr
+    nodes.append(new)
+    new_id = new.client().execute_command("CLUSTER", "MYID").decode()
+    deadline = time.time() + 20
+    while time.time() < deadline and not all(
+            new_id.encode() in n.client().execute_command("CLUSTER", "NODES") for n in nodes):
+        time.sleep(0.1)
+    out = cli("--cluster", "rebalance", f"127.0.0.1:{nodes[0].port}", "--cluster-use-empty-masters", timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # About a quarter of the slots, with their keys, moved to the new node.
+    assert new.client().dbsize() > 300
+    assert 3000 < sum(int(r.split("-")[1]) - int(r.split("-")[0]) + 1 if "-" in r else 1
+                      for r in slot_map(new)[new_id]) < 5000
+    # A slot left half-migrated is closed by fix.
+    slot = new.client().execute_command("CLUSTER", "KEYSLOT", "key:7")
+    owner = [n for n in nodes if n.client().execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) > 0][0]
+    other = [n for n in nodes if n is not owner][0]
+    ids = {n.port: n.client().execute_command("CLUSTER", "MYID").decode() for n in nodes}
+    assert other.client().execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[owner.port])
+    assert owner.client().execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[other.port])
+    out = cli("--cluster", "check", f"127.0.0.1:{nodes[0].port}")
+    assert "open slot" in out.stdout.lower() or "[WARNING]" in out.stdout, out.stdout
+    out = cli("--cluster", "fix", f"127.0.0.1:{nodes[0].port}", "--cluster-yes", timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    out = cli("--cluster", "check", f"127.0.0.1:{nodes[0].port}")
+    assert "[OK] All nodes agree about slots configuration." in out.stdout and "[WARNING]" not in out.stdout, \
+        out.stdout
+    # Rebalance back off the new node (weight 0), then remove it.
+    out = cli("--cluster", "rebalance", f"127.0.0.1:{nodes[0].port}", "--cluster-weight", f"{new_id}=0",
+              timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    out = cli("--cluster", "del-node", f"127.0.0.1:{nodes[0].port}", new_id)
+    assert out.returncode == 0 and "Sending CLUSTER RESET SOFT to the deleted node." in out.stdout, \
+        out.stdout + out.stderr
+    assert new.client().execute_command("CLUSTER", "NODES").decode().count("\n") == 1
+    deadline = time.time() + 20
+    while time.time() < deadline and any(new_id.encode() in n.client().execute_command("CLUSTER", "NODES")
+                                         for n in nodes[:3]):
+        time.sleep(0.1)
+    assert not any(new_id.encode() in n.client().execute_command("CLUSTER", "NODES") for n in nodes[:3])
+    rest = nodes[:3]
+    rc = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", rest[0].port)], decode_responses=True)
+    try:
+        assert all(rc.get(f"key:{i}") == str(i) for i in range(2000))
+    finally:
+        rc.close()
+    assert sum(n.client().dbsize() for n in rest) == 2000
