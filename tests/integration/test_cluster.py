@@ -15,12 +15,33 @@ from redis.cluster import ClusterNode, RedisCluster
 from conftest import REAL_SERVER, free_port
 
 
-def cluster_node(server_factory, binary=None, extra=()):
+def cluster_node(server_factory, binary=None, extra=(), node_timeout=3000):
     args = ["--cluster-enabled", "yes", "--cluster-port", str(free_port()),
-            "--cluster-node-timeout", "3000"] + list(extra)
+            "--cluster-node-timeout", str(node_timeout)] + list(extra)
     if binary is None:
         return server_factory(*args)
     return server_factory(*args, binary=binary)
+
+
+def node_id(node):
+    return node.client().execute_command("CLUSTER", "MYID").decode()
+
+
+def wait_for(cond, what="condition", timeout=30, retry=()):
+    """Polls cond until it gives a true value, which is returned; an
+    exception of a `retry` class counts as "not yet". Fails the test after
+    `timeout` seconds, with the last value or exception."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = cond()
+            if last:
+                return last
+        except retry as e:
+            last = e
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}: {last!r}")
 
 
 def cli(*args, timeout=60):
@@ -386,7 +407,7 @@ def test_nodes_conf_is_locked_and_announce_follows_config_set(server_factory, da
     assert line_of(b) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
     assert line_of(a) == f"127.0.0.1:{a.port}@31999,tiered-a.example"
     with open(conf) as f:
-        assert f"@31999,tiered-a.example myself" in f.read()
+        assert "@31999,tiered-a.example myself" in f.read()
 
 
 @pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")

@@ -14,36 +14,20 @@ import pytest
 import redis
 from redis.cluster import ClusterNode, RedisCluster, RedisClusterException
 
-from conftest import REAL_SERVER, free_port
-from test_cluster import cli
+from conftest import REAL_SERVER
+from test_cluster import cli, cluster_node, node_id as myid, wait_for as cluster_wait_for
 
 NODE_TIMEOUT = 2000
 
 
 def node(server_factory, binary=None, extra=()):
-    args = ["--cluster-enabled", "yes", "--cluster-port", str(free_port()),
-            "--cluster-node-timeout", str(NODE_TIMEOUT), "--repl-diskless-sync-delay", "0"] + list(extra)
-    if binary is None:
-        return server_factory(*args)
-    return server_factory(*args, binary=binary)
+    return cluster_node(server_factory, binary, ["--repl-diskless-sync-delay", "0", *extra], NODE_TIMEOUT)
 
 
 def wait_for(cond, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = cond()
-            if last:
-                return last
-        except (redis.exceptions.RedisError, RedisClusterException, OSError) as e:
-            last = e
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}: {last!r}")
-
-
-def myid(n):
-    return n.client().execute_command("CLUSTER", "MYID").decode()
+    """test_cluster's, where a node that is down or reconfiguring (its
+    errors) only means "not yet"."""
+    return cluster_wait_for(cond, what, timeout, retry=(redis.exceptions.RedisError, RedisClusterException, OSError))
 
 
 def nodes_view(n):

@@ -6,13 +6,12 @@ redis-server 7.0, so the PUBLISH/PUBLISHSHARD messages are Redis's on the
 wire both ways."""
 import os
 import signal
-import time
 
 import pytest
 import redis
 
 from conftest import REAL_SERVER
-from test_cluster import cli, cluster_node, create_cluster
+from test_cluster import cli, cluster_node, create_cluster, node_id, wait_for
 
 
 def subscriber(node, command, *channels):
@@ -31,19 +30,6 @@ def next_push(conn, timeout=10):
     if not conn.can_read(timeout=timeout):
         return None
     return [x.decode() if isinstance(x, bytes) else x for x in conn.read_response()]
-
-
-def node_id(node):
-    return node.client().execute_command("CLUSTER", "MYID").decode()
-
-
-def wait_for(predicate, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    pytest.fail("timed out waiting for " + what)
 
 
 def add_replica(replica, master, known):

@@ -13,18 +13,9 @@ import redis
 from redis.cluster import ClusterNode, RedisCluster
 
 from conftest import REAL_SERVER, free_port
-from test_cluster import cli, cluster_node, create_cluster
+from test_cluster import cli, cluster_node, create_cluster, wait_for
 
 needs_redis = pytest.mark.skipif(REAL_SERVER is None, reason="Debian's redis-server is not installed")
-
-
-def wait_for(cond, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    pytest.fail("timed out waiting for " + what)
 
 
 def outcome(fn):
