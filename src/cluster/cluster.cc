@@ -140,12 +140,6 @@ void SendRaw(Link* l, std::string msg) {
 
 void WriteHandler(net::EventLoop*, int, void* data, int) { Flush(static_cast<Link*>(data)); }
 
-// What a replica announces: its master's slots and config epoch.
-const Node* SlotsSource() {
-  Node* me = S().myself;
-  if ((me->flags & bus::kSlave) && me->master) return me->master;
-  return me;
-}
 
 std::string BuildHeader(uint16_t type, size_t data_len) {
   State& st = S();
@@ -230,7 +224,7 @@ std::string BuildPublish(uint16_t type, std::string_view channel, std::string_vi
 // to the other nodes of this shard (its master and the master's replicas).
 void PropagatePublish(std::string_view channel, std::string_view message, bool shard) {
   State& st = S();
-  const Node* master = (st.myself->flags & bus::kSlave) && st.myself->master ? st.myself->master : st.myself;
+  const Node* master = SlotsSource();  // this shard's
   std::string b;
   for (auto& [name, n] : st.nodes) {
     if (n.get() == st.myself || !n->link || (n->flags & bus::kHandshake)) continue;
@@ -765,8 +759,9 @@ common::Status LoadConfig(const std::string& path, bool* found) {
 }
 
 // Redis's clusterLockConfig: an exclusive flock on nodes.conf, kept while
-// the server runs, so two nodes never share one file. The file is replaced
-// by rename on each save: the new one is locked then (LockConfig again).
+// the server runs, so two nodes never share one file. A save that replaces
+// the file by rename locks the new one first and keeps its descriptor as
+// the lock (SaveConfig).
 common::Status LockConfig(const std::string& path) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return common::Status::IoError("Can't open " + path + " in order to acquire a lock: " + strerror(errno));
@@ -785,6 +780,12 @@ common::Status LockConfig(const std::string& path) {
 }
 
 }  // namespace
+
+const Node* SlotsSource() {
+  Node* me = S().myself;
+  if ((me->flags & bus::kSlave) && me->master) return me->master;
+  return me;
+}
 
 State& S() {
   static auto* s = new State();
@@ -912,7 +913,7 @@ common::Status SaveConfig(bool do_fsync) {
     return common::Status::IoError(std::string(what) + " " + tmp + ": " + strerror(err));
   };
   // The new file is locked before it takes the name, and its descriptor
-  // becomes the lock (LockConfig): no other node can lock it in between.
+  // becomes the lock (g_lock_fd): no other node can lock it in between.
   if (g_lock_fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) return fail("Could not lock");
   size_t off = 0;
   while (off < text.size()) {

@@ -69,8 +69,7 @@ std::string InfoText() {
       ok++;
     }
   }
-  const Node* me = st.myself;
-  const uint64_t my_epoch = (me->flags & bus::kSlave) && me->master ? me->master->config_epoch : me->config_epoch;
+  const uint64_t my_epoch = SlotsSource()->config_epoch;
   std::string o;
   auto field = [&o](const char* k, const std::string& v) { o += std::string(k) + ":" + v + "\r\n"; };
   field("cluster_state", st.ok ? "ok" : "fail");

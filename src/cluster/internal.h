@@ -60,6 +60,9 @@ State& S();
 Node* FindNode(const std::string& name);
 void AssignSlot(int slot, Node* n);  // n nullptr: unassigned
 void DeleteNode(Node* n);
+// The master of this node's shard: myself, or my master when I replicate
+// one (whose slots and config epoch a replica announces).
+const Node* SlotsSource();
 Node* AddHandshakeNode(const std::string& ip, int port, int cport);
 // nodes.conf is saved before sleeping; with fsync false (CLUSTER SETSLOT,
 // as Redis without CLUSTER_TODO_FSYNC_CONFIG) that save need not fsync,
