@@ -411,6 +411,10 @@ void UpdateSlotsConfigWith(Node* sender, uint64_t sender_epoch, std::string_view
   int sender_slots = 0, migrated = 0;
   bool changed = false, dirty = false;
   std::vector<bool> lost(kSlots, false);
+  // Whether an owner has replicas, asked once per run of its slots (not
+  // once per slot: that walks the whole node table).
+  const Node* asked = nullptr;
+  bool asked_has_replicas = false;
   for (int s = 0; s < kSlots; s++) {
     if (!SlotBit(slots, s)) continue;
     sender_slots++;
@@ -424,7 +428,11 @@ void UpdateSlotsConfigWith(Node* sender, uint64_t sender_epoch, std::string_view
       if (owner == me) lost[static_cast<size_t>(s)] = dirty = true;
       // A master that lost slots to a failover: its replicas' new master
       // becomes a target for replica migration.
-      if (owner != nullptr && !ReplicasOfNode(owner).empty()) sender->flags |= bus::kMigrateTo;
+      if (owner != nullptr && owner != asked) {
+        asked = owner;
+        asked_has_replicas = !ReplicasOfNode(owner).empty();
+      }
+      if (owner != nullptr && asked_has_replicas) sender->flags |= bus::kMigrateTo;
       AssignSlot(s, sender);
       changed = true;
     }
