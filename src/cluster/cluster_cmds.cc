@@ -14,6 +14,18 @@
 #include "db/db.h"
 
 namespace cluster {
+
+// A slot number argument; replies "Invalid or out of range slot" on error.
+bool GetSlotOrReply(commands::Client& c, std::string_view arg, int* slot) {
+  int64_t v = 0;
+  if (!common::StringToInt64(arg, &v) || v < 0 || v >= kSlots) {
+    c.AddError("ERR Invalid or out of range slot");
+    return false;
+  }
+  *slot = static_cast<int>(v);
+  return true;
+}
+
 namespace {
 
 using commands::Client;
@@ -26,17 +38,6 @@ bool Enabled(Client& c) {
   if (GetSettings().enabled) return true;
   c.AddError(kDisabled);
   return false;
-}
-
-// A slot number argument; replies "Invalid or out of range slot" on error.
-bool GetSlotOrReply(Client& c, std::string_view arg, int* slot) {
-  int64_t v = 0;
-  if (!common::StringToInt64(arg, &v) || v < 0 || v >= kSlots) {
-    c.AddError("ERR Invalid or out of range slot");
-    return false;
-  }
-  *slot = static_cast<int>(v);
-  return true;
 }
 
 // Redis's getPreferredEndpoint: the ip, the hostname ("?" when the node

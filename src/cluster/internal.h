@@ -140,6 +140,10 @@ void FuzzBusInput(std::string_view bytes);
 // fresh table).
 void ResetFailoverState();
 
+// A slot number argument; replies "Invalid or out of range slot" on error
+// (cluster_cmds.cc).
+bool GetSlotOrReply(commands::Client& c, std::string_view arg, int* slot);
+
 // migrate.cc: CLUSTER SETSLOT, MIGRATE and its key finder.
 void SetSlotCommand(commands::Client& c);
 void MigrateCommand(commands::Client& c);

@@ -56,12 +56,8 @@ void SetSlotCommand(Client& c) {
     c.AddError("ERR Please use SETSLOT only with masters.");
     return;
   }
-  int64_t v = 0;
-  if (!common::StringToInt64(c.argv[2], &v) || v < 0 || v >= kSlots) {
-    c.AddError("ERR Invalid or out of range slot");
-    return;
-  }
-  const int slot = static_cast<int>(v);
+  int slot = 0;
+  if (!GetSlotOrReply(c, c.argv[2], &slot)) return;
   std::string_view what = c.argv[3];
   auto target = [&]() -> Node* {
     if (c.argv.size() < 5) {
